@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "CapacityLedger",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "CapacityLedger", targets: ["CapacityLedger"]),
+        .executable(name: "capacity", targets: ["capacity"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // CRC32C (hardware accelerated where the CPU has SSE4.2) and other small C helpers.
+        .target(name: "CCapacitySupport"),
+        .target(
+            name: "CapacityLedger",
+            dependencies: [
+                "CCapacitySupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "capacity",
+            dependencies: [
+                "CapacityLedger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CapacityLedgerTests",
+            dependencies: [
+                "CapacityLedger",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        // Runs the built `capacity` executable the way a user does.
+        .testTarget(
+            name: "CapacityEndToEndTests",
+            dependencies: ["capacity", "CapacityLedger"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,149 @@
+/// Electrical power, held as whole watts so that sums are exact.
+public struct Power: Hashable, Comparable, Sendable, AdditiveArithmetic {
+    public var watts: Int64
+    public init(watts: Int64) { self.watts = watts }
+    public static let zero = Power(watts: 0)
+    public static func + (a: Power, b: Power) -> Power { Power(watts: a.watts + b.watts) }
+    public static func - (a: Power, b: Power) -> Power { Power(watts: a.watts - b.watts) }
+    public static func < (a: Power, b: Power) -> Bool { a.watts < b.watts }
+    public var megawatts: Double { Double(watts) / 1_000_000 }
+    public var kilowatts: Double { Double(watts) / 1_000 }
+    /// `352.6` — megawatts with up to six decimals, trailing zeros dropped.
+    public var megawattsText: String { Decimal6.format(watts, scale: 1_000_000) }
+    /// `45.5` — kilowatts with up to three decimals, trailing zeros dropped.
+    public var kilowattsText: String { Decimal6.format(watts, scale: 1_000) }
+}
+
+enum Decimal6 {
+    /// Formats `value / scale` exactly, without trailing zeros.
+    static func format(_ value: Int64, scale: Int64) -> String {
+        let neg = value < 0
+        let v = neg ? -value : value
+        var s = String(v / scale)
+        var frac = v % scale
+        if frac != 0 {
+            var digits = String(frac)
+            var width = String(scale).count - 1
+            while digits.count < width { digits = "0" + digits }
+            while frac % 10 == 0 { frac /= 10; digits.removeLast(); width -= 1 }
+            s += "." + digits
+        }
+        return neg ? "-" + s : s
+    }
+}
+
+/// What an event says, by type. Field names follow the JSON form (`power_cap_mw` is `powerCap`).
+public enum EventBody: Hashable, Sendable {
+    case siteOpened(site: String, name: String, region: String?, powerCap: Power?, acres: Double?)
+    case chipModelDefined(model: String, vendor: String, bf16TFLOPS: Double, fp8TFLOPS: Double, hbmGB: Double?, watts: Double?)
+    case chipsDelivered(site: String, model: String, quantity: Int64)
+    case rackInstalled(site: String, rack: String, model: String, chips: Int64, power: Power)
+    case rackRetired(site: String, rack: String)
+    case powerAllocated(site: String, power: Power)
+    case powerReleased(site: String, power: Power)
+    case investmentCommitted(investor: String, recipient: String, usd: Int64, instrument: String?)
+    case eventVoided(target: Int, reason: String)
+
+    public var type: EventType {
+        switch self {
+        case .siteOpened: .siteOpened
+        case .chipModelDefined: .chipModelDefined
+        case .chipsDelivered: .chipsDelivered
+        case .rackInstalled: .rackInstalled
+        case .rackRetired: .rackRetired
+        case .powerAllocated: .powerAllocated
+        case .powerReleased: .powerReleased
+        case .investmentCommitted: .investmentCommitted
+        case .eventVoided: .eventVoided
+        }
+    }
+
+    /// The site an event is about, if any.
+    public var site: String? {
+        switch self {
+        case .siteOpened(let s, _, _, _, _), .chipsDelivered(let s, _, _), .rackInstalled(let s, _, _, _, _),
+             .rackRetired(let s, _), .powerAllocated(let s, _), .powerReleased(let s, _):
+            s
+        case .investmentCommitted(_, let recipient, _, _): recipient
+        case .chipModelDefined, .eventVoided: nil
+        }
+    }
+
+    /// The chip model an event is about, if any.
+    public var model: String? {
+        switch self {
+        case .chipModelDefined(let m, _, _, _, _, _), .chipsDelivered(_, let m, _), .rackInstalled(_, _, let m, _, _): m
+        default: nil
+        }
+    }
+
+    /// A short human label: `rack.installed r-0017`, `chips.delivered 50,000 trainium2`.
+    public var label: String {
+        switch self {
+        case .siteOpened(let site, _, _, _, _): "site.opened \(site)"
+        case .chipModelDefined(let model, _, _, _, _, _): "chip.model.defined \(model)"
+        case .chipsDelivered(let site, let model, let q): "chips.delivered \(Format.grouped(q)) \(model) at \(site)"
+        case .rackInstalled(let site, let rack, _, _, _): "rack.installed \(rack) at \(site)"
+        case .rackRetired(let site, let rack): "rack.retired \(rack) at \(site)"
+        case .powerAllocated(let site, let p): "power.allocated \(p.megawattsText) MW at \(site)"
+        case .powerReleased(let site, let p): "power.released \(p.megawattsText) MW at \(site)"
+        case .investmentCommitted(let investor, let recipient, let usd, _): "investment.committed $\(Format.grouped(usd)) \(investor) → \(recipient)"
+        case .eventVoided(let target, _): "event.voided #\(target)"
+        }
+    }
+}
+
+/// One event as the ledger holds it.
+///
+/// Before it is appended an event has `seq == 0`; the ledger assigns `seq`, `recorded` and
+/// (in the log) its hash. `effective` is when the fact took effect (valid time); `recorded` is
+/// when the ledger learned it (transaction time).
+public struct Event: Hashable, Sendable {
+    public var seq: Int
+    public var recorded: Timestamp
+    public var effective: Timestamp
+    public var note: String?
+    public var source: String?
+    public var body: EventBody
+
+    public init(seq: Int = 0, recorded: Timestamp = Timestamp(micros: 0), effective: Timestamp, note: String? = nil, source: String? = nil, body: EventBody) {
+        self.seq = seq
+        self.recorded = recorded
+        self.effective = effective
+        self.note = note
+        self.source = source
+        self.body = body
+    }
+
+    public var type: EventType { body.type }
+}
+
+/// An event as submitted for appending: the event itself plus what the input said about the
+/// ledger-assigned fields (present when restoring an export).
+public struct EventDraft: Hashable, Sendable {
+    public var body: EventBody
+    /// nil: the moment of recording.
+    public var effective: Timestamp?
+    public var note: String?
+    public var source: String?
+    /// Given by an exported line: must equal the seq the ledger assigns.
+    public var seq: Int?
+    /// Given by an exported or historical line: kept as the recorded time.
+    public var recorded: Timestamp?
+    /// Given by an exported line: must equal the hash the ledger computes.
+    public var hash: String?
+    /// Where the draft came from, for error messages (1-based line of a batch).
+    public var line: Int?
+
+    public init(body: EventBody, effective: Timestamp? = nil, note: String? = nil, source: String? = nil,
+                seq: Int? = nil, recorded: Timestamp? = nil, hash: String? = nil, line: Int? = nil) {
+        self.body = body
+        self.effective = effective
+        self.note = note
+        self.source = source
+        self.seq = seq
+        self.recorded = recorded
+        self.hash = hash
+        self.line = line
+    }
+}

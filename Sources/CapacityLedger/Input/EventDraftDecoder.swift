@@ -1,0 +1,257 @@
+/// Turns raw input fields (a JSON line or `key=value` words) into a checked `EventDraft`.
+///
+/// Every field is checked here, before any rule of the ledger: unknown fields, wrong types,
+/// non-finite or negative numbers, empty strings and malformed ids are rejected with the field
+/// named. The messages start with the event type: `rack.installed: field "kw" must be …`.
+public enum EventDraftDecoder {
+    public static let maxNoteBytes = 1024
+    public static let maxIDBytes = 64
+
+    public static func decode(_ fields: RawFields, line: Int? = nil) throws -> EventDraft {
+        do {
+            return try decodeUnlined(fields, line: line)
+        } catch let error as LedgerError {
+            throw error.atLine(line)
+        }
+    }
+
+    static func decodeUnlined(_ fields: RawFields, line: Int?) throws -> EventDraft {
+        guard let typeValue = fields["type"] else {
+            throw LedgerError.data("field \"type\" is missing (one of: \(EventType.names.joined(separator: ", ")))")
+        }
+        let typeName: String
+        switch typeValue {
+        case .string(let s), .word(let s): typeName = s
+        default: throw LedgerError.data("field \"type\" must be a string, got \(typeValue.typeName)")
+        }
+        guard let type = EventType(rawValue: typeName) else {
+            throw LedgerError.data("unknown event type \"\(typeName)\" (one of: \(EventType.names.joined(separator: ", ")))")
+        }
+        let specs = type.fields
+        let allowed = Set((specs + EventType.commonFields + EventType.ledgerFields).map(\.name))
+        for (key, _) in fields.pairs where !allowed.contains(key) {
+            let accepted = (specs + EventType.commonFields.dropFirst()).map(\.name).joined(separator: ", ")
+            throw LedgerError.data("\(type.rawValue): unknown field \"\(key)\" (accepted: \(accepted))")
+        }
+        var r = FieldReader(type: type, fields: fields)
+        let body: EventBody
+        switch type {
+        case .siteOpened:
+            body = .siteOpened(site: try r.id("site"), name: try r.text("name"), region: try r.optText("region"),
+                               powerCap: try r.optPower("power_cap_mw", scale: 1_000_000, places: 6),
+                               acres: try r.optDecimal("acres", positive: false))
+        case .chipModelDefined:
+            body = .chipModelDefined(model: try r.id("model"), vendor: try r.text("vendor"),
+                                     bf16TFLOPS: try r.decimal("bf16_tflops", positive: true),
+                                     fp8TFLOPS: try r.decimal("fp8_tflops", positive: true),
+                                     hbmGB: try r.optDecimal("hbm_gb", positive: false),
+                                     watts: try r.optDecimal("watts", positive: false))
+        case .chipsDelivered:
+            body = .chipsDelivered(site: try r.id("site"), model: try r.id("model"), quantity: try r.count("quantity"))
+        case .rackInstalled:
+            body = .rackInstalled(site: try r.id("site"), rack: try r.id("rack"), model: try r.id("model"),
+                                  chips: try r.count("chips"), power: try r.power("kw", scale: 1_000, places: 3))
+        case .rackRetired:
+            body = .rackRetired(site: try r.id("site"), rack: try r.id("rack"))
+        case .powerAllocated:
+            body = .powerAllocated(site: try r.id("site"), power: try r.power("mw", scale: 1_000_000, places: 6))
+        case .powerReleased:
+            body = .powerReleased(site: try r.id("site"), power: try r.power("mw", scale: 1_000_000, places: 6))
+        case .investmentCommitted:
+            body = .investmentCommitted(investor: try r.id("investor"), recipient: try r.id("recipient"),
+                                        usd: try r.count("usd"), instrument: try r.optText("instrument"))
+        case .eventVoided:
+            body = .eventVoided(target: Int(try r.seq("target")), reason: try r.text("reason"))
+        }
+        var draft = EventDraft(body: body, line: line)
+        draft.effective = try r.optTime("effective", wholeSeconds: true)
+        draft.note = try r.optText("note")
+        if let note = draft.note, note.utf8.count > maxNoteBytes {
+            throw LedgerError.data("\(type.rawValue): field \"note\" is \(note.utf8.count) bytes; at most \(maxNoteBytes) are allowed")
+        }
+        draft.source = try r.optText("source")
+        if fields["seq"] != nil { draft.seq = Int(try r.seq("seq")) }
+        draft.recorded = try r.optTime("recorded", wholeSeconds: false)
+        draft.hash = try r.optText("hash")
+        return draft
+    }
+
+    /// Checks that `s` is a slug: `[a-z0-9][a-z0-9._-]*`, at most 64 bytes.
+    public static func isSlug(_ s: String) -> Bool {
+        let u = s.utf8
+        guard let first = u.first, u.count <= maxIDBytes else { return false }
+        func alnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
+        guard alnum(first) else { return false }
+        for c in u.dropFirst() where !(alnum(c) || c == 0x2E || c == 0x5F || c == 0x2D) { return false }
+        return true
+    }
+}
+
+/// Reads typed fields out of `RawFields`, naming the field in every error.
+struct FieldReader {
+    let type: EventType
+    let fields: RawFields
+
+    func err(_ name: String, _ what: String) -> LedgerError {
+        .data("\(type.rawValue): field \"\(name)\" \(what)")
+    }
+
+    func required(_ name: String) throws -> RawValue {
+        guard let v = fields[name] else { throw err(name, "is missing") }
+        return v
+    }
+
+    func stringValue(_ name: String, _ v: RawValue) throws -> String {
+        switch v {
+        case .string(let s), .word(let s):
+            guard !s.isEmpty else { throw err(name, "must not be empty") }
+            return s
+        default: throw err(name, "must be a string, got \(v.typeName)")
+        }
+    }
+
+    func text(_ name: String) throws -> String { try stringValue(name, try required(name)) }
+
+    func optText(_ name: String) throws -> String? {
+        guard let v = fields[name] else { return nil }
+        return try stringValue(name, v)
+    }
+
+    func id(_ name: String) throws -> String {
+        let s = try text(name)
+        guard EventDraftDecoder.isSlug(s) else {
+            throw err(name, "must be an id of lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, at most 64 bytes; got \(RawValue.string(s).display)")
+        }
+        return s
+    }
+
+    func numberText(_ name: String, _ v: RawValue) throws -> String {
+        switch v {
+        case .number(let s), .word(let s): return s
+        default: throw err(name, "must be a number, got \(v.typeName)")
+        }
+    }
+
+    func count(_ name: String) throws -> Int64 {
+        let v = try required(name)
+        let t = try numberText(name, v)
+        guard let n = Int64(t) else {
+            if let d = Double(t), d.isFinite, d < 0 { throw err(name, "must not be negative, got \(t)") }
+            throw err(name, "must be a whole number greater than 0, got \(v.display)")
+        }
+        guard n > 0 else { throw err(name, n < 0 ? "must not be negative, got \(t)" : "must be greater than 0, got \(t)") }
+        return n
+    }
+
+    func seq(_ name: String) throws -> Int64 {
+        let v = try required(name)
+        var t = try numberText(name, v)
+        if t.hasPrefix("#") { t.removeFirst() }
+        guard let n = Int64(t), n >= 1 else { throw err(name, "must be a seq (a whole number ≥ 1), got \(v.display)") }
+        return n
+    }
+
+    func decimal(_ name: String, positive: Bool) throws -> Double {
+        let v = try required(name)
+        let t = try numberText(name, v)
+        guard let d = Double(t), !t.lowercased().contains("n"), !t.lowercased().contains("i") else {
+            throw err(name, "must be a number, got \(v.display)")
+        }
+        guard d.isFinite else { throw err(name, "must be finite, got \(t)") }
+        guard d >= 0 else { throw err(name, "must not be negative, got \(t)") }
+        if positive, d == 0 { throw err(name, "must be greater than 0, got \(t)") }
+        return d
+    }
+
+    func optDecimal(_ name: String, positive: Bool) throws -> Double? {
+        guard fields[name] != nil else { return nil }
+        return try decimal(name, positive: positive)
+    }
+
+    /// A power value given in kW or MW, converted exactly to watts.
+    func power(_ name: String, scale: Int64, places: Int) throws -> Power {
+        let v = try required(name)
+        let t = try numberText(name, v)
+        guard let watts = ExactDecimal.scaled(t, scale: scale) else {
+            if let d = Double(t) {
+                if !d.isFinite { throw err(name, "must be finite, got \(t)") }
+                if d < 0 { throw err(name, "must not be negative, got \(t)") }
+                throw err(name, "has more than \(places) decimal places or is too large, got \(t)")
+            }
+            throw err(name, "must be a number, got \(v.display)")
+        }
+        guard watts > 0 else { throw err(name, "must be greater than 0, got \(t)") }
+        return Power(watts: watts)
+    }
+
+    func optPower(_ name: String, scale: Int64, places: Int) throws -> Power? {
+        guard fields[name] != nil else { return nil }
+        return try power(name, scale: scale, places: places)
+    }
+
+    func optTime(_ name: String, wholeSeconds: Bool) throws -> Timestamp? {
+        guard let v = fields[name] else { return nil }
+        let s = try stringValue(name, v)
+        guard let t = Timestamp.parse(s) else {
+            throw err(name, "must be a date (2025-10-29) or a UTC date-time (2025-10-29T14:00:00Z), got \(v.display)")
+        }
+        if wholeSeconds, t.micros % Timestamp.microsPerSecond != 0 {
+            throw err(name, "must be given to the second, got \(v.display)")
+        }
+        return t
+    }
+}
+
+/// Exact decimal scaling: `"45.5"` × 1000 = 45500, without binary floating point.
+enum ExactDecimal {
+    /// Returns `text × scale` when it is a non-negative whole number after scaling, else nil.
+    static func scaled(_ text: String, scale: Int64) -> Int64? {
+        var u = Substring(text).utf8[...]
+        if u.first == UInt8(ascii: "+") { u = u.dropFirst() }
+        var mantissa: Int64 = 0
+        var fracDigits = 0
+        var seenDot = false
+        var any = false
+        var exponent = 0
+        var idx = u.startIndex
+        while idx != u.endIndex {
+            let c = u[idx]
+            if c >= 0x30, c <= 0x39 {
+                let (m1, o1) = mantissa.multipliedReportingOverflow(by: 10)
+                let (m2, o2) = m1.addingReportingOverflow(Int64(c - 0x30))
+                guard !o1, !o2 else { return nil }
+                mantissa = m2
+                if seenDot { fracDigits += 1 }
+                any = true
+            } else if c == UInt8(ascii: "."), !seenDot {
+                seenDot = true
+            } else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+                guard let e = Int(String(Substring(u[u.index(after: idx)...]))) else { return nil }
+                exponent = e
+                break
+            } else {
+                return nil
+            }
+            idx = u.index(after: idx)
+        }
+        guard any else { return nil }
+        var scaleDigits = 0
+        var s = scale
+        while s > 1 { s /= 10; scaleDigits += 1 }
+        let shift = scaleDigits + exponent - fracDigits
+        var v = mantissa
+        if shift >= 0 {
+            for _ in 0..<shift {
+                let (m, o) = v.multipliedReportingOverflow(by: 10)
+                guard !o else { return nil }
+                v = m
+            }
+        } else {
+            for _ in 0..<(-shift) {
+                guard v % 10 == 0 else { return nil }
+                v /= 10
+            }
+        }
+        return v
+    }
+}

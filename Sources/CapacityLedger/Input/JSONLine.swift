@@ -1,0 +1,256 @@
+/// A small, strict parser for one flat JSON object per line (JSON Lines events).
+///
+/// Events are flat objects of strings, numbers and (never valid, but reported by name) other
+/// values, so this parser reads exactly that, straight from UTF-8 bytes, without building a
+/// general JSON tree. Nested values are skipped and reported as `.composite`.
+/// - Complexity: O(n) in the length of the line.
+public enum JSONLine {
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws -> RawFields {
+        var p = Parser(b: bytes, i: 0)
+        return try p.object()
+    }
+
+    public static func parse(_ text: String) throws -> RawFields {
+        var copy = text
+        return try copy.withUTF8 { (buf) throws -> RawFields in try parse(buf) }
+    }
+
+    struct Parser {
+        let b: UnsafeBufferPointer<UInt8>
+        var i: Int
+
+        mutating func ws() {
+            while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
+        }
+
+        func fail(_ what: String) -> LedgerError {
+            .data("invalid JSON at column \(i + 1): \(what)")
+        }
+
+        mutating func object() throws -> RawFields {
+            ws()
+            guard i < b.count, b[i] == UInt8(ascii: "{") else { throw fail("expected an object starting with {") }
+            i += 1
+            var out = RawFields()
+            ws()
+            if i < b.count, b[i] == UInt8(ascii: "}") {
+                i += 1
+            } else {
+                while true {
+                    ws()
+                    guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a field name in quotes") }
+                    let key = try string(field: nil)
+                    ws()
+                    guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected : after \"\(key)\"") }
+                    i += 1
+                    ws()
+                    let v = try value(field: key)
+                    if out[key] != nil { throw LedgerError.data("field \"\(key)\" is given twice") }
+                    out.pairs.append((key, v))
+                    ws()
+                    guard i < b.count else { throw fail("unterminated object") }
+                    if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if b[i] == UInt8(ascii: "}") { i += 1; break }
+                    throw fail("expected , or }")
+                }
+            }
+            ws()
+            guard i == b.count else { throw fail("unexpected text after the object") }
+            return out
+        }
+
+        mutating func value(field: String) throws -> RawValue {
+            guard i < b.count else { throw fail("missing value for \"\(field)\"") }
+            switch b[i] {
+            case UInt8(ascii: "\""): return .string(try string(field: field))
+            case UInt8(ascii: "-"), 0x30...0x39: return .number(try number(field: field))
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "["), UInt8(ascii: "{"): try skipComposite(); return .composite
+            default: throw fail("unexpected character in the value of \"\(field)\"")
+            }
+        }
+
+        mutating func literal(_ word: String) throws {
+            let w = Array(word.utf8)
+            guard i + w.count <= b.count else { throw fail("unexpected end") }
+            for k in 0..<w.count where b[i + k] != w[k] { throw fail("unknown literal") }
+            i += w.count
+        }
+
+        mutating func number(field: String) throws -> String {
+            let start = i
+            if b[i] == UInt8(ascii: "-") { i += 1 }
+            func digits(_ p: inout Parser) -> Int {
+                let s = p.i
+                while p.i < p.b.count, p.b[p.i] >= 0x30, p.b[p.i] <= 0x39 { p.i += 1 }
+                return p.i - s
+            }
+            guard digits(&self) > 0 else { throw fail("bad number for \"\(field)\"") }
+            if i < b.count, b[i] == UInt8(ascii: ".") {
+                i += 1
+                guard digits(&self) > 0 else { throw fail("bad number for \"\(field)\"") }
+            }
+            if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+                i += 1
+                if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
+                guard digits(&self) > 0 else { throw fail("bad number for \"\(field)\"") }
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
+        }
+
+        mutating func string(field: String?) throws -> String {
+            i += 1  // opening quote
+            let start = i
+            var plain = true
+            while i < b.count {
+                let c = b[i]
+                if c == UInt8(ascii: "\"") { break }
+                if c == UInt8(ascii: "\\") { plain = false; i += 2; continue }
+                if c < 0x20 { throw fail("control character inside a string") }
+                i += 1
+            }
+            guard i < b.count else { throw fail("unterminated string") }
+            let raw = UnsafeBufferPointer(rebasing: b[start..<i])
+            i += 1
+            let what = field.map { "field \"\($0)\"" } ?? "a field name"
+            if plain {
+                guard let s = String(validating: raw, as: UTF8.self) else {
+                    throw LedgerError.data("\(what) is not valid UTF-8")
+                }
+                return s
+            }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(raw.count)
+            var k = 0
+            while k < raw.count {
+                let c = raw[k]
+                if c != UInt8(ascii: "\\") { bytes.append(c); k += 1; continue }
+                guard k + 1 < raw.count else { throw fail("bad escape") }
+                let e = raw[k + 1]
+                k += 2
+                switch e {
+                case UInt8(ascii: "\""): bytes.append(0x22)
+                case UInt8(ascii: "\\"): bytes.append(0x5C)
+                case UInt8(ascii: "/"): bytes.append(0x2F)
+                case UInt8(ascii: "b"): bytes.append(0x08)
+                case UInt8(ascii: "f"): bytes.append(0x0C)
+                case UInt8(ascii: "n"): bytes.append(0x0A)
+                case UInt8(ascii: "r"): bytes.append(0x0D)
+                case UInt8(ascii: "t"): bytes.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard var cp = hex4(raw, k) else { throw fail("bad \\u escape") }
+                    k += 4
+                    if (0xD800...0xDBFF).contains(cp) {
+                        guard k + 6 <= raw.count, raw[k] == 0x5C, raw[k + 1] == UInt8(ascii: "u"),
+                              let lo = hex4(raw, k + 2), (0xDC00...0xDFFF).contains(lo)
+                        else { throw LedgerError.data("\(what) is not valid UTF-8 (unpaired surrogate)") }
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+                        k += 6
+                    } else if (0xDC00...0xDFFF).contains(cp) {
+                        throw LedgerError.data("\(what) is not valid UTF-8 (unpaired surrogate)")
+                    }
+                    guard let scalar = Unicode.Scalar(cp) else { throw fail("bad \\u escape") }
+                    bytes.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default: throw fail("bad escape \\\(Character(Unicode.Scalar(e)))")
+                }
+            }
+            guard let s = String(validating: bytes, as: UTF8.self) else {
+                throw LedgerError.data("\(what) is not valid UTF-8")
+            }
+            return s
+        }
+
+        func hex4(_ raw: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32? {
+            guard at + 4 <= raw.count else { return nil }
+            var v: UInt32 = 0
+            for k in at..<(at + 4) {
+                let c = raw[k]
+                let d: UInt32
+                switch c {
+                case 0x30...0x39: d = UInt32(c - 0x30)
+                case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+                case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+                default: return nil
+                }
+                v = v * 16 + d
+            }
+            return v
+        }
+
+        mutating func skipComposite() throws {
+            var depth = 0
+            while i < b.count {
+                let c = b[i]
+                if c == UInt8(ascii: "\"") { _ = try string(field: "value"); continue }
+                if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") { depth += 1 }
+                if c == UInt8(ascii: "]") || c == UInt8(ascii: "}") {
+                    depth -= 1
+                    if depth == 0 { i += 1; return }
+                }
+                i += 1
+            }
+            throw fail("unterminated array or object")
+        }
+    }
+}
+
+/// Writes JSON text: strings escaped, keys in the order given.
+public struct JSONWriter {
+    public private(set) var text = "{"
+    private var first = true
+    public init() {}
+
+    public static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let h = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    private mutating func key(_ k: String) {
+        if !first { text += "," }
+        first = false
+        text += Self.quote(k) + ":"
+    }
+
+    public mutating func string(_ k: String, _ v: String?) {
+        guard let v else { return }
+        key(k)
+        text += Self.quote(v)
+    }
+
+    public mutating func raw(_ k: String, _ json: String) {
+        key(k)
+        text += json
+    }
+
+    public mutating func int(_ k: String, _ v: Int64?) {
+        guard let v else { return }
+        key(k)
+        text += String(v)
+    }
+
+    public mutating func double(_ k: String, _ v: Double?) {
+        guard let v else { return }
+        key(k)
+        text += Format.number(v)
+    }
+
+    public func finished() -> String { text + "}" }
+}

@@ -1,0 +1,33 @@
+/// Splits a command line into words: spaces separate, `"…"` or `'…'` quote (the quotes are
+/// removed), and `\` escapes the next character inside or outside quotes.
+public enum QueryWords {
+    public static func split(_ line: String) -> [String] {
+        (try? splitChecked(line)) ?? line.split(separator: " ").map(String.init)
+    }
+
+    public static func splitChecked(_ line: String) throws -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        var escape = false
+        for c in line {
+            if escape { current.append(c); escape = false; inWord = true; continue }
+            if c == "\\" { escape = true; inWord = true; continue }
+            if let q = quote {
+                if c == q { quote = nil } else { current.append(c) }
+                continue
+            }
+            if c == "\"" || c == "'" { quote = c; inWord = true; continue }
+            if c == " " || c == "\t" {
+                if inWord { words.append(current); current = ""; inWord = false }
+                continue
+            }
+            current.append(c)
+            inWord = true
+        }
+        if quote != nil { throw LedgerError.usage("unterminated quote in: \(line)") }
+        if inWord { words.append(current) }
+        return words
+    }
+}

@@ -1,0 +1,208 @@
+/// The fixed 32-byte header at the start of every ledger file.
+///
+/// `magic` (8 bytes, `CAPLEDGR`), format version (u16 LE, currently 1), header size (u16 LE, 32),
+/// reserved (u32, zero), creation time (i64 LE, µs since the epoch), reserved (u32, zero),
+/// CRC-32C of the first 28 bytes (u32 LE).
+public enum LogHeader {
+    public static let size = 32
+    public static let magic: [UInt8] = Array("CAPLEDGR".utf8)
+    public static let version: UInt16 = 1
+
+    static func make(created: Timestamp) -> [UInt8] {
+        var w = ByteWriter()
+        w.append(magic)
+        w.byte(UInt8(version & 0xFF)); w.byte(UInt8(version >> 8))
+        w.byte(UInt8(size)); w.byte(0)
+        w.u32(0)
+        w.u64(UInt64(bitPattern: created.micros))
+        w.u32(0)
+        let crc = w.bytes.withUnsafeBytes { Frame.crc($0) }
+        w.u32(crc)
+        return w.bytes
+    }
+
+    /// Checks the header; returns its creation time.
+    static func check(_ buf: UnsafeRawBufferPointer, path: String) throws -> Timestamp {
+        guard buf.count >= size else {
+            throw LedgerError.verification("\(path): not a capacity ledger (file is \(buf.count) bytes, shorter than the 32-byte header)")
+        }
+        guard Array(buf[0..<8]) == magic else {
+            throw LedgerError.verification("\(path): not a capacity ledger (the file does not start with CAPLEDGR)")
+        }
+        var r = ByteReader(buf, from: 8, to: size)
+        let lo = r.byte()!, hi = r.byte()!
+        let version = UInt16(lo) | UInt16(hi) << 8
+        let stored = ByteReader(buf, from: 28, to: 32)
+        var s = stored
+        let crc = s.u32()!
+        guard crc == Frame.crc(UnsafeRawBufferPointer(rebasing: buf[0..<28])) else {
+            throw LedgerError.verification("\(path): the ledger header is damaged (CRC mismatch at byte offset 0)")
+        }
+        guard version == Self.version else {
+            throw LedgerError.verification("\(path): ledger format version \(version) is not supported (this build reads version \(Self.version))")
+        }
+        r.at = 16
+        return Timestamp(micros: Int64(bitPattern: r.u64()!))
+    }
+}
+
+/// What scanning a stretch of the log found.
+struct LogScan {
+    var events: [Event] = []
+    /// Byte offset just past the last commit frame read.
+    var committedEnd: Int
+    var head: ChainHash
+    /// Bytes after the last commit that are not (yet) a committed batch.
+    var tailBytes: Int = 0
+    /// Why the tail is not committed, when it is not simply empty.
+    var tailReason: String?
+    /// Commit frames seen (number of batches).
+    var commits = 0
+}
+
+/// Reads frames out of a ledger file's bytes. Pure: works on a buffer, does no I/O.
+enum LogScanner {
+    /// The largest frame payload accepted; anything larger is damage.
+    static let maxPayload = 1 << 20
+
+    struct Options {
+        /// Recompute the hash chain from the bytes and compare it with every commit and mark.
+        var verifyChain = false
+    }
+
+    /// Scans from `offset`, continuing after the records already read (`firstSeq` is the seq the
+    /// next record gets, `head` the hash after the last one). `state` is advanced past committed
+    /// records only. `onRecord` sees every committed record with its hash when verifying.
+    /// `buf` holds the file from byte offset `base` on; `offset` is where to start in `buf`.
+    static func scan(_ buf: UnsafeRawBufferPointer, base: Int = 0, from offset: Int, firstSeq: Int, head: ChainHash,
+                     state: inout CodecState, options: Options = .init(),
+                     onRecord: ((Event, ChainHash, Int) -> Void)? = nil) throws -> LogScan {
+        var out = LogScan(committedEnd: base + offset, head: head)
+        var pos = offset
+        var pending: [Event] = []
+        var pendingHashes: [(ChainHash, Int)] = []
+        var chain = head
+        // Rollback point: the codec state as of the last commit.
+        var savedStrings = state.strings.count
+        var savedRecorded = state.prevRecorded
+        var savedEffective = state.prevEffectiveSeconds
+
+        func rollback(_ state: inout CodecState) {
+            while state.strings.count > savedStrings {
+                let s = state.strings.removeLast()
+                state.ids?[s] = nil
+            }
+            state.prevRecorded = savedRecorded
+            state.prevEffectiveSeconds = savedEffective
+        }
+
+        let end = buf.count
+        let fileEnd = base + end
+        while pos < end {
+            let frameStart = pos
+            let at = base + pos
+            var r = ByteReader(buf, from: pos, to: end)
+            let seqHere = firstSeq + out.events.count + pending.count
+            guard let len = r.varint() else {
+                rollback(&state)
+                out.tailBytes = fileEnd - out.committedEnd
+                out.tailReason = "a frame at byte offset \(at) is cut short"
+                return out
+            }
+            guard len >= 1, len <= UInt64(maxPayload) else {
+                try badFrame(buf, base: base, at: frameStart, seq: seqHere, why: "impossible frame length \(len)", out: &out, state: &state, rollback: rollback)
+                return out
+            }
+            guard let crc = r.u32(), let payload = r.bytes(Int(len)) else {
+                rollback(&state)
+                out.tailBytes = fileEnd - out.committedEnd
+                out.tailReason = "a frame at byte offset \(at) is cut short"
+                return out
+            }
+            guard crc == Frame.crc(payload) else {
+                try badFrame(buf, base: base, at: frameStart, seq: seqHere, why: "CRC mismatch", out: &out, state: &state, rollback: rollback)
+                return out
+            }
+            pos = r.at
+            let frame = UnsafeRawBufferPointer(rebasing: buf[frameStart..<pos])
+            let kind = payload[0]
+            if kind == Frame.commitKind || kind == Frame.markKind {
+                var a = ByteReader(payload, from: 1, to: payload.count)
+                guard let seq = a.varint(), let hashBytes = a.bytes(32), a.remaining == 0 else {
+                    throw LedgerError.verification("log damaged at byte offset \(at): malformed commit record after seq \(seqHere - 1)")
+                }
+                guard Int(seq) == seqHere - 1 else {
+                    throw LedgerError.verification("log damaged at byte offset \(at): commit record names seq \(seq) but the last record is seq \(seqHere - 1)")
+                }
+                let stored = ChainHash(bytes: Array(hashBytes))
+                if options.verifyChain, stored != chain {
+                    let firstUnchecked = firstSeq + out.events.count
+                    throw LedgerError.verification("hash chain broken: records seq \(firstUnchecked)–\(seqHere - 1) do not match the hash stored after seq \(seqHere - 1) (byte offset \(at)); the log was edited")
+                }
+                if kind == Frame.commitKind {
+                    if let onRecord {
+                        for (e, h) in zip(pending, pendingHashes) { onRecord(e, h.0, h.1) }
+                    }
+                    out.events.append(contentsOf: pending)
+                    pending.removeAll(keepingCapacity: true)
+                    pendingHashes.removeAll(keepingCapacity: true)
+                    out.committedEnd = base + pos
+                    out.head = stored
+                    out.commits += 1
+                    chain = stored
+                    savedStrings = state.strings.count
+                    savedRecorded = state.prevRecorded
+                    savedEffective = state.prevEffectiveSeconds
+                }
+                continue
+            }
+            var pr = ByteReader(payload, from: 0, to: payload.count)
+            let event: Event
+            do {
+                event = try RecordCodec.decode(&pr, seq: seqHere, state: &state)
+            } catch {
+                let what = (error as? RecordCodec.Malformed)?.what ?? "\(error)"
+                throw LedgerError.verification("log damaged at byte offset \(at) (seq \(seqHere)): \(what)")
+            }
+            if options.verifyChain {
+                chain = chain.chained(with: frame)
+                pendingHashes.append((chain, at))
+            }
+            pending.append(event)
+        }
+        if !pending.isEmpty {
+            rollback(&state)
+            out.tailBytes = fileEnd - out.committedEnd
+            out.tailReason = "\(pending.count) record\(pending.count == 1 ? "" : "s") after byte offset \(out.committedEnd) have no commit record"
+        }
+        return out
+    }
+
+    /// A frame that fails its checks: a torn tail when nothing committed follows it, else damage.
+    private static func badFrame(_ buf: UnsafeRawBufferPointer, base: Int, at offset: Int, seq: Int, why: String,
+                                 out: inout LogScan, state: inout CodecState,
+                                 rollback: (inout CodecState) -> Void) throws {
+        if let later = findCommit(buf, after: offset) {
+            throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why); committed data follows at byte offset \(base + later), so this is not a torn write")
+        }
+        rollback(&state)
+        out.tailBytes = base + buf.count - out.committedEnd
+        out.tailReason = "a frame at byte offset \(base + offset) fails its check (\(why)) and nothing committed follows"
+    }
+
+    /// Looks for a valid commit frame starting after `offset`.
+    static func findCommit(_ buf: UnsafeRawBufferPointer, after offset: Int) -> Int? {
+        var p = offset + 1
+        let end = buf.count
+        while p + 6 < end {
+            let len = Int(buf[p])
+            // A commit payload is 1 + varint(seq) + 32 bytes: 34…42 bytes, so its length is one byte.
+            if len >= 34, len <= 42, p + 5 + len <= end, buf[p + 5] == Frame.commitKind {
+                var r = ByteReader(buf, from: p + 1, to: end)
+                if let crc = r.u32(), let payload = r.bytes(len), crc == Frame.crc(payload) { return p }
+            }
+            p += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,215 @@
+import CCapacitySupport
+
+/// The state a record's encoding depends on: strings seen so far (each stored once, then
+/// referenced by number) and the previous record's times (stored as differences).
+///
+/// Encoding and decoding walk the log in order and keep this state identical on both sides, so
+/// the bytes of a record depend only on the records before it: re-encoding the same events
+/// gives the same bytes and therefore the same hash chain.
+public struct CodecState: Sendable {
+    var strings: [String] = []
+    var ids: [String: UInt32]? = [:]
+    var prevRecorded: Int64 = 0
+    var prevEffectiveSeconds: Int64 = 0
+
+    public init() {}
+
+    /// A state for reading only: skips the string → number dictionary until a writer needs it.
+    static func readOnly() -> CodecState {
+        var s = CodecState()
+        s.ids = nil
+        return s
+    }
+
+    mutating func ensureWritable() {
+        guard ids == nil else { return }
+        var d = [String: UInt32](minimumCapacity: strings.count)
+        for (i, s) in strings.enumerated() { d[s] = UInt32(i) }
+        ids = d
+    }
+}
+
+/// Encodes events as record payloads and decodes them back. See `docs/log-format.md`.
+enum RecordCodec {
+    // MARK: encoding
+
+    static func encode(_ e: Event, state: inout CodecState, into w: inout ByteWriter) {
+        state.ensureWritable()
+        w.byte(e.type.code)
+        w.zigzag(e.recorded.micros &- state.prevRecorded)
+        state.prevRecorded = e.recorded.micros
+        let eff = e.effective.seconds
+        w.zigzag(eff &- state.prevEffectiveSeconds)
+        state.prevEffectiveSeconds = eff
+        str(e.note, &state, &w)
+        str(e.source, &state, &w)
+        switch e.body {
+        case .siteOpened(let site, let name, let region, let cap, let acres):
+            str(site, &state, &w); str(name, &state, &w); str(region, &state, &w)
+            w.varint(cap.map { UInt64($0.watts) + 1 } ?? 0)
+            optDouble(acres, &w)
+        case .chipModelDefined(let model, let vendor, let bf16, let fp8, let hbm, let watts):
+            str(model, &state, &w); str(vendor, &state, &w)
+            w.u64(bf16.bitPattern); w.u64(fp8.bitPattern)
+            optDouble(hbm, &w); optDouble(watts, &w)
+        case .chipsDelivered(let site, let model, let q):
+            str(site, &state, &w); str(model, &state, &w); w.varint(UInt64(q))
+        case .rackInstalled(let site, let rack, let model, let chips, let p):
+            str(site, &state, &w); str(rack, &state, &w); str(model, &state, &w)
+            w.varint(UInt64(chips)); w.varint(UInt64(p.watts))
+        case .rackRetired(let site, let rack):
+            str(site, &state, &w); str(rack, &state, &w)
+        case .powerAllocated(let site, let p), .powerReleased(let site, let p):
+            str(site, &state, &w); w.varint(UInt64(p.watts))
+        case .investmentCommitted(let investor, let recipient, let usd, let instrument):
+            str(investor, &state, &w); str(recipient, &state, &w); w.varint(UInt64(usd))
+            str(instrument, &state, &w)
+        case .eventVoided(let target, let reason):
+            w.varint(UInt64(target)); str(reason, &state, &w)
+        }
+    }
+
+    /// 0: absent; 1: a new string follows (length, bytes); n ≥ 2: the string numbered n − 2.
+    @inline(__always)
+    static func str(_ s: String?, _ state: inout CodecState, _ w: inout ByteWriter) {
+        guard let s else { w.byte(0); return }
+        if let id = state.ids![s] {
+            w.varint(UInt64(id) + 2)
+        } else {
+            w.byte(1)
+            var copy = s
+            copy.withUTF8 { u in
+                w.varint(UInt64(u.count))
+                w.append(u)
+            }
+            state.ids![s] = UInt32(state.strings.count)
+            state.strings.append(s)
+        }
+    }
+
+    static func optDouble(_ v: Double?, _ w: inout ByteWriter) {
+        guard let v else { w.byte(0); return }
+        w.byte(1)
+        w.u64(v.bitPattern)
+    }
+
+    // MARK: decoding
+
+    struct Malformed: Error { var what: String }
+
+    static func decode(_ r: inout ByteReader, seq: Int, state: inout CodecState) throws(Malformed) -> Event {
+        guard let code = r.byte(), let type = EventType(code: code) else { throw Malformed(what: "unknown record type") }
+        guard let dRec = r.zigzag(), let dEff = r.zigzag() else { throw Malformed(what: "truncated times") }
+        state.prevRecorded &+= dRec
+        state.prevEffectiveSeconds &+= dEff
+        let recorded = Timestamp(micros: state.prevRecorded)
+        let effective = Timestamp(seconds: state.prevEffectiveSeconds)
+        let note = try optStr(&r, &state)
+        let source = try optStr(&r, &state)
+        let body: EventBody
+        switch type {
+        case .siteOpened:
+            let site = try reqStr(&r, &state), name = try reqStr(&r, &state), region = try optStr(&r, &state)
+            guard let cap = r.varint() else { throw Malformed(what: "truncated power cap") }
+            body = .siteOpened(site: site, name: name, region: region,
+                               powerCap: cap == 0 ? nil : Power(watts: Int64(cap - 1)), acres: try optDouble(&r))
+        case .chipModelDefined:
+            let model = try reqStr(&r, &state), vendor = try reqStr(&r, &state)
+            guard let bf = r.u64(), let fp = r.u64() else { throw Malformed(what: "truncated specs") }
+            body = .chipModelDefined(model: model, vendor: vendor, bf16TFLOPS: Double(bitPattern: bf),
+                                     fp8TFLOPS: Double(bitPattern: fp), hbmGB: try optDouble(&r), watts: try optDouble(&r))
+        case .chipsDelivered:
+            let site = try reqStr(&r, &state), model = try reqStr(&r, &state)
+            body = .chipsDelivered(site: site, model: model, quantity: try int(&r))
+        case .rackInstalled:
+            let site = try reqStr(&r, &state), rack = try reqStr(&r, &state), model = try reqStr(&r, &state)
+            let chips = try int(&r)
+            body = .rackInstalled(site: site, rack: rack, model: model, chips: chips, power: Power(watts: try int(&r)))
+        case .rackRetired:
+            body = .rackRetired(site: try reqStr(&r, &state), rack: try reqStr(&r, &state))
+        case .powerAllocated:
+            let site = try reqStr(&r, &state)
+            body = .powerAllocated(site: site, power: Power(watts: try int(&r)))
+        case .powerReleased:
+            let site = try reqStr(&r, &state)
+            body = .powerReleased(site: site, power: Power(watts: try int(&r)))
+        case .investmentCommitted:
+            let investor = try reqStr(&r, &state), recipient = try reqStr(&r, &state), usd = try int(&r)
+            body = .investmentCommitted(investor: investor, recipient: recipient, usd: usd, instrument: try optStr(&r, &state))
+        case .eventVoided:
+            let target = try int(&r)
+            body = .eventVoided(target: Int(target), reason: try reqStr(&r, &state))
+        }
+        guard r.remaining == 0 else { throw Malformed(what: "\(r.remaining) unexpected bytes at the end of the record") }
+        return Event(seq: seq, recorded: recorded, effective: effective, note: note, source: source, body: body)
+    }
+
+    @inline(__always)
+    static func int(_ r: inout ByteReader) throws(Malformed) -> Int64 {
+        guard let v = r.varint(), v <= UInt64(Int64.max) else { throw Malformed(what: "bad number") }
+        return Int64(v)
+    }
+
+    static func reqStr(_ r: inout ByteReader, _ state: inout CodecState) throws(Malformed) -> String {
+        guard let s = try optStr(&r, &state) else { throw Malformed(what: "missing required text") }
+        return s
+    }
+
+    @inline(__always)
+    static func optStr(_ r: inout ByteReader, _ state: inout CodecState) throws(Malformed) -> String? {
+        guard let tag = r.varint() else { throw Malformed(what: "truncated text") }
+        switch tag {
+        case 0: return nil
+        case 1:
+            guard let n = r.varint(), let raw = r.bytes(Int(clamping: n)),
+                  let s = String(validating: raw.bindMemory(to: UInt8.self), as: UTF8.self)
+            else { throw Malformed(what: "bad text") }
+            state.strings.append(s)
+            state.ids?[s] = UInt32(state.strings.count - 1)
+            return s
+        default:
+            let id = Int(tag - 2)
+            guard id < state.strings.count else { throw Malformed(what: "reference to unknown text #\(id)") }
+            return state.strings[id]
+        }
+    }
+
+    static func optDouble(_ r: inout ByteReader) throws(Malformed) -> Double? {
+        guard let flag = r.byte() else { throw Malformed(what: "truncated number") }
+        if flag == 0 { return nil }
+        guard flag == 1, let bits = r.u64() else { throw Malformed(what: "bad number") }
+        return Double(bitPattern: bits)
+    }
+}
+
+/// Frames: `varint length ‖ CRC-32C(payload) as 4 bytes little-endian ‖ payload`.
+enum Frame {
+    static let commitKind: UInt8 = 0x40
+    static let markKind: UInt8 = 0x41
+
+    static func crc(_ p: UnsafeRawBufferPointer) -> UInt32 {
+        ccap_crc32c(0, p.baseAddress, p.count)
+    }
+
+    /// Appends a frame holding `payload` to `out`; returns the range of the frame in `out`.
+    @discardableResult
+    static func append(payload: [UInt8], to out: inout [UInt8]) -> Range<Int> {
+        let start = out.count
+        var w = ByteWriter()
+        w.varint(UInt64(payload.count))
+        let crc = payload.withUnsafeBytes { Frame.crc($0) }
+        w.u32(crc)
+        out.append(contentsOf: w.bytes)
+        out.append(contentsOf: payload)
+        return start..<out.count
+    }
+
+    /// The payload of a commit or mark frame: kind, last seq, head hash.
+    static func anchorPayload(kind: UInt8, seq: Int, head: ChainHash) -> [UInt8] {
+        var w = ByteWriter()
+        w.byte(kind)
+        w.varint(UInt64(seq))
+        w.append(head.bytes)
+        return w.bytes
+    }
+}

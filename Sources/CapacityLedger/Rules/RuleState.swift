@@ -1,0 +1,162 @@
+/// Two ids that together name one thing: (site, model) or (site, rack).
+struct PairKey: Hashable, Sendable {
+    var a: String
+    var b: String
+}
+
+/// One install or retirement of a rack, on its effective timeline.
+struct RackMark: Sendable {
+    var key: TimeKey
+    var install: Bool
+    var model: String
+    var chips: Int64
+}
+
+/// The state the append-time rules need, over the whole effective timeline.
+///
+/// The rules of `docs/events.md` are checked here, each in the file named after its event type
+/// (`RuleState+RackInstalled.swift`, …). `check` never changes the state; `applyEffects` and
+/// `removeEffects` are exact inverses, which makes a rejected batch easy to undo and a void easy
+/// to check ("the ledger without it still obeys every rule").
+struct RuleState: Sendable {
+    var sites: [String: (opened: TimeKey, cap: Power?)] = [:]
+    var modelDefinitions: [String: [TimeKey]] = [:]
+    var undeployed: [PairKey: DeltaTimeline] = [:]
+    var allocated: [String: DeltaTimeline] = [:]
+    var racks: [PairKey: [RackMark]] = [:]
+    var voided: Set<Int> = []
+
+    /// Checks `event` (with its seq already assigned) against every rule. `events` holds the
+    /// ledger so far, indexed by seq − 1, for voids and for naming dependent events.
+    func check(_ event: Event, events: [Event]) throws {
+        let key = TimeKey(event.effective, event.seq)
+        switch event.body {
+        case .siteOpened(let site, _, _, _, _):
+            try checkSiteOpened(site, key)
+        case .chipModelDefined:
+            break  // a later definition replaces the specs from its effective time on
+        case .chipsDelivered(let site, let model, _):
+            try checkSiteOpen(site, at: key, event)
+            try checkModelDefined(model, at: key, event)
+        case .rackInstalled(let site, let rack, let model, let chips, _):
+            try checkSiteOpen(site, at: key, event)
+            try checkModelDefined(model, at: key, event)
+            try checkRackInstalled(site: site, rack: rack, model: model, chips: chips, key)
+        case .rackRetired(let site, let rack):
+            try checkSiteOpen(site, at: key, event)
+            try checkRackRetired(site: site, rack: rack, key)
+        case .powerAllocated(let site, let p):
+            try checkSiteOpen(site, at: key, event)
+            try checkPowerAllocated(site: site, power: p, key)
+        case .powerReleased(let site, let p):
+            try checkSiteOpen(site, at: key, event)
+            try checkPowerReleased(site: site, power: p, key)
+        case .investmentCommitted:
+            break
+        case .eventVoided(let target, _):
+            try checkVoid(target: target, voidSeq: event.seq, events: events)
+        }
+    }
+
+    /// Adds what `event` changes on the timeline. Voids mark their target and take its effects out.
+    mutating func applyEffects(_ event: Event, events: [Event]) {
+        let key = TimeKey(event.effective, event.seq)
+        switch event.body {
+        case .siteOpened(let site, _, _, let cap, _):
+            sites[site] = (key, cap)
+        case .chipModelDefined(let model, _, _, _, _, _):
+            var defs = modelDefinitions[model, default: []]
+            defs.insert(key, at: defs.firstIndex { key < $0 } ?? defs.count)
+            modelDefinitions[model] = defs
+        case .chipsDelivered(let site, let model, let q):
+            undeployed[PairKey(a: site, b: model), default: DeltaTimeline()].insert(key, q)
+        case .rackInstalled(let site, let rack, let model, let chips, _):
+            undeployed[PairKey(a: site, b: model), default: DeltaTimeline()].insert(key, -chips)
+            insertMark(RackMark(key: key, install: true, model: model, chips: chips), PairKey(a: site, b: rack))
+        case .rackRetired(let site, let rack):
+            let pk = PairKey(a: site, b: rack)
+            let prior = racks[pk]?.last { $0.key < key }
+            insertMark(RackMark(key: key, install: false, model: prior?.model ?? "", chips: prior?.chips ?? 0), pk)
+        case .powerAllocated(let site, let p):
+            allocated[site, default: DeltaTimeline()].insert(key, p.watts)
+        case .powerReleased(let site, let p):
+            allocated[site, default: DeltaTimeline()].insert(key, -p.watts)
+        case .investmentCommitted:
+            break
+        case .eventVoided(let target, _):
+            voided.insert(target)
+            removeEffects(events[target - 1], events: events)
+        }
+    }
+
+    /// Takes out what `applyEffects(event)` added. For a void: restores its target.
+    mutating func removeEffects(_ event: Event, events: [Event]) {
+        let key = TimeKey(event.effective, event.seq)
+        switch event.body {
+        case .siteOpened(let site, _, _, _, _):
+            sites[site] = nil
+        case .chipModelDefined(let model, _, _, _, _, _):
+            modelDefinitions[model]?.removeAll { $0 == key }
+            if modelDefinitions[model]?.isEmpty == true { modelDefinitions[model] = nil }
+        case .chipsDelivered(let site, let model, _):
+            undeployed[PairKey(a: site, b: model)]?.remove(key)
+        case .rackInstalled(let site, let rack, let model, _, _):
+            undeployed[PairKey(a: site, b: model)]?.remove(key)
+            racks[PairKey(a: site, b: rack)]?.removeAll { $0.key == key }
+        case .rackRetired(let site, let rack):
+            racks[PairKey(a: site, b: rack)]?.removeAll { $0.key == key }
+        case .powerAllocated(let site, _), .powerReleased(let site, _):
+            allocated[site]?.remove(key)
+        case .investmentCommitted:
+            break
+        case .eventVoided(let target, _):
+            voided.remove(target)
+            applyEffects(events[target - 1], events: events)
+        }
+    }
+
+    private mutating func insertMark(_ mark: RackMark, _ pk: PairKey) {
+        var marks = racks[pk, default: []]
+        if let last = marks.last, last.key < mark.key {
+            marks.append(mark)
+        } else {
+            marks.insert(mark, at: marks.firstIndex { mark.key < $0.key } ?? marks.count)
+        }
+        racks[pk] = marks
+    }
+
+    // MARK: shared checks
+
+    func checkSiteOpen(_ site: String, at key: TimeKey, _ event: Event) throws {
+        guard let s = sites[site] else {
+            throw LedgerError.data("\(Self.subject(event)): site \(site) has not been opened (append a site.opened event for it first)")
+        }
+        guard s.opened <= key else {
+            throw LedgerError.data("\(Self.subject(event)): site \(site) is not open at \(key.time.shortString); it opens \(s.opened.time.shortString) (#\(s.opened.seq))")
+        }
+    }
+
+    func checkModelDefined(_ model: String, at key: TimeKey, _ event: Event) throws {
+        guard let defs = modelDefinitions[model], let first = defs.first else {
+            throw LedgerError.data("\(Self.subject(event)): chip model \(model) is not defined (append a chip.model.defined event for it first)")
+        }
+        guard first <= key else {
+            throw LedgerError.data("\(Self.subject(event)): chip model \(model) is not defined at \(key.time.shortString); its first definition takes effect \(first.time.shortString) (#\(first.seq))")
+        }
+    }
+
+    /// How an event is named at the start of a rule error: `rack.installed r-0017`.
+    static func subject(_ event: Event) -> String {
+        switch event.body {
+        case .rackInstalled(_, let rack, _, _, _), .rackRetired(_, let rack): "\(event.type.rawValue) \(rack)"
+        case .siteOpened(let site, _, _, _, _): "site.opened \(site)"
+        case .chipModelDefined(let model, _, _, _, _, _): "chip.model.defined \(model)"
+        default: event.type.rawValue
+        }
+    }
+
+    static func seqList(_ seqs: [Int], limit: Int = 5) -> String {
+        let shown = seqs.prefix(limit).map { "#\($0)" }.joined(separator: ", ")
+        return seqs.count > limit ? shown + " and \(seqs.count - limit) more" : shown
+    }
+}

@@ -1,0 +1,102 @@
+/// Where a ledger's events live. The file store and the in-memory store implement it; the
+/// query engine and the console only ever talk to this protocol.
+public protocol EventStore: AnyObject {
+    /// A short name for prompts and banners, e.g. `rainier` for `rainier.ledger`.
+    var name: String { get }
+    /// The ledger as of the last read or append.
+    var ledger: Ledger { get }
+    /// Size of the stored log in bytes.
+    var byteCount: Int { get }
+    /// Picks up events that other writers appended since the last read.
+    /// - Returns: the seqs that are new, or nil when there are none.
+    @discardableResult func refresh() throws -> ClosedRange<Int>?
+    /// Appends a batch atomically and durably: every event of it, or none.
+    @discardableResult func append(_ drafts: [EventDraft]) throws -> [Event]
+    /// Checks every record, the hash chain, and every rule from the first event on.
+    func verify() throws -> VerifyReport
+    /// Every committed event with the hash of its record, oldest first.
+    func eventsWithHashes() throws -> [(Event, ChainHash)]
+}
+
+/// What `verify` found on a sound ledger.
+public struct VerifyReport: Sendable, Equatable {
+    public var events: Int
+    public var head: ChainHash
+    public var bytes: Int
+    /// Bytes after the last commit that readers ignore (a torn or unfinished batch).
+    public var ignoredTailBytes: Int
+    public var tailReason: String?
+}
+
+/// A ledger held in memory, with the same rules, encoding and hash chain as the file store.
+/// Used by tests and by anything that needs a scratch ledger.
+public final class InMemoryEventStore: EventStore {
+    public let name: String
+    public private(set) var ledger = Ledger()
+    private var log: [UInt8] = LogHeader.make(created: Timestamp(micros: 0))
+    private let clock: any LedgerClock
+
+    public init(name: String = "memory", clock: any LedgerClock = SystemClock()) {
+        self.name = name
+        self.clock = clock
+    }
+
+    public var byteCount: Int { log.count }
+
+    public func refresh() throws -> ClosedRange<Int>? { nil }
+
+    @discardableResult
+    public func append(_ drafts: [EventDraft]) throws -> [Event] {
+        let (events, bytes) = try ledger.append(drafts, now: clock.now())
+        log.append(contentsOf: bytes)
+        return events
+    }
+
+    /// The log bytes this store would have written to a file.
+    public var bytes: [UInt8] { log }
+
+    public func verify() throws -> VerifyReport {
+        try log.withUnsafeBytes { (b) throws -> VerifyReport in try LedgerVerifier.verify(b, path: name) }
+    }
+
+    public func eventsWithHashes() throws -> [(Event, ChainHash)] {
+        try log.withUnsafeBytes { (b) throws -> [(Event, ChainHash)] in try LedgerVerifier.hashedEvents(b, path: name) }
+    }
+}
+
+/// Full checks over a log's bytes: frames, hash chain, then every rule replayed in seq order.
+public enum LedgerVerifier {
+    public static func verify(_ buf: UnsafeRawBufferPointer, path: String) throws -> VerifyReport {
+        _ = try LogHeader.check(buf, path: path)
+        var state = CodecState.readOnly()
+        let body = UnsafeRawBufferPointer(rebasing: buf[LogHeader.size...])
+        let scan = try LogScanner.scan(body, base: LogHeader.size, from: 0, firstSeq: 1, head: .genesis, state: &state,
+                                       options: .init(verifyChain: true))
+        var rules = RuleState()
+        var lastRecorded = Timestamp(micros: 0)
+        for e in scan.events {
+            guard e.recorded >= lastRecorded else {
+                throw LedgerError.verification("seq \(e.seq): recorded time \(e.recorded.iso8601) is earlier than the one before it (\(lastRecorded.iso8601))")
+            }
+            lastRecorded = e.recorded
+            do {
+                try rules.check(e, events: scan.events)
+            } catch let error as LedgerError {
+                throw LedgerError.verification("seq \(e.seq) breaks a rule: \(error.message)")
+            }
+            rules.applyEffects(e, events: scan.events)
+        }
+        return VerifyReport(events: scan.events.count, head: scan.head, bytes: buf.count,
+                            ignoredTailBytes: scan.tailBytes, tailReason: scan.tailReason)
+    }
+
+    public static func hashedEvents(_ buf: UnsafeRawBufferPointer, path: String) throws -> [(Event, ChainHash)] {
+        _ = try LogHeader.check(buf, path: path)
+        var state = CodecState.readOnly()
+        var out: [(Event, ChainHash)] = []
+        let body = UnsafeRawBufferPointer(rebasing: buf[LogHeader.size...])
+        _ = try LogScanner.scan(body, base: LogHeader.size, from: 0, firstSeq: 1, head: .genesis, state: &state,
+                                options: .init(verifyChain: true)) { e, h, _ in out.append((e, h)) }
+        return out
+    }
+}

@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The ledger in one append-only file (see `docs/log-format.md`).
+///
+/// Writers take an exclusive `flock` on the file, read any tail other writers added, check the
+/// batch against it, write it with one commit record and `fsync` before returning. Readers take no
+/// lock and only ever see whole committed batches. A torn batch at the end (after a crash) is
+/// ignored by readers and cut off, with one warning, by the next writer.
+public final class FileEventStore: EventStore {
+    public let path: String
+    public private(set) var ledger = Ledger()
+    public private(set) var byteCount = 0
+    private let clock: any LedgerClock
+    private let warn: (String) -> Void
+    /// Byte offset just past the last commit read.
+    private var committedEnd = 0
+
+    /// Opens the ledger at `path`. With `create: false` a missing file is an error; with
+    /// `create: true` it is created (mode 0600) on the first append.
+    public init(path: String, create: Bool, clock: any LedgerClock = SystemClock(),
+                warn: @escaping (String) -> Void = { _ in }) throws {
+        self.path = path
+        self.clock = clock
+        self.warn = warn
+        if access(path, F_OK) != 0 {
+            guard create else {
+                throw LedgerError.io("no ledger at \(path) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
+            }
+            return
+        }
+        try refresh()
+    }
+
+    public var name: String {
+        var base = path.split(separator: "/").last.map(String.init) ?? path
+        if let dot = base.lastIndex(of: "."), dot != base.startIndex { base = String(base[..<dot]) }
+        return base
+    }
+
+    // MARK: reading
+
+    @discardableResult
+    public func refresh() throws -> ClosedRange<Int>? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT, committedEnd == 0 { return nil }
+            throw Self.ioError("cannot open", path)
+        }
+        defer { close(fd) }
+        return try readTail(fd, truncateTorn: false)
+    }
+
+    /// Reads from `committedEnd` to the end of the file and absorbs the committed batches.
+    private func readTail(_ fd: Int32, truncateTorn: Bool) throws -> ClosedRange<Int>? {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Self.ioError("cannot stat", path) }
+        let size = Int(st.st_size)
+        byteCount = size
+        if size < committedEnd {
+            throw LedgerError.verification("\(path) is shorter (\(size) bytes) than the \(committedEnd) bytes already read: committed data was removed")
+        }
+        if committedEnd == 0 {
+            if size == 0 { return nil }
+            let header = try readBytes(fd, from: 0, count: min(size, LogHeader.size))
+            _ = try header.withUnsafeBytes { (b) throws -> Timestamp in try LogHeader.check(b, path: path) }
+            committedEnd = LogHeader.size
+        }
+        guard size > committedEnd else { return nil }
+        let bytes = try readBytes(fd, from: committedEnd, count: size - committedEnd)
+        let before = ledger.count
+        let scan = try bytes.withUnsafeBytes { (b) throws -> LogScan in
+            try LogScanner.scan(b, base: committedEnd, from: 0, firstSeq: ledger.count + 1, head: ledger.head, state: &ledger.codec)
+        }
+        ledger.absorb(scan.events, head: scan.head)
+        committedEnd = scan.committedEnd
+        if truncateTorn, scan.tailBytes > 0 {
+            warn("warning: \(path): removed an unfinished batch of \(scan.tailBytes) bytes after seq \(ledger.count) (\(scan.tailReason ?? "torn write")); it was never acknowledged")
+            guard ftruncate(fd, off_t(committedEnd)) == 0, fsync(fd) == 0 else { throw Self.ioError("cannot truncate", path) }
+            byteCount = committedEnd
+        }
+        return ledger.count > before ? (before + 1)...ledger.count : nil
+    }
+
+    private func readBytes(_ fd: Int32, from offset: Int, count: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Self.ioError("cannot read", path)
+            }
+            if n == 0 { out.removeLast(count - done); break }
+            done += n
+        }
+        return out
+    }
+
+    // MARK: writing
+
+    @discardableResult
+    public func append(_ drafts: [EventDraft]) throws -> [Event] {
+        guard !drafts.isEmpty else { return [] }
+        let created = access(path, F_OK) != 0
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.ioError("cannot open", path) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw Self.ioError("cannot lock", path) }
+        }
+        defer { flock(fd, LOCK_UN) }
+
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Self.ioError("cannot stat", path) }
+        if st.st_size < LogHeader.size {
+            // New file, or a file whose creation was cut short before its header was complete.
+            guard ledger.count == 0, committedEnd == 0 else {
+                throw LedgerError.verification("\(path) lost its contents (now \(st.st_size) bytes)")
+            }
+            if st.st_size > 0 { warn("warning: \(path): rewrote an incomplete \(st.st_size)-byte header") }
+            let header = LogHeader.make(created: clock.now())
+            guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) }
+            try writeAll(fd, header, at: 0)
+            guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+            if created { syncDirectory() }
+            committedEnd = LogHeader.size
+            byteCount = LogHeader.size
+        }
+        _ = try readTail(fd, truncateTorn: true)
+
+        let (events, bytes) = try ledger.append(drafts, now: clock.now())
+        do {
+            try writeAll(fd, bytes, at: committedEnd)
+            guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+        } catch {
+            // Nothing was acknowledged: cut off whatever reached the file and forget the batch.
+            _ = ftruncate(fd, off_t(committedEnd))
+            _ = fsync(fd)
+            ledger = Ledger()
+            committedEnd = 0
+            throw error
+        }
+        committedEnd += bytes.count
+        byteCount = committedEnd
+        return events
+    }
+
+    private func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Self.ioError("cannot write", path)
+            }
+            done += n
+        }
+    }
+
+    private func syncDirectory() {
+        var dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        if dir.isEmpty { dir = path.hasPrefix("/") ? "/" : "." }
+        let dfd = open(dir, O_RDONLY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    // MARK: checking
+
+    public func verify() throws -> VerifyReport {
+        let all = try wholeFile()
+        return try all.withUnsafeBytes { (b) throws -> VerifyReport in try LedgerVerifier.verify(b, path: path) }
+    }
+
+    public func eventsWithHashes() throws -> [(Event, ChainHash)] {
+        let all = try wholeFile()
+        return try all.withUnsafeBytes { (b) throws -> [(Event, ChainHash)] in try LedgerVerifier.hashedEvents(b, path: path) }
+    }
+
+    private func wholeFile() throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Self.ioError("cannot open", path) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Self.ioError("cannot stat", path) }
+        return try readBytes(fd, from: 0, count: Int(st.st_size))
+    }
+
+    static func ioError(_ what: String, _ path: String) -> LedgerError {
+        .io("\(what) \(path): \(String(cString: strerror(errno)))")
+    }
+}

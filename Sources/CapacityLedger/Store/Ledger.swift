@@ -1,0 +1,120 @@
+/// The ledger as a value: the events in seq order, the head of the hash chain, and what is needed
+/// to check and encode the next batch. Pure: no files, no clock (the time of recording is passed in).
+///
+/// Both stores (`FileEventStore`, `InMemoryEventStore`) keep one of these and differ only in where
+/// the bytes that `append` returns go.
+public struct Ledger: Sendable {
+    /// Every event, `events[seq - 1]`.
+    public private(set) var events: [Event] = []
+    /// SHA-256 chain head: the hash of the last record, or 32 zero bytes when empty.
+    public private(set) var head: ChainHash = .genesis
+    /// For each voided seq, the seq of the `event.voided` that voided it.
+    public private(set) var voidedBy: [Int: Int] = [:]
+    /// Records between chain marks inside one large batch.
+    public static let markInterval = 1024
+
+    var codec = CodecState.readOnly()
+    var rules: RuleState?
+    var lastRecorded = Timestamp(micros: 0)
+
+    public init() {}
+
+    public var count: Int { events.count }
+
+    /// Adds events that were read from the log: they were checked when they were appended.
+    mutating func absorb(_ new: [Event], head: ChainHash) {
+        for e in new {
+            events.append(e)
+            if case .eventVoided(let target, _) = e.body { voidedBy[target] = e.seq }
+            rules?.applyEffects(e, events: events)
+            lastRecorded = max(lastRecorded, e.recorded)
+        }
+        self.head = head
+    }
+
+    /// Builds the rule state from the events (once, on the first append).
+    mutating func prepareRules() {
+        guard rules == nil else { return }
+        var r = RuleState()
+        for e in events { r.applyEffects(e, events: events) }
+        rules = r
+        codec.ensureWritable()
+    }
+
+    /// Checks, assigns seq, recorded time and hash, and encodes a batch. Returns the new events
+    /// and the bytes to append to the log file: the records, a chain mark every 1,024 records,
+    /// and one commit record. On any error the ledger is unchanged and nothing is returned.
+    ///
+    /// - Parameter now: the time of recording (the clock is the caller's).
+    public mutating func append(_ drafts: [EventDraft], now: Timestamp) throws -> (events: [Event], bytes: [UInt8]) {
+        guard !drafts.isEmpty else { return ([], []) }
+        prepareRules()
+        let saved = (count: events.count, head: head, lastRecorded: lastRecorded, strings: codec.strings.count,
+                     rec: codec.prevRecorded, eff: codec.prevEffectiveSeconds)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(drafts.count * 40 + 64)
+        var payload = ByteWriter()
+        do {
+            for (i, d) in drafts.enumerated() {
+                let e = try admit(d, now: now)
+                payload.bytes.removeAll(keepingCapacity: true)
+                RecordCodec.encode(e, state: &codec, into: &payload)
+                let frame = Frame.append(payload: payload.bytes, to: &bytes)
+                head = bytes[frame].withUnsafeBytes { head.chained(with: $0) }
+                if let expected = d.hash, expected != head.hex {
+                    throw LedgerError.data("hash \(expected) does not match the computed hash \(head.hex) of seq \(e.seq) (the exported line was altered, or comes from another ledger)").atLine(d.line)
+                }
+                if (i + 1) % Self.markInterval == 0, i + 1 < drafts.count {
+                    Frame.append(payload: Frame.anchorPayload(kind: Frame.markKind, seq: e.seq, head: head), to: &bytes)
+                }
+            }
+        } catch {
+            // Undo, newest first, so that every rule state change is reversed exactly.
+            while events.count > saved.count {
+                let e = events.removeLast()
+                if case .eventVoided(let target, _) = e.body { voidedBy[target] = nil }
+                rules!.removeEffects(e, events: events)
+            }
+            head = saved.head
+            lastRecorded = saved.lastRecorded
+            while codec.strings.count > saved.strings { codec.ids![codec.strings.removeLast()] = nil }
+            codec.prevRecorded = saved.rec
+            codec.prevEffectiveSeconds = saved.eff
+            throw error
+        }
+        Frame.append(payload: Frame.anchorPayload(kind: Frame.commitKind, seq: events.count, head: head), to: &bytes)
+        return (Array(events[saved.count...]), bytes)
+    }
+
+    /// Checks one draft against the ledger so far and adds it.
+    private mutating func admit(_ d: EventDraft, now: Timestamp) throws -> Event {
+        let seq = events.count + 1
+        if let given = d.seq, given != seq {
+            throw LedgerError.data("seq \(given) does not follow this ledger, whose next seq is \(seq) (exported lines restore only into a ledger holding exactly the events before them)").atLine(d.line)
+        }
+        let recorded: Timestamp
+        if let r = d.recorded {
+            guard r >= lastRecorded else {
+                throw LedgerError.data("\(d.body.type.rawValue): recorded \(r.iso8601) is earlier than the ledger's last recorded time \(lastRecorded.iso8601); recorded times never go backwards").atLine(d.line)
+            }
+            guard r <= now else {
+                throw LedgerError.data("\(d.body.type.rawValue): recorded \(r.iso8601) is in the future (now is \(now.iso8601))").atLine(d.line)
+            }
+            recorded = r
+        } else {
+            recorded = max(now, lastRecorded)
+        }
+        let effective = d.effective ?? Timestamp(seconds: recorded.seconds)
+        let e = Event(seq: seq, recorded: recorded, effective: effective, note: d.note, source: d.source, body: d.body)
+        do {
+            try rules!.check(e, events: events)
+        } catch let error as LedgerError {
+            throw error.atLine(d.line)
+        }
+        events.append(e)
+        rules!.applyEffects(e, events: events)
+        if case .eventVoided(let target, _) = e.body { voidedBy[target] = seq }
+        lastRecorded = recorded
+        return e
+    }
+}

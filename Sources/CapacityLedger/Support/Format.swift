@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Number formatting shared by messages and tables. Locale-independent: `,` groups thousands.
+public enum Format {
+    /// `1,001,600`
+    public static func grouped(_ v: Int64) -> String {
+        let neg = v < 0
+        var digits = Array(String(neg ? -v : v))
+        var out: [Character] = []
+        out.reserveCapacity(digits.count + digits.count / 3)
+        var n = 0
+        while let c = digits.popLast() {
+            if n > 0, n % 3 == 0 { out.append(",") }
+            out.append(c)
+            n += 1
+        }
+        return (neg ? "-" : "") + String(out.reversed())
+    }
+
+    public static func grouped(_ v: Int) -> String { grouped(Int64(v)) }
+
+    /// A decimal with a fixed number of places and thousands separators: `333,521.3`.
+    public static func grouped(_ v: Double, places: Int) -> String {
+        guard v.isFinite else { return String(v) }
+        let fixed = fixed(v, places: places)
+        let parts = fixed.split(separator: ".", maxSplits: 1)
+        let intPart = Int64(parts[0]) ?? 0
+        var s = (fixed.hasPrefix("-") && intPart == 0 ? "-" : "") + grouped(intPart)
+        if parts.count > 1 { s += "." + parts[1] }
+        return s
+    }
+
+    /// `v` with exactly `places` decimals, no grouping: `0.40`.
+    public static func fixed(_ v: Double, places: Int) -> String {
+        guard v.isFinite else { return String(v) }
+        var buf = [CChar](repeating: 0, count: 64)
+        let n = withVaList([v]) { vsnprintf(&buf, 64, "%.\(places)f", $0) }
+        let bytes = buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The shortest text that reads back as the same Double: `667`, `0.4`, `1299.5`.
+    public static func number(_ v: Double) -> String {
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        return String(v)
+    }
+}

@@ -1,0 +1,48 @@
+/// Every error a user can see. The message says what was wrong, where, and what would fix it;
+/// the kind decides the process exit code (sysexits).
+public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// Bad command-line usage or an unknown query command/option (exit 64 on the CLI).
+        case usage
+        /// An event or query that breaks a rule or does not parse (exit 65).
+        case data
+        /// The file system failed or a file is missing (exit 74).
+        case io
+        /// The log is damaged or its hash chain does not match (exit 1).
+        case verification
+        /// The user interrupted a long command.
+        case interrupted
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public static func data(_ m: String) -> LedgerError { LedgerError(.data, m) }
+    public static func usage(_ m: String) -> LedgerError { LedgerError(.usage, m) }
+    public static func io(_ m: String) -> LedgerError { LedgerError(.io, m) }
+    public static func verification(_ m: String) -> LedgerError { LedgerError(.verification, m) }
+
+    public var description: String { message }
+
+    /// The sysexits code for this kind.
+    public var exitCode: Int32 {
+        switch kind {
+        case .usage: 64
+        case .data: 65
+        case .io: 74
+        case .verification: 1
+        case .interrupted: 130
+        }
+    }
+
+    /// The same error with `line N: ` in front.
+    public func atLine(_ line: Int?) -> LedgerError {
+        guard let line else { return self }
+        return LedgerError(kind, "line \(line): \(message)")
+    }
+}

@@ -1,0 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where "now" comes from. Passed in so that tests can fix the time of recording.
+public protocol LedgerClock: Sendable {
+    func now() -> Timestamp
+}
+
+/// The system's real-time clock, in UTC.
+public struct SystemClock: LedgerClock {
+    public init() {}
+    public func now() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(micros: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)
+    }
+}
+
+/// A clock that returns a fixed time, advanced by hand. For tests.
+public final class ManualClock: LedgerClock, @unchecked Sendable {
+    private var current: Timestamp
+    public init(_ start: Timestamp) { current = start }
+    public func now() -> Timestamp { current }
+    public func advance(seconds: Int64) { current = Timestamp(micros: current.micros + seconds * 1_000_000) }
+    public func set(_ t: Timestamp) { current = t }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import CapacityLedger
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `capacity`: the command-line face of the ledger.
+struct CapacityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capacity",
+        abstract: "An event-sourced capacity ledger for AI compute fleets.",
+        discussion: """
+            The ledger is --ledger PATH, else $CAPACITY_LEDGER, else ./capacity.ledger.
+            Exit codes: 0 ok, 1 verification failed, 64 usage, 65 bad event data or query, 74 I/O.
+            """,
+        subcommands: [Append.self, Import.self, Export.self, Log.self, Verify.self]
+    )
+}
+
+/// Options every command that touches a ledger takes.
+struct LedgerOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The ledger file.", valueName: "path"))
+    var ledger: String?
+
+    var path: String {
+        if let ledger { return ledger }
+        if let env = getenv("CAPACITY_LEDGER"), env.pointee != 0 { return String(cString: env) }
+        return "capacity.ledger"
+    }
+
+    func open(create: Bool) throws -> FileEventStore {
+        try FileEventStore(path: path, create: create, warn: { Terminal.stderr($0) })
+    }
+}
+
+/// Runs `body`, turning a `LedgerError` into its message on stderr and its exit code.
+func run(_ body: () throws -> Void) throws {
+    defer { Terminal.flush() }
+    do {
+        try body()
+    } catch let e as LedgerError {
+        Terminal.flush()
+        Terminal.stderr("capacity: \(e.message)")
+        throw ExitCode(e.exitCode)
+    }
+}
+
+enum Terminal {
+    static func stderr(_ s: String) { write(2, s + "\n") }
+
+    /// Prints a line on standard output (buffered; flushed by `flush()` and at exit).
+    static func stdout(_ s: String) {
+        Buffer.shared.append(s)
+    }
+
+    static func flush() { Buffer.shared.flush() }
+
+    static func write(_ fd: Int32, _ s: String) {
+        var copy = s
+        copy.withUTF8 { u in
+            var done = 0
+            while done < u.count {
+                let n = Glibc.write(fd, u.baseAddress! + done, u.count - done)
+                if n < 0 { if errno == EINTR { continue }; return }
+                done += n
+            }
+        }
+    }
+
+    final class Buffer: @unchecked Sendable {
+        static let shared = Buffer()
+        private var text = ""
+        func append(_ s: String) {
+            text += s
+            text += "\n"
+            if text.utf8.count >= 1 << 16 { flush() }
+        }
+        func flush() {
+            guard !text.isEmpty else { return }
+            Terminal.write(1, text)
+            text = ""
+        }
+    }
+
+    /// Reads a whole file, or standard input for `-`.
+    static func readAll(_ path: String) throws -> [UInt8] {
+        let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw LedgerError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { if fd != 0 { close(fd) } }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw LedgerError.io("cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+}

@@ -1,0 +1,199 @@
+import ArgumentParser
+import CapacityLedger
+
+struct Append: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Append one event, or a JSON Lines batch atomically.",
+        discussion: """
+            capacity append chips.delivered site=rainier-in model=trainium2 quantity=50000 effective=2025-10-01
+            capacity append --file batch.jsonl     (or - for standard input)
+            Prints '#SEQ TYPE' for each appended event; --json prints the stored events.
+            """
+    )
+
+    @OptionGroup var options: LedgerOptions
+    @Option(name: .long, help: ArgumentHelp("A JSON Lines file to append as one batch (- for stdin).", valueName: "file"))
+    var file: String?
+    @Flag(name: .long, help: "Print the stored events as JSON Lines.")
+    var json = false
+    @Argument(help: ArgumentHelp("The event type, then key=value fields; or - to read JSON Lines from stdin.", valueName: "type key=value"))
+    var words: [String] = []
+
+    func validate() throws {
+        if file != nil, !words.isEmpty { throw ValidationError("give either --file or TYPE key=value, not both") }
+        if file == nil, words.isEmpty { throw ValidationError("give an event type and its fields, --file FILE, or -") }
+    }
+
+    func run() throws {
+        try CapacityLedger_run {
+            let drafts: [EventDraft]
+            if let file {
+                drafts = try readBatch(file)
+            } else if words == ["-"] {
+                drafts = try readBatch("-")
+            } else {
+                var fields = try RawFields.fromWords(words.dropFirst())
+                fields.pairs.insert(("type", .word(words[0])), at: 0)
+                drafts = [try EventDraftDecoder.decode(fields)]
+            }
+            try appendAndPrint(drafts, options: options, json: json)
+        }
+    }
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Append a JSON Lines file as one atomic batch (same as append --file).",
+        discussion: "Exported lines (with seq, recorded and hash) restore a ledger exactly when imported into an empty one."
+    )
+    @OptionGroup var options: LedgerOptions
+    @Flag(name: .long, help: "Print the stored events as JSON Lines.")
+    var json = false
+    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+    var quiet = false
+    @Argument(help: ArgumentHelp("The JSON Lines file (- for stdin).", valueName: "file"))
+    var file: String
+
+    func run() throws {
+        try CapacityLedger_run {
+            let drafts = try readBatch(file)
+            if quiet {
+                _ = try options.open(create: true).append(drafts)
+            } else {
+                try appendAndPrint(drafts, options: options, json: json)
+            }
+        }
+    }
+}
+
+func readBatch(_ file: String) throws -> [EventDraft] {
+    let bytes = try Terminal.readAll(file)
+    return try bytes.withUnsafeBytes { try EventBatch.parse($0) }
+}
+
+func appendAndPrint(_ drafts: [EventDraft], options: LedgerOptions, json: Bool) throws {
+    let store = try options.open(create: true)
+    let events = try store.append(drafts)
+    if json {
+        let hashed = try store.eventsWithHashes().suffix(events.count)
+        for (e, h) in hashed { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }
+    } else {
+        for e in events { Terminal.stdout("#\(e.seq) \(e.type.rawValue)") }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write the stored events, oldest first.")
+    @OptionGroup var options: LedgerOptions
+    @Option(name: .long, help: ArgumentHelp("Stop after this seq, or after the last event recorded by this time.", valueName: "seq|time"))
+    var until: String?
+    @Option(name: .long, help: "jsonl or csv.")
+    var format: String = "jsonl"
+
+    func validate() throws {
+        guard ["jsonl", "csv"].contains(format) else { throw ValidationError("--format must be jsonl or csv, got \(format)") }
+    }
+
+    func run() throws {
+        try CapacityLedger_run {
+            let store = try options.open(create: false)
+            var rows = try store.eventsWithHashes()
+            if let until {
+                if let seq = Int(until.hasPrefix("#") ? String(until.dropFirst()) : until) {
+                    rows = Array(rows.prefix(max(0, seq)))
+                } else if let t = Timestamp.parse(until) {
+                    rows = rows.filter { $0.0.recorded <= t }
+                } else {
+                    throw LedgerError.usage("--until takes a seq or a time (2025-10-29 or 2025-10-29T14:00:00Z), got \(until)")
+                }
+            }
+            if format == "csv" {
+                Terminal.stdout(EventCSV.header)
+                for (e, h) in rows { Terminal.stdout(EventCSV.row(e, hash: h.hex)) }
+            } else {
+                for (e, h) in rows { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }
+            }
+        }
+    }
+}
+
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List events in seq order.")
+    @OptionGroup var options: LedgerOptions
+    @Option(name: .long, help: ArgumentHelp("Only events of this type.", valueName: "type"))
+    var type: String?
+    @Option(name: .long, help: ArgumentHelp("Only events at this site.", valueName: "site"))
+    var site: String?
+    @Option(name: .long, help: ArgumentHelp("Only events effective at or after this time.", valueName: "time"))
+    var since: String?
+    @Option(name: .long, help: ArgumentHelp("Only the last N matching events.", valueName: "n"))
+    var limit: Int?
+    @Flag(name: .long, help: "JSON Lines output.")
+    var json = false
+
+    func run() throws {
+        try CapacityLedger_run {
+            let store = try options.open(create: false)
+            var filter = EventFilter()
+            if let type {
+                guard let t = EventType(rawValue: type) else {
+                    throw LedgerError.usage("unknown event type \(type) (one of: \(EventType.names.joined(separator: ", ")))")
+                }
+                filter.type = t
+            }
+            filter.site = site
+            if let since {
+                guard let t = Timestamp.parse(since) else { throw LedgerError.usage("--since must be a date or UTC date-time, got \(since)") }
+                filter.since = t
+            }
+            filter.limit = limit
+            let events = filter.apply(store.ledger)
+            if json {
+                for e in events { Terminal.stdout(EventJSON.line(e)) }
+            } else {
+                Terminal.stdout(EventListing.table(events, voidedBy: store.ledger.voidedBy))
+            }
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check every record, the hash chain and every rule.",
+        discussion: "Prints the event count and head hash; exits 1 naming the first bad seq and byte offset."
+    )
+    @OptionGroup var options: LedgerOptions
+    @Flag(name: .long, help: "Print {\"ok\":…,\"events\":…,\"head\":…} as JSON.")
+    var json = false
+
+    func run() throws {
+        try CapacityLedger_run {
+            do {
+                let report = try options.open(create: false).verify()
+                if json {
+                    var w = JSONWriter()
+                    w.raw("ok", "true")
+                    w.int("events", Int64(report.events))
+                    w.string("head", report.head.hex)
+                    w.int("bytes", Int64(report.bytes))
+                    if report.ignoredTailBytes > 0 { w.int("ignored_tail_bytes", Int64(report.ignoredTailBytes)) }
+                    Terminal.stdout(w.finished())
+                } else {
+                    Terminal.stdout("ok: \(Format.grouped(report.events)) events, head \(report.head.hex)")
+                    if report.ignoredTailBytes > 0 {
+                        Terminal.stderr("warning: \(report.ignoredTailBytes) bytes after the last commit are ignored (\(report.tailReason ?? "unfinished batch")); the next append removes them")
+                    }
+                }
+            } catch let e as LedgerError where json && e.kind == .verification {
+                var w = JSONWriter()
+                w.raw("ok", "false")
+                w.string("error", e.message)
+                Terminal.stdout(w.finished())
+                throw e
+            }
+        }
+    }
+}
+
+/// Alias so command bodies read naturally despite `run()` being the command's own method.
+func CapacityLedger_run(_ body: () throws -> Void) throws { try run(body) }

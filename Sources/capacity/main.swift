@@ -1,0 +1,3 @@
+import CapacityLedger
+
+CapacityCommand.main()

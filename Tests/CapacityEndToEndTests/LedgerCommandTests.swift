@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+
+struct LedgerCommandTests {
+    let opening = """
+        {"type":"site.opened","site":"rainier-in","name":"Project Rainier","power_cap_mw":2200,"effective":"2024-09-01"}
+        {"type":"chip.model.defined","model":"trainium2","vendor":"AWS","bf16_tflops":667,"fp8_tflops":1299,"effective":"2024-12-03"}
+        {"type":"chips.delivered","site":"rainier-in","model":"trainium2","quantity":64000,"effective":"2025-10-01"}
+
+        """
+
+    @Test func appendPrintsSeqAndTypeAndExitCodesFollowSysexits() throws {
+        let cli = CLI()
+        var r = try cli.run(["log"])
+        #expect(r.status == 74)
+        #expect(r.err == "capacity: no ledger at \(cli.ledger) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)\n")
+        r = try cli.run(["append", "-"], input: opening)
+        #expect(r.status == 0)
+        #expect(r.out == "#1 site.opened\n#2 chip.model.defined\n#3 chips.delivered\n")
+        r = try cli.run(["append", "rack.installed", "site=rainier-in", "rack=r-0017", "model=trainium2", "chips=64", "kw=45", "effective=2025-10-03"])
+        #expect(r.out == "#4 rack.installed\n")
+        r = try cli.run(["append", "rack.installed", "site=rainier-in", "rack=r-0017", "model=trainium2", "chips=64", "kw=45"])
+        #expect(r.status == 65)
+        #expect(r.err.hasPrefix("capacity: rack.installed r-0017: rack r-0017 is already active at rainier-in"))
+        r = try cli.run(["append", "rack.installed", "site=rainier-in", "chips"])
+        #expect(r.status == 64)
+        #expect(r.err == "capacity: expected key=value, got \"chips\"\n")
+        r = try cli.run(["append", "--bogus"])
+        #expect(r.status == 64)
+        r = try cli.run(["append", "--json", "investment.committed", "investor=amazon", "recipient=anthropic", "usd=4000000000", "effective=2024-11-22"])
+        #expect(r.out.hasPrefix(#"{"seq":5,"type":"investment.committed","effective":"2024-11-22","recorded":""#))
+        #expect(r.out.contains(#""usd":4000000000,"hash":""#))
+    }
+
+    @Test func aBadLineInABatchAppendsNothing() throws {
+        let cli = CLI()
+        try cli.run(["append", "-"], input: opening)
+        var lines: [String] = []
+        for i in 1...1000 {
+            let chips = i == 500 ? 64000 : 64
+            lines.append(#"{"type":"rack.installed","site":"rainier-in","rack":"r-\#(i)","model":"trainium2","chips":\#(chips),"kw":45,"effective":"2025-10-02"}"#)
+        }
+        try lines.joined(separator: "\n").write(toFile: cli.dir + "/batch.jsonl", atomically: true, encoding: .utf8)
+        let before = try cli.bytes()
+        let r = try cli.run(["import", cli.dir + "/batch.jsonl"])
+        #expect(r.status == 65)
+        #expect(r.err == "capacity: line 500: rack.installed r-500: site rainier-in has 32,064 undeployed trainium2 chips at 2025-10-02 (delivered 64,000, installed 31,936); the rack needs 64,000\n")
+        #expect(try cli.bytes() == before)
+    }
+
+    @Test func parallelWritersLoseNothing() throws {
+        let cli = CLI()
+        let script = """
+            i=0
+            while [ $i -lt 250 ]; do
+              capacity append investment.committed investor=w$W recipient=anthropic usd=$((i+1)) > /dev/null || exit 1
+              i=$((i+1))
+            done
+            """
+        var procs: [Process] = []
+        for w in 1...4 {
+            procs.append(try cli.shell("W=\(w); " + script))
+        }
+        for p in procs { p.waitUntilExit() }
+        #expect(procs.allSatisfy { $0.terminationStatus == 0 })
+        let r = try cli.run(["verify", "--json"])
+        #expect(r.status == 0)
+        #expect(r.out.hasPrefix(#"{"ok":true,"events":1000,"head":""#))
+        // Every writer's 250 events are there, each exactly once, in the order it wrote them.
+        let log = try cli.run(["log", "--json"]).out.split(separator: "\n")
+        #expect(log.count == 1000)
+        for w in 1...4 {
+            let mine = log.filter { $0.contains(#""investor":"w\#(w)""#) }
+            let amounts = mine.compactMap { line -> Int? in
+                guard let r = line.range(of: #""usd":"#) else { return nil }
+                return Int(line[r.upperBound...].prefix { $0.isNumber })
+            }
+            #expect(amounts == Array(1...250))
+        }
+    }
+
+    @Test func truncatedLastRecordReopensVerifiesAndAcceptsTheNextAppend() throws {
+        let cli = CLI()
+        try cli.run(["append", "-"], input: opening)
+        let sizeBefore = try cli.bytes().count
+        try cli.run(["append", "rack.installed", "site=rainier-in", "rack=r-1", "model=trainium2", "chips=64", "kw=45", "effective=2025-10-03"])
+        let full = try cli.bytes()
+        var c = cli
+        for cut in sizeBefore..<full.count {
+            c.env["CAPACITY_LEDGER"] = cli.dir + "/cut.ledger"
+            try c.write(Array(full[0..<cut]), to: c.ledger)
+            let v = try c.run(["verify", "--json"])
+            #expect(v.status == 0, "cut \(cut): \(v.err)")
+            #expect(v.out.hasPrefix(#"{"ok":true,"events":3,"#), "cut \(cut)")
+            let a = try c.run(["append", "rack.installed", "site=rainier-in", "rack=r-2", "model=trainium2", "chips=64", "kw=45", "effective=2025-10-04"])
+            #expect(a.out == "#4 rack.installed\n", "cut \(cut)")
+            #expect(a.err.contains("removed an unfinished batch") == (cut > sizeBefore), "cut \(cut)")
+            #expect(try c.run(["verify", "--json"]).out.hasPrefix(#"{"ok":true,"events":4,"#))
+        }
+    }
+
+    @Test func aFlippedByteMakesVerifyExit1NamingTheSeq() throws {
+        let cli = CLI()
+        try cli.run(["append", "-"], input: opening)
+        let seq4At = try cli.bytes().count
+        try cli.run(["append", "investment.committed", "investor=amazon", "recipient=anthropic", "usd=1250000000"])
+        try cli.run(["append", "investment.committed", "investor=google", "recipient=anthropic", "usd=2000000000"])
+        var bytes = try cli.bytes()
+        bytes[seq4At + 7] ^= 0x20
+        try cli.write(bytes, to: cli.ledger)
+        let r = try cli.run(["verify"])
+        #expect(r.status == 1)
+        #expect(r.err.hasPrefix("capacity: log damaged at byte offset \(seq4At) (seq 4): CRC mismatch"))
+        let j = try cli.run(["verify", "--json"])
+        #expect(j.status == 1)
+        #expect(j.out.hasPrefix(#"{"ok":false,"error":"log damaged at byte offset \#(seq4At) (seq 4)"#))
+    }
+
+    @Test func exportThenImportIntoANewLedgerGivesTheSameHeadHash() throws {
+        let cli = CLI()
+        try cli.run(["append", "-"], input: opening)
+        try cli.run(["append", "event.voided", "target=3", "reason=keyed twice"])
+        let exported = try cli.run(["export"]).out
+        var copy = cli
+        copy.env["CAPACITY_LEDGER"] = cli.dir + "/copy.ledger"
+        try exported.write(toFile: cli.dir + "/export.jsonl", atomically: true, encoding: .utf8)
+        let imported = try copy.run(["import", cli.dir + "/export.jsonl"])
+        #expect(imported.status == 0, "\(imported.err)")
+        // The same events and head hash; the file itself differs only in its batch boundaries.
+        let head = { (s: String) in s.components(separatedBy: #""head":""#).last?.prefix(64) }
+        let a = try cli.run(["verify", "--json"]).out, b = try copy.run(["verify", "--json"]).out
+        #expect(head(a) != nil && head(a) == head(b))
+        #expect(try copy.run(["export"]).out == exported)
+        // Importing the same export again is rejected: seq 1 does not follow.
+        let again = try copy.run(["import", cli.dir + "/export.jsonl"])
+        #expect(again.status == 65)
+        #expect(again.err.hasPrefix("capacity: line 1: seq 1 does not follow this ledger, whose next seq is 5"))
+        let csv = try cli.run(["export", "--format", "csv"]).out.split(separator: "\n")
+        #expect(csv.first?.hasPrefix("seq,type,effective,recorded,site,name,region,power_cap_mw,acres,model,vendor") == true)
+        #expect(csv.count == 5)
+    }
+}

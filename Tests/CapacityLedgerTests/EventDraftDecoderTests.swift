@@ -1,0 +1,95 @@
+import CapacityLedger
+import Testing
+
+struct EventDraftDecoderTests {
+    @Test func acceptsEveryTypeFromJSON() throws {
+        let lines = [
+            #"{"type":"site.opened","site":"rainier-in","name":"Rainier","region":"Indiana","power_cap_mw":2200,"acres":1200}"#,
+            #"{"type":"chip.model.defined","model":"trainium2","vendor":"AWS","bf16_tflops":667,"fp8_tflops":1299,"hbm_gb":96,"watts":500}"#,
+            #"{"type":"chips.delivered","site":"rainier-in","model":"trainium2","quantity":64,"effective":"2025-10-01"}"#,
+            #"{"type":"rack.installed","site":"rainier-in","rack":"r-0001","model":"trainium2","chips":64,"kw":45.5}"#,
+            #"{"type":"rack.retired","site":"rainier-in","rack":"r-0001","effective":"2025-10-29T14:00:00Z"}"#,
+            #"{"type":"power.allocated","site":"rainier-in","mw":73.000001}"#,
+            #"{"type":"power.released","site":"rainier-in","mw":0.5}"#,
+            #"{"type":"investment.committed","investor":"amazon","recipient":"anthropic","usd":8000000000,"instrument":"equity"}"#,
+            #"{"type":"event.voided","target":3,"reason":"keyed twice","note":"é ☃","source":"https://example.com/x"}"#,
+        ]
+        let drafts = try lines.map { try EventDraftDecoder.decode(try JSONLine.parse($0)) }
+        #expect(drafts.map(\.body.type) == EventType.allCases)
+        #expect(drafts[3].body == .rackInstalled(site: "rainier-in", rack: "r-0001", model: "trainium2", chips: 64, power: Power(watts: 45_500)))
+        #expect(drafts[5].body == .powerAllocated(site: "rainier-in", power: Power(watts: 73_000_001)))
+        #expect(drafts[4].effective == Timestamp(year: 2025, month: 10, day: 29, hour: 14))
+        #expect(drafts[8].note == "é ☃")
+    }
+
+    @Test(arguments: [
+        (#"{"type":"chips.delivered","site":"s","model":"m","quantity":64,"colour":"red"}"#,
+         #"chips.delivered: unknown field "colour" (accepted: site, model, quantity, effective, note, source)"#),
+        (#"{"type":"chips.delivered","site":"s","model":"m","quantity":"64"}"#,
+         #"chips.delivered: field "quantity" must be a number, got a string"#),
+        (#"{"type":"chips.delivered","site":"s","model":"m","quantity":-3}"#,
+         #"chips.delivered: field "quantity" must not be negative, got -3"#),
+        (#"{"type":"chips.delivered","site":"s","model":"m","quantity":0}"#,
+         #"chips.delivered: field "quantity" must be greater than 0, got 0"#),
+        (#"{"type":"chips.delivered","site":"s","model":"m","quantity":1.5}"#,
+         #"chips.delivered: field "quantity" must be a whole number greater than 0, got 1.5"#),
+        (#"{"type":"chips.delivered","site":"","model":"m","quantity":1}"#,
+         #"chips.delivered: field "site" must not be empty"#),
+        (#"{"type":"chips.delivered","site":"Rainier","model":"m","quantity":1}"#,
+         #"chips.delivered: field "site" must be an id of lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, at most 64 bytes; got "Rainier""#),
+        (#"{"type":"rack.installed","site":"s","rack":"r","model":"m","chips":64,"kw":1e400}"#,
+         #"rack.installed: field "kw" must be finite, got 1e400"#),
+        (#"{"type":"rack.installed","site":"s","rack":"r","model":"m","chips":64,"kw":45.0001}"#,
+         #"rack.installed: field "kw" has more than 3 decimal places or is too large, got 45.0001"#),
+        (#"{"type":"chip.model.defined","model":"m","vendor":"V","bf16_tflops":0,"fp8_tflops":1}"#,
+         #"chip.model.defined: field "bf16_tflops" must be greater than 0, got 0"#),
+        (#"{"type":"chips.delivered","site":"s","model":"m","quantity":1,"effective":"2025-02-30"}"#,
+         #"chips.delivered: field "effective" must be a date (2025-10-29) or a UTC date-time (2025-10-29T14:00:00Z), got "2025-02-30""#),
+        (#"{"type":"chips.delivered","site":"s","quantity":1}"#,
+         #"chips.delivered: field "model" is missing"#),
+        (#"{"type":"chips.moved","site":"s"}"#,
+         #"unknown event type "chips.moved" (one of: site.opened, chip.model.defined, chips.delivered, rack.installed, rack.retired, power.allocated, power.released, investment.committed, event.voided)"#),
+        (#"{"site":"s"}"#, #"field "type" is missing (one of: site.opened, chip.model.defined, chips.delivered, rack.installed, rack.retired, power.allocated, power.released, investment.committed, event.voided)"#),
+        (#"{"type":"chips.delivered","site":"s","model":"m","quantity":1,"quantity":2}"#,
+         #"field "quantity" is given twice"#),
+        (#"{"type":"chips.delivered","site":["s"],"model":"m","quantity":1}"#,
+         #"chips.delivered: field "site" must be a string, got an array or object"#),
+    ])
+    func rejectsWithTheFieldNamed(line: String, message: String) {
+        // Through the batch path, as `capacity append --file` reads it: the bad line is line 3.
+        #expect(errorMessage { try EventBatch.parse("\n\n" + line) } == "line 3: " + message)
+    }
+
+    @Test func rejectsInvalidUTF8NamingTheField() {
+        var bytes = Array(#"{"type":"site.opened","site":"s","name":"X"}"#.utf8)
+        let at = bytes.firstIndex(of: UInt8(ascii: "X"))!
+        bytes[at] = 0xFF
+        let message = errorMessage {
+            _ = try bytes.withUnsafeBufferPointer { try EventDraftDecoder.decode(try JSONLine.parse($0)) }
+        }
+        #expect(message == #"field "name" is not valid UTF-8"#)
+    }
+
+    @Test func rejectsANoteOverOneKiB() {
+        let note = String(repeating: "x", count: 1025)
+        #expect(errorMessage { _ = try d("investment.committed investor=a recipient=b usd=1 note=\(note)") }
+            == #"investment.committed: field "note" is 1025 bytes; at most 1024 are allowed"#)
+        #expect(errorMessage { _ = try d("investment.committed investor=a recipient=b usd=1 note=\(note.dropLast())") } == nil)
+    }
+
+    @Test func idsAreSlugsOfAtMost64Bytes() {
+        #expect(EventDraftDecoder.isSlug("rainier-in"))
+        #expect(EventDraftDecoder.isSlug("r-0017.a_b"))
+        #expect(EventDraftDecoder.isSlug(String(repeating: "a", count: 64)))
+        #expect(!EventDraftDecoder.isSlug(String(repeating: "a", count: 65)))
+        #expect(!EventDraftDecoder.isSlug("-r"))
+        #expect(!EventDraftDecoder.isSlug("r 1"))
+        #expect(!EventDraftDecoder.isSlug(""))
+    }
+
+    @Test func wordsFormAcceptsNumbersAsText() throws {
+        let draft = try d("power.allocated site=s1 mw=73.5 effective=2025-10-29")
+        #expect(draft.body == .powerAllocated(site: "s1", power: Power(watts: 73_500_000)))
+        #expect(errorMessage { _ = try d("power.allocated site=s1 mw=nan") } == #"power.allocated: field "mw" must be finite, got nan"#)
+    }
+}

@@ -1,0 +1,143 @@
+@testable import CapacityLedger
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The file store: durability, torn tails, damage and the hash chain, on real files.
+struct FileStoreTests {
+    let dir: String
+
+    init() {
+        var template = Array("/tmp/capacity-test-XXXXXX".utf8CString)
+        dir = String(cString: mkdtemp(&template)!)
+    }
+
+    func path(_ name: String = "t.ledger") -> String { dir + "/" + name }
+
+    func fileBytes(_ p: String) -> [UInt8] {
+        let fd = open(p, O_RDONLY)
+        defer { close(fd) }
+        var st = stat()
+        fstat(fd, &st)
+        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        _ = out.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        return out
+    }
+
+    func writeBytes(_ p: String, _ bytes: [UInt8]) {
+        let fd = open(p, O_WRONLY | O_TRUNC | O_CREAT, 0o600)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }
+
+    func seeded(_ p: String) throws -> FileEventStore {
+        let store = try FileEventStore(path: p, create: true, clock: ManualClock(Timestamp.parse("2026-01-01")!))
+        try store.append([try d("site.opened site=s1 name=One effective=2025-01-01"),
+                          try d("chip.model.defined model=m1 vendor=V bf16_tflops=1 fp8_tflops=2 effective=2025-01-01"),
+                          try d("chips.delivered site=s1 model=m1 quantity=640 effective=2025-02-01")])
+        for i in 1...5 {
+            try store.append([try d("rack.installed site=s1 rack=r-\(i) model=m1 chips=64 kw=40 effective=2025-03-0\(i)")])
+        }
+        return store
+    }
+
+    @Test func aMissingLedgerIsAClearErrorAndIsCreatedWithMode0600() throws {
+        #expect(errorMessage { try FileEventStore(path: path("none.ledger"), create: false) }
+            == "no ledger at \(path("none.ledger")) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
+        _ = try seeded(path())
+        var st = stat()
+        stat(path(), &st)
+        #expect(st.st_mode & 0o777 == 0o600)
+    }
+
+    @Test func reopeningReadsEveryCommittedEvent() throws {
+        let a = try seeded(path())
+        let b = try FileEventStore(path: path(), create: false)
+        #expect(b.ledger.events == a.ledger.events)
+        #expect(b.ledger.head == a.ledger.head)
+        // A second handle sees later appends by refreshing.
+        try a.append([try d("investment.committed investor=x recipient=y usd=1")])
+        #expect(try b.refresh() == 9...9)
+        #expect(b.ledger.head == a.ledger.head)
+    }
+
+    @Test func aTruncatedLastRecordIsIgnoredAndRepairedAtEveryOffset() throws {
+        let store = try seeded(path("full.ledger"))
+        let full = fileBytes(path("full.ledger"))
+        // The last batch is one record plus its commit frame; cut inside either of them.
+        let lastBatchStart = try offsetOfLastBatch(store)
+        for cut in lastBatchStart..<full.count {
+            let p = path("cut-\(cut).ledger")
+            writeBytes(p, Array(full[0..<cut]))
+            var warnings: [String] = []
+            let s = try FileEventStore(path: p, create: false, clock: ManualClock(Timestamp.parse("2026-01-02")!), warn: { warnings.append($0) })
+            #expect(s.ledger.count == 7, "cut at \(cut)")
+            let report = try s.verify()
+            #expect(report.events == 7)
+            #expect(report.ignoredTailBytes == cut - lastBatchStart)
+            try s.append([try d("rack.installed site=s1 rack=r-9 model=m1 chips=64 kw=40 effective=2025-03-09")])
+            #expect(warnings.count == (cut > lastBatchStart ? 1 : 0))
+            let again = try FileEventStore(path: p, create: false)
+            #expect(again.ledger.count == 8)
+            #expect(try again.verify().events == 8)
+        }
+    }
+
+    /// Byte offset where the last batch (rack r-5 and its commit) starts.
+    func offsetOfLastBatch(_ store: FileEventStore) throws -> Int {
+        let probe = InMemoryEventStore(clock: ManualClock(Timestamp.parse("2026-01-01")!))
+        try probe.append(Array(store.ledger.events.prefix(3)).map { draft(of: $0) })
+        for e in store.ledger.events[3..<7] { try probe.append([draft(of: e)]) }
+        return probe.byteCount
+    }
+
+    func draft(of e: Event) -> EventDraft {
+        EventDraft(body: e.body, effective: e.effective, note: e.note, source: e.source)
+    }
+
+    @Test func oneFlippedByteInTheMiddleNamesItsSeq() throws {
+        let store = try seeded(path())
+        var bytes = fileBytes(path())
+        let hashed = try store.eventsWithHashes()
+        #expect(hashed.count == 8)
+        // Find where record seq 5 starts by re-encoding the first four batches.
+        let probe = InMemoryEventStore(clock: ManualClock(Timestamp.parse("2026-01-01")!))
+        try probe.append(store.ledger.events.prefix(3).map { draft(of: $0) })
+        try probe.append([draft(of: store.ledger.events[3])])
+        let seq5 = probe.byteCount
+        bytes[seq5 + 8] ^= 0x01
+        writeBytes(path("flipped.ledger"), bytes)
+        let damaged = errorMessage { _ = try FileEventStore(path: path("flipped.ledger"), create: false).verify() }
+        #expect(damaged?.hasPrefix("log damaged at byte offset \(seq5) (seq 5): CRC mismatch; committed data follows") == true, "\(damaged ?? "")")
+    }
+
+    @Test func aRewrittenRecordWithAValidCRCBreaksTheHashChain() throws {
+        let store = try seeded(path())
+        var bytes = fileBytes(path())
+        let probe = InMemoryEventStore(clock: ManualClock(Timestamp.parse("2026-01-01")!))
+        try probe.append(store.ledger.events.prefix(3).map { draft(of: $0) })
+        try probe.append([draft(of: store.ledger.events[3])])
+        let at = probe.byteCount
+        // Rewrite record seq 5 (rack r-2, 64 chips) to say 63 chips, with a correct CRC.
+        let len = Int(bytes[at])
+        var payload = Array(bytes[(at + 5)..<(at + 5 + len)])
+        let chipsAt = payload.lastIndex(of: 64)!
+        payload[chipsAt] = 63
+        let crc = payload.withUnsafeBytes { Frame.crc($0) }
+        for k in 0..<4 { bytes[at + 1 + k] = UInt8(truncatingIfNeeded: crc >> (8 * k)) }
+        bytes.replaceSubrange((at + 5)..<(at + 5 + len), with: payload)
+        writeBytes(path("edited.ledger"), bytes)
+        let message = errorMessage { _ = try FileEventStore(path: path("edited.ledger"), create: false).verify() }
+        #expect(message?.hasPrefix("hash chain broken: records seq 5–5 do not match the hash stored after seq 5") == true, "\(message ?? "")")
+    }
+
+    @Test func exportThenImportGivesTheSameHeadHash() throws {
+        let store = try seeded(path())
+        let lines = try store.eventsWithHashes().map { EventJSON.line($0.0, hash: $0.1.hex) }
+        let copy = try FileEventStore(path: path("copy.ledger"), create: true)
+        try copy.append(try EventBatch.parse(lines.joined(separator: "\n")))
+        #expect(copy.ledger.head == store.ledger.head)
+        #expect(try copy.verify().head == store.ledger.head)
+    }
+}
