@@ -28,10 +28,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The console around the query language: session state, meta-commands, batch mode.
+        .target(
+            name: "CapacityConsole",
+            dependencies: ["CapacityLedger"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "capacity",
             dependencies: [
                 "CapacityLedger",
+                "CapacityConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -40,6 +47,7 @@ let package = Package(
             name: "CapacityLedgerTests",
             dependencies: [
                 "CapacityLedger",
+                "CapacityConsole",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CapacityConsole
 import CapacityLedger
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +14,7 @@ struct CapacityCommand: ParsableCommand {
             The ledger is --ledger PATH, else $CAPACITY_LEDGER, else ./capacity.ledger.
             Exit codes: 0 ok, 1 verification failed, 64 usage, 65 bad event data or query, 74 I/O.
             """,
-        subcommands: [Append.self, Import.self, Export.self, Log.self, Verify.self, Generate.self]
+        subcommands: [Append.self, Import.self, Export.self, Log.self, Verify.self, Query.self, Generate.self]
     )
 }
 
@@ -46,41 +47,15 @@ func run(_ body: () throws -> Void) throws {
 }
 
 enum Terminal {
-    static func stderr(_ s: String) { write(2, s + "\n") }
-
-    /// Prints a line on standard output (buffered; flushed by `flush()` and at exit).
-    static func stdout(_ s: String) {
-        Buffer.shared.append(s)
+    static func stderr(_ s: String) {
+        FileOutput.stdout.flush()
+        FileOutput.stderr.write(s + "\n")
     }
 
-    static func flush() { Buffer.shared.flush() }
+    /// Prints a line on standard output (buffered; flushed by `flush()`).
+    static func stdout(_ s: String) { FileOutput.stdout.write(s + "\n") }
 
-    static func write(_ fd: Int32, _ s: String) {
-        var copy = s
-        copy.withUTF8 { u in
-            var done = 0
-            while done < u.count {
-                let n = Glibc.write(fd, u.baseAddress! + done, u.count - done)
-                if n < 0 { if errno == EINTR { continue }; return }
-                done += n
-            }
-        }
-    }
-
-    final class Buffer: @unchecked Sendable {
-        static let shared = Buffer()
-        private var text = ""
-        func append(_ s: String) {
-            text += s
-            text += "\n"
-            if text.utf8.count >= 1 << 16 { flush() }
-        }
-        func flush() {
-            guard !text.isEmpty else { return }
-            Terminal.write(1, text)
-            text = ""
-        }
-    }
+    static func flush() { FileOutput.stdout.flush() }
 
     /// Reads a whole file, or standard input for `-`.
     static func readAll(_ path: String) throws -> [UInt8] {
@@ -101,3 +76,5 @@ enum Terminal {
         return out
     }
 }
+
+func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }

@@ -1,0 +1,270 @@
+import CapacityLedger
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One console session: the query language plus what a console adds around it — the time
+/// cursor (`at`, `known`, `next`, `prev`), output modes and meta-commands (`.mode`, `.timing`,
+/// `.read`, `.output`, `.help`). The interactive console and batch mode both run lines through
+/// it; only how lines arrive and how errors are shown differ.
+public final class Session {
+    public let engine: QueryEngine
+    /// Defaults for `at=` and `known=` of every query.
+    public private(set) var cursor = PointInTime()
+    /// The event the cursor was last stepped to with `next`/`prev`.
+    public private(set) var stepKey: TimeKey?
+    public var format: OutputFormat = .table
+    public var timing = false
+    public var out: any TextOutput
+    public let err: any TextOutput
+    /// Where `.output stdout` returns to.
+    let stdout: any TextOutput
+    /// Files opened by `.read` that are being run, to refuse loops.
+    var reading: [String] = []
+    /// Set by `.quit`, `quit` or `exit`.
+    public private(set) var quitRequested = false
+    /// Monotonic clock for `.timing`.
+    var elapsed: () -> Double = {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    public init(engine: QueryEngine, out: any TextOutput, err: any TextOutput) {
+        self.engine = engine
+        self.out = out
+        self.stdout = out
+        self.err = err
+    }
+
+    public var store: any EventStore { engine.store }
+
+    /// Runs one line. Errors are thrown with their message; the caller decides how to show them.
+    public func run(_ raw: String) throws {
+        let line = raw.trimmingSpaces()
+        if line.isEmpty || line.hasPrefix("#") { return }
+        if line.hasPrefix(".") { return try meta(line) }
+        let words = try QueryWords.splitChecked(line)
+        switch words[0] {
+        case "quit", "exit":
+            quitRequested = true
+        case "help":
+            try meta(".help" + (words.count > 1 ? " " + words[1] : ""))
+        case "at":
+            try setAt(words)
+        case "known":
+            try setKnown(words)
+        case "next", "prev":
+            guard words.count == 1 else { throw LedgerError.data("\(words[0]) takes no options") }
+            try step(forward: words[0] == "next")
+        default:
+            let start = elapsed()
+            let output = try engine.run(line, defaults: cursor)
+            for f in output.files { try writeFile(f.path, f.contents) }
+            emit(Renderer.render(output, as: format))
+            if timing { emit("time: \(Format.fixed((elapsed() - start) * 1000, places: 1)) ms") }
+        }
+    }
+
+    func emit(_ text: String) {
+        guard !text.isEmpty else { return }
+        out.write(text + "\n")
+        if format != .table { return }
+    }
+
+    // MARK: the cursor
+
+    func setAt(_ words: [String]) throws {
+        if words.count == 1 {
+            emit("at \(cursor.atText)\(stepKey.map { " (#\($0.seq))" } ?? ""), known \(cursor.knownText)")
+            return
+        }
+        guard words.count == 2, let at = PointInTime.parseAt(words[1]) else {
+            throw LedgerError.data("at takes one point in time: a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, #SEQ, or now")
+        }
+        if case .seq(let n) = at, n > store.ledger.count {
+            throw LedgerError.data("at #\(n): the ledger has \(store.ledger.count) events")
+        }
+        cursor.at = at
+        stepKey = nil
+        emit("at \(cursor.atText), known \(cursor.knownText)")
+    }
+
+    func setKnown(_ words: [String]) throws {
+        if words.count == 1 {
+            emit("known \(cursor.knownText)")
+            return
+        }
+        guard words.count == 2, let known = PointInTime.parseTime(words[1]) else {
+            throw LedgerError.data("known takes one time: a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, or now")
+        }
+        cursor.known = known
+        emit("at \(cursor.atText), known \(cursor.knownText)")
+    }
+
+    /// Moves the cursor one counting event in effective order and shows it with running totals.
+    func step(forward: Bool) throws {
+        var p = cursor
+        if case .seq = p.at { p.at = .now }
+        // Every event known at the cursor's transaction time, whatever its effective time.
+        let view = LedgerView(ledger: store.ledger, point: PointInTime(at: .time(Timestamp(micros: .max)), known: p.known), now: engine.now)
+        let all = engine.countingEvents(view)
+        let current: TimeKey
+        if let k = stepKey {
+            current = k
+        } else {
+            switch cursor.at {
+            case .time(let t): current = TimeKey(t, Int.max)
+            case .now: current = TimeKey(engine.now, Int.max)
+            case .seq: current = TimeKey(engine.now, Int.max)
+            }
+        }
+        let index: Int?
+        if forward {
+            index = all.firstIndex { TimeKey($0.effective, $0.seq) > current }
+        } else {
+            index = all.lastIndex { TimeKey($0.effective, $0.seq) < current }
+        }
+        guard let i = index else {
+            emit(forward ? "no later event (at \(cursor.atText))" : "no earlier event (at \(cursor.atText))")
+            return
+        }
+        var s = FleetState()
+        for e in all[0...i] { s.apply(e) }
+        let e = all[i]
+        stepKey = TimeKey(e.effective, e.seq)
+        cursor.at = .time(e.effective)
+        var o = QueryOutput(command: forward ? "next" : "prev")
+        o.columns = [Column("seq"), Column("effective"), Column("event"), Column("pflops", "fleet PFLOPS (bf16)"),
+                     Column("energized", "energized (chips)"), Column("drawn_mw", "drawn (MW)")]
+        o.rows = [[.text("#\(e.seq)"), .text(e.effective.shortString), .text(e.body.label), .number(s.pflops(.bf16), places: 1),
+                   .int(s.energizedChips), .megawatts(s.drawn)]]
+        emit(Renderer.render(o, as: format))
+    }
+
+    // MARK: meta-commands
+
+    public static let metaCommands = [".help", ".mode", ".timing", ".read", ".output", ".quit"]
+
+    func meta(_ line: String) throws {
+        let words = try QueryWords.splitChecked(line)
+        switch words[0] {
+        case ".quit", ".exit":
+            quitRequested = true
+        case ".mode":
+            guard words.count == 2, let f = OutputFormat(rawValue: words[1]) else {
+                if words.count == 1 { emit("mode \(format.rawValue)"); return }
+                throw LedgerError.data(".mode takes one of: table, json, csv")
+            }
+            format = f
+        case ".timing":
+            guard words.count == 2, ["on", "off"].contains(words[1]) else {
+                throw LedgerError.data(".timing takes on or off")
+            }
+            timing = words[1] == "on"
+        case ".output":
+            guard words.count == 2 else { throw LedgerError.data(".output takes a file name, or stdout") }
+            out.flush()
+            out = words[1] == "stdout" || words[1] == "-" ? stdout : try FileOutput.open(words[1])
+        case ".read":
+            guard words.count == 2 else { throw LedgerError.data(".read takes a file name") }
+            try read(words[1])
+        case ".help":
+            emit(Self.help(words.count > 1 ? words[1] : nil) ?? "")
+            if words.count > 1, Self.help(words[1]) == nil {
+                throw LedgerError.data("no help for \"\(words[1])\" (commands: \(CommandSpec.names.joined(separator: ", ")))")
+            }
+        default:
+            throw LedgerError.data("unknown meta-command \(words[0]) (one of: \(Self.metaCommands.joined(separator: ", ")))")
+        }
+    }
+
+    /// Runs the lines of a file; errors name the file and line and stop the file.
+    func read(_ path: String) throws {
+        guard !reading.contains(path) else { throw LedgerError.data(".read \(path): the file is already being read") }
+        guard let text = readTextFile(path) else {
+            throw LedgerError.io(".read \(path): \(String(cString: strerror(errno)))")
+        }
+        reading.append(path)
+        defer { reading.removeLast() }
+        for (i, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            do {
+                try run(String(l))
+            } catch let e as LedgerError {
+                throw LedgerError(e.kind, "\(path) line \(i + 1): \(e.message)")
+            }
+            if quitRequested { return }
+        }
+    }
+
+    func writeFile(_ path: String, _ contents: String) throws {
+        let f = try FileOutput.open(path)
+        f.write(contents)
+        f.flush()
+    }
+
+    /// `.help` text: every command, or one command's usage and options.
+    public static func help(_ topic: String?) -> String? {
+        if let topic {
+            let name = topic.hasPrefix(".") ? topic : topic
+            if let spec = CommandSpec.named(name) {
+                var lines = ["\(spec.usage)", "  \(spec.summary)"]
+                for o in spec.options { lines.append("  \(o.key)=  \(o.help)") }
+                if spec.pointInTime { lines.append("  at=  effective time: date, date-time, #SEQ or now (default: the cursor)") }
+                if spec.pointInTime { lines.append("  known=  transaction time: only what was recorded by then (default: the cursor)") }
+                return lines.joined(separator: "\n")
+            }
+            if let m = consoleHelp.first(where: { $0.0.split(separator: " ").first.map(String.init) == name }) {
+                return "\(m.0)\n  \(m.1)"
+            }
+            return nil
+        }
+        var lines = ["Queries (every one takes at= and known=):"]
+        let width = CommandSpec.all.map(\.name.count).max() ?? 10
+        for s in CommandSpec.all {
+            lines.append("  " + s.name + String(repeating: " ", count: width - s.name.count + 2) + s.summary)
+        }
+        lines.append("Console:")
+        let w2 = consoleHelp.map(\.0.count).max() ?? 10
+        for (c, h) in consoleHelp { lines.append("  " + c + String(repeating: " ", count: w2 - c.count + 2) + h) }
+        lines.append(".help CMD shows one command's options.")
+        return lines.joined(separator: "\n")
+    }
+
+    static let consoleHelp: [(String, String)] = [
+        ("at TIME|#N|now", "set the effective-time cursor every query uses; `at` alone shows it"),
+        ("known TIME|now", "set the transaction-time cursor: only what was recorded by then"),
+        ("next", "step the cursor to the next event in effective order, with running totals"),
+        ("prev", "step the cursor to the previous event"),
+        (".mode table|json|csv", "output format"),
+        (".timing on|off", "show how long each query took"),
+        (".read FILE", "run the commands in FILE"),
+        (".output FILE|stdout", "send results to FILE, or back to the terminal"),
+        (".quit", "leave (also quit, exit, Ctrl-D)"),
+    ]
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s.removeLast() }
+        return String(s)
+    }
+}
+
+/// Reads a whole text file; nil with errno set on failure.
+func readTextFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 { if errno == EINTR { continue }; return nil }
+        if n == 0 { break }
+        bytes.append(contentsOf: chunk[0..<n])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,63 @@
+import CapacityLedger
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where console text goes: standard output, standard error, a file, or a buffer in tests.
+public protocol TextOutput: AnyObject {
+    func write(_ text: String)
+    func flush()
+}
+
+/// A file descriptor, buffered up to 64 KiB.
+/// Used from the main thread only; marked Sendable so the process-wide stdout and stderr can be shared.
+public final class FileOutput: TextOutput, @unchecked Sendable {
+    let fd: Int32
+    let owned: Bool
+    private var buffer: [UInt8] = []
+
+    public init(fd: Int32, owned: Bool = false) {
+        self.fd = fd
+        self.owned = owned
+    }
+
+    public static let stdout = FileOutput(fd: 1)
+    public static let stderr = FileOutput(fd: 2)
+
+    /// Opens `path` for writing (created 0644, truncated).
+    public static func open(_ path: String) throws -> FileOutput {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw LedgerError.io("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
+        return FileOutput(fd: fd, owned: true)
+    }
+
+    public func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 || fd == 2 { flush() }
+    }
+
+    public func flush() {
+        var done = 0
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 { if errno == EINTR { continue }; break }
+            done += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    deinit {
+        flush()
+        if owned { close(fd) }
+    }
+}
+
+/// Collects text in memory (tests, transcripts).
+public final class BufferOutput: TextOutput {
+    public private(set) var text = ""
+    public init() {}
+    public func write(_ t: String) { text += t }
+    public func flush() {}
+}

@@ -1,0 +1,87 @@
+/// One value in a result table.
+public enum Cell: Sendable, Hashable {
+    case text(String)
+    case int(Int64)
+    /// A decimal shown with `places` decimals in tables; exact-ish in JSON.
+    case number(Double, places: Int)
+    /// Power, shown in MW.
+    case megawatts(Power)
+    case null
+
+    var json: String {
+        switch self {
+        case .text(let s): JSONWriter.quote(s)
+        case .int(let v): String(v)
+        case .number(let d, _): Format.json(d)
+        case .megawatts(let p): p.megawattsText
+        case .null: "null"
+        }
+    }
+
+    var table: String {
+        switch self {
+        case .text(let s): s
+        case .int(let v): Format.grouped(v)
+        case .number(let d, let places): Format.grouped(d, places: places)
+        case .megawatts(let p): Format.grouped(p.megawatts, places: 3)
+        case .null: ""
+        }
+    }
+
+    var csv: String {
+        switch self {
+        case .text(let s): EventCSV.quote(s)
+        case .int(let v): String(v)
+        case .number(let d, _): Format.json(d)
+        case .megawatts(let p): p.megawattsText
+        case .null: ""
+        }
+    }
+
+    var isNumeric: Bool {
+        switch self {
+        case .int, .number, .megawatts: true
+        default: false
+        }
+    }
+}
+
+/// A column: its JSON/CSV field name and its table header (with the unit).
+public struct Column: Sendable, Hashable {
+    public var name: String
+    public var header: String
+    public init(_ name: String, _ header: String? = nil) {
+        self.name = name
+        self.header = header ?? name
+    }
+}
+
+/// What a query produced, before it is rendered as a table, JSON or CSV.
+public struct QueryOutput: Sendable {
+    public var command: String
+    public var point: PointInTime?
+    public var columns: [Column] = []
+    public var rows: [[Cell]] = []
+    /// Totals, keyed by column name; rendered as a last table row and as `"total":{…}` in JSON.
+    public var total: [String: Cell]?
+    /// Text shown after the table (a chart, a summary line).
+    public var notes: [String] = []
+    /// A complete JSON object replacing the default `{"at","known","rows","total"}` shape.
+    public var json: String?
+    /// Lines shown instead of a table (append, verify).
+    public var message: [String] = []
+    /// Files to write at the edge: (path, contents).
+    public var files: [(path: String, contents: String)] = []
+    /// Events appended by the command, if any.
+    public var appended: [Event] = []
+
+    public init(command: String, point: PointInTime? = nil) {
+        self.command = command
+        self.point = point
+    }
+}
+
+/// Output formats shared by `capacity query --format` and the console's `.mode`.
+public enum OutputFormat: String, CaseIterable, Sendable {
+    case table, json, csv
+}

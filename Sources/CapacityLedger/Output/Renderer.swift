@@ -1,0 +1,93 @@
+/// Renders a `QueryOutput` as an aligned table, one line of JSON, or CSV.
+public enum Renderer {
+    public static func render(_ out: QueryOutput, as format: OutputFormat) -> String {
+        switch format {
+        case .table: table(out)
+        case .json: json(out)
+        case .csv: csv(out)
+        }
+    }
+
+    static func table(_ out: QueryOutput) -> String {
+        if out.columns.isEmpty { return (out.message + out.notes).joined(separator: "\n") }
+        var lines: [String] = []
+        if let p = out.point, p.at != .now || p.known != nil {
+            lines.append("\(out.command) at \(p.atText), known \(p.knownText)")
+        }
+        var grid: [[String]] = [out.columns.map(\.header)]
+        var numeric = Set<Int>()
+        for r in out.rows {
+            grid.append(r.map(\.table))
+            for (i, c) in r.enumerated() where c.isNumeric { numeric.insert(i) }
+        }
+        if let total = out.total {
+            var row = out.columns.map { total[$0.name]?.table ?? "" }
+            row[0] = "total"
+            grid.append(row)
+            for (i, c) in out.columns.enumerated() where total[c.name]?.isNumeric == true { numeric.insert(i) }
+        }
+        if out.rows.isEmpty, out.total == nil {
+            lines.append(TextTable.render(grid, rightAligned: numeric))
+            lines.append("(no rows)")
+        } else {
+            var text = TextTable.render(grid, rightAligned: numeric)
+            if out.total != nil {
+                // A rule above the total row.
+                var split = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                let rule = split[1]
+                split.insert(rule, at: split.count - 1)
+                text = split.joined(separator: "\n")
+            }
+            lines.append(text)
+        }
+        lines.append(contentsOf: out.notes)
+        lines.append(contentsOf: out.message)
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ out: QueryOutput) -> String {
+        if let j = out.json { return j }
+        var w = JSONWriter()
+        if let p = out.point {
+            w.string("at", p.atText)
+            w.string("known", p.knownText)
+        }
+        let rows = out.rows.map { r in
+            var o = JSONWriter()
+            for (c, v) in zip(out.columns, r) { o.raw(c.name, v.json) }
+            return o.finished()
+        }
+        w.raw("rows", "[" + rows.joined(separator: ",") + "]")
+        if let total = out.total {
+            var t = JSONWriter()
+            for c in out.columns { if let v = total[c.name], v != .null { t.raw(c.name, v.json) } }
+            w.raw("total", t.finished())
+        }
+        return w.finished()
+    }
+
+    static func csv(_ out: QueryOutput) -> String {
+        if out.columns.isEmpty { return out.message.joined(separator: "\n") }
+        var lines = [out.columns.map { EventCSV.quote($0.name) }.joined(separator: ",")]
+        for r in out.rows { lines.append(r.map(\.csv).joined(separator: ",")) }
+        if let total = out.total {
+            var row = out.columns.map { total[$0.name]?.csv ?? "" }
+            row[0] = "total"
+            lines.append(row.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Format {
+    /// A Double for JSON: rounded to 6 decimals, no trailing zeros, never exponent notation.
+    public static func json(_ d: Double) -> String {
+        guard d.isFinite else { return "null" }
+        let rounded = (d * 1e6).rounded() / 1e6
+        if rounded == rounded.rounded(), abs(rounded) < 9e15 { return String(Int64(rounded)) }
+        var s = fixed(rounded, places: 6)
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+        return s
+    }
+}

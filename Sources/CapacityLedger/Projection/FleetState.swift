@@ -1,0 +1,84 @@
+/// A site as the `site.opened` event described it.
+public struct SiteInfo: Sendable, Hashable {
+    public var site: String
+    public var name: String
+    public var region: String?
+    public var cap: Power?
+    public var acres: Double?
+    public var opened: Timestamp
+}
+
+/// A chip model's specs in force.
+public struct ChipSpec: Sendable, Hashable {
+    public var model: String
+    public var vendor: String
+    public var bf16TFLOPS: Double
+    public var fp8TFLOPS: Double
+    public var hbmGB: Double?
+    public var watts: Double?
+    /// When this definition took effect.
+    public var since: Timestamp
+    public var seq: Int
+
+    public func tflops(_ p: Precision) -> Double { p == .bf16 ? bf16TFLOPS : fp8TFLOPS }
+}
+
+/// Numeric precision for capacity figures.
+public enum Precision: String, CaseIterable, Sendable {
+    case bf16, fp8
+}
+
+/// The projection state: everything the queries read, built by applying events one at a time in
+/// effective order (ties by seq). Pure and incremental, so it can be saved and resumed.
+public struct FleetState: Sendable, Hashable {
+    public private(set) var sites: [String: SiteInfo] = [:]
+    public private(set) var catalog: [String: ChipSpec] = [:]
+    /// Delivered chips per (site, model).
+    var delivered: [PairKey: Int64] = [:]
+    /// Retired chips per (site, model).
+    var retired: [PairKey: Int64] = [:]
+    /// Active racks and power per site.
+    var energizers: [String: Energizer] = [:]
+    /// Allocated watts per site.
+    var allocated: [String: Int64] = [:]
+    /// Committed dollars per (investor, recipient).
+    var investments: [PairKey: Int64] = [:]
+    /// Events applied so far.
+    public private(set) var applied = 0
+    /// The last event applied (its effective time and seq).
+    public private(set) var last: TimeKey?
+
+    public init() {}
+
+    /// Applies one event. Voids are not applied: the caller leaves voided events out.
+    public mutating func apply(_ e: Event) {
+        applied += 1
+        let key = TimeKey(e.effective, e.seq)
+        last = key
+        switch e.body {
+        case .siteOpened(let site, let name, let region, let cap, let acres):
+            sites[site] = SiteInfo(site: site, name: name, region: region, cap: cap, acres: acres, opened: e.effective)
+        case .chipModelDefined(let model, let vendor, let bf16, let fp8, let hbm, let watts):
+            catalog[model] = ChipSpec(model: model, vendor: vendor, bf16TFLOPS: bf16, fp8TFLOPS: fp8, hbmGB: hbm,
+                                      watts: watts, since: e.effective, seq: e.seq)
+        case .chipsDelivered(let site, let model, let q):
+            delivered[PairKey(a: site, b: model), default: 0] += q
+        case .rackInstalled(let site, let rack, let model, let chips, let p):
+            energizers[site, default: Energizer()].install(rack: rack, model: model, chips: chips, watts: p.watts, key: key)
+        case .rackRetired(let site, let rack):
+            if let r = energizers[site]?.retire(rack: rack) {
+                retired[PairKey(a: site, b: r.model), default: 0] += r.chips
+            }
+        case .powerAllocated(let site, let p):
+            allocated[site, default: 0] += p.watts
+            energizers[site, default: Energizer()].setAllocated(allocated[site]!)
+        case .powerReleased(let site, let p):
+            allocated[site, default: 0] -= p.watts
+            energizers[site, default: Energizer()].setAllocated(allocated[site]!)
+        case .investmentCommitted(let investor, let recipient, let usd, _):
+            investments[PairKey(a: investor, b: recipient), default: 0] += usd
+        case .eventVoided:
+            break
+        }
+    }
+}

@@ -1,0 +1,107 @@
+/// When a query looks at the ledger: an effective (valid) time and a transaction-time cut.
+///
+/// - `at=TIME`: events effective at or before TIME count (default: now).
+/// - `known=TIME`: only events recorded by TIME count, voids included (default: now).
+/// - `at=#N`: the ledger exactly as it stood after event N was recorded: events 1…N, seen at
+///   the effective time now.
+public struct PointInTime: Sendable, Hashable {
+    public enum At: Sendable, Hashable {
+        case now
+        case time(Timestamp)
+        case seq(Int)
+    }
+
+    public var at: At = .now
+    /// nil: now.
+    public var known: Timestamp?
+
+    public init(at: At = .now, known: Timestamp? = nil) {
+        self.at = at
+        self.known = known
+    }
+
+    /// Parses `now`, `#N`, a date or a UTC date-time.
+    public static func parseAt(_ text: String) -> At? {
+        if text == "now" { return .now }
+        if text.hasPrefix("#") {
+            guard let n = Int(text.dropFirst()), n >= 0 else { return nil }
+            return .seq(n)
+        }
+        return Timestamp.parse(text).map { .time($0) }
+    }
+
+    /// Parses `now`, a date or a UTC date-time; `.some(nil)` is now.
+    public static func parseTime(_ text: String) -> Timestamp?? {
+        if text == "now" { return .some(nil) }
+        guard let t = Timestamp.parse(text) else { return nil }
+        return .some(t)
+    }
+
+    /// `2025-10-29`, `#42`, or `now` — as shown in prompts and output.
+    public var atText: String {
+        switch at {
+        case .now: "now"
+        case .time(let t): t.shortString
+        case .seq(let n): "#\(n)"
+        }
+    }
+
+    public var knownText: String { known?.shortString ?? "now" }
+}
+
+/// The events that count at a point in time, in effective order, resolved against one ledger.
+public struct LedgerView: Sendable {
+    /// Highest seq that counts (transaction-time cut).
+    public let seqLimit: Int
+    /// Effective-time cut.
+    public let effectiveLimit: Timestamp
+    public let point: PointInTime
+    public let now: Timestamp
+
+    public init(ledger: Ledger, point: PointInTime, now: Timestamp) {
+        self.point = point
+        self.now = now
+        var limit = ledger.count
+        if let known = point.known { limit = min(limit, ledger.lastSeq(recordedBy: known)) }
+        var eff = now
+        switch point.at {
+        case .now: break
+        case .time(let t): eff = t
+        case .seq(let n): limit = min(limit, n)
+        }
+        seqLimit = limit
+        effectiveLimit = eff
+    }
+
+    /// Whether `e` counts here: within both cuts, not a void, not voided by a void within the cut.
+    public func counts(_ e: Event, voidedBy: [Int: Int]) -> Bool {
+        guard e.seq <= seqLimit, e.effective <= effectiveLimit else { return false }
+        if e.type == .eventVoided { return false }
+        if let v = voidedBy[e.seq], v <= seqLimit { return false }
+        return true
+    }
+}
+
+extension Ledger {
+    /// The last seq whose recorded time is at or before `t` (recorded times never go backwards).
+    public func lastSeq(recordedBy t: Timestamp) -> Int {
+        var lo = 0, hi = events.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if events[mid].recorded <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Seqs of all events sorted by (effective, seq).
+    /// - Complexity: O(n log n).
+    public func effectiveOrder() -> [Int] {
+        var order = Array(1...max(1, events.count))
+        if events.isEmpty { return [] }
+        order.sort { a, b in
+            let ea = events[a - 1].effective, eb = events[b - 1].effective
+            return ea != eb ? ea < eb : a < b
+        }
+        return order
+    }
+}

@@ -1,0 +1,170 @@
+extension QueryEngine {
+    func fleet(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
+        let p = try point(q, d)
+        let s = try state(p)
+        var out = QueryOutput(command: "fleet", point: p)
+        out.columns = [Column("site"), Column("model"), Column("delivered", "delivered (chips)"), Column("installed", "installed (chips)"),
+                       Column("energized", "energized (chips)"), Column("stranded", "stranded (chips)"),
+                       Column("retired", "retired (chips)"), Column("undeployed", "undeployed (chips)")]
+        let rows = s.fleet(site: q["site"], model: q["model"])
+        out.rows = rows.map { r in
+            [.text(r.site), .text(r.model), .int(r.delivered), .int(r.installed), .int(r.energized), .int(r.stranded), .int(r.retired), .int(r.undeployed)]
+        }
+        func sum(_ f: (FleetRow) -> Int64) -> Cell { .int(rows.reduce(0) { $0 + f($1) }) }
+        out.total = ["delivered": sum(\.delivered), "installed": sum(\.installed), "energized": sum(\.energized),
+                     "stranded": sum(\.stranded), "retired": sum(\.retired), "undeployed": sum(\.undeployed)]
+        return out
+    }
+
+    func power(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
+        let p = try point(q, d)
+        let rows = try state(p).power(site: q["site"])
+        var out = QueryOutput(command: "power", point: p)
+        out.columns = [Column("site"), Column("cap_mw", "cap (MW)"), Column("allocated_mw", "allocated (MW)"),
+                       Column("drawn_mw", "drawn (MW)"), Column("headroom_mw", "headroom (MW)")]
+        out.rows = rows.map { r in
+            [.text(r.site), r.cap.map { .megawatts($0) } ?? .null, .megawatts(r.allocated), .megawatts(r.drawn), .megawatts(r.headroom)]
+        }
+        func sum(_ f: (PowerRow) -> Power) -> Cell { .megawatts(rows.reduce(.zero) { $0 + f($1) }) }
+        out.total = ["allocated_mw": sum(\.allocated), "drawn_mw": sum(\.drawn), "headroom_mw": sum(\.headroom)]
+        return out
+    }
+
+    func investments(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
+        let p = try point(q, d)
+        let rows = try state(p).investments(investor: q["investor"], recipient: q["recipient"])
+        var out = QueryOutput(command: "investments", point: p)
+        out.columns = [Column("investor"), Column("recipient"), Column("usd", "committed (USD)")]
+        out.rows = rows.map { [.text($0.investor), .text($0.recipient), .int($0.usd)] }
+        out.total = ["usd": .int(rows.reduce(0) { $0 + $1.usd })]
+        return out
+    }
+
+    func sites(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
+        let p = try point(q, d)
+        let s = try state(p)
+        var out = QueryOutput(command: "sites", point: p)
+        out.columns = [Column("site"), Column("name"), Column("region"), Column("cap_mw", "cap (MW)"), Column("acres"), Column("opened")]
+        out.rows = s.sites.values.sorted { $0.site < $1.site }.map { i in
+            [.text(i.site), .text(i.name), i.region.map { .text($0) } ?? .null, i.cap.map { .megawatts($0) } ?? .null,
+             i.acres.map { .number($0, places: 0) } ?? .null, .text(i.opened.shortString)]
+        }
+        return out
+    }
+
+    func models(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
+        let p = try point(q, d)
+        let s = try state(p)
+        var out = QueryOutput(command: "models", point: p)
+        out.columns = [Column("model"), Column("vendor"), Column("bf16_tflops", "bf16 (TFLOPS)"), Column("fp8_tflops", "fp8 (TFLOPS)"),
+                       Column("hbm_gb", "HBM (GB)"), Column("watts", "power (W)"), Column("since")]
+        out.rows = s.catalog.values.sorted { $0.model < $1.model }.map { c in
+            [.text(c.model), .text(c.vendor), .number(c.bf16TFLOPS, places: 0), .number(c.fp8TFLOPS, places: 0),
+             c.hbmGB.map { .number($0, places: 0) } ?? .null, c.watts.map { .number($0, places: 0) } ?? .null, .text(c.since.shortString)]
+        }
+        return out
+    }
+
+    func precision(_ q: ParsedQuery) -> Precision { q["precision"].flatMap(Precision.init(rawValue:)) ?? .bf16 }
+
+    func capacity(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
+        let p = try point(q, d)
+        let prec = precision(q)
+        let cells = try state(p).capacity(precision: prec, site: q["site"], model: q["model"])
+        let by = q["by"] ?? "site"
+        var groups: [String: CapacityRow] = [:]
+        for c in cells {
+            let key = by == "site" ? c.site! : by == "model" ? c.model! : "fleet"
+            var g = groups[key] ?? CapacityRow(site: by == "site" ? c.site : nil, model: by == "model" ? c.model : nil, chips: 0, pflops: 0, drawn: .zero)
+            g.chips += c.chips
+            g.pflops += c.pflops
+            g.drawn = g.drawn + c.drawn
+            groups[key] = g
+        }
+        var out = QueryOutput(command: "capacity", point: p)
+        let pf = "PFLOPS (\(prec.rawValue))"
+        let first = by == "fleet" ? Column("fleet") : Column(by)
+        out.columns = [first, Column("chips", "energized (chips)"), Column("pflops", pf), Column("drawn_mw", "drawn (MW)"),
+                       Column("pflops_per_mw", "PFLOPS/MW")]
+        func row(_ label: String, _ g: CapacityRow) -> [Cell] {
+            [.text(label), .int(g.chips), .number(g.pflops, places: 1), .megawatts(g.drawn), g.pflopsPerMW.map { .number($0, places: 1) } ?? .null]
+        }
+        out.rows = groups.keys.sorted().map { row($0, groups[$0]!) }
+        if by == "fleet", out.rows.isEmpty { out.rows = [row("fleet", CapacityRow(chips: 0, pflops: 0, drawn: .zero))] }
+        let all = CapacityRow(chips: cells.reduce(0) { $0 + $1.chips }, pflops: cells.reduce(0) { $0 + $1.pflops },
+                              drawn: cells.reduce(Power.zero) { $0 + $1.drawn })
+        if by != "fleet" {
+            out.total = ["chips": .int(all.chips), "pflops": .number(all.pflops, places: 1), "drawn_mw": .megawatts(all.drawn),
+                         "pflops_per_mw": all.pflopsPerMW.map { .number($0, places: 1) } ?? .null]
+        }
+        out.notes = []
+        return out
+    }
+
+    /// `1.8T`, `15T`, `70B`, `400M`, `5e9`.
+    static func amount(_ text: String) -> Double? {
+        let multipliers: [Character: Double] = ["K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12]
+        var t = text
+        var m = 1.0
+        if let last = t.last, let k = multipliers[Character(last.uppercased())] {
+            m = k
+            t.removeLast()
+        }
+        guard let v = Double(t), v.isFinite, v > 0 else { return nil }
+        return v * m
+    }
+
+    func train(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
+        let p = try point(q, d)
+        func need(_ key: String) throws -> Double {
+            guard let v = q[key] else { throw LedgerError.data("train: \(key)= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16])") }
+            guard let x = Self.amount(v) else { throw LedgerError.data("train: \(key)=\(v) is not a positive number (suffixes K M B T, e.g. 1.8T)") }
+            return x
+        }
+        let params = try need("params"), tokens = try need("tokens")
+        var mfu = 0.4
+        if let m = q["mfu"] {
+            guard let v = Double(m), v > 0, v <= 1 else { throw LedgerError.data("train: mfu=\(m) must be a number in (0, 1]") }
+            mfu = v
+        }
+        let prec = precision(q)
+        let pflops = try state(p).pflops(prec)
+        guard pflops > 0 else {
+            throw LedgerError.data("train: the fleet has no energized capacity at \(p.atText) (known \(p.knownText)); pick a later at= or check power allocations")
+        }
+        let flops = 6 * params * tokens
+        let days = flops / (pflops * 1e15 * mfu) / 86_400
+        var out = QueryOutput(command: "train", point: p)
+        out.columns = [Column("quantity"), Column("value")]
+        out.rows = [
+            [.text("params"), .text(Self.short(params))], [.text("tokens"), .text(Self.short(tokens))],
+            [.text("FLOPs (6·params·tokens)"), .text(Self.scientific(flops))],
+            [.text("fleet PFLOPS (\(prec.rawValue))"), .number(pflops, places: 1)],
+            [.text("mfu"), .number(mfu, places: 2)], [.text("days"), .number(days, places: 1)],
+        ]
+        var w = JSONWriter()
+        w.string("at", p.atText); w.string("known", p.knownText)
+        w.raw("flops", Self.scientific(flops).replacingOccurrences(of: "×10^", with: "e"))
+        w.raw("pflops", Format.json(pflops)); w.raw("mfu", Format.json(mfu)); w.raw("days", Format.json(days))
+        w.string("precision", prec.rawValue)
+        out.json = w.finished()
+        return out
+    }
+
+    static func short(_ v: Double) -> String {
+        for (s, m) in [("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)] where v >= m {
+            return Format.json(v / m) + s
+        }
+        return Format.json(v)
+    }
+
+    /// `1.62×10^26`
+    static func scientific(_ v: Double) -> String {
+        guard v > 0 else { return "0" }
+        var e = 0
+        var m = v
+        while m >= 10 { m /= 10; e += 1 }
+        while m < 1 { m *= 10; e -= 1 }
+        return Format.json((m * 1000).rounded() / 1000) + "×10^" + String(e)
+    }
+}

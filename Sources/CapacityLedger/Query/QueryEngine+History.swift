@@ -1,0 +1,230 @@
+extension QueryEngine {
+    func log(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
+        let p = try point(q, d)
+        let v = view(p)
+        var filter = EventFilter()
+        if let t = q["type"] {
+            guard let type = EventType(rawValue: t) else {
+                throw LedgerError.data("log: type=\(t) is not accepted (one of: \(EventType.names.joined(separator: ", ")))")
+            }
+            filter.type = type
+        }
+        filter.site = q["site"]
+        filter.since = try time(q, "since")
+        filter.until = try time(q, "until")
+        if let l = q["limit"] {
+            guard let n = Int(l), n >= 0 else { throw LedgerError.data("log: limit=\(l) must be a whole number ≥ 0") }
+            filter.limit = n
+        }
+        let ledger = store.ledger
+        let events = filter.apply(ledger, upTo: v.seqLimit)
+        var out = QueryOutput(command: "log", point: p)
+        out.columns = [Column("seq"), Column("effective"), Column("recorded"), Column("type"), Column("fields"), Column("voided_by", "voided by")]
+        out.rows = events.map { e in
+            let fields = EventJSON.fieldPairs(e.body).map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+            let voided = ledger.voidedBy[e.seq].flatMap { $0 <= v.seqLimit ? Cell.text("#\($0)") : nil } ?? .null
+            return [.text("#\(e.seq)"), .text(e.effective.shortString), .text(e.recorded.iso8601), .text(e.type.rawValue), .text(fields), voided]
+        }
+        var w = JSONWriter()
+        w.string("at", p.atText); w.string("known", p.knownText)
+        w.raw("rows", "[" + events.map { EventJSON.line($0) }.joined(separator: ",") + "]")
+        out.json = w.finished()
+        return out
+    }
+
+    enum Metric: String { case pflops, chips, energized, mw, usd }
+
+    func metric(_ m: Metric, _ s: FleetState, _ prec: Precision) -> Double {
+        switch m {
+        case .pflops: s.pflops(prec)
+        case .chips: Double(s.installedChips)
+        case .energized: Double(s.energizedChips)
+        case .mw: s.drawn.megawatts
+        case .usd: Double(s.committedUSD)
+        }
+    }
+
+    func timeline(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
+        let p = try point(q, d)
+        guard let m = q["metric"].flatMap(Metric.init(rawValue:)) else {
+            throw LedgerError.data("timeline: metric= is required (one of: pflops, chips, energized, mw, usd)")
+        }
+        guard let every = q["every"] else { throw LedgerError.data("timeline: every= is required (one of: day, week, month, quarter)") }
+        let prec = precision(q)
+        let v = view(p)
+        let events = countingEvents(v)
+        let end = try time(q, "to") ?? v.effectiveLimit
+        guard let firstEvent = events.first else {
+            throw LedgerError.data("timeline: no events count at \(p.atText) (known \(p.knownText))")
+        }
+        var start = try time(q, "from") ?? firstEvent.effective
+        start = start.startOfDay
+        if q["from"] == nil, every == "month" || every == "quarter" {
+            let (y, mo, _) = start.civil
+            start = Timestamp(year: y, month: every == "quarter" ? (mo - 1) / 3 * 3 + 1 : mo, day: 1)
+        }
+        guard start <= end else { throw LedgerError.data("timeline: from=\(start.shortString) is after to=\(end.shortString)") }
+        var points: [Timestamp] = []
+        var t = start
+        while t <= end, points.count < 100_000 {
+            points.append(t)
+            switch every {
+            case "day": t = t.adding(days: 1)
+            case "week": t = t.adding(days: 7)
+            case "month": t = t.adding(months: 1)
+            default: t = t.adding(months: 3)
+            }
+        }
+        if points.last != end, end.isMidnight || q["to"] != nil { points.append(end) }
+        var s = FleetState()
+        var i = 0
+        var values: [(label: String, value: Double)] = []
+        for pt in points {
+            while i < events.count, events[i].effective <= pt {
+                if i & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+                s.apply(events[i])
+                i += 1
+            }
+            if isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+            values.append((pt.shortString, metric(m, s, prec)))
+        }
+        let unit: String
+        let places: Int
+        switch m {
+        case .pflops: unit = "PFLOPS (\(prec.rawValue))"; places = 1
+        case .chips: unit = "installed (chips)"; places = 0
+        case .energized: unit = "energized (chips)"; places = 0
+        case .mw: unit = "drawn (MW)"; places = 3
+        case .usd: unit = "committed (USD)"; places = 0
+        }
+        var out = QueryOutput(command: "timeline", point: p)
+        out.columns = [Column("at"), Column("value", unit)]
+        out.rows = values.map { [.text($0.label), .number($0.value, places: places)] }
+        out.notes = [""] + Chart.bars(values, places: places)
+        if let file = q["svg"] {
+            out.files.append((file, Chart.svg(title: "\(unit) every \(every), known \(p.knownText)", yLabel: unit, points: values)))
+            out.notes.append("wrote \(file)")
+        }
+        var w = JSONWriter()
+        w.string("at", p.atText); w.string("known", p.knownText)
+        w.string("metric", m.rawValue); w.string("every", every)
+        w.raw("points", "[" + values.map { #"{"at":"\#($0.label)","value":\#(Format.json($0.value))}"# }.joined(separator: ",") + "]")
+        out.json = w.finished()
+        return out
+    }
+
+    func replay(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
+        let p = try point(q, d)
+        let v = view(p)
+        let from = try time(q, "from")
+        let to = try time(q, "to")
+        let site = q["site"]
+        var s = FleetState()
+        var out = QueryOutput(command: "replay", point: p)
+        out.columns = [Column("seq"), Column("effective"), Column("event"), Column("pflops", "fleet PFLOPS (bf16)"),
+                       Column("energized", "energized (chips)"), Column("drawn_mw", "drawn (MW)")]
+        for (i, e) in countingEvents(v).enumerated() {
+            if i & 0x3FF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+            if let to, e.effective > to { break }
+            s.apply(e)
+            if let from, e.effective < from { continue }
+            if let site, e.body.site != site { continue }
+            out.rows.append([.text("#\(e.seq)"), .text(e.effective.shortString), .text(e.body.label),
+                             .number(s.pflops(.bf16), places: 1), .int(s.energizedChips), .megawatts(s.drawn)])
+        }
+        return out
+    }
+
+    func diff(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
+        let base = try point(q, d)
+        func at(_ word: String) throws -> PointInTime {
+            guard let a = PointInTime.parseAt(word) else {
+                throw LedgerError.data("diff: \(word) is not a point in time (a date 2025-10-29, a UTC date-time, #SEQ, or now)")
+            }
+            var p = base
+            p.at = a
+            return p
+        }
+        let p1 = try at(q.positional[0]), p2 = try at(q.positional[1])
+        let s1 = try state(p1), s2 = try state(p2)
+        var before: [PairKey: FleetRow] = [:]
+        for r in s1.fleet() { before[PairKey(a: r.site, b: r.model)] = r }
+        var after: [PairKey: FleetRow] = [:]
+        for r in s2.fleet() { after[PairKey(a: r.site, b: r.model)] = r }
+        func pf(_ s: FleetState, _ k: PairKey) -> Double {
+            s.capacity(precision: .bf16, site: k.a, model: k.b).reduce(0) { $0 + $1.pflops }
+        }
+        var out = QueryOutput(command: "diff", point: base)
+        out.columns = [Column("site"), Column("model"), Column("delivered", "Δ delivered"), Column("installed", "Δ installed"),
+                       Column("energized", "Δ energized"), Column("stranded", "Δ stranded"), Column("retired", "Δ retired"),
+                       Column("undeployed", "Δ undeployed"), Column("pflops", "Δ PFLOPS (bf16)")]
+        let keys = Set(before.keys).union(after.keys).sorted { ($0.a, $0.b) < ($1.a, $1.b) }
+        for k in keys {
+            let a = before[k] ?? FleetRow(site: k.a, model: k.b), b = after[k] ?? FleetRow(site: k.a, model: k.b)
+            let dp = pf(s2, k) - pf(s1, k)
+            let deltas = [b.delivered - a.delivered, b.installed - a.installed, b.energized - a.energized,
+                          b.stranded - a.stranded, b.retired - a.retired, b.undeployed - a.undeployed]
+            guard deltas.contains(where: { $0 != 0 }) || abs(dp) > 1e-9 else { continue }
+            out.rows.append([.text(k.a), .text(k.b)] + deltas.map { Cell.int($0) } + [.number(dp, places: 1)])
+        }
+        var w = JSONWriter()
+        w.string("from", p1.atText); w.string("to", p2.atText); w.string("known", base.knownText)
+        w.raw("rows", "[" + out.rows.map { r in
+            var o = JSONWriter()
+            for (c, v) in zip(out.columns, r) { o.raw(c.name, v.json) }
+            return o.finished()
+        }.joined(separator: ",") + "]")
+        out.json = w.finished()
+        out.point = nil
+        out.message = []
+        if out.rows.isEmpty { out.notes = ["no change between \(p1.atText) and \(p2.atText)"] } else {
+            out.notes = ["changes from \(p1.atText) to \(p2.atText), known \(base.knownText)"]
+        }
+        return out
+    }
+
+    func append(_ q: ParsedQuery) throws -> QueryOutput {
+        guard let type = q.positional.first else {
+            throw LedgerError.data("append: give an event type and its fields (one of: \(EventType.names.joined(separator: ", ")))")
+        }
+        var fields = try RawFields.fromWords(q.positional.dropFirst())
+        fields.pairs.insert(("type", .word(type)), at: 0)
+        let draft = try EventDraftDecoder.decode(fields)
+        let events = try store.append([draft])
+        var out = QueryOutput(command: "append")
+        out.appended = events
+        out.message = events.map { "#\($0.seq) \($0.type.rawValue)" }
+        out.json = #"{"appended":["# + events.map { EventJSON.line($0) }.joined(separator: ",") + "]}"
+        return out
+    }
+
+    func verify() throws -> QueryOutput {
+        let r = try store.verify()
+        var out = QueryOutput(command: "verify")
+        out.message = ["ok: \(Format.grouped(r.events)) events, head \(r.head.hex)"]
+        out.json = #"{"ok":true,"events":\#(r.events),"head":"\#(r.head.hex)"}"#
+        return out
+    }
+
+    func stats(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
+        let p = try point(q, d)
+        let v = view(p)
+        let events = store.ledger.events.prefix(v.seqLimit)
+        let effective = events.map(\.effective)
+        var out = QueryOutput(command: "stats", point: p)
+        out.columns = [Column("stat"), Column("value")]
+        let voided = store.ledger.voidedBy.filter { $0.value <= v.seqLimit }.count
+        let rows: [(String, Cell)] = [
+            ("events", .int(Int64(events.count))), ("voided", .int(Int64(voided))), ("bytes", .int(Int64(store.byteCount))),
+            ("first_effective", effective.min().map { .text($0.shortString) } ?? .null),
+            ("last_effective", effective.max().map { .text($0.shortString) } ?? .null),
+            ("first_recorded", events.first.map { .text($0.recorded.iso8601) } ?? .null),
+            ("last_recorded", events.last.map { .text($0.recorded.iso8601) } ?? .null),
+        ]
+        out.rows = rows.map { [.text($0.0), $0.1] }
+        var w = JSONWriter()
+        for (k, c) in rows { w.raw(k, c.json) }
+        out.json = w.finished()
+        return out
+    }
+}

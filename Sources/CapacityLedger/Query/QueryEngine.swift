@@ -1,0 +1,116 @@
+/// Evaluates the query language against a store: the one evaluator behind `capacity query`,
+/// query scripts and the console.
+///
+/// Everything but `append` reads; the point in time of each command comes from its `at=` and
+/// `known=` options, falling back to the session defaults passed in.
+public final class QueryEngine {
+    public let store: any EventStore
+    let clock: any LedgerClock
+    /// Asked now and then during long commands; returning true stops the command.
+    public var isCancelled: () -> Bool = { false }
+    private var orderCache: (count: Int, order: [Int])?
+
+    public init(store: any EventStore, clock: any LedgerClock = SystemClock()) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Parses and runs one command line.
+    public func run(_ line: String, defaults: PointInTime = PointInTime()) throws -> QueryOutput {
+        let q = try ParsedQuery.parse(line)
+        do {
+            return try execute(q, defaults: defaults)
+        } catch let e as LedgerError where e.kind == .data && !e.message.hasPrefix(q.spec.name) && !e.message.hasPrefix("line ") {
+            throw e
+        }
+    }
+
+    func execute(_ q: ParsedQuery, defaults: PointInTime) throws -> QueryOutput {
+        switch q.spec.name {
+        case "fleet": return try fleet(q, defaults)
+        case "power": return try power(q, defaults)
+        case "investments": return try investments(q, defaults)
+        case "sites": return try sites(q, defaults)
+        case "models": return try models(q, defaults)
+        case "capacity": return try capacity(q, defaults)
+        case "train": return try train(q, defaults)
+        case "log": return try log(q, defaults)
+        case "timeline": return try timeline(q, defaults)
+        case "replay": return try replay(q, defaults)
+        case "diff": return try diff(q, defaults)
+        case "append": return try append(q)
+        case "verify": return try verify()
+        case "stats": return try stats(q, defaults)
+        default: throw LedgerError.data("unknown command \"\(q.spec.name)\"")
+        }
+    }
+
+    // MARK: points in time
+
+    public var now: Timestamp { clock.now() }
+
+    /// The point in time of a command: its own `at=`/`known=`, else the defaults.
+    func point(_ q: ParsedQuery, _ defaults: PointInTime) throws -> PointInTime {
+        var p = defaults
+        if let a = q["at"] {
+            guard let at = PointInTime.parseAt(a) else {
+                throw LedgerError.data("\(q.spec.name): at=\(a) is not a point in time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, #SEQ, or now)")
+            }
+            p.at = at
+        }
+        if let k = q["known"] {
+            guard let known = PointInTime.parseTime(k) else {
+                throw LedgerError.data("\(q.spec.name): known=\(k) is not a time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, or now)")
+            }
+            p.known = known
+        }
+        return p
+    }
+
+    /// A time-valued option (`since=`, `from=`, …); `now` is the clock's time.
+    func time(_ q: ParsedQuery, _ key: String) throws -> Timestamp? {
+        guard let v = q[key] else { return nil }
+        if v == "now" { return now }
+        guard let t = Timestamp.parse(v) else {
+            throw LedgerError.data("\(q.spec.name): \(key)=\(v) is not a time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, or now)")
+        }
+        return t
+    }
+
+    public func view(_ p: PointInTime) -> LedgerView {
+        LedgerView(ledger: store.ledger, point: p, now: now)
+    }
+
+    /// Seqs in effective order, cached per ledger size.
+    public func effectiveOrder() -> [Int] {
+        let ledger = store.ledger
+        if let c = orderCache, c.count == ledger.count { return c.order }
+        let order = ledger.effectiveOrder()
+        orderCache = (ledger.count, order)
+        return order
+    }
+
+    /// The events that count in `view`, in effective order.
+    public func countingEvents(_ view: LedgerView) -> [Event] {
+        let ledger = store.ledger
+        var out: [Event] = []
+        for seq in effectiveOrder() {
+            let e = ledger.events[seq - 1]
+            if e.effective > view.effectiveLimit { break }
+            if view.counts(e, voidedBy: ledger.voidedBy) { out.append(e) }
+        }
+        return out
+    }
+
+    /// The projection state at `view`: a fold of exactly the events that count there.
+    public func state(_ view: LedgerView) throws -> FleetState {
+        var s = FleetState()
+        for (i, e) in countingEvents(view).enumerated() {
+            if i & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+            s.apply(e)
+        }
+        return s
+    }
+
+    public func state(_ p: PointInTime) throws -> FleetState { try state(view(p)) }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import CapacityConsole
+import CapacityLedger
+
+struct Query: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run query-language commands non-interactively.",
+        discussion: """
+            capacity query 'fleet at=2025-10-29'
+            capacity query --json 'capacity by=site precision=fp8'
+            capacity query --file tour.repl        (one command a line; # starts a comment; - for stdin)
+            Errors go to stderr as 'line N: message'; the exit code is 65 if any command failed.
+            """
+    )
+    @OptionGroup var options: LedgerOptions
+    @Option(name: .long, help: ArgumentHelp("A file of commands, one a line (- for stdin).", valueName: "file"))
+    var file: String?
+    @Option(name: .long, help: "table, json or csv.")
+    var format: String = "table"
+    @Flag(name: .long, help: "Short for --format json.")
+    var json = false
+    @Flag(name: .long, help: "Stop at the first failing command.")
+    var bail = false
+    @Argument(help: ArgumentHelp("The command, e.g. 'fleet site=rainier-in at=2025-10-29'.", valueName: "command"))
+    var words: [String] = []
+
+    func validate() throws {
+        guard OutputFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, json or csv, got \(format)") }
+        if file == nil, words.isEmpty { throw ValidationError("give a command, or --file FILE") }
+        if file != nil, !words.isEmpty { throw ValidationError("give either a command or --file, not both") }
+    }
+
+    func run() throws {
+        try CapacityLedger_run {
+            let store = try options.open(create: true)
+            if store.ledger.count == 0, !fileExists(options.path) {
+                throw LedgerError.io("no ledger at \(options.path) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
+            }
+            let session = Session(engine: QueryEngine(store: store), out: FileOutput.stdout, err: FileOutput.stderr)
+            session.format = json ? .json : OutputFormat(rawValue: format)!
+            let failures: Int
+            if let file {
+                let bytes = try Terminal.readAll(file)
+                failures = BatchRunner(session: session, bail: bail).run(text: String(decoding: bytes, as: UTF8.self))
+            } else {
+                do {
+                    try session.run(words.joined(separator: " "))
+                    session.out.flush()
+                    failures = 0
+                } catch let e as LedgerError {
+                    session.out.flush()
+                    throw e
+                }
+            }
+            if failures > 0 { throw ExitCode(65) }
+        }
+    }
+}
