@@ -75,8 +75,7 @@ func appendAndPrint(_ drafts: [EventDraft], options: LedgerOptions, json: Bool) 
     let store = try options.open(create: true)
     let events = try store.append(drafts)
     if json {
-        let hashed = try store.eventsWithHashes().suffix(events.count)
-        for (e, h) in hashed { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }
+        for (e, h) in zip(events, store.lastAppendHashes) { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }
     } else {
         for e in events { Terminal.stdout("#\(e.seq) \(e.type.rawValue)") }
     }

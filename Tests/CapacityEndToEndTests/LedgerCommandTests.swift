@@ -140,3 +140,36 @@ struct LedgerCommandTests {
         #expect(csv.count == 5)
     }
 }
+
+struct LedgerEdgeTests {
+    @Test func aRefusedFirstAppendLeavesNoFile() throws {
+        let cli = CLI()
+        let r = try cli.run(["append", "chips.delivered", "site=nowhere", "model=m", "quantity=1"])
+        #expect(r.status == 65)
+        #expect(!FileManager.default.fileExists(atPath: cli.ledger))
+    }
+
+    @Test func anEmptyOrHalfWrittenHeaderIsAnEmptyLedger() throws {
+        let cli = CLI()
+        try cli.write(Array("CAPLE".utf8), to: cli.ledger)
+        #expect(try cli.run(["verify", "--json"]).out.hasPrefix(#"{"ok":true,"events":0,"#))
+        let a = try cli.run(["append", "investment.committed", "investor=a", "recipient=b", "usd=1"])
+        #expect(a.out == "#1 investment.committed\n")
+        #expect(try cli.run(["verify", "--json"]).out.hasPrefix(#"{"ok":true,"events":1,"#))
+    }
+
+    @Test func oversizedTextIsRefusedBeforeItReachesTheLog() throws {
+        let cli = CLI()
+        let name = String(repeating: "x", count: 4097)
+        let r = try cli.run(["append", "site.opened", "site=s", "name=\(name)"])
+        #expect(r.status == 65)
+        #expect(r.err == "capacity: site.opened: field \"name\" is 4097 bytes; at most 4096 are allowed\n")
+    }
+
+    @Test func appendJSONPrintsTheStoredHashes() throws {
+        let cli = CLI()
+        let r = try cli.run(["append", "--json", "investment.committed", "investor=a", "recipient=b", "usd=1"])
+        let exported = try cli.run(["export"]).out
+        #expect(r.out == exported)
+    }
+}

@@ -129,7 +129,7 @@ struct FileStoreTests {
         bytes.replaceSubrange((at + 5)..<(at + 5 + len), with: payload)
         writeBytes(path("edited.ledger"), bytes)
         let message = errorMessage { _ = try FileEventStore(path: path("edited.ledger"), create: false).verify() }
-        #expect(message?.hasPrefix("hash chain broken: records seq 5–5 do not match the hash stored after seq 5") == true, "\(message ?? "")")
+        #expect(message?.hasPrefix("hash chain broken: record seq 5 does not match the hash stored after seq 5") == true, "\(message ?? "")")
     }
 
     @Test func exportThenImportGivesTheSameHeadHash() throws {

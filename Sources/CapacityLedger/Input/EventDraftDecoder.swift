@@ -6,6 +6,8 @@
 public enum EventDraftDecoder {
     public static let maxNoteBytes = 1024
     public static let maxIDBytes = 64
+    /// Every text field but `note` (1 KiB) is at most 4 KiB, so a record always fits a frame.
+    public static let maxTextBytes = 4096
 
     public static func decode(_ fields: RawFields, line: Int? = nil) throws -> EventDraft {
         do {
@@ -105,6 +107,9 @@ struct FieldReader {
         switch v {
         case .string(let s), .word(let s):
             guard !s.isEmpty else { throw err(name, "must not be empty") }
+            if name != "note", s.utf8.count > EventDraftDecoder.maxTextBytes {
+                throw err(name, "is \(s.utf8.count) bytes; at most \(EventDraftDecoder.maxTextBytes) are allowed")
+            }
             return s
         default: throw err(name, "must be a string, got \(v.typeName)")
         }
@@ -136,7 +141,13 @@ struct FieldReader {
         let v = try required(name)
         let t = try numberText(name, v)
         guard let n = Int64(t) else {
-            if let d = Double(t), d.isFinite, d < 0 { throw err(name, "must not be negative, got \(t)") }
+            if let d = Double(t) {
+                if !d.isFinite || t.lowercased().contains("n") { throw err(name, "must be finite, got \(t)") }
+                if d < 0 { throw err(name, "must not be negative, got \(t)") }
+                if d == d.rounded(), d >= 9.2e18 { throw err(name, "is too large, got \(t)") }
+                if d == d.rounded() { throw err(name, "must be written as a whole number without a fraction or exponent, got \(t)") }
+                throw err(name, "must be a whole number, got \(t)")
+            }
             throw err(name, "must be a whole number greater than 0, got \(v.display)")
         }
         guard n > 0 else { throw err(name, n < 0 ? "must not be negative, got \(t)" : "must be greater than 0, got \(t)") }
@@ -154,10 +165,8 @@ struct FieldReader {
     func decimal(_ name: String, positive: Bool) throws -> Double {
         let v = try required(name)
         let t = try numberText(name, v)
-        guard let d = Double(t), !t.lowercased().contains("n"), !t.lowercased().contains("i") else {
-            throw err(name, "must be a number, got \(v.display)")
-        }
-        guard d.isFinite else { throw err(name, "must be finite, got \(t)") }
+        guard let d = Double(t) else { throw err(name, "must be a number, got \(v.display)") }
+        guard d.isFinite, !t.lowercased().contains("n") else { throw err(name, "must be finite, got \(t)") }
         guard d >= 0 else { throw err(name, "must not be negative, got \(t)") }
         if positive, d == 0 { throw err(name, "must be greater than 0, got \(t)") }
         return d

@@ -21,6 +21,12 @@ public enum LogHeader {
         return w.bytes
     }
 
+    /// A file shorter than a header whose bytes begin one: its creation was cut short. It holds
+    /// no events; the next append writes the header anew.
+    static func isUnfinishedHeader(_ buf: UnsafeRawBufferPointer) -> Bool {
+        buf.count < size && zip(buf, magic).allSatisfy { $0 == $1 }
+    }
+
     /// Checks the header; returns its creation time.
     static func check(_ buf: UnsafeRawBufferPointer, path: String) throws -> Timestamp {
         guard buf.count >= size else {
@@ -82,6 +88,7 @@ enum LogScanner {
         var pending: [Event] = []
         var pendingHashes: [(ChainHash, Int)] = []
         var chain = head
+        var lastChecked = firstSeq - 1
         // Rollback point: the codec state as of the last commit.
         var savedStrings = state.strings.count
         var savedRecorded = state.prevRecorded
@@ -135,9 +142,11 @@ enum LogScanner {
                     throw LedgerError.verification("log damaged at byte offset \(at): commit record names seq \(seq) but the last record is seq \(seqHere - 1)")
                 }
                 let stored = ChainHash(bytes: Array(hashBytes))
+                defer { lastChecked = seqHere - 1 }
                 if options.verifyChain, stored != chain {
-                    let firstUnchecked = firstSeq + out.events.count
-                    throw LedgerError.verification("hash chain broken: records seq \(firstUnchecked)–\(seqHere - 1) do not match the hash stored after seq \(seqHere - 1) (byte offset \(at)); the log was edited")
+                    let firstUnchecked = lastChecked + 1
+                    let range = firstUnchecked == seqHere - 1 ? "record seq \(firstUnchecked) does" : "records seq \(firstUnchecked)–\(seqHere - 1) do"
+                    throw LedgerError.verification("hash chain broken: \(range) not match the hash stored after seq \(seqHere - 1) (byte offset \(at)); the log was edited")
                 }
                 if kind == Frame.commitKind {
                     if let onRecord {
@@ -173,7 +182,7 @@ enum LogScanner {
         if !pending.isEmpty {
             rollback(&state)
             out.tailBytes = fileEnd - out.committedEnd
-            out.tailReason = "\(pending.count) record\(pending.count == 1 ? "" : "s") after byte offset \(out.committedEnd) have no commit record"
+            out.tailReason = pending.count == 1 ? "1 record after byte offset \(out.committedEnd) has no commit record" : "\(pending.count) records after byte offset \(out.committedEnd) have no commit record"
         }
         return out
     }

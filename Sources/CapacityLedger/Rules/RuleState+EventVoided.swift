@@ -22,7 +22,7 @@ extension RuleState {
             return e.seq != target
         }
         func reject(_ why: String, _ dependents: [Int]) -> LedgerError {
-            .data("\(subject): cannot void \(t.body.label): \(why); it is needed by \(Self.seqList(dependents)) (void those first)")
+            .data("\(subject): cannot void \(t.body.label): \(why); it is needed by \(Self.seqList(dependents)) (append the corrected event first, or void those)")
         }
         switch t.body {
         case .siteOpened(let site, _, _, _, _):
@@ -44,7 +44,7 @@ extension RuleState {
             let (low, at) = (x.low, x.lowAt)
             if low < q {
                 let installs = timeline.keys(after: key, through: at, negative: true).map(\.seq)
-                throw reject("site \(site) would have \(Format.grouped(low - q)) undeployed \(model) chips at \(at.time.shortString)", Array(installs.suffix(5)))
+                throw reject("site \(site) would have \(Format.grouped(low - q)) undeployed \(model) chips at \(at.time.shortString)", installs)
             }
         case .rackInstalled(let site, let rack, _, _, _):
             let marks = racks[PairKey(a: site, b: rack)] ?? []
@@ -62,7 +62,7 @@ extension RuleState {
             let (low, at) = (x.low, x.lowAt)
             if low < p.watts {
                 let releases = timeline.keys(after: key, through: at, negative: true).map(\.seq)
-                throw reject("site \(site) would have \(Power(watts: low - p.watts).megawattsText) MW allocated at \(at.time.shortString)", Array(releases.suffix(5)))
+                throw reject("site \(site) would have \(Power(watts: low - p.watts).megawattsText) MW allocated at \(at.time.shortString)", releases)
             }
         case .powerReleased(let site, let p):
             if let cap = sites[site]?.cap {
@@ -71,7 +71,7 @@ extension RuleState {
                 let (high, at) = (x.high, x.highAt)
                 if high + p.watts > cap.watts {
                     let allocs = timeline.keys(after: key, through: at, negative: false).map(\.seq)
-                    throw reject("site \(site) would have \(Power(watts: high + p.watts).megawattsText) MW allocated at \(at.time.shortString), over its cap of \(cap.megawattsText) MW", Array(allocs.suffix(5)))
+                    throw reject("site \(site) would have \(Power(watts: high + p.watts).megawattsText) MW allocated at \(at.time.shortString), over its cap of \(cap.megawattsText) MW", allocs)
                 }
             }
         case .investmentCommitted, .eventVoided:

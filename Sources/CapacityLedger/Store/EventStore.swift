@@ -12,6 +12,8 @@ public protocol EventStore: AnyObject {
     @discardableResult func refresh() throws -> ClosedRange<Int>?
     /// Appends a batch atomically and durably: every event of it, or none.
     @discardableResult func append(_ drafts: [EventDraft]) throws -> [Event]
+    /// The chain hash of each event of the last successful `append`.
+    var lastAppendHashes: [ChainHash] { get }
     /// Checks every record, the hash chain, and every rule from the first event on.
     func verify() throws -> VerifyReport
     /// Every committed event with the hash of its record, oldest first.
@@ -35,6 +37,7 @@ public final class InMemoryEventStore: EventStore {
     public private(set) var ledger = Ledger()
     private var log: [UInt8] = LogHeader.make(created: Timestamp(micros: 0))
     private let clock: any LedgerClock
+    public private(set) var lastAppendHashes: [ChainHash] = []
 
     public init(name: String = "memory", clock: any LedgerClock = SystemClock()) {
         self.name = name
@@ -47,8 +50,9 @@ public final class InMemoryEventStore: EventStore {
 
     @discardableResult
     public func append(_ drafts: [EventDraft]) throws -> [Event] {
-        let (events, bytes) = try ledger.append(drafts, now: clock.now())
+        let (events, hashes, bytes) = try ledger.append(drafts, now: clock.now())
         log.append(contentsOf: bytes)
+        lastAppendHashes = hashes
         return events
     }
 
@@ -67,6 +71,10 @@ public final class InMemoryEventStore: EventStore {
 /// Full checks over a log's bytes: frames, hash chain, then every rule replayed in seq order.
 public enum LedgerVerifier {
     public static func verify(_ buf: UnsafeRawBufferPointer, path: String) throws -> VerifyReport {
+        if LogHeader.isUnfinishedHeader(buf) {
+            return VerifyReport(events: 0, head: .genesis, bytes: buf.count, ignoredTailBytes: buf.count,
+                                tailReason: buf.isEmpty ? nil : "the file holds only the start of a header")
+        }
         _ = try LogHeader.check(buf, path: path)
         var state = CodecState.readOnly()
         let body = UnsafeRawBufferPointer(rebasing: buf[LogHeader.size...])

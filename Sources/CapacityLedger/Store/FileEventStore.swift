@@ -16,6 +16,7 @@ public final class FileEventStore: EventStore {
     public private(set) var byteCount = 0
     private let clock: any LedgerClock
     private let warn: (String) -> Void
+    public private(set) var lastAppendHashes: [ChainHash] = []
     /// Byte offset just past the last commit read.
     private var committedEnd = 0
 
@@ -64,8 +65,8 @@ public final class FileEventStore: EventStore {
             throw LedgerError.verification("\(path) is shorter (\(size) bytes) than the \(committedEnd) bytes already read: committed data was removed")
         }
         if committedEnd == 0 {
-            if size == 0 { return nil }
             let header = try readBytes(fd, from: 0, count: min(size, LogHeader.size))
+            if header.withUnsafeBytes({ LogHeader.isUnfinishedHeader($0) }) { return nil }
             _ = try header.withUnsafeBytes { (b) throws -> Timestamp in try LogHeader.check(b, path: path) }
             committedEnd = LogHeader.size
         }
@@ -105,7 +106,7 @@ public final class FileEventStore: EventStore {
     @discardableResult
     public func append(_ drafts: [EventDraft]) throws -> [Event] {
         guard !drafts.isEmpty else { return [] }
-        let created = access(path, F_OK) != 0
+        let existed = access(path, F_OK) == 0
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.ioError("cannot open", path) }
         defer { close(fd) }
@@ -114,38 +115,39 @@ public final class FileEventStore: EventStore {
         }
         defer { flock(fd, LOCK_UN) }
 
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Self.ioError("cannot stat", path) }
-        if st.st_size < LogHeader.size {
-            // New file, or a file whose creation was cut short before its header was complete.
-            guard ledger.count == 0, committedEnd == 0 else {
-                throw LedgerError.verification("\(path) lost its contents (now \(st.st_size) bytes)")
-            }
-            if st.st_size > 0 { warn("warning: \(path): rewrote an incomplete \(st.st_size)-byte header") }
-            let header = LogHeader.make(created: clock.now())
-            guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) }
-            try writeAll(fd, header, at: 0)
-            guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
-            if created { syncDirectory() }
-            committedEnd = LogHeader.size
-            byteCount = LogHeader.size
-        }
         _ = try readTail(fd, truncateTorn: true)
-
-        let (events, bytes) = try ledger.append(drafts, now: clock.now())
+        // A new file (or one whose creation was cut short) gets its header with the first batch,
+        // so a refused first batch leaves nothing behind.
+        var header: [UInt8] = []
+        if committedEnd == 0 {
+            guard ledger.count == 0 else { throw LedgerError.verification("\(path) lost its contents") }
+            header = LogHeader.make(created: clock.now())
+        }
+        let events: [Event], hashes: [ChainHash], batch: [UInt8]
         do {
-            try writeAll(fd, bytes, at: committedEnd)
+            (events, hashes, batch) = try ledger.append(drafts, now: clock.now())
+        } catch {
+            if !existed { unlink(path) }  // a refused first batch leaves no file behind
+            throw error
+        }
+        let bytes = header + batch
+        let writeAt = committedEnd
+        do {
+            if !header.isEmpty { guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) } }
+            try writeAll(fd, bytes, at: writeAt)
             guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
         } catch {
             // Nothing was acknowledged: cut off whatever reached the file and forget the batch.
-            _ = ftruncate(fd, off_t(committedEnd))
+            _ = ftruncate(fd, off_t(writeAt))
             _ = fsync(fd)
             ledger = Ledger()
             committedEnd = 0
             throw error
         }
-        committedEnd += bytes.count
+        if !header.isEmpty { syncDirectory() }
+        committedEnd = writeAt + bytes.count
         byteCount = committedEnd
+        lastAppendHashes = hashes
         return events
     }
 

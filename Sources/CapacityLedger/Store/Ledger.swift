@@ -46,14 +46,16 @@ public struct Ledger: Sendable {
     /// and one commit record. On any error the ledger is unchanged and nothing is returned.
     ///
     /// - Parameter now: the time of recording (the clock is the caller's).
-    public mutating func append(_ drafts: [EventDraft], now: Timestamp) throws -> (events: [Event], bytes: [UInt8]) {
-        guard !drafts.isEmpty else { return ([], []) }
+    public mutating func append(_ drafts: [EventDraft], now: Timestamp) throws -> (events: [Event], hashes: [ChainHash], bytes: [UInt8]) {
+        guard !drafts.isEmpty else { return ([], [], []) }
         prepareRules()
         let saved = (count: events.count, head: head, lastRecorded: lastRecorded, strings: codec.strings.count,
                      rec: codec.prevRecorded, eff: codec.prevEffectiveSeconds)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(drafts.count * 40 + 64)
         var payload = ByteWriter()
+        var hashes: [ChainHash] = []
+        hashes.reserveCapacity(drafts.count)
         do {
             for (i, d) in drafts.enumerated() {
                 let e = try admit(d, now: now)
@@ -61,6 +63,7 @@ public struct Ledger: Sendable {
                 RecordCodec.encode(e, state: &codec, into: &payload)
                 let frame = Frame.append(payload: payload.bytes, to: &bytes)
                 head = bytes[frame].withUnsafeBytes { head.chained(with: $0) }
+                hashes.append(head)
                 if let expected = d.hash, expected != head.hex {
                     throw LedgerError.data("hash \(expected) does not match the computed hash \(head.hex) of seq \(e.seq) (the exported line was altered, or comes from another ledger)").atLine(d.line)
                 }
@@ -83,7 +86,7 @@ public struct Ledger: Sendable {
             throw error
         }
         Frame.append(payload: Frame.anchorPayload(kind: Frame.commitKind, seq: events.count, head: head), to: &bytes)
-        return (Array(events[saved.count...]), bytes)
+        return (Array(events[saved.count...]), hashes, bytes)
     }
 
     /// Checks one draft against the ledger so far and adds it.
