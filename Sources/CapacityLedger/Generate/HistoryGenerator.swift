@@ -9,6 +9,8 @@ public struct HistoryGenerator {
     public let seed: UInt64
     public var start = Timestamp.parse("2023-01-01")!
     public var span: Int64 = 3 * 365 * 86_400  // seconds
+    /// Power of each rack; raise it to make power scarce and strand racks.
+    public var rackKW = 45
 
     public init(count: Int, seed: UInt64 = 1) {
         self.count = count
@@ -55,7 +57,7 @@ public struct HistoryGenerator {
             if roll < 830 && undeployed[slot] >= 64 {
                 undeployed[slot] -= 64
                 active.append((site, nextRack))
-                line("rack.installed", now, #""site":"\#(Self.sites[site])","rack":"r-\#(nextRack)","model":"\#(Self.models[model].0)","chips":64,"kw":45"#)
+                line("rack.installed", now, #""site":"\#(Self.sites[site])","rack":"r-\#(nextRack)","model":"\#(Self.models[model].0)","chips":64,"kw":\#(rackKW)"#)
                 nextRack += 1
             } else if roll < 830 || roll < 940 {
                 let quantity = Int64(64 * (8 + rng.next() % 32))

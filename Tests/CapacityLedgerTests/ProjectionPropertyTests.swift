@@ -1,0 +1,118 @@
+import CapacityLedger
+import PropertyBased
+import Testing
+
+/// Over random valid histories (backdated deliveries, retirements, voids, power changes, batches
+/// recorded at different times): the engine's state at any point equals a fresh, naive fold of
+/// exactly the events that count there, and energization never exceeds what is installed or
+/// allocated.
+struct ProjectionPropertyTests {
+    /// A ledger built from a generated history, appended in batches recorded a day apart.
+    static func history(seed: UInt64, count: Int) throws -> (InMemoryEventStore, ManualClock) {
+        var gen = HistoryGenerator(count: count, seed: seed)
+        gen.rackKW = 40_000  // 40 MW racks: allocations of 50–250 MW strand some of them
+        var lines: [String] = []
+        gen.generate { lines.append($0) }
+        let clock = ManualClock(Timestamp.parse("2026-01-01")!)
+        let store = InMemoryEventStore(clock: clock)
+        var rng = SplitMix64(seed: seed ^ 0xABCDEF)
+        var i = 0
+        while i < lines.count {
+            let n = 1 + Int(rng.next() % 40)
+            let batch = lines[i..<min(lines.count, i + n)].joined(separator: "\n")
+            try store.append(try EventBatch.parse(batch))
+            clock.advance(seconds: 86_400)
+            i += n
+        }
+        return (store, clock)
+    }
+
+    struct Reference {
+        var fleet: [String: (delivered: Int64, installed: Int64, energized: Int64, retired: Int64)] = [:]
+        var allocated: [String: Int64] = [:]
+        var drawn: [String: Int64] = [:]
+        var usd: Int64 = 0
+    }
+
+    /// The naive fold: filter, sort, replay, then first fit from scratch per site.
+    static func reference(_ ledger: Ledger, _ p: PointInTime, now: Timestamp) -> Reference {
+        var limit = ledger.count
+        if let k = p.known { limit = min(limit, ledger.events.filter { $0.recorded <= k }.count) }
+        var eff = now
+        if case .time(let t) = p.at { eff = t }
+        if case .seq(let n) = p.at { limit = min(limit, n) }
+        let voidSeqs = Dictionary(ledger.events.prefix(limit).compactMap { e -> (Int, Int)? in
+            if case .eventVoided(let t, _) = e.body { return (t, e.seq) }
+            return nil
+        }, uniquingKeysWith: min)
+        let counting = ledger.events.prefix(limit)
+            .filter { $0.effective <= eff && $0.type != .eventVoided && voidSeqs[$0.seq] == nil }
+            .sorted { ($0.effective, $0.seq) < ($1.effective, $1.seq) }
+        var r = Reference()
+        var racks: [String: (site: String, model: String, chips: Int64, watts: Int64, key: (Timestamp, Int))] = [:]
+        func key(_ s: String, _ m: String) -> String { s + "/" + m }
+        for e in counting {
+            switch e.body {
+            case .chipsDelivered(let s, let m, let q): r.fleet[key(s, m), default: (0, 0, 0, 0)].delivered += q
+            case .rackInstalled(let s, let rack, let m, let c, let p): racks[s + "/" + rack] = (s, m, c, p.watts, (e.effective, e.seq))
+            case .rackRetired(let s, let rack):
+                if let x = racks.removeValue(forKey: s + "/" + rack) { r.fleet[key(s, x.model), default: (0, 0, 0, 0)].retired += x.chips }
+            case .powerAllocated(let s, let p): r.allocated[s, default: 0] += p.watts
+            case .powerReleased(let s, let p): r.allocated[s, default: 0] -= p.watts
+            case .investmentCommitted(_, _, let usd, _): r.usd += usd
+            default: break
+            }
+        }
+        let bySite = Dictionary(grouping: racks.values, by: \.site)
+        for (site, list) in bySite {
+            var remaining = r.allocated[site] ?? 0
+            for x in list.sorted(by: { ($0.key.0, $0.key.1) < ($1.key.0, $1.key.1) }) {
+                r.fleet[key(site, x.model), default: (0, 0, 0, 0)].installed += x.chips
+                if x.watts <= remaining {
+                    remaining -= x.watts
+                    r.fleet[key(site, x.model), default: (0, 0, 0, 0)].energized += x.chips
+                    r.drawn[site, default: 0] += x.watts
+                }
+            }
+        }
+        return r
+    }
+
+    @Test func stateEqualsAFreshFoldOfTheEventsThatCount() async {
+        await propertyCheck(count: 25, input: Gen.int(in: 1...1_000_000), Gen.int(in: 0...1000), Gen.int(in: 0...1000)) { seed, a, k in
+            let (store, clock) = try! Self.history(seed: UInt64(seed), count: 400)
+            let engine = QueryEngine(store: store, clock: clock)
+            let ledger = store.ledger
+            let first = Timestamp.parse("2023-01-01")!.micros, last = Timestamp.parse("2026-01-10")!.micros
+            let at = Timestamp(seconds: (first + (last - first) / 1000 * Int64(a)) / 1_000_000)
+            let known = ledger.events[min(ledger.count - 1, ledger.count * k / 1000)].recorded
+            let points = [PointInTime(), PointInTime(at: .time(at)), PointInTime(at: .time(at), known: known),
+                          PointInTime(at: .seq(max(0, ledger.count * k / 1000))), PointInTime(known: known)]
+            for p in points {
+                let s = try! engine.state(p)
+                let ref = Self.reference(ledger, p, now: clock.now())
+                var got: [String: (Int64, Int64, Int64, Int64)] = [:]
+                for row in s.fleet() { got[row.site + "/" + row.model] = (row.delivered, row.installed, row.energized, row.retired) }
+                let want = ref.fleet.filter { $0.value != (0, 0, 0, 0) }
+                #expect(got.count == want.count, "\(p)")
+                for (k, v) in want { #expect(got[k].map { $0 == v } == true, "\(k) at \(p)") }
+                for row in s.power() {
+                    #expect(row.allocated.watts == ref.allocated[row.site] ?? 0)
+                    #expect(row.drawn.watts == ref.drawn[row.site] ?? 0)
+                    #expect(row.drawn <= row.allocated, "drawn never exceeds allocated")
+                }
+                for row in s.fleet() { #expect(row.energized <= row.installed, "energized never exceeds installed") }
+                #expect(s.committedUSD == ref.usd)
+            }
+        }
+    }
+
+    @Test func generatedHistoriesAreValidAndVerify() throws {
+        let (store, _) = try Self.history(seed: 7, count: 2000)
+        let report = try store.verify()
+        #expect(report.events == 2000)
+        #expect(store.ledger.voidedBy.count > 0, "the generator writes voids")
+        let s = try QueryEngine(store: store).state(PointInTime())
+        #expect(s.fleet().contains { $0.stranded > 0 }, "scarce power strands racks")
+    }
+}

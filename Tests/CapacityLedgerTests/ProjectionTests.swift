@@ -1,0 +1,119 @@
+import CapacityLedger
+import Testing
+
+/// Hand-computed scenarios for the projections and the throughput core.
+struct ProjectionTests {
+    /// Site s1 with 100 kW allocated and racks of 40, 50 and 30 kW installed in that order: first
+    /// fit energizes 40 + 50 = 90 kW, and the 30 kW rack does not fit in the 10 kW left.
+    func strandedSite() throws -> (InMemoryEventStore, QueryEngine) {
+        let store = try makeStore(cap: "power_cap_mw=10")
+        try store.append([
+            try d("chips.delivered site=s1 model=m1 quantity=200 effective=2025-03-01"),
+            try d("power.allocated site=s1 mw=0.1 effective=2025-03-01"),
+            try d("rack.installed site=s1 rack=r-1 model=m1 chips=64 kw=40 effective=2025-03-02"),
+            try d("rack.installed site=s1 rack=r-2 model=m1 chips=64 kw=50 effective=2025-03-03"),
+            try d("rack.installed site=s1 rack=r-3 model=m1 chips=32 kw=30 effective=2025-03-04"),
+        ])
+        return (store, QueryEngine(store: store, clock: ManualClock(Timestamp.parse("2026-01-01")!)))
+    }
+
+    @Test func firstFitStrandsTheRackThatDoesNotFit() throws {
+        let (_, engine) = try strandedSite()
+        let s = try engine.state(PointInTime())
+        let row = try #require(s.fleet().first)
+        #expect(row.delivered == 200 && row.installed == 160 && row.energized == 128 && row.stranded == 32 && row.undeployed == 40)
+        let power = try #require(s.power().first)
+        #expect(power.allocated == Power(watts: 100_000) && power.drawn == Power(watts: 90_000) && power.headroom == Power(watts: 10_000))
+        // 128 chips × 100 TFLOPS / 1000 = 12.8 PFLOPS; per MW drawn: 12.8 / 0.09.
+        let cap = try #require(s.capacity(precision: .bf16).first)
+        #expect(cap.pflops == 12.8)
+        #expect(abs(cap.pflopsPerMW! - 12.8 / 0.09) < 1e-9)
+        #expect(s.pflops(.fp8) == 25.6)
+    }
+
+    @Test func retiringAnEnergizedRackLetsAStrandedOneFit() throws {
+        let (store, engine) = try strandedSite()
+        try store.append([try d("rack.retired site=s1 rack=r-2 effective=2025-03-05")])
+        let row = try #require(try engine.state(PointInTime()).fleet().first)
+        // r-1 (40 kW) and r-3 (30 kW) now fit in 100 kW; r-2's 64 chips are retired.
+        #expect(row.installed == 96 && row.energized == 96 && row.stranded == 0 && row.retired == 64 && row.undeployed == 40)
+    }
+
+    @Test func moreAllocatedPowerRefitsInInstallOrder() throws {
+        let (store, engine) = try strandedSite()
+        try store.append([try d("power.allocated site=s1 mw=0.02 effective=2025-03-06")])
+        let s = try engine.state(PointInTime())
+        #expect(s.energizedChips == 160)
+        #expect(s.drawn == Power(watts: 120_000))
+        // Before the extra power, at 2025-03-05, the third rack was still stranded.
+        #expect(try engine.state(PointInTime(at: .time(Timestamp.parse("2025-03-05")!))).energizedChips == 128)
+    }
+
+    @Test func aSpecRedefinitionTakesEffectMidHistory() throws {
+        let (store, engine) = try strandedSite()
+        try store.append([try d("chip.model.defined model=m1 vendor=V bf16_tflops=150 fp8_tflops=300 effective=2025-06-01")])
+        let before = try engine.state(PointInTime(at: .time(Timestamp.parse("2025-05-31")!)))
+        let after = try engine.state(PointInTime(at: .time(Timestamp.parse("2025-06-01")!)))
+        #expect(before.pflops(.bf16) == 12.8)
+        #expect(after.pflops(.bf16) == 19.2)  // 128 × 150 / 1000
+        #expect(after.catalog["m1"]?.since == Timestamp.parse("2025-06-01"))
+    }
+
+    @Test func aLateRecordedDeliveryShowsWithAtButNotWithAnEarlierKnown() throws {
+        let clock = ManualClock(Timestamp.parse("2025-09-01")!)
+        let store = InMemoryEventStore(clock: clock)
+        try store.append([try d("site.opened site=s1 name=One effective=2025-01-01"),
+                          try d("chip.model.defined model=m1 vendor=V bf16_tflops=100 fp8_tflops=200 effective=2025-01-01"),
+                          try d("chips.delivered site=s1 model=m1 quantity=100 effective=2025-08-01")])
+        clock.set(Timestamp.parse("2025-11-05")!)
+        try store.append([try d("chips.delivered site=s1 model=m1 quantity=50 effective=2025-09-15")])
+        let engine = QueryEngine(store: store, clock: clock)
+        let at = Timestamp.parse("2025-09-30")!
+        #expect(try engine.state(PointInTime(at: .time(at))).fleet().first?.delivered == 150)
+        #expect(try engine.state(PointInTime(at: .time(at), known: Timestamp.parse("2025-11-01")!)).fleet().first?.delivered == 100)
+    }
+
+    @Test func aVoidCountsNowhereFromItsRecordingOn() throws {
+        let clock = ManualClock(Timestamp.parse("2025-09-01")!)
+        let store = InMemoryEventStore(clock: clock)
+        try store.append([try d("investment.committed investor=a recipient=b usd=100 effective=2025-01-01"),
+                          try d("investment.committed investor=a recipient=b usd=7 effective=2025-01-02")])
+        clock.set(Timestamp.parse("2025-10-01")!)
+        try store.append([try d("event.voided target=2 reason=typo"),
+                          try d("investment.committed investor=a recipient=b usd=70 effective=2025-01-02")])
+        let engine = QueryEngine(store: store, clock: clock)
+        #expect(try engine.state(PointInTime()).committedUSD == 170)
+        #expect(try engine.state(PointInTime(known: Timestamp.parse("2025-09-15")!)).committedUSD == 107)
+        #expect(try engine.state(PointInTime(at: .seq(2))).committedUSD == 107)
+        #expect(try engine.state(PointInTime(at: .seq(3))).committedUSD == 100)
+    }
+
+    @Test func atSeqEqualsTheExportPrefixLoadedAlone() throws {
+        let (store, engine) = try strandedSite()
+        try store.append([try d("rack.retired site=s1 rack=r-1 effective=2025-03-07"),
+                          try d("event.voided target=8 reason=x"),
+                          try d("power.released site=s1 mw=0.05 effective=2025-03-08")])
+        let lines = try store.eventsWithHashes().map { EventJSON.line($0.0, hash: $0.1.hex) }
+        for n in 0...store.ledger.count {
+            let prefix = InMemoryEventStore(clock: ManualClock(Timestamp.parse("2026-01-01")!))
+            if n > 0 { try prefix.append(try EventBatch.parse(lines.prefix(n).joined(separator: "\n"))) }
+            let alone = QueryEngine(store: prefix, clock: ManualClock(Timestamp.parse("2026-01-01")!))
+            #expect(try engine.state(PointInTime(at: .seq(n))) == alone.state(PointInTime()), "at=#\(n)")
+        }
+    }
+
+    @Test func trainingEstimate() throws {
+        let (_, engine) = try strandedSite()
+        let out = try engine.run("train params=1.8T tokens=15T mfu=0.5")
+        // 6 × 1.8e12 × 15e12 = 1.62e26 FLOPs; 12.8 PFLOPS × 0.5 → 1.62e26 / 6.4e15 / 86400 days.
+        let days = 1.62e26 / (12.8e15 * 0.5) / 86_400
+        #expect(Renderer.render(out, as: .json) == #"{"at":"now","known":"now","flops":1.62e26,"pflops":12.8,"mfu":0.5,"days":\#(Format.json(days)),"precision":"bf16"}"#)
+    }
+
+    @Test func zeroCapacityIsAClearMessage() throws {
+        let store = try makeStore()
+        let engine = QueryEngine(store: store)
+        #expect(errorMessage { try engine.run("train params=1B tokens=1B") }
+            == "train: the fleet has no energized capacity at now (known now); pick a later at= or check power allocations")
+    }
+}
