@@ -28,10 +28,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The console around the query language: session state, meta-commands, batch mode.
+        // libedit's native histedit.h API, with static inline wrappers for its variadic calls.
+        .systemLibrary(
+            name: "CLibEdit",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        // The console around the query language: session state, meta-commands, batch mode,
+        // completion and the libedit line editor.
         .target(
             name: "CapacityConsole",
-            dependencies: ["CapacityLedger"],
+            dependencies: ["CapacityLedger", "CLibEdit", "CCapacitySupport"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -8,4 +8,12 @@
 /// Uses the SSE4.2 crc32 instruction when the CPU has it, else a table.
 uint32_t ccap_crc32c(uint32_t crc, const void *data, size_t len);
 
+/// Installs a SIGINT handler that only records the interrupt (no SA_RESTART, so a blocking
+/// read returns EINTR). Long commands poll ccap_interrupt_pending().
+void ccap_install_sigint(void);
+/// Restores the default SIGINT action.
+void ccap_default_sigint(void);
+int ccap_interrupt_pending(void);
+void ccap_interrupt_clear(void);
+
 #endif

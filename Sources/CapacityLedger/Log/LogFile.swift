@@ -170,7 +170,7 @@ enum LogScanner {
             do {
                 event = try RecordCodec.decode(&pr, seq: seqHere, state: &state)
             } catch {
-                let what = (error as? RecordCodec.Malformed)?.what ?? "\(error)"
+                let what = error.what
                 throw LedgerError.verification("log damaged at byte offset \(at) (seq \(seqHere)): \(what)")
             }
             if options.verifyChain {

@@ -1,0 +1,157 @@
+import CCapacitySupport
+import CapacityLedger
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The interactive console: libedit line editing around a `Session`, with a banner, a prompt
+/// showing the time cursor, history, completion, safe Ctrl-C and a live view of events other
+/// processes append.
+public final class Console {
+    public let session: Session
+    let editor: LineEditor
+    let colour: Bool
+    /// Events already announced.
+    var seen: Int
+    var completionCache: (count: Int, data: CompletionData)?
+
+    public init(session: Session, historyPath: String?, colour: Bool) {
+        self.session = session
+        self.colour = colour
+        editor = LineEditor(program: "capacity", historyPath: historyPath)
+        seen = session.store.ledger.count
+        editor.completer = { [unowned self] before in self.completer().complete(before) }
+        session.engine.isCancelled = { ccap_interrupt_pending() != 0 }
+    }
+
+    /// The history file: `$CAPACITY_HISTORY`, else `~/.capacity_history`; `/dev/null` keeps none.
+    public static func historyPath(environment: [String: String]) -> String? {
+        let path = environment["CAPACITY_HISTORY"] ?? environment["HOME"].map { $0 + "/.capacity_history" }
+        guard let path, path != "/dev/null", !path.isEmpty else { return nil }
+        return path
+    }
+
+    /// Colour only on a terminal, and never with NO_COLOR or TERM=dumb.
+    public static func wantsColour(environment: [String: String]) -> Bool {
+        isatty(1) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+    }
+
+    func paint(_ s: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+
+    func completer() -> Completer {
+        let ledger = session.store.ledger
+        if completionCache?.count != ledger.count {
+            completionCache = (ledger.count, CompletionData(ledger: ledger))
+        }
+        return Completer(data: completionCache!.data, listFiles: Self.listFiles)
+    }
+
+    static func listFiles(_ prefix: String) -> [String] {
+        let slash = prefix.lastIndex(of: "/")
+        let dir = slash.map { String(prefix[...$0]) } ?? ""
+        guard let d = opendir(dir.isEmpty ? "." : dir) else { return [] }
+        defer { closedir(d) }
+        var out: [String] = []
+        while let entry = readdir(d) {
+            var nameTuple = entry.pointee.d_name
+            let name = withUnsafePointer(to: &nameTuple) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+            if name == "." || name == ".." { continue }
+            if name.hasPrefix("."), !(prefix.dropFirst(dir.count).hasPrefix(".")) { continue }
+            var isDir = entry.pointee.d_type == UInt8(DT_DIR)
+            if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
+                var st = stat()
+                isDir = stat(dir + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+            }
+            out.append(dir + name + (isDir ? "/" : ""))
+        }
+        return out
+    }
+
+    func say(_ s: String) {
+        session.out.flush()
+        FileOutput.stdout.write(s + "\n")
+        FileOutput.stdout.flush()
+    }
+
+    func sayError(_ s: String) {
+        session.out.flush()
+        FileOutput.stderr.write(paint("error: ", "1;31") + s + "\n")
+    }
+
+    /// Announces events other processes appended since the last look.
+    func pickUpNewEvents() {
+        do {
+            try session.store.refresh()
+        } catch let e as LedgerError {
+            sayError(e.message)
+            return
+        } catch {
+            return
+        }
+        let count = session.store.ledger.count
+        if count > seen {
+            let n = count - seen
+            say(paint(n == 1 ? "1 new event: #\(count)" : "\(n) new events: #\(seen + 1)–#\(count)", "2"))
+        }
+        seen = count
+    }
+
+    var prompt: String {
+        var s = "\(session.store.name) [at \(session.cursor.atText)"
+        if let k = session.cursor.known { s += ", known \(k.shortString)" }
+        return s + "]> "
+    }
+
+    /// Runs until `.quit`, `quit`, `exit` or Ctrl-D. Returns the exit code (0).
+    public func run() -> Int32 {
+        ccap_install_sigint()
+        let store = session.store
+        say(paint("Capacity Ledger", "1") + " — \(store.name): \(Format.grouped(store.ledger.count)) events, head \(String(store.ledger.head.hex.prefix(12)))…")
+        say("Type help for commands, .help CMD for one command, .quit or Ctrl-D to leave.")
+        var pending = ""
+        while !session.quitRequested {
+            if pending.isEmpty { pickUpNewEvents() }
+            editor.prompt = pending.isEmpty ? prompt : String(repeating: " ", count: max(0, prompt.count - 5)) + "...> "
+            switch editor.readLine() {
+            case .endOfInput:
+                if !pending.isEmpty { pending = ""; continue }
+                say("")
+                editor.saveHistory()
+                return 0
+            case .interrupted:
+                pending = ""
+                continue
+            case .line(let line):
+                if line.hasSuffix("\\") {
+                    pending += String(line.dropLast()) + " "
+                    continue
+                }
+                let full = pending + line
+                pending = ""
+                guard !full.trimmingSpaces().isEmpty else { continue }
+                editor.addHistory(full)
+                pickUpNewEvents()
+                execute(full)
+                seen = max(seen, store.ledger.count)
+            }
+        }
+        editor.saveHistory()
+        return 0
+    }
+
+    func execute(_ line: String) {
+        ccap_interrupt_clear()
+        do {
+            try session.run(line)
+            session.out.flush()
+        } catch let e as LedgerError where e.kind == .interrupted {
+            session.out.flush()
+            say("interrupted")
+        } catch let e as LedgerError {
+            sayError(e.message)
+        } catch {
+            sayError("\(error)")
+        }
+        ccap_interrupt_clear()
+    }
+}
