@@ -144,13 +144,16 @@ public final class Session {
 
     // MARK: meta-commands
 
-    public static let metaCommands = [".help", ".mode", ".timing", ".read", ".output", ".quit"]
+    public static let metaCommands = [".help", ".mode", ".timing", ".read", ".output", ".print", ".quit"]
 
     func meta(_ line: String) throws {
         let words = try QueryWords.splitChecked(line)
         switch words[0] {
         case ".quit", ".exit":
             quitRequested = true
+        case ".print":
+            let rest = line.dropFirst(6)
+            out.write((rest.first == " " ? String(rest.dropFirst()) : String(rest)) + "\n")
         case ".mode":
             guard words.count == 2, let f = OutputFormat(rawValue: words[1]) else {
                 if words.count == 1 { emit("mode \(format.rawValue)"); return }
@@ -240,6 +243,7 @@ public final class Session {
         (".timing on|off", "show how long each query took"),
         (".read FILE", "run the commands in FILE"),
         (".output FILE|stdout", "send results to FILE, or back to the terminal"),
+        (".print TEXT", "print TEXT (for narrated scripts)"),
         (".quit", "leave (also quit, exit, Ctrl-D)"),
     ]
 }

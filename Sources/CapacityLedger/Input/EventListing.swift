@@ -8,9 +8,10 @@ public struct EventFilter: Sendable {
     public init() {}
 
     /// The matching events in seq order; with a limit, the last `limit` of them.
-    public func apply(_ ledger: Ledger, upTo seq: Int? = nil) -> [Event] {
+    public func apply(_ ledger: Ledger, upTo seq: Int? = nil, effectiveBy: Timestamp? = nil) -> [Event] {
         let pool = seq.map { ledger.events.prefix($0) } ?? ledger.events[...]
         var out = pool.filter { e in
+            if let effectiveBy, e.effective > effectiveBy { return false }
             if let type, e.type != type { return false }
             if let site, e.body.site != site { return false }
             if let since, e.effective < since { return false }

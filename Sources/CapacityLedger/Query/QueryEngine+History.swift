@@ -17,7 +17,7 @@ extension QueryEngine {
             filter.limit = n
         }
         let ledger = store.ledger
-        let events = filter.apply(ledger, upTo: v.seqLimit)
+        let events = filter.apply(ledger, upTo: v.seqLimit, effectiveBy: v.effectiveLimit)
         var out = QueryOutput(command: "log", point: p)
         out.columns = [Column("seq"), Column("effective"), Column("recorded"), Column("type"), Column("fields"), Column("voided_by", "voided by")]
         out.rows = events.map { e in
@@ -51,9 +51,15 @@ extension QueryEngine {
         }
         guard let every = q["every"] else { throw LedgerError.data("timeline: every= is required (one of: day, week, month, quarter)") }
         let prec = precision(q)
-        let v = view(p)
-        let events = countingEvents(v)
+        var v = view(p)
         let end = try time(q, "to") ?? v.effectiveLimit
+        if end != v.effectiveLimit {
+            // An explicit to= decides how far the points reach; known= and #N still apply.
+            var reach = p
+            if case .seq = p.at {} else { reach.at = .time(end) }
+            v = view(reach)
+        }
+        let events = countingEvents(v)
         guard let firstEvent = events.first else {
             throw LedgerError.data("timeline: no events count at \(p.atText) (known \(p.knownText))")
         }

@@ -157,6 +157,6 @@ struct RuleState: Sendable {
 
     static func seqList(_ seqs: [Int], limit: Int = 5) -> String {
         let shown = seqs.prefix(limit).map { "#\($0)" }.joined(separator: ", ")
-        return seqs.count > limit ? shown + " and \(seqs.count - limit) more" : shown
+        return seqs.count > limit ? shown + " and \(Format.grouped(seqs.count - limit)) more" : shown
     }
 }

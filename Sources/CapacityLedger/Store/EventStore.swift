@@ -56,6 +56,14 @@ public final class InMemoryEventStore: EventStore {
         return events
     }
 
+    /// An independent store holding the same events (cheap: the ledger is copied on write).
+    public func copy(clock: (any LedgerClock)? = nil) -> InMemoryEventStore {
+        let c = InMemoryEventStore(name: name, clock: clock ?? self.clock)
+        c.ledger = ledger
+        c.log = log
+        return c
+    }
+
     /// The log bytes this store would have written to a file.
     public var bytes: [UInt8] { log }
 
