@@ -7,7 +7,7 @@ SWIFT      ?= swift
 APT_PKGS   := libedit-dev pkg-config
 BIN_DEBUG   = .build/debug/capacity
 
-.PHONY: all deps build release test demo bench format clean
+.PHONY: all deps pydeps build release test demo bench format clean
 
 all: build
 
@@ -20,21 +20,24 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# Python modules for the terminal tests (pexpect drives the console under a pseudo-terminal).
+pydeps:
+	@python3 -c "import pexpect, pytest" 2>/dev/null || python3 -m pip install --quiet pexpect pytest
+
 build: deps
 	$(SWIFT) build
 
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+test: deps pydeps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	python3 -m pytest -q Tests/terminal
 
+# The console on a fresh ledger of the Rainier history (batch mode when stdin is not a terminal).
 demo: build
-	@rm -f /tmp/capacity-demo.ledger
-	$(BIN_DEBUG) import --quiet --ledger /tmp/capacity-demo.ledger events/catalog.jsonl
-	$(BIN_DEBUG) import --quiet --ledger /tmp/capacity-demo.ledger events/rainier.jsonl
-	$(BIN_DEBUG) verify --ledger /tmp/capacity-demo.ledger
+	$(BIN_DEBUG) demo
 
 format:
 	@command -v swift-format >/dev/null && swift-format format --in-place --recursive Sources Tests || \

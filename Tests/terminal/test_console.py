@@ -1,0 +1,166 @@
+"""Terminal tests: the console under a real pseudo-terminal, driven with pexpect.
+
+Run by `make test` after `swift test`; they use the debug build of `capacity`.
+"""
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+import pexpect
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = os.environ.get("CAPACITY_BIN", os.path.join(ROOT, ".build", "debug", "capacity"))
+PROMPT = r"rainier \[at [^\]]+\]> "
+
+
+@pytest.fixture(scope="module")
+def demo_ledger(tmp_path_factory):
+    """The demo history in a ledger file, built once for the module."""
+    path = str(tmp_path_factory.mktemp("ledger") / "rainier.ledger")
+    for name in ("catalog.jsonl", "rainier.jsonl"):
+        subprocess.run([BINARY, "import", "--quiet", "--ledger", path, os.path.join(ROOT, "events", name)], check=True)
+    return path
+
+
+@pytest.fixture
+def ledger(demo_ledger, tmp_path):
+    """A private copy, so a test's appends do not leak into others."""
+    path = str(tmp_path / "rainier.ledger")
+    with open(demo_ledger, "rb") as src, open(path, "wb") as dst:
+        dst.write(src.read())
+    return path
+
+
+def spawn(ledger, tmp_path, history=None):
+    env = dict(os.environ)
+    env.update(CAPACITY_LEDGER=ledger, TERM="xterm", LANG="C.UTF-8", LC_ALL="C.UTF-8",
+               CAPACITY_HISTORY=history or str(tmp_path / "history"))
+    env.pop("NO_COLOR", None)
+    child = pexpect.spawn(BINARY, env=env, encoding="utf-8", timeout=30, dimensions=(50, 200))
+    child.expect(PROMPT)
+    return child
+
+
+def quit(child):
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.exitstatus
+
+
+def test_prompt_and_banner(ledger, tmp_path):
+    child = spawn(ledger, tmp_path)
+    assert "22,174 events" in child.before
+    assert quit(child) == 0
+
+
+def test_tab_completes_a_command(ledger, tmp_path):
+    child = spawn(ledger, tmp_path)
+    child.send("cap\t")
+    child.expect("acity ")
+    child.send("at=2025-10-29\r")
+    child.expect(r"PFLOPS \(bf16\)")
+    child.expect("333,521.3")
+    child.expect(PROMPT)
+    assert quit(child) == 0
+
+
+def test_tab_lists_site_ids(ledger, tmp_path):
+    child = spawn(ledger, tmp_path)
+    child.send("fleet site=\t\t")
+    child.expect("site=azure-gb")
+    child.expect("site=gcp-tpu")
+    child.expect("site=rainier-in")
+    child.sendcontrol("u")
+    child.send("\r")
+    child.expect(PROMPT)
+    assert quit(child) == 0
+
+
+def test_up_arrow_recalls_the_previous_command(ledger, tmp_path):
+    child = spawn(ledger, tmp_path)
+    child.sendline("power site=rainier-in at=2025-10-29")
+    child.expect("351.585")
+    child.expect(PROMPT)
+    child.send("\x1b[A")
+    time.sleep(0.2)
+    child.send("\r")
+    child.expect("351.585")
+    child.expect(PROMPT)
+    assert quit(child) == 0
+
+
+def test_ctrl_c_discards_a_half_typed_line(ledger, tmp_path):
+    child = spawn(ledger, tmp_path)
+    child.send("fleet site=rain")
+    time.sleep(0.2)
+    child.sendcontrol("c")
+    child.expect(PROMPT)
+    child.sendline("at")
+    child.expect("at now, known now")
+    child.expect(PROMPT)
+    assert child.isalive()
+    assert quit(child) == 0
+
+
+def test_ctrl_c_stops_a_long_timeline(ledger, tmp_path):
+    child = spawn(ledger, tmp_path)
+    child.sendline("timeline metric=pflops every=day from=1990-01-01 to=2150-01-01")
+    time.sleep(1.0)
+    child.sendcontrol("c")
+    child.expect("interrupted", timeout=20)
+    child.expect(PROMPT)
+    child.sendline("at")
+    child.expect("at now")
+    assert quit(child) == 0
+
+
+def test_ctrl_d_exits_0_and_saves_history(ledger, tmp_path):
+    history = str(tmp_path / "hist")
+    child = spawn(ledger, tmp_path, history=history)
+    child.sendline("sites")
+    child.expect(PROMPT)
+    child.sendline("models at=2025-10-29")
+    child.expect(PROMPT)
+    child.sendline("models at=2025-10-29")
+    child.expect(PROMPT)
+    assert quit(child) == 0
+    lines = open(history, encoding="utf-8").read().splitlines()
+    assert "sites" in lines
+    assert lines.count("models\\040at=2025-10-29") == 1, lines
+
+
+def test_non_ascii_note_survives_into_the_stored_event(ledger, tmp_path):
+    child = spawn(ledger, tmp_path)
+    child.sendline('append investment.committed investor=amazon recipient=anthropic usd=1 note="café ☃ test"')
+    child.expect(r"#22175 investment.committed")
+    child.expect(PROMPT)
+    assert quit(child) == 0
+    out = subprocess.run([BINARY, "log", "--json", "--ledger", ledger, "--limit", "1"], capture_output=True, text=True, check=True)
+    event = json.loads(out.stdout.strip().splitlines()[-1])
+    assert event["note"] == "café ☃ test"
+
+
+def test_another_process_append_shows_at_the_next_prompt(ledger, tmp_path):
+    child = spawn(ledger, tmp_path)
+    subprocess.run([BINARY, "append", "--ledger", ledger, "investment.committed", "investor=google",
+                    "recipient=anthropic", "usd=5"], check=True, capture_output=True)
+    child.sendline("investments investor=google")
+    child.expect("1 new event: #22175")
+    child.expect("3,000,000,005")
+    child.expect(PROMPT)
+    assert quit(child) == 0
+
+
+def test_bad_input_prints_one_error_and_goes_on(ledger, tmp_path):
+    child = spawn(ledger, tmp_path)
+    child.sendline("fleet at=yesterday")
+    child.expect(r"error: (\x1b\[0m)?fleet: at=yesterday is not a point in time")
+    child.expect(PROMPT)
+    child.sendline("frobnicate")
+    child.expect(r'error: (\x1b\[0m)?unknown command "frobnicate"')
+    child.expect(PROMPT)
+    assert quit(child) == 0
