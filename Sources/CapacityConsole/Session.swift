@@ -69,37 +69,45 @@ public final class Session {
     func emit(_ text: String) {
         guard !text.isEmpty else { return }
         out.write(text + "\n")
-        if format != .table { return }
+    }
+
+    /// Confirms the cursor: a line of text, or `{"at":…,"known":…}` in JSON mode.
+    func emitCursor() {
+        if format == .json {
+            emit(#"{"at":"\#(cursor.atText)","known":"\#(cursor.knownText)"}"#)
+        } else {
+            emit("at \(cursor.atText)\(stepKey.map { " (#\($0.seq))" } ?? ""), known \(cursor.knownText)")
+        }
     }
 
     // MARK: the cursor
 
     func setAt(_ words: [String]) throws {
         if words.count == 1 {
-            emit("at \(cursor.atText)\(stepKey.map { " (#\($0.seq))" } ?? ""), known \(cursor.knownText)")
+            emitCursor()
             return
         }
         guard words.count == 2, let at = PointInTime.parseAt(words[1]) else {
             throw LedgerError.data("at takes one point in time: a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, #SEQ, or now")
         }
         if case .seq(let n) = at, n > store.ledger.count {
-            throw LedgerError.data("at #\(n): the ledger has \(store.ledger.count) events")
+            throw LedgerError.data("at #\(n) is past the last event (the ledger has \(Format.grouped(store.ledger.count)) events)")
         }
         cursor.at = at
         stepKey = nil
-        emit("at \(cursor.atText), known \(cursor.knownText)")
+        emitCursor()
     }
 
     func setKnown(_ words: [String]) throws {
         if words.count == 1 {
-            emit("known \(cursor.knownText)")
+            emitCursor()
             return
         }
         guard words.count == 2, let known = PointInTime.parseTime(words[1]) else {
             throw LedgerError.data("known takes one time: a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, or now")
         }
         cursor.known = known
-        emit("at \(cursor.atText), known \(cursor.knownText)")
+        emitCursor()
     }
 
     /// Moves the cursor one counting event in effective order and shows it with running totals.
@@ -116,7 +124,10 @@ public final class Session {
             switch cursor.at {
             case .time(let t): current = TimeKey(t, Int.max)
             case .now: current = TimeKey(engine.now, Int.max)
-            case .seq: current = TimeKey(engine.now, Int.max)
+            case .seq(let n):
+                // From event #N itself, in effective order.
+                let e = n >= 1 ? store.ledger.events[n - 1] : nil
+                current = e.map { TimeKey($0.effective, $0.seq) } ?? TimeKey(Timestamp(micros: .min), 0)
             }
         }
         let index: Int?
@@ -137,7 +148,7 @@ public final class Session {
         var o = QueryOutput(command: forward ? "next" : "prev")
         o.columns = [Column("seq"), Column("effective"), Column("event"), Column("pflops", "fleet PFLOPS (bf16)"),
                      Column("energized", "energized (chips)"), Column("drawn_mw", "drawn (MW)")]
-        o.rows = [[.text("#\(e.seq)"), .text(e.effective.shortString), .text(e.body.label), .number(s.pflops(.bf16), places: 1),
+        o.rows = [[.seq(e.seq), .text(e.effective.shortString), .text(e.body.label), .number(s.pflops(.bf16), places: 1),
                    .int(s.energizedChips), .megawatts(s.drawn)]]
         emit(Renderer.render(o, as: format))
     }
@@ -217,7 +228,10 @@ public final class Session {
                 if spec.pointInTime { lines.append("  known=  transaction time: only what was recorded by then (default: the cursor)") }
                 return lines.joined(separator: "\n")
             }
-            if let m = consoleHelp.first(where: { $0.0.split(separator: " ").first.map(String.init) == name }) {
+            if let m = consoleHelp.first(where: { h in
+                let word = h.0.split(separator: " ").first.map(String.init)
+                return word == name || word == "." + name
+            }) {
                 return "\(m.0)\n  \(m.1)"
             }
             return nil

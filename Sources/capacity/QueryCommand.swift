@@ -26,7 +26,7 @@ struct Query: ParsableCommand {
 
     func validate() throws {
         guard OutputFormat(rawValue: format) != nil else { throw ValidationError("--format must be table, json or csv, got \(format)") }
-        if file == nil, words.isEmpty { throw ValidationError("give a command, or --file FILE") }
+        if file == nil, words.joined().allSatisfy({ $0 == " " }) { throw ValidationError("give a command, or --file FILE") }
         if file != nil, !words.isEmpty { throw ValidationError("give either a command or --file, not both") }
     }
 

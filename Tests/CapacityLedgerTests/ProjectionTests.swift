@@ -107,7 +107,7 @@ struct ProjectionTests {
         let out = try engine.run("train params=1.8T tokens=15T mfu=0.5")
         // 6 × 1.8e12 × 15e12 = 1.62e26 FLOPs; 12.8 PFLOPS × 0.5 → 1.62e26 / 6.4e15 / 86400 days.
         let days = 1.62e26 / (12.8e15 * 0.5) / 86_400
-        #expect(Renderer.render(out, as: .json) == #"{"at":"now","known":"now","flops":1.62e26,"pflops":12.8,"mfu":0.5,"days":\#(Format.json(days)),"precision":"bf16"}"#)
+        #expect(Renderer.render(out, as: .json) == #"{"at":"now","known":"now","flops":1.62e+26,"pflops":12.8,"mfu":0.5,"days":\#(Format.json(days)),"precision":"bf16"}"#)
     }
 
     @Test func zeroCapacityIsAClearMessage() throws {

@@ -51,7 +51,9 @@ public enum TextTable {
                     cells.append(rightAligned.contains(i) ? pad + c : c + pad)
                 }
             }
-            lines.append(cells.joined(separator: "  "))
+            var line = cells.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            lines.append(line)
             if n == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
         return lines.joined(separator: "\n")

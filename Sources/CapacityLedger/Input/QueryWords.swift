@@ -26,7 +26,7 @@ public enum QueryWords {
             current.append(c)
             inWord = true
         }
-        if quote != nil { throw LedgerError.usage("unterminated quote in: \(line)") }
+        if quote != nil { throw LedgerError.data("unterminated quote in: \(line)") }
         if inWord { words.append(current) }
         return words
     }

@@ -6,6 +6,8 @@ public enum Cell: Sendable, Hashable {
     case number(Double, places: Int)
     /// Power, shown in MW.
     case megawatts(Power)
+    /// An event's seq: `#2466` in tables, a number in JSON and CSV.
+    case seq(Int)
     case null
 
     var json: String {
@@ -14,6 +16,7 @@ public enum Cell: Sendable, Hashable {
         case .int(let v): String(v)
         case .number(let d, _): Format.json(d)
         case .megawatts(let p): p.megawattsText
+        case .seq(let n): String(n)
         case .null: "null"
         }
     }
@@ -22,8 +25,9 @@ public enum Cell: Sendable, Hashable {
         switch self {
         case .text(let s): s
         case .int(let v): Format.grouped(v)
-        case .number(let d, let places): Format.grouped(d, places: places)
+        case .number(let d, let places): places < 0 ? Format.groupedTrimmed(d) : Format.grouped(d, places: places)
         case .megawatts(let p): Format.grouped(p.megawatts, places: 3)
+        case .seq(let n): "#\(n)"
         case .null: ""
         }
     }
@@ -34,13 +38,14 @@ public enum Cell: Sendable, Hashable {
         case .int(let v): String(v)
         case .number(let d, _): Format.json(d)
         case .megawatts(let p): p.megawattsText
+        case .seq(let n): String(n)
         case .null: ""
         }
     }
 
     var isNumeric: Bool {
         switch self {
-        case .int, .number, .megawatts: true
+        case .int, .number, .megawatts, .seq: true
         default: false
         }
     }

@@ -80,6 +80,16 @@ public enum Renderer {
 }
 
 extension Format {
+    /// Grouped, with only the decimals the value needs (at most 3): `1,299.5`, `667`.
+    public static func groupedTrimmed(_ d: Double) -> String {
+        var s = grouped(d, places: 3)
+        if s.contains(".") {
+            while s.hasSuffix("0") { s.removeLast() }
+            if s.hasSuffix(".") { s.removeLast() }
+        }
+        return s
+    }
+
     /// A Double for JSON: rounded to 6 decimals, no trailing zeros, never exponent notation.
     public static func json(_ d: Double) -> String {
         guard d.isFinite else { return "null" }

@@ -20,7 +20,10 @@ public struct CommandSpec: Sendable {
     /// Takes `at=` and `known=`.
     public var pointInTime = true
 
-    public var keys: [String] { options.map(\.key) + (pointInTime ? ["at", "known"] : []) }
+    public var keys: [String] {
+        // diff's two positional times replace at=; known= still applies.
+        options.map(\.key) + (pointInTime ? (name == "diff" ? ["known"] : ["at", "known"]) : [])
+    }
 
     static func o(_ key: String, _ kind: ValueKind, _ help: String) -> Option { Option(key: key, kind: kind, help: help) }
 

@@ -47,7 +47,7 @@ extension QueryEngine {
         out.columns = [Column("site"), Column("name"), Column("region"), Column("cap_mw", "cap (MW)"), Column("acres"), Column("opened")]
         out.rows = s.sites.values.sorted { $0.site < $1.site }.map { i in
             [.text(i.site), .text(i.name), i.region.map { .text($0) } ?? .null, i.cap.map { .megawatts($0) } ?? .null,
-             i.acres.map { .number($0, places: 0) } ?? .null, .text(i.opened.shortString)]
+             i.acres.map { .number($0, places: -1) } ?? .null, .text(i.opened.shortString)]
         }
         return out
     }
@@ -59,8 +59,8 @@ extension QueryEngine {
         out.columns = [Column("model"), Column("vendor"), Column("bf16_tflops", "bf16 (TFLOPS)"), Column("fp8_tflops", "fp8 (TFLOPS)"),
                        Column("hbm_gb", "HBM (GB)"), Column("watts", "power (W)"), Column("since")]
         out.rows = s.catalog.values.sorted { $0.model < $1.model }.map { c in
-            [.text(c.model), .text(c.vendor), .number(c.bf16TFLOPS, places: 0), .number(c.fp8TFLOPS, places: 0),
-             c.hbmGB.map { .number($0, places: 0) } ?? .null, c.watts.map { .number($0, places: 0) } ?? .null, .text(c.since.shortString)]
+            [.text(c.model), .text(c.vendor), .number(c.bf16TFLOPS, places: -1), .number(c.fp8TFLOPS, places: -1),
+             c.hbmGB.map { .number($0, places: -1) } ?? .null, c.watts.map { .number($0, places: -1) } ?? .null, .text(c.since.shortString)]
         }
         return out
     }
@@ -144,7 +144,7 @@ extension QueryEngine {
         ]
         var w = JSONWriter()
         w.string("at", p.atText); w.string("known", p.knownText)
-        w.raw("flops", Self.scientific(flops).replacingOccurrences(of: "×10^", with: "e"))
+        w.raw("flops", "\(flops)")
         w.raw("pflops", Format.json(pflops)); w.raw("mfu", Format.json(mfu)); w.raw("days", Format.json(days))
         w.string("precision", prec.rawValue)
         out.json = w.finished()

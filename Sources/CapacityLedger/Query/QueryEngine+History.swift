@@ -23,7 +23,7 @@ extension QueryEngine {
         out.rows = events.map { e in
             let fields = EventJSON.fieldPairs(e.body).map { "\($0.0)=\($0.1)" }.joined(separator: " ")
             let voided = ledger.voidedBy[e.seq].flatMap { $0 <= v.seqLimit ? Cell.text("#\($0)") : nil } ?? .null
-            return [.text("#\(e.seq)"), .text(e.effective.shortString), .text(e.recorded.iso8601), .text(e.type.rawValue), .text(fields), voided]
+            return [.seq(e.seq), .text(e.effective.shortString), .text(e.recorded.iso8601), .text(e.type.rawValue), .text(fields), voided]
         }
         var w = JSONWriter()
         w.string("at", p.atText); w.string("known", p.knownText)
@@ -72,13 +72,16 @@ extension QueryEngine {
         guard start <= end else { throw LedgerError.data("timeline: from=\(start.shortString) is after to=\(end.shortString)") }
         var points: [Timestamp] = []
         var t = start
+        var k: Int64 = 0
         while t <= end, points.count < 100_000 {
             points.append(t)
+            k += 1
+            // Each point from the start, so that month ends do not drift (01-31, 02-28, 03-31).
             switch every {
-            case "day": t = t.adding(days: 1)
-            case "week": t = t.adding(days: 7)
-            case "month": t = t.adding(months: 1)
-            default: t = t.adding(months: 3)
+            case "day": t = start.adding(days: k)
+            case "week": t = start.adding(days: 7 * k)
+            case "month": t = start.adding(months: k)
+            default: t = start.adding(months: 3 * k)
             }
         }
         if points.last != end, end.isMidnight || q["to"] != nil { points.append(end) }
@@ -135,7 +138,7 @@ extension QueryEngine {
             s.apply(e)
             if let from, e.effective < from { continue }
             if let site, e.body.site != site { continue }
-            out.rows.append([.text("#\(e.seq)"), .text(e.effective.shortString), .text(e.body.label),
+            out.rows.append([.seq(e.seq), .text(e.effective.shortString), .text(e.body.label),
                              .number(s.pflops(.bf16), places: 1), .int(s.energizedChips), .megawatts(s.drawn)])
         }
         return out
@@ -215,13 +218,13 @@ extension QueryEngine {
     func stats(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
         let p = try point(q, d)
         let v = view(p)
-        let events = store.ledger.events.prefix(v.seqLimit)
+        let events = store.ledger.events.prefix(v.seqLimit).filter { $0.effective <= v.effectiveLimit }
         let effective = events.map(\.effective)
         var out = QueryOutput(command: "stats", point: p)
         out.columns = [Column("stat"), Column("value")]
-        let voided = store.ledger.voidedBy.filter { $0.value <= v.seqLimit }.count
+        let voided = events.filter { store.ledger.voidedBy[$0.seq].map { $0 <= v.seqLimit } ?? false }.count
         let rows: [(String, Cell)] = [
-            ("events", .int(Int64(events.count))), ("voided", .int(Int64(voided))), ("bytes", .int(Int64(store.byteCount))),
+            ("events", .int(Int64(events.count))), ("voided", .int(Int64(voided))), ("log_bytes", .int(Int64(store.byteCount))),
             ("first_effective", effective.min().map { .text($0.shortString) } ?? .null),
             ("last_effective", effective.max().map { .text($0.shortString) } ?? .null),
             ("first_recorded", events.first.map { .text($0.recorded.iso8601) } ?? .null),

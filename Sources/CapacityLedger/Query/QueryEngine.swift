@@ -56,6 +56,9 @@ public final class QueryEngine {
             guard let at = PointInTime.parseAt(a) else {
                 throw LedgerError.data("\(q.spec.name): at=\(a) is not a point in time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, #SEQ, or now)")
             }
+            if case .seq(let n) = at, n > store.ledger.count {
+                throw LedgerError.data("\(q.spec.name): at=#\(n) is past the last event (the ledger has \(Format.grouped(store.ledger.count)) events)")
+            }
             p.at = at
         }
         if let k = q["known"] {
