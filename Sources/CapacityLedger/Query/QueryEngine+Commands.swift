@@ -1,7 +1,7 @@
 extension QueryEngine {
     func fleet(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
         let p = try point(q, d)
-        let s = try state(p)
+        let s = try figures(p)
         var out = QueryOutput(command: "fleet", point: p)
         out.columns = [Column("site"), Column("model"), Column("delivered", "delivered (chips)"), Column("installed", "installed (chips)"),
                        Column("energized", "energized (chips)"), Column("stranded", "stranded (chips)"),
@@ -18,7 +18,7 @@ extension QueryEngine {
 
     func power(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
         let p = try point(q, d)
-        let rows = try state(p).power(site: q["site"])
+        let rows = try figures(p).power(site: q["site"])
         var out = QueryOutput(command: "power", point: p)
         out.columns = [Column("site"), Column("cap_mw", "cap (MW)"), Column("allocated_mw", "allocated (MW)"),
                        Column("drawn_mw", "drawn (MW)"), Column("headroom_mw", "headroom (MW)")]
@@ -32,7 +32,7 @@ extension QueryEngine {
 
     func investments(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
         let p = try point(q, d)
-        let rows = try state(p).investments(investor: q["investor"], recipient: q["recipient"])
+        let rows = try figures(p).investments(investor: q["investor"], recipient: q["recipient"])
         var out = QueryOutput(command: "investments", point: p)
         out.columns = [Column("investor"), Column("recipient"), Column("usd", "committed (USD)")]
         out.rows = rows.map { [.text($0.investor), .text($0.recipient), .int($0.usd)] }
@@ -70,7 +70,7 @@ extension QueryEngine {
     func capacity(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
         let p = try point(q, d)
         let prec = precision(q)
-        let cells = try state(p).capacity(precision: prec, site: q["site"], model: q["model"])
+        let cells = try figures(p).capacity(precision: prec, site: q["site"], model: q["model"])
         let by = q["by"] ?? "site"
         var groups: [String: CapacityRow] = [:]
         for c in cells {
@@ -128,7 +128,7 @@ extension QueryEngine {
             mfu = v
         }
         let prec = precision(q)
-        let pflops = try state(p).pflops(prec)
+        let pflops = try figures(p).pflops(prec)
         guard pflops > 0 else {
             throw LedgerError.data("train: the fleet has no energized capacity at \(p.atText) (known \(p.knownText)); pick a later at= or check power allocations")
         }

@@ -155,12 +155,12 @@ extension QueryEngine {
             return p
         }
         let p1 = try at(q.positional[0]), p2 = try at(q.positional[1])
-        let s1 = try state(p1), s2 = try state(p2)
+        let s1 = try figures(p1), s2 = try figures(p2)
         var before: [PairKey: FleetRow] = [:]
-        for r in s1.fleet() { before[PairKey(a: r.site, b: r.model)] = r }
+        for r in s1.fleet(site: nil, model: nil) { before[PairKey(a: r.site, b: r.model)] = r }
         var after: [PairKey: FleetRow] = [:]
-        for r in s2.fleet() { after[PairKey(a: r.site, b: r.model)] = r }
-        func pf(_ s: FleetState, _ k: PairKey) -> Double {
+        for r in s2.fleet(site: nil, model: nil) { after[PairKey(a: r.site, b: r.model)] = r }
+        func pf(_ s: any FleetFigures, _ k: PairKey) -> Double {
             s.capacity(precision: .bf16, site: k.a, model: k.b).reduce(0) { $0 + $1.pflops }
         }
         var out = QueryOutput(command: "diff", point: base)

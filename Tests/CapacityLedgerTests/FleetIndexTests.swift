@@ -1,0 +1,46 @@
+import CapacityLedger
+import PropertyBased
+import Testing
+
+/// The index answers exactly what a full fold answers, at any at=, known= and #N, over random
+/// histories with backdated deliveries, retirements, voids and scarce power (first fit).
+struct FleetIndexTests {
+    static func same(_ a: any FleetFigures, _ b: any FleetFigures) -> Bool {
+        a.fleet(site: nil, model: nil) == b.fleet(site: nil, model: nil)
+            && a.power(site: nil) == b.power(site: nil)
+            && a.capacity(precision: .bf16, site: nil, model: nil) == b.capacity(precision: .bf16, site: nil, model: nil)
+            && a.capacity(precision: .fp8, site: "site-a", model: nil) == b.capacity(precision: .fp8, site: "site-a", model: nil)
+            && a.investments(investor: nil, recipient: nil).map { "\($0)" } == b.investments(investor: nil, recipient: nil).map { "\($0)" }
+    }
+
+    @Test func indexEqualsFullReplayEverywhere() async {
+        await propertyCheck(count: 20, input: Gen.int(in: 1...1_000_000), Gen.int(in: 0...1000), Gen.int(in: 0...1000)) { seed, a, k in
+            let (store, clock) = try! ProjectionPropertyTests.history(seed: UInt64(seed), count: 500)
+            let engine = QueryEngine(store: store, clock: clock)
+            let ledger = store.ledger
+            let first = Timestamp.parse("2023-01-01")!.micros, last = Timestamp.parse("2026-01-10")!.micros
+            let at = Timestamp(seconds: (first + (last - first) / 1000 * Int64(a)) / 1_000_000)
+            let known = ledger.events[min(ledger.count - 1, ledger.count * k / 1000)].recorded
+            for p in [PointInTime(), PointInTime(at: .time(at)), PointInTime(at: .time(at), known: known),
+                      PointInTime(at: .seq(ledger.count * k / 1000)), PointInTime(known: known)] {
+                engine.useIndex = true
+                let fast = try! engine.figures(p)
+                engine.useIndex = false
+                let full = try! engine.figures(p)
+                #expect(Self.same(fast, full), "seed \(seed) at \(p)")
+            }
+        }
+    }
+
+    @Test func theDemoHistoryAnswersTheSameBothWays() throws {
+        let store = TranscriptTests.demo
+        let engine = QueryEngine(store: store, clock: ManualClock(TranscriptTests.now))
+        for day in stride(from: 0, to: 1200, by: 37) {
+            let p = PointInTime(at: .time(Timestamp.parse("2023-06-01")!.adding(days: Int64(day))))
+            engine.useIndex = true
+            let fast = try engine.figures(p)
+            engine.useIndex = false
+            #expect(Self.same(fast, try engine.figures(p)), "\(p)")
+        }
+    }
+}
