@@ -15,9 +15,26 @@ public struct BatchRunner {
 
     /// Runs every line; returns the number of lines that failed.
     @discardableResult
-    public func run(lines: [String], firstLine: Int = 1) -> Int {
+    public func run(lines raw: [String], firstLine: Int = 1) -> Int {
         var failures = 0
-        for (i, line) in lines.enumerated() {
+        // A line ending in `\` continues on the next; errors name the first line of the command.
+        var lines: [(Int, String)] = []
+        var pending: (Int, String)?
+        for (i, l) in raw.enumerated() {
+            if l.hasSuffix("\\") {
+                let part = String(l.dropLast()).trimmingSpaces() + " "
+                pending = pending.map { ($0.0, $0.1 + part) } ?? (i, part)
+                continue
+            }
+            if let p = pending {
+                lines.append((p.0, p.1 + l))
+                pending = nil
+            } else {
+                lines.append((i, l))
+            }
+        }
+        if let p = pending { lines.append(p) }
+        for (i, line) in lines {
             do {
                 try session.run(line)
             } catch let e as LedgerError {

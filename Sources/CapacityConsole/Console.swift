@@ -33,7 +33,7 @@ public final class Console {
 
     /// Colour only on a terminal, and never with NO_COLOR or TERM=dumb.
     public static func wantsColour(environment: [String: String]) -> Bool {
-        isatty(1) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+        isatty(1) == 1 && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
     }
 
     func paint(_ s: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
@@ -114,7 +114,11 @@ public final class Console {
             editor.prompt = pending.isEmpty ? prompt : String(repeating: " ", count: max(0, prompt.count - 5)) + "...> "
             switch editor.readLine() {
             case .endOfInput:
-                if !pending.isEmpty { pending = ""; continue }
+                if !pending.isEmpty {
+                    pending = ""
+                    say("")
+                    continue
+                }
                 say("")
                 editor.saveHistory()
                 return 0
@@ -123,7 +127,7 @@ public final class Console {
                 continue
             case .line(let line):
                 if line.hasSuffix("\\") {
-                    pending += String(line.dropLast()) + " "
+                    pending += String(line.dropLast()).trimmingSpaces() + " "
                     continue
                 }
                 let full = pending + line

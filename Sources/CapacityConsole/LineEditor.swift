@@ -130,7 +130,10 @@ public final class LineEditor {
             return ccap_cc_refresh
         }
         if c.candidates.count == 1 { return ccap_cc_refresh }
-        fputs("\n" + Completion.columns(c.candidates, width: Self.terminalWidth()) + "\n", output)
+        let listing = c.candidates.count > 200
+            ? "\(c.candidates.count) possibilities; type a few more characters"
+            : Completion.columns(c.candidates, width: Self.terminalWidth())
+        fputs("\n" + listing + "\n", output)
         fflush(output)
         return ccap_cc_redisplay
     }

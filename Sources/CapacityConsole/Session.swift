@@ -62,7 +62,10 @@ public final class Session {
             let output = try engine.run(line, defaults: cursor)
             for f in output.files { try writeFile(f.path, f.contents) }
             emit(Renderer.render(output, as: format))
-            if timing { emit("time: \(Format.fixed((elapsed() - start) * 1000, places: 1)) ms") }
+            if timing {
+                let line = "time: \(Format.fixed((elapsed() - start) * 1000, places: 1)) ms"
+                if format == .table { emit(line) } else { out.flush(); err.write(line + "\n") }
+            }
         }
     }
 
@@ -207,7 +210,10 @@ public final class Session {
             } catch let e as LedgerError {
                 throw LedgerError(e.kind, "\(path) line \(i + 1): \(e.message)")
             }
-            if quitRequested { return }
+            if quitRequested {
+                quitRequested = false  // .quit in a file ends that file, not the session
+                return
+            }
         }
     }
 
@@ -224,8 +230,8 @@ public final class Session {
             if let spec = CommandSpec.named(name) {
                 var lines = ["\(spec.usage)", "  \(spec.summary)"]
                 for o in spec.options { lines.append("  \(o.key)=  \(o.help)") }
-                if spec.pointInTime { lines.append("  at=  effective time: date, date-time, #SEQ or now (default: the cursor)") }
-                if spec.pointInTime { lines.append("  known=  transaction time: only what was recorded by then (default: the cursor)") }
+                if spec.keys.contains("at") { lines.append("  at=  effective time: date, date-time, #SEQ or now (default: the cursor)") }
+                if spec.keys.contains("known") { lines.append("  known=  transaction time: only what was recorded by then (default: the cursor)") }
                 return lines.joined(separator: "\n")
             }
             if let m = consoleHelp.first(where: { h in
@@ -236,7 +242,7 @@ public final class Session {
             }
             return nil
         }
-        var lines = ["Queries (every one takes at= and known=):"]
+        var lines = ["Queries (all but append and verify take known=; all but those and diff take at=):"]
         let width = CommandSpec.all.map(\.name.count).max() ?? 10
         for s in CommandSpec.all {
             lines.append("  " + s.name + String(repeating: " ", count: width - s.name.count + 2) + s.summary)

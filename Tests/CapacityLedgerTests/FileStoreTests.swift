@@ -140,4 +140,26 @@ struct FileStoreTests {
         #expect(copy.ledger.head == store.ledger.head)
         #expect(try copy.verify().head == store.ledger.head)
     }
+
+    @Test func aFlippedByteInTheLastCommitIsDamageNotATornWrite() throws {
+        let store = try seeded(path())
+        var bytes = fileBytes(path())
+        bytes[bytes.count - 3] ^= 0x40  // inside the last commit record's hash
+        writeBytes(path("last.ledger"), bytes)
+        let message = errorMessage { _ = try FileEventStore(path: path("last.ledger"), create: false) }
+        #expect(message?.contains("in a complete frame; a crash cuts writes short but does not change bytes") == true, "\(message ?? "")")
+        _ = store
+    }
+
+    @Test func aZeroFilledTailIsATornWrite() throws {
+        let store = try seeded(path())
+        writeBytes(path("zeros.ledger"), fileBytes(path()) + [UInt8](repeating: 0, count: 300))
+        var warnings: [String] = []
+        let s = try FileEventStore(path: path("zeros.ledger"), create: false, warn: { warnings.append($0) })
+        #expect(s.ledger.count == store.ledger.count)
+        #expect(try s.verify().ignoredTailBytes == 300)
+        try s.append([try d("investment.committed investor=a recipient=b usd=1")])
+        #expect(warnings.count == 1)
+        #expect(try FileEventStore(path: path("zeros.ledger"), create: false).verify().events == store.ledger.count + 1)
+    }
 }

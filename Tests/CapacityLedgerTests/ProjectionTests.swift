@@ -116,4 +116,27 @@ struct ProjectionTests {
         #expect(errorMessage { try engine.run("train params=1B tokens=1B") }
             == "train: the fleet has no energized capacity at now (known now); pick a later at= or check power allocations")
     }
+
+    @Test func racksWithoutPowerAreStranded() throws {
+        let store = try makeStore()
+        try store.append([try d("chips.delivered site=s1 model=m1 quantity=192 effective=2025-03-01"),
+                          try d("rack.installed site=s1 rack=r-1 model=m1 chips=64 kw=45 effective=2025-03-02"),
+                          try d("rack.installed site=s1 rack=r-2 model=m1 chips=64 kw=45 effective=2025-03-03"),
+                          try d("rack.installed site=s1 rack=r-3 model=m1 chips=64 kw=45 effective=2025-03-04")])
+        let engine = QueryEngine(store: store, clock: ManualClock(Timestamp.parse("2026-01-01")!))
+        for useIndex in [true, false] {
+            engine.useIndex = useIndex
+            let none = try engine.figures(PointInTime())
+            #expect(none.fleet(site: nil, model: nil).first?.energized == 0)
+            #expect(none.power(site: nil).first?.drawn == .zero)
+        }
+        try store.append([try d("power.allocated site=s1 mw=0.1 effective=2025-03-05")])
+        for useIndex in [true, false] {
+            engine.useIndex = useIndex
+            let some = try engine.figures(PointInTime())
+            #expect(some.fleet(site: nil, model: nil).first?.energized == 128)
+            #expect(some.power(site: nil).first?.drawn == Power(watts: 90_000))
+            #expect(some.power(site: nil).first?.headroom == Power(watts: 10_000))
+        }
+    }
 }

@@ -66,6 +66,10 @@ public struct FleetIndex: Sendable {
     var retiredRacks: [Int: (model: String, chips: Int64, watts: Int64)] = [:]
     /// Events the index covers (seqs 1…count).
     public private(set) var count = 0
+    /// Seqs of the few events that define sites and chip models.
+    var definitions: [Int] = []
+    /// Per site, the seqs of its rack installs and retirements in effective order (for first fit).
+    var rackEvents: [String: [Int]] = [:]
 
     public init(ledger: Ledger) {
         count = ledger.count
@@ -76,9 +80,14 @@ public struct FleetIndex: Sendable {
         for seq in ledger.effectiveOrder() {
             let e = ledger.events[seq - 1]
             switch e.body {
-            case .rackInstalled(let s, let r, let m, let c, let p): racks[PairKey(a: s, b: r)] = (m, c, p.watts)
+            case .rackInstalled(let s, let r, let m, let c, let p):
+                racks[PairKey(a: s, b: r)] = (m, c, p.watts)
+                rackEvents[s, default: []].append(seq)
             case .rackRetired(let s, let r):
                 if let x = racks[PairKey(a: s, b: r)] { retiredRacks[seq] = x }
+                rackEvents[s, default: []].append(seq)
+            case .siteOpened, .chipModelDefined:
+                definitions.append(seq)
             default: break
             }
         }
@@ -165,7 +174,9 @@ public struct FleetIndex: Sendable {
             }
         }
         // Sites and the catalog in force: few events, read directly.
-        for e in ledger.events.prefix(view.seqLimit) where view.counts(e, voidedBy: ledger.voidedBy) {
+        for seq in definitions where seq <= view.seqLimit {
+            let e = ledger.events[seq - 1]
+            guard view.counts(e, voidedBy: ledger.voidedBy) else { continue }
             switch e.body {
             case .siteOpened(let s, let name, let region, let cap, let acres):
                 snap.sites[s] = SiteInfo(site: s, name: name, region: region, cap: cap, acres: acres, opened: e.effective)
@@ -180,7 +191,7 @@ public struct FleetIndex: Sendable {
         var sitesWatts: [String: Int64] = [:]
         for (k, v) in snap.cells { sitesWatts[k.a, default: 0] += v.activeWatts }
         for (site, w) in sitesWatts where w > snap.allocated[site] ?? 0 {
-            snap.firstFit(site: site, view: view, ledger: ledger)
+            snap.firstFit(site: site, rackEvents: rackEvents[site] ?? [], view: view, ledger: ledger)
         }
         return snap
     }
@@ -218,18 +229,14 @@ public struct FleetSnapshot: Sendable, FleetFigures {
     public internal(set) var catalog: [String: ChipSpec] = [:]
 
     /// Replays first fit for one site from its racks that count at `view`.
-    mutating func firstFit(site: String, view: LedgerView, ledger: Ledger) {
+    mutating func firstFit(site: String, rackEvents: [Int], view: LedgerView, ledger: Ledger) {
         // Installs and retirements of the site in effective order; a retirement removes the
         // install before it (a rack may be installed again later).
         var active: [String: (key: TimeKey, model: String, chips: Int64, watts: Int64)] = [:]
-        var order = ledger.events.prefix(view.seqLimit).filter { e in
-            guard e.body.site == site, view.counts(e, voidedBy: ledger.voidedBy) else { return false }
-            if case .rackInstalled = e.body { return true }
-            if case .rackRetired = e.body { return true }
-            return false
-        }
-        order.sort { TimeKey($0.effective, $0.seq) < TimeKey($1.effective, $1.seq) }
-        for e in order {
+        for seq in rackEvents {
+            let e = ledger.events[seq - 1]
+            if e.effective > view.effectiveLimit { break }
+            guard view.counts(e, voidedBy: ledger.voidedBy) else { continue }
             switch e.body {
             case .rackInstalled(_, let r, let m, let c, let p): active[r] = (TimeKey(e.effective, e.seq), m, c, p.watts)
             case .rackRetired(_, let r): active[r] = nil

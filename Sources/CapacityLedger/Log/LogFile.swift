@@ -187,16 +187,21 @@ enum LogScanner {
         return out
     }
 
-    /// A frame that fails its checks: a torn tail when nothing committed follows it, else damage.
+    /// A complete frame that fails its checks. A crash can only cut a write short (or leave
+    /// zeros where it never wrote), so this is a torn tail only when every byte from here on is
+    /// zero; anything else is damage, reported with the seq and offset.
     private static func badFrame(_ buf: UnsafeRawBufferPointer, base: Int, at offset: Int, seq: Int, why: String,
                                  out: inout LogScan, state: inout CodecState,
                                  rollback: (inout CodecState) -> Void) throws {
         if let later = findCommit(buf, after: offset) {
             throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why); committed data follows at byte offset \(base + later), so this is not a torn write")
         }
+        if buf[offset...].contains(where: { $0 != 0 }) {
+            throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why) in a complete frame; a crash cuts writes short but does not change bytes, so this is not a torn write")
+        }
         rollback(&state)
         out.tailBytes = base + buf.count - out.committedEnd
-        out.tailReason = "a frame at byte offset \(base + offset) fails its check (\(why)) and nothing committed follows"
+        out.tailReason = "the file ends in zero bytes from byte offset \(base + offset), where a write never landed"
     }
 
     /// Looks for a valid commit frame starting after `offset`.

@@ -1,9 +1,13 @@
 /// First-fit energization at one site: active racks in install order (effective time, then seq);
 /// a rack is energized when its power fits in the allocation not yet used by the racks before it.
 ///
-/// Applied in effective order, a newly installed rack is always the last in install order, so
-/// adding one is O(1). A retirement or a change of allocation re-runs first fit over the site.
-/// - Complexity: install O(1); retire and power changes O(racks at the site).
+/// Applied in effective order, a newly installed rack is always the last in install order, so it
+/// fits exactly when it fits in what the energized racks leave. While no rack is stranded, a
+/// retirement or more power changes nothing else; only when racks are stranded (or power drops
+/// below what is drawn) does first fit run again over the site. Per-model totals are kept as
+/// racks change, so reading them costs nothing.
+/// - Complexity: install O(1); retire O(1) and power changes O(1) while nothing is stranded,
+///   otherwise O(racks at the site).
 struct Energizer: Sendable, Hashable {
     struct Rack: Sendable, Hashable {
         var key: TimeKey
@@ -12,74 +16,120 @@ struct Energizer: Sendable, Hashable {
         var chips: Int64
         var watts: Int64
         var energized: Bool
+        var active = true
     }
 
+    struct ModelTotals: Sendable, Hashable {
+        var installed: Int64 = 0
+        var energized: Int64 = 0
+        var energizedWatts: Int64 = 0
+    }
+
+    /// Racks in install order; retired ones stay as inactive slots until compaction.
     private(set) var racks: [Rack] = []
     private(set) var allocated: Int64 = 0
+    /// Watts drawn by energized racks.
     private(set) var used: Int64 = 0
+    private(set) var byModel: [String: ModelTotals] = [:]
+    private var stranded = 0
+    private var inactive = 0
     private var index: [String: Int] = [:]
 
+    var activeRacks: some Sequence<Rack> { racks.lazy.filter(\.active) }
+
     mutating func install(rack: String, model: String, chips: Int64, watts: Int64, key: TimeKey) {
-        let fits = used + watts <= allocated
         if let last = racks.last, key < last.key {
             // Out of install order (only when folding in another order): place it and re-fit.
             racks.append(Rack(key: key, rack: rack, model: model, chips: chips, watts: watts, energized: false))
             racks.sort { $0.key < $1.key }
             rebuildIndex()
+            byModel[model, default: .init()].installed += chips
+            stranded += 1
             refit()
             return
         }
+        let fits = used + watts <= allocated
         index[rack] = racks.count
         racks.append(Rack(key: key, rack: rack, model: model, chips: chips, watts: watts, energized: fits))
-        if fits { used += watts }
+        byModel[model, default: .init()].installed += chips
+        if fits {
+            used += watts
+            byModel[model]!.energized += chips
+            byModel[model]!.energizedWatts += watts
+        } else {
+            stranded += 1
+        }
     }
 
     /// Removes a rack; returns it, or nil when it is not active here.
     @discardableResult
     mutating func retire(rack: String) -> Rack? {
-        guard let i = index[rack] else { return nil }
-        let r = racks.remove(at: i)
-        rebuildIndex()
-        refit()
+        guard let i = index.removeValue(forKey: rack) else { return nil }
+        let r = racks[i]
+        racks[i].active = false
+        inactive += 1
+        byModel[r.model]!.installed -= r.chips
+        if r.energized {
+            used -= r.watts
+            byModel[r.model]!.energized -= r.chips
+            byModel[r.model]!.energizedWatts -= r.watts
+            // Freed power may now fit a stranded rack after it.
+            if stranded > 0 { refit() }
+        } else {
+            stranded -= 1
+        }
+        if inactive > 1024, inactive * 2 > racks.count { compact() }
         return r
     }
 
     mutating func setAllocated(_ watts: Int64) {
         allocated = watts
+        // With nothing stranded and everything still fitting, first fit keeps every rack on.
+        if stranded == 0, used <= allocated { return }
         refit()
     }
 
     func isActive(_ rack: String) -> Bool { index[rack] != nil }
-    func rack(_ id: String) -> Rack? { index[id].map { racks[$0] } }
+
+    private mutating func compact() {
+        racks.removeAll { !$0.active }
+        inactive = 0
+        rebuildIndex()
+    }
 
     private mutating func rebuildIndex() {
         index.removeAll(keepingCapacity: true)
-        for (i, r) in racks.enumerated() { index[r.rack] = i }
+        for (i, r) in racks.enumerated() where r.active { index[r.rack] = i }
     }
 
     private mutating func refit() {
         var remaining = allocated
         var u: Int64 = 0
-        for i in racks.indices {
+        var s = 0
+        for k in byModel.keys {
+            byModel[k]!.energized = 0
+            byModel[k]!.energizedWatts = 0
+        }
+        for i in racks.indices where racks[i].active {
             let fits = racks[i].watts <= remaining
             racks[i].energized = fits
             if fits {
                 remaining -= racks[i].watts
                 u += racks[i].watts
+                byModel[racks[i].model]!.energized += racks[i].chips
+                byModel[racks[i].model]!.energizedWatts += racks[i].watts
+            } else {
+                s += 1
             }
         }
         used = u
+        stranded = s
     }
 
     /// Chips installed and energized, per model.
     func chipsByModel() -> [String: (installed: Int64, energized: Int64)] {
         var out: [String: (Int64, Int64)] = [:]
-        for r in racks {
-            var v = out[r.model] ?? (0, 0)
-            v.0 += r.chips
-            if r.energized { v.1 += r.chips }
-            out[r.model] = v
-        }
+        for (m, t) in byModel where t.installed != 0 { out[m] = (t.installed, t.energized) }
         return out
     }
 }

@@ -70,14 +70,8 @@ extension FleetState {
     public func capacity(precision: Precision, site: String? = nil, model: String? = nil) -> [CapacityRow] {
         var out: [CapacityRow] = []
         for (s, e) in energizers where site == nil || s == site {
-            var perModel: [String: (Int64, Int64)] = [:]  // chips, watts
-            for r in e.racks where r.energized && (model == nil || r.model == model) {
-                var v = perModel[r.model] ?? (0, 0)
-                v.0 += r.chips
-                v.1 += r.watts
-                perModel[r.model] = v
-            }
-            for (m, v) in perModel {
+            for (m, t) in e.byModel where t.energized > 0 && (model == nil || m == model) {
+                let v = (t.energized, t.energizedWatts)
                 let tflops = catalog[m]?.tflops(precision) ?? 0
                 out.append(CapacityRow(site: s, model: m, chips: v.0, pflops: Double(v.0) * tflops / 1000, drawn: Power(watts: v.1)))
             }
@@ -88,11 +82,11 @@ extension FleetState {
     /// Fleet-wide energized PFLOPS.
     public func pflops(_ p: Precision) -> Double { capacity(precision: p).reduce(0) { $0 + $1.pflops } }
 
-    public var energizedChips: Int64 { energizers.values.reduce(0) { $0 + $1.racks.reduce(0) { $0 + ($1.energized ? $1.chips : 0) } } }
-    public var installedChips: Int64 { energizers.values.reduce(0) { $0 + $1.racks.reduce(0) { $0 + $1.chips } } }
+    public var energizedChips: Int64 { energizers.values.reduce(0) { $0 + $1.byModel.values.reduce(0) { $0 + $1.energized } } }
+    public var installedChips: Int64 { energizers.values.reduce(0) { $0 + $1.byModel.values.reduce(0) { $0 + $1.installed } } }
     public var drawn: Power { Power(watts: energizers.values.reduce(0) { $0 + $1.used }) }
     public var committedUSD: Int64 { investments.values.reduce(0, +) }
 
     /// Ids the ledger knows at this point, for completion and error messages.
-    public var rackIDs: [String] { energizers.values.flatMap { $0.racks.map(\.rack) }.sorted() }
+    public var rackIDs: [String] { energizers.values.flatMap { $0.activeRacks.map(\.rack) }.sorted() }
 }

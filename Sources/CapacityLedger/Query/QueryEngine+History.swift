@@ -73,7 +73,7 @@ extension QueryEngine {
         var points: [Timestamp] = []
         var t = start
         var k: Int64 = 0
-        while t <= end, points.count < 100_000 {
+        while t <= end, points.count < 1_000_000 {
             points.append(t)
             k += 1
             // Each point from the start, so that month ends do not drift (01-31, 02-28, 03-31).

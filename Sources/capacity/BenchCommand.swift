@@ -1,0 +1,62 @@
+import ArgumentParser
+import CapacityLedger
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// In-process timings for `make bench` (not for everyday use; hidden from help).
+struct BenchQuery: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-query",
+        abstract: "Time a full replay and point-in-time queries in-process; prints one JSON object.",
+        shouldDisplay: false
+    )
+    @OptionGroup var options: LedgerOptions
+    @Option(help: "How many points in time, spread over the history.") var points = 20
+    @Option(help: "Repetitions of each query at each point.") var repeats = 5
+
+    static func seconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    func run() throws {
+        try CapacityLedger_run {
+            var t0 = Self.seconds()
+            let store = try options.open(create: false)
+            let load = Self.seconds() - t0
+            let engine = QueryEngine(store: store)
+            let n = store.ledger.count
+            // Full replay: the fold over every event in effective order.
+            engine.useIndex = false
+            t0 = Self.seconds()
+            let full = try engine.state(PointInTime(at: .time(Timestamp(micros: .max / 2))))
+            let replay = Self.seconds() - t0
+            engine.useIndex = true
+            t0 = Self.seconds()
+            _ = try engine.figures(PointInTime())
+            let indexBuild = Self.seconds() - t0
+            let order = engine.effectiveOrder()
+            let first = store.ledger.events[order.first! - 1].effective.micros
+            let last = store.ledger.events[order.last! - 1].effective.micros
+            var fleet: [Double] = [], capacity: [Double] = []
+            for i in 0..<points {
+                let t = Timestamp(seconds: (first + (last - first) / Int64(points) * Int64(i + 1)) / 1_000_000)
+                for _ in 0..<repeats {
+                    var s = Self.seconds()
+                    _ = try engine.run("fleet at=\(t.iso8601)")
+                    fleet.append(Self.seconds() - s)
+                    s = Self.seconds()
+                    _ = try engine.run("capacity by=site at=\(t.iso8601)")
+                    capacity.append(Self.seconds() - s)
+                }
+            }
+            func pct(_ xs: [Double], _ p: Double) -> Double {
+                let s = xs.sorted()
+                return s[min(s.count - 1, Int((Double(s.count - 1) * p).rounded()))] * 1000
+            }
+            print(#"{"events":\#(n),"load_s":\#(load),"replay_s":\#(replay),"replay_events_per_s":\#(Double(n) / replay),"index_build_s":\#(indexBuild),"fleet_p50_ms":\#(pct(fleet, 0.5)),"fleet_p99_ms":\#(pct(fleet, 0.99)),"capacity_p50_ms":\#(pct(capacity, 0.5)),"capacity_p99_ms":\#(pct(capacity, 0.99)),"energized":\#(full.energizedChips)}"#)
+        }
+    }
+}
