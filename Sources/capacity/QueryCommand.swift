@@ -30,14 +30,50 @@ struct Query: ParsableCommand {
         if file != nil, !words.isEmpty { throw ValidationError("give either a command or --file, not both") }
     }
 
+    /// Commands a checkpoint can answer without replaying the log.
+    static let checkpointCommands: Set<String> = ["fleet", "power", "capacity", "investments", "train"]
+
+    /// Ledgers at least this large get a checkpoint file written beside them by the first query
+    /// that replays the whole log (`$CAPACITY_CHECKPOINT_MIN_EVENTS`, default 50,000).
+    static var checkpointMinimum: Int {
+        ProcessInfo.environment["CAPACITY_CHECKPOINT_MIN_EVENTS"].flatMap { Int($0) } ?? 50_000
+    }
+
+    /// Tries the checkpoint beside the ledger. Returns false (and why) when the log must be read.
+    func runFromCheckpoint(_ line: String, format: OutputFormat) throws -> (done: Bool, rebuild: Bool) {
+        guard let q = try? ParsedQuery.parse(line), Self.checkpointCommands.contains(q.spec.name),
+              !(q["at"]?.hasPrefix("#") ?? false), fileExists(options.path) else { return (false, false) }
+        let engine = QueryEngine(store: InMemoryEventStore(name: "checkpoint"))
+        let path = options.path
+        engine.figuresSource = { p in try FleetCheckpoint.figures(ledgerPath: path, point: p, now: engine.now) }
+        do {
+            let output = try engine.run(line)
+            Terminal.stdout(Renderer.render(output, as: format))
+            return (true, false)
+        } catch let u as FleetCheckpoint.Unusable {
+            if ProcessInfo.environment["CAPACITY_CHECKPOINT_DEBUG"] != nil { Terminal.stderr("checkpoint not used: \(u.reason)") }
+            // Missing, stale, another format or damaged: rebuild after the replay. A question the
+            // checkpoint cannot answer exactly (an earlier known=, first fit) leaves it as it is.
+            let fileProblem = !(u.reason.hasSuffix("needs the log"))
+            return (false, fileProblem)
+        }
+    }
+
     func run() throws {
         try CapacityLedger_run {
+            let format = json ? OutputFormat.json : OutputFormat(rawValue: self.format)!
+            var rebuild = false
+            if file == nil {
+                let attempt = try runFromCheckpoint(words.joined(separator: " "), format: format)
+                if attempt.done { return }
+                rebuild = attempt.rebuild
+            }
             let store = try options.open(create: true)
             if store.ledger.count == 0, !fileExists(options.path) {
                 throw LedgerError.io("no ledger at \(options.path) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
             }
             let session = Session(engine: QueryEngine(store: store), out: FileOutput.stdout, err: FileOutput.stderr)
-            session.format = json ? .json : OutputFormat(rawValue: format)!
+            session.format = format
             let failures: Int
             if let file {
                 let bytes = try Terminal.readAll(file)
@@ -51,6 +87,9 @@ struct Query: ParsableCommand {
                     session.out.flush()
                     throw e
                 }
+            }
+            if rebuild, store.ledger.count >= Self.checkpointMinimum {
+                do { try store.writeCheckpoint() } catch { Terminal.stderr("warning: \(error)") }
             }
             if failures > 0 { throw ExitCode(65) }
         }

@@ -173,3 +173,20 @@ struct LedgerEdgeTests {
         #expect(r.out == exported)
     }
 }
+
+struct CheckpointCommandTests {
+    @Test func queriesAnswerTheSameWithAndWithoutTheCheckpoint() throws {
+        var cli = CLI()
+        cli.env["CAPACITY_CHECKPOINT_MIN_EVENTS"] = "0"
+        let gen = try cli.run(["generate", "3000", "--seed", "5"])
+        try cli.run(["import", "-"], input: gen.out)
+        let questions = ["fleet at=2024-06-01", "capacity by=model at=2025-01-01", "power", "investments", "train params=1T tokens=1T"]
+        func reference(_ q: String) throws -> String { try cli.run(["query", "--file", "-"], input: q + "\n").out }
+        for q in questions { #expect(try cli.run(["query", q]).out == reference(q), "\(q), first run") }
+        #expect(FileManager.default.fileExists(atPath: cli.ledger + ".ckpt"))
+        try cli.run(["append", "chips.delivered", "site=site-a", "model=b200", "quantity=64", "effective=2024-01-01"])
+        for q in questions { #expect(try cli.run(["query", q]).out == reference(q), "\(q), with a tail") }
+        try cli.write(Array("garbage".utf8), to: cli.ledger + ".ckpt")
+        for q in questions { #expect(try cli.run(["query", q]).out == reference(q), "\(q), damaged checkpoint") }
+    }
+}

@@ -9,6 +9,10 @@ import CCapacitySupport
 public struct CodecState: Sendable {
     var strings: [String] = []
     var ids: [String: UInt32]? = [:]
+    /// Strings numbered below `baseCount` that live elsewhere (a checkpoint file) and are read
+    /// on demand; `strings` then holds only the ones after them. Reading only.
+    var base: (@Sendable (Int) -> String?)?
+    var baseCount = 0
     var prevRecorded: Int64 = 0
     var prevEffectiveSeconds: Int64 = 0
 
@@ -165,12 +169,16 @@ enum RecordCodec {
                   let s = String(validating: raw.bindMemory(to: UInt8.self), as: UTF8.self)
             else { throw Malformed(what: "bad text") }
             state.strings.append(s)
-            state.ids?[s] = UInt32(state.strings.count - 1)
+            state.ids?[s] = UInt32(state.baseCount + state.strings.count - 1)
             return s
         default:
             let id = Int(tag - 2)
-            guard id < state.strings.count else { throw Malformed(what: "reference to unknown text #\(id)") }
-            return state.strings[id]
+            if id < state.baseCount, let base = state.base {
+                guard let s = base(id) else { throw Malformed(what: "reference to unknown text #\(id)") }
+                return s
+            }
+            guard id - state.baseCount < state.strings.count else { throw Malformed(what: "reference to unknown text #\(id)") }
+            return state.strings[id - state.baseCount]
         }
     }
 

@@ -14,6 +14,8 @@ public final class QueryEngine {
     /// fold (false). Both give the same answers; the fold is the reference the tests hold the
     /// index to.
     public var useIndex = true
+    /// Another source of fleet figures (a checkpoint file), tried before the ledger in memory.
+    public var figuresSource: ((PointInTime) throws -> any FleetFigures)?
 
     public init(store: any EventStore, clock: any LedgerClock = SystemClock()) {
         self.store = store
@@ -124,6 +126,7 @@ public final class QueryEngine {
 
     /// The fleet figures at `p`: from the index, kept for the current ledger, or by a fold.
     public func figures(_ p: PointInTime) throws -> any FleetFigures {
+        if let figuresSource { return try figuresSource(p) }
         guard useIndex else { return try state(p) }
         let ledger = store.ledger
         if indexCache?.count != ledger.count { indexCache = FleetIndex(ledger: ledger) }

@@ -19,6 +19,8 @@ public final class FileEventStore: EventStore {
     public private(set) var lastAppendHashes: [ChainHash] = []
     /// Byte offset just past the last commit read.
     private var committedEnd = 0
+    /// Byte offset just past the last commit read (the end of the committed log).
+    var committedOffset: Int { committedEnd }
 
     /// Opens the ledger at `path`. With `create: false` a missing file is an error; with
     /// `create: true` it is created (mode 0600) on the first append.

@@ -1,0 +1,267 @@
+import CCapacitySupport
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A checkpoint file mapped into memory. Opening checks the header and metadata; a block is
+/// checked against its CRC when a query first reads it.
+/// Immutable after opening, so it may be read from any thread.
+final class CheckpointReader: @unchecked Sendable {
+    /// A read-only mapping of a whole file, unmapped when released.
+    final class Mapping {
+        let base: UnsafeMutableRawPointer
+        let size: Int
+        init?(fd: Int32, size: Int) {
+            guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else { return nil }
+            base = m
+            self.size = size
+        }
+        deinit { munmap(base, size) }
+    }
+
+    let mapping: Mapping
+    var map: UnsafeMutableRawPointer { mapping.base }
+    let size: Int
+    let tieSeq: Int, commitStart: Int, commitEnd: Int
+    let head: ChainHash
+    var keys: [(kind: Character, a: String, b: String)] = []
+    var definitions: [Event] = []
+    var prevRecorded: Int64 = 0, prevEffective: Int64 = 0
+    var recordCount = 0
+    var blockSize = FleetCheckpoint.defaultBlockSize
+    var blocks: [(first: Int64, totals: [Int64], crc: UInt32)] = []
+    let stringsCount: Int
+    let offsetsAt: Int, blobAt: Int, blocksAt: Int
+
+    typealias Unusable = FleetCheckpoint.Unusable
+
+    init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Unusable(reason: "no checkpoint") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size >= FleetCheckpoint.headerSize else { throw Unusable(reason: "checkpoint too short") }
+        size = Int(st.st_size)
+        guard let mapping = Mapping(fd: fd, size: size) else { throw Unusable(reason: "cannot map the checkpoint") }
+        self.mapping = mapping
+        let m = mapping.base
+        let raw = UnsafeRawBufferPointer(start: m, count: size)
+        guard Array(raw[0..<8]) == FleetCheckpoint.magic else { throw Unusable(reason: "not a checkpoint") }
+        let hdr = UnsafeRawBufferPointer(rebasing: raw[0..<FleetCheckpoint.headerSize])
+        var r = ByteReader(hdr, from: 8, to: FleetCheckpoint.headerSize)
+        let version = r.u32()!
+        guard version == FleetCheckpoint.version else { throw Unusable(reason: "checkpoint format \(version) (this build writes \(FleetCheckpoint.version))") }
+        var tail = ByteReader(hdr, from: FleetCheckpoint.headerSize - 4, to: FleetCheckpoint.headerSize)
+        guard tail.u32()! == Frame.crc(UnsafeRawBufferPointer(rebasing: hdr[0..<(FleetCheckpoint.headerSize - 4)])) else {
+            throw Unusable(reason: "checkpoint header damaged")
+        }
+        let metaCRC = r.u32()!
+        tieSeq = Int(r.u64()!); commitStart = Int(r.u64()!); commitEnd = Int(r.u64()!)
+        head = ChainHash(bytes: Array(r.bytes(32)!))
+        let metaLength = Int(r.u64()!)
+        stringsCount = Int(r.u32()!)
+        let stringsCRC = r.u32()!
+        let blobLength = Int(r.u32()!)
+        let metaAt = FleetCheckpoint.headerSize
+        offsetsAt = metaAt + metaLength
+        blobAt = offsetsAt + (stringsCount + 1) * 8
+        blocksAt = blobAt + blobLength
+        guard metaLength >= 0, blocksAt <= size else { throw Unusable(reason: "checkpoint truncated") }
+        let meta = UnsafeRawBufferPointer(rebasing: raw[metaAt..<offsetsAt])
+        guard Frame.crc(meta) == metaCRC else { throw Unusable(reason: "checkpoint metadata damaged") }
+        guard ccap_crc32c(0, m + offsetsAt, blocksAt - offsetsAt) == stringsCRC else { throw Unusable(reason: "checkpoint string table damaged") }
+        var mr = ByteReader(meta, from: 0, to: meta.count)
+        func str() throws -> String {
+            guard let n = mr.varint(), let b = mr.bytes(Int(n)) else { throw Unusable(reason: "checkpoint metadata malformed") }
+            return String(decoding: b, as: UTF8.self)
+        }
+        guard let nk = mr.varint() else { throw Unusable(reason: "checkpoint metadata malformed") }
+        for _ in 0..<nk {
+            let parts = try str().split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+            keys.append((parts[0].first!, parts[1], parts.count > 2 ? parts[2] : ""))
+        }
+        guard let nd = mr.varint() else { throw Unusable(reason: "checkpoint metadata malformed") }
+        for _ in 0..<nd {
+            guard let seq = mr.varint() else { throw Unusable(reason: "checkpoint metadata malformed") }
+            let draft = try EventDraftDecoder.decode(try JSONLine.parse(try str()))
+            definitions.append(Event(seq: Int(seq), recorded: draft.recorded ?? Timestamp(micros: 0), effective: draft.effective ?? Timestamp(micros: 0),
+                                     note: draft.note, source: draft.source, body: draft.body))
+        }
+        guard let pr = mr.zigzag(), let pe = mr.zigzag(), let rc = mr.varint(), let bc = mr.varint(), let bs = mr.varint(), bs > 0 else {
+            throw Unusable(reason: "checkpoint metadata malformed")
+        }
+        prevRecorded = pr; prevEffective = pe; recordCount = Int(rc); blockSize = Int(bs)
+        for _ in 0..<bc {
+            guard let first = mr.u64() else { throw Unusable(reason: "checkpoint metadata malformed") }
+            var totals: [Int64] = []
+            totals.reserveCapacity(keys.count * 4)
+            for _ in 0..<(keys.count * 4) { totals.append(Int64(bitPattern: mr.u64() ?? 0)) }
+            guard let crc = mr.u32() else { throw Unusable(reason: "checkpoint metadata malformed") }
+            blocks.append((Int64(bitPattern: first), totals, crc))
+        }
+        guard blocksAt + recordCount * FleetCheckpoint.recordSize == size else { throw Unusable(reason: "checkpoint size does not match its records") }
+    }
+
+    /// String number `id` of the log's string table at the tie.
+    func string(_ id: Int) -> String? {
+        guard id >= 0, id < stringsCount else { return nil }
+        let o = UnsafeRawPointer(map + offsetsAt)
+        let from = Int(o.loadUnaligned(fromByteOffset: id * 8, as: UInt64.self))
+        let to = Int(o.loadUnaligned(fromByteOffset: (id + 1) * 8, as: UInt64.self))
+        guard from <= to, blobAt + to <= blocksAt else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(start: map + blobAt + from, count: to - from), as: UTF8.self)
+    }
+
+    /// Totals per key at effective time `t`: the saved checkpoint before the block holding `t`,
+    /// plus that block's records up to `t`.
+    func totals(at t: Int64) throws -> [Int64] {
+        var lo = 0, hi = blocks.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if blocks[mid].first <= t { lo = mid + 1 } else { hi = mid }
+        }
+        if lo == 0 { return [Int64](repeating: 0, count: keys.count * 4) }
+        let b = lo - 1
+        var totals = blocks[b].totals
+        let start = b * blockSize
+        let n = min(blockSize, recordCount - start)
+        let p = UnsafeRawPointer(map + blocksAt + start * FleetCheckpoint.recordSize)
+        guard ccap_crc32c(0, p, n * FleetCheckpoint.recordSize) == blocks[b].crc else { throw Unusable(reason: "checkpoint block \(b) damaged") }
+        for i in 0..<n {
+            let at = i * FleetCheckpoint.recordSize
+            let time = Int64(bitPattern: p.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            if time > t { break }
+            let kk = p.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self)
+            let a = Int64(bitPattern: p.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self))
+            let bb = Int64(bitPattern: p.loadUnaligned(fromByteOffset: at + 24, as: UInt64.self))
+            FleetCheckpoint.apply(kind: FleetCheckpoint.Kind(rawValue: UInt8(kk >> 28))!, a: a, b: bb, into: &totals, at: Int(kk & 0x0FFF_FFFF) * 4)
+        }
+        return totals
+    }
+}
+
+extension FleetCheckpoint {
+    /// Answers `fleet`, `power`, `capacity`, `investments` and `train` at `point` from the
+    /// checkpoint beside `ledgerPath` and the log's tail after it, without replaying the log.
+    /// Throws `Unusable` when the checkpoint is missing, stale, from another format, damaged,
+    /// or cannot answer this point exactly (an earlier `known=`, `at=#N`, a site where power is
+    /// short); the caller then replays the log.
+    public static func figures(ledgerPath: String, point: PointInTime, now: Timestamp) throws -> FleetSnapshot {
+        if case .seq = point.at { throw Unusable(reason: "at=#N needs the log") }
+        let reader = try CheckpointReader(path: path(forLedger: ledgerPath))
+        // The tie: the commit record the checkpoint was built at must still be in the log.
+        let fd = open(ledgerPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Unusable(reason: "no ledger") }
+        defer { close(fd) }
+        var st = stat()
+        fstat(fd, &st)
+        let size = Int(st.st_size)
+        guard reader.commitEnd <= size, reader.commitStart < reader.commitEnd else { throw Unusable(reason: "stale checkpoint (the log is shorter)") }
+        var header = [UInt8](repeating: 0, count: LogHeader.size)
+        guard pread(fd, &header, LogHeader.size, 0) == LogHeader.size else { throw Unusable(reason: "cannot read the ledger") }
+        _ = try header.withUnsafeBytes { try LogHeader.check($0, path: ledgerPath) }
+        var commit = [UInt8](repeating: 0, count: reader.commitEnd - reader.commitStart)
+        guard pread(fd, &commit, commit.count, off_t(reader.commitStart)) == commit.count else { throw Unusable(reason: "cannot read the ledger") }
+        let tied = commit.withUnsafeBytes { raw -> Bool in
+            var r = ByteReader(raw, from: 0, to: raw.count)
+            guard let len = r.varint(), let crc = r.u32(), let payload = r.bytes(Int(len)), r.remaining == 0,
+                  crc == Frame.crc(payload), payload[0] == Frame.commitKind else { return false }
+            var p = ByteReader(payload, from: 1, to: payload.count)
+            return p.varint() == UInt64(reader.tieSeq) && p.bytes(32).map { Array($0) == reader.head.bytes } == true
+        }
+        guard tied else { throw Unusable(reason: "stale checkpoint (it does not match the log's commit at seq \(reader.tieSeq))") }
+        // The tail: committed events appended since the checkpoint.
+        var tailEvents: [Event] = []
+        if size > reader.commitEnd {
+            var bytes = [UInt8](repeating: 0, count: size - reader.commitEnd)
+            guard pread(fd, &bytes, bytes.count, off_t(reader.commitEnd)) == bytes.count else { throw Unusable(reason: "cannot read the ledger") }
+            var codec = CodecState.readOnly()
+            codec.base = { [reader] in reader.string($0) }
+            codec.baseCount = reader.stringsCount
+            codec.prevRecorded = reader.prevRecorded
+            codec.prevEffectiveSeconds = reader.prevEffective
+            let scan = try bytes.withUnsafeBytes {
+                try LogScanner.scan($0, base: reader.commitEnd, from: 0, firstSeq: reader.tieSeq + 1, head: reader.head, state: &codec)
+            }
+            tailEvents = scan.events
+            guard tailEvents.count <= 100_000 else { throw Unusable(reason: "stale checkpoint (\(tailEvents.count) events since it)") }
+        }
+        let lastRecorded = tailEvents.last?.recorded ?? Timestamp(micros: reader.prevRecorded)
+        if let known = point.known, known < lastRecorded { throw Unusable(reason: "known= before the last record needs the log") }
+        let t: Timestamp
+        switch point.at {
+        case .time(let x): t = x
+        default: t = now
+        }
+        var snap = FleetSnapshot()
+        let totals = try reader.totals(at: t.micros)
+        for (i, k) in reader.keys.enumerated() {
+            let v = Array(totals[(i * 4)..<(i * 4 + 4)])
+            switch k.kind {
+            case "f": snap.cells[PairKey(a: k.a, b: k.b)] = FleetSnapshot.Cell(delivered: v[0], installed: v[1], retired: v[2], activeWatts: v[3])
+            case "s": snap.allocated[k.a] = v[0]
+            default: snap.usd[PairKey(a: k.a, b: k.b)] = v[0]
+            }
+        }
+        // The tail, applied on top; voids of events before the checkpoint need the log.
+        var tailVoided = Set<Int>()
+        for e in tailEvents { if case .eventVoided(let target, _) = e.body {
+            guard target > reader.tieSeq else { throw Unusable(reason: "a void since the checkpoint needs the log") }
+            tailVoided.insert(target)
+        } }
+        var tailRacks: [PairKey: (String, Int64, Int64)] = [:]
+        var definitions = reader.definitions
+        for e in tailEvents.sorted(by: { TimeKey($0.effective, $0.seq) < TimeKey($1.effective, $1.seq) })
+        where !tailVoided.contains(e.seq) && e.type != .eventVoided {
+            if case .rackInstalled(let s, let r, let m, let c, let p) = e.body { tailRacks[PairKey(a: s, b: r)] = (m, c, p.watts) }
+            guard e.effective <= t else { continue }
+            switch e.body {
+            case .siteOpened, .chipModelDefined: definitions.append(e)
+            case .chipsDelivered(let s, let m, let q): snap.cells[PairKey(a: s, b: m), default: .init()].delivered += q
+            case .rackInstalled(let s, _, let m, let c, let p):
+                snap.cells[PairKey(a: s, b: m), default: .init()].installed += c
+                snap.cells[PairKey(a: s, b: m), default: .init()].activeWatts += p.watts
+            case .rackRetired(let s, let r):
+                guard let x = tailRacks[PairKey(a: s, b: r)] else { throw Unusable(reason: "a retirement since the checkpoint needs the log") }
+                let k = PairKey(a: s, b: x.0)
+                snap.cells[k, default: .init()].installed -= x.1
+                snap.cells[k, default: .init()].retired += x.1
+                snap.cells[k, default: .init()].activeWatts -= x.2
+            case .powerAllocated(let s, let p): snap.allocated[s, default: 0] += p.watts
+            case .powerReleased(let s, let p): snap.allocated[s, default: 0] -= p.watts
+            case .investmentCommitted(let i, let r, let u, _): snap.usd[PairKey(a: i, b: r), default: 0] += u
+            case .eventVoided: break
+            }
+        }
+        for e in definitions where e.effective <= t && !tailVoided.contains(e.seq) {
+            switch e.body {
+            case .siteOpened(let s, let name, let region, let cap, let acres):
+                snap.sites[s] = SiteInfo(site: s, name: name, region: region, cap: cap, acres: acres, opened: e.effective)
+            case .chipModelDefined(let m, let v, let bf, let fp, let hbm, let w):
+                let spec = ChipSpec(model: m, vendor: v, bf16TFLOPS: bf, fp8TFLOPS: fp, hbmGB: hbm, watts: w, since: e.effective, seq: e.seq)
+                if let old = snap.catalog[m], TimeKey(old.since, old.seq) > TimeKey(spec.since, spec.seq) { break }
+                snap.catalog[m] = spec
+            default: break
+            }
+        }
+        var watts: [String: Int64] = [:]
+        for (k, c) in snap.cells { watts[k.a, default: 0] += c.activeWatts }
+        for (site, w) in watts where w > snap.allocated[site] ?? 0 {
+            throw Unusable(reason: "first fit at \(site) needs the log")
+        }
+        return snap
+    }
+}
+
+extension FileEventStore {
+    /// Writes the checkpoint for the ledger as last read.
+    public func writeCheckpoint(blockSize: Int = FleetCheckpoint.defaultBlockSize) throws {
+        guard ledger.count > 0 else { return }
+        let payload = Frame.anchorPayload(kind: Frame.commitKind, seq: ledger.count, head: ledger.head)
+        let frameLength = ByteWriter.varintSize(UInt64(payload.count)) + 4 + payload.count
+        try FleetCheckpoint.write(ledger: ledger, ledgerPath: path, codec: ledger.codec,
+                                  tie: (ledger.count, committedOffset - frameLength, committedOffset), blockSize: blockSize)
+    }
+}

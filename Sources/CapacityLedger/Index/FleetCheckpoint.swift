@@ -1,0 +1,175 @@
+import CCapacitySupport
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The checkpoint file beside a ledger (`NAME.ledger.ckpt`): projection totals saved at regular
+/// intervals along the effective timeline, an effective-time index of every event's effect, and
+/// what is needed to read the log's tail — so a new process answers `fleet`, `power`,
+/// `capacity`, `investments` and `train` without replaying the log.
+///
+/// Layout (little-endian): a 96-byte header (magic `CAPLCKP1`, version, the tie to the log: seq,
+/// byte range and hash of the commit record it was built at), a metadata section (keys,
+/// definitions, the log's string table and codec state, one checkpoint of totals per block) with
+/// its CRC-32C, then blocks of fixed 32-byte effect records in effective order, each block with
+/// its own CRC. Nothing in it is trusted blindly: the header and metadata CRCs, the tie to the
+/// log and each block's CRC are checked before use, and any failure means "not usable" — the
+/// caller replays the log instead and writes a new checkpoint.
+public enum FleetCheckpoint {
+    static let magic: [UInt8] = Array("CAPLCKP1".utf8)
+    public static let version: UInt32 = 1
+    static let headerSize = 96
+    static let recordSize = 32
+    /// Effect records per block: one saved checkpoint of totals per block (stored in the file).
+    public static let defaultBlockSize = 65_536
+
+    public static func path(forLedger ledger: String) -> String { ledger + ".ckpt" }
+
+    /// Why a checkpoint could not be used (shown by `--verbose` callers and in tests).
+    public struct Unusable: Error, Equatable { public var reason: String }
+
+    // Effect kinds: what one record adds to its key's totals.
+    enum Kind: UInt8 { case delivered = 0, installed, retired, allocated, usd }
+
+    // MARK: writing
+
+    /// Builds the checkpoint for `ledger` as stored in the file at `ledgerPath`, and writes it
+    /// atomically (temporary file, fsync, rename).
+    public static func write(ledger: Ledger, ledgerPath: String, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
+                             blockSize: Int = defaultBlockSize) throws {
+        var keys: [String] = []       // "f\u{0}site\u{0}model", "s\u{0}site", "u\u{0}investor\u{0}recipient"
+        var keyIndex: [String: UInt32] = [:]
+        func key(_ k: String) -> UInt32 {
+            if let i = keyIndex[k] { return i }
+            keyIndex[k] = UInt32(keys.count)
+            keys.append(k)
+            return UInt32(keys.count - 1)
+        }
+        var records: [(time: Int64, seq: UInt32, key: UInt32, kind: Kind, a: Int64, b: Int64)] = []
+        records.reserveCapacity(ledger.count)
+        var racks: [PairKey: (model: String, chips: Int64, watts: Int64)] = [:]
+        var definitions: [Event] = []
+        for seq in ledger.effectiveOrder() {
+            let e = ledger.events[seq - 1]
+            // Retirements need their rack, even when the install was voided later (it never is:
+            // a void that would orphan a retirement is refused).
+            if case .rackInstalled(let s, let r, let m, let c, let p) = e.body { racks[PairKey(a: s, b: r)] = (m, c, p.watts) }
+            guard ledger.voidedBy[seq] == nil else { continue }
+            let t = e.effective.micros, sq = UInt32(seq)
+            switch e.body {
+            case .siteOpened, .chipModelDefined: definitions.append(e)
+            case .chipsDelivered(let s, let m, let q): records.append((t, sq, key("f\u{0}\(s)\u{0}\(m)"), .delivered, q, 0))
+            case .rackInstalled(let s, _, let m, let c, let p): records.append((t, sq, key("f\u{0}\(s)\u{0}\(m)"), .installed, c, p.watts))
+            case .rackRetired(let s, let r):
+                if let x = racks[PairKey(a: s, b: r)] { records.append((t, sq, key("f\u{0}\(s)\u{0}\(x.model)"), .retired, x.chips, x.watts)) }
+            case .powerAllocated(let s, let p): records.append((t, sq, key("s\u{0}\(s)"), .allocated, p.watts, 0))
+            case .powerReleased(let s, let p): records.append((t, sq, key("s\u{0}\(s)"), .allocated, -p.watts, 0))
+            case .investmentCommitted(let i, let r, let u, _): records.append((t, sq, key("u\u{0}\(i)\u{0}\(r)"), .usd, u, 0))
+            case .eventVoided: break
+            }
+        }
+        // Blocks, and the totals before each block.
+        var totals = [Int64](repeating: 0, count: keys.count * 4)
+        var blocks = ByteWriter()
+        var blockMeta = ByteWriter()
+        let blockCount = (records.count + blockSize - 1) / blockSize
+        for b in 0..<blockCount {
+            let slice = records[(b * blockSize)..<min(records.count, (b + 1) * blockSize)]
+            blockMeta.u64(UInt64(bitPattern: slice.first!.time))
+            for v in totals { blockMeta.u64(UInt64(bitPattern: v)) }
+            var w = ByteWriter()
+            w.bytes.reserveCapacity(slice.count * recordSize)
+            for r in slice {
+                w.u64(UInt64(bitPattern: r.time)); w.u32(r.seq); w.u32(r.key | UInt32(r.kind.rawValue) << 28)
+                w.u64(UInt64(bitPattern: r.a)); w.u64(UInt64(bitPattern: r.b))
+                apply(kind: r.kind, a: r.a, b: r.b, into: &totals, at: Int(r.key) * 4)
+            }
+            blockMeta.u32(w.bytes.withUnsafeBytes { Frame.crc($0) })
+            blocks.append(w.bytes)
+        }
+        // Metadata.
+        var meta = ByteWriter()
+        meta.varint(UInt64(keys.count))
+        for k in keys { writeString(k, &meta) }
+        meta.varint(UInt64(definitions.count))
+        for e in definitions { meta.varint(UInt64(e.seq)); writeString(EventJSON.line(e), &meta) }
+        meta.zigzag(codec.prevRecorded)
+        meta.zigzag(codec.prevEffectiveSeconds)
+        meta.varint(UInt64(records.count))
+        meta.varint(UInt64(blockCount))
+        meta.varint(UInt64(blockSize))
+        meta.append(blockMeta.bytes)
+        // The log's string table: offsets then bytes, read on demand by a tail decoder.
+        var blob: [UInt8] = []
+        var offsets = ByteWriter()
+        for s in codec.strings {
+            offsets.u64(UInt64(blob.count))
+            blob.append(contentsOf: s.utf8)
+        }
+        offsets.u64(UInt64(blob.count))
+        let metaCRC = meta.bytes.withUnsafeBytes { Frame.crc($0) }
+        let stringsCRC = ccrc(offsets.bytes, blob)
+
+        var header = ByteWriter()
+        header.append(magic)
+        header.u32(version)
+        header.u32(metaCRC)
+        header.u64(UInt64(tie.seq)); header.u64(UInt64(tie.commitStart)); header.u64(UInt64(tie.commitEnd))
+        header.append(ledger.head.bytes)
+        header.u64(UInt64(meta.bytes.count))
+        header.u32(UInt32(codec.strings.count))
+        header.u32(stringsCRC)
+        header.u32(UInt32(blob.count))
+        while header.bytes.count < headerSize - 4 { header.byte(0) }
+        header.u32(header.bytes.withUnsafeBytes { Frame.crc($0) })
+
+        let tmp = path(forLedger: ledgerPath) + ".tmp.\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw LedgerError.io("cannot write \(tmp): \(String(cString: strerror(errno)))") }
+        var ok = true
+        for part in [header.bytes, meta.bytes, offsets.bytes, blob, blocks.bytes] where ok {
+            ok = writeAll(fd, part)
+        }
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(tmp, path(forLedger: ledgerPath)) == 0 else {
+            unlink(tmp)
+            throw LedgerError.io("cannot write the checkpoint beside \(ledgerPath): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func ccrc(_ a: [UInt8], _ b: [UInt8]) -> UInt32 {
+        var c = a.withUnsafeBytes { ccapCRC(0, $0) }
+        c = b.withUnsafeBytes { ccapCRC(c, $0) }
+        return c
+    }
+
+    static func ccapCRC(_ seed: UInt32, _ p: UnsafeRawBufferPointer) -> UInt32 { ccap_crc32c(seed, p.baseAddress, p.count) }
+
+    static func writeString(_ s: String, _ w: inout ByteWriter) {
+        var copy = s
+        copy.withUTF8 { u in w.varint(UInt64(u.count)); w.append(u) }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 { if errno == EINTR { continue }; return false }
+            done += n
+        }
+        return true
+    }
+
+    @inline(__always)
+    static func apply(kind: Kind, a: Int64, b: Int64, into t: inout [Int64], at i: Int) {
+        // Per key: [delivered or allocated or usd, installed, retired, active watts].
+        switch kind {
+        case .delivered, .allocated, .usd: t[i] += a
+        case .installed: t[i + 1] += a; t[i + 3] += b
+        case .retired: t[i + 1] -= a; t[i + 2] += a; t[i + 3] -= b
+        }
+    }
+}

@@ -1,0 +1,122 @@
+@testable import CapacityLedger
+import PropertyBased
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The checkpoint file answers exactly what a full replay answers, and is never trusted when it
+/// is missing, stale, from another format or damaged.
+struct CheckpointTests {
+    let dir: String = {
+        var template = Array("/tmp/capacity-ckpt-XXXXXX".utf8CString)
+        return String(cString: mkdtemp(&template)!)
+    }()
+
+    /// A file ledger from a generated history, with a checkpoint in small blocks, then a tail.
+    func ledger(seed: UInt64, count: Int = 1500, blockSize: Int = 97) throws -> (FileEventStore, ManualClock, String) {
+        let path = dir + "/l\(seed).ledger"
+        unlink(path)
+        let clock = ManualClock(Timestamp.parse("2026-01-01")!)
+        var gen = HistoryGenerator(count: count, seed: seed)
+        gen.rackKW = 45
+        var lines: [String] = []
+        gen.generate { lines.append($0) }
+        let store = try FileEventStore(path: path, create: true, clock: clock)
+        try store.append(try EventBatch.parse(lines.joined(separator: "\n")))
+        // Plenty of power from early on, so that first fit energizes every rack (a site short of
+        // power sends the question to the log, which the index tests cover).
+        try store.append(["site-a", "site-b", "site-c", "site-d"].map { try d("power.allocated site=\($0) mw=100000 effective=2023-01-20") })
+        try store.writeCheckpoint(blockSize: blockSize)
+        // A tail after the checkpoint: late (backdated) facts, a plan, a void of a tail event.
+        clock.advance(seconds: 86_400)
+        try store.append([
+            try d("chips.delivered site=site-a model=b200 quantity=640 effective=2023-03-01"),
+            try d("rack.installed site=site-a rack=tail-1 model=b200 chips=64 kw=45 effective=2023-06-01"),
+            try d("investment.committed investor=tail recipient=anthropic usd=7 effective=2024-01-01"),
+            try d("power.allocated site=site-b mw=5 effective=2025-06-01"),
+            try d("chip.model.defined model=b200 vendor=NVIDIA bf16_tflops=2600 fp8_tflops=5200 effective=2025-01-01"),
+        ])
+        try store.append([try d("event.voided target=\(store.ledger.count - 2) reason=typo")])
+        return (store, clock, path)
+    }
+
+    static func same(_ a: any FleetFigures, _ b: any FleetFigures) -> Bool { FleetIndexTests.same(a, b) }
+
+    @Test func checkpointAnswersEqualFullReplay() async {
+        await propertyCheck(count: 8, input: Gen.int(in: 1...1_000_000)) { seed in
+            let (store, clock, path) = try! ledger(seed: UInt64(seed))
+            let engine = QueryEngine(store: store, clock: clock)
+            engine.useIndex = false
+            var answered = 0
+            for day in stride(from: -30, to: 1200, by: 41) {
+                let p = PointInTime(at: .time(Timestamp.parse("2023-01-01")!.adding(days: Int64(day))))
+                do {
+                    let fast = try FleetCheckpoint.figures(ledgerPath: path, point: p, now: clock.now())
+                    #expect(Self.same(fast, try! engine.figures(p)), "seed \(seed) \(p)")
+                    answered += 1
+                } catch let u as FleetCheckpoint.Unusable {
+                    // Only a site short of power (first fit) may send the question to the log.
+                    #expect(u.reason.hasPrefix("first fit at "), "\(u.reason)")
+                } catch {
+                    Issue.record("\(error)")
+                }
+            }
+            #expect(answered > 20)
+            if let now = try? FleetCheckpoint.figures(ledgerPath: path, point: PointInTime(), now: clock.now()) {
+                #expect(Self.same(now, try! engine.figures(PointInTime())))
+            }
+        }
+    }
+
+    func reason(_ path: String, _ p: PointInTime = PointInTime(), now: Timestamp) -> String? {
+        do {
+            _ = try FleetCheckpoint.figures(ledgerPath: path, point: p, now: now)
+            return nil
+        } catch let u as FleetCheckpoint.Unusable {
+            return u.reason
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func patch(_ path: String, at offset: Int, xor: UInt8) {
+        let fd = open(path, O_RDWR)
+        var b: UInt8 = 0
+        pread(fd, &b, 1, off_t(offset))
+        b ^= xor
+        pwrite(fd, &b, 1, off_t(offset))
+        close(fd)
+    }
+
+    @Test func aMissingStaleOldOrDamagedCheckpointIsNotUsed() throws {
+        let (store, clock, path) = try ledger(seed: 11)
+        let ckpt = FleetCheckpoint.path(forLedger: path)
+        let fine = PointInTime(at: .time(Timestamp.parse("2023-02-01")!))
+        #expect(reason(path, fine, now: clock.now()) == nil)
+        #expect(reason(path, PointInTime(at: .seq(5)), now: clock.now()) == "at=#N needs the log")
+        #expect(reason(path, PointInTime(known: Timestamp.parse("2026-01-01T12:00:00Z")!), now: clock.now()) == "known= before the last record needs the log")
+
+        // Damaged: one flipped byte in the last block of effect records.
+        var st = stat()
+        stat(ckpt, &st)
+        patch(ckpt, at: Int(st.st_size) - 5, xor: 0x10)
+        #expect(reason(path, PointInTime(at: .time(Timestamp.parse("2026-01-01")!)), now: clock.now())?.hasPrefix("checkpoint block") == true)
+        try store.writeCheckpoint(blockSize: 97)
+
+        // Another format: the version field.
+        patch(ckpt, at: 8, xor: 0x02)
+        #expect(reason(path, fine, now: clock.now()) == "checkpoint format 3 (this build writes 1)")
+        try store.writeCheckpoint(blockSize: 97)
+        #expect(reason(path, fine, now: clock.now()) == nil)
+
+        // Stale: the log no longer holds the commit the checkpoint was built at.
+        let other = try ledger(seed: 12)
+        rename(FleetCheckpoint.path(forLedger: other.2), ckpt)
+        #expect(reason(path, fine, now: clock.now())?.hasPrefix("stale checkpoint") == true)
+
+        // Missing.
+        unlink(ckpt)
+        #expect(reason(path, fine, now: clock.now()) == "no checkpoint")
+    }
+}
