@@ -1,5 +1,9 @@
 import ArgumentParser
+import CapacityConsole
 import CapacityLedger
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct Append: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,9 +32,9 @@ struct Append: ParsableCommand {
         try CapacityLedger_run {
             let drafts: [EventDraft]
             if let file {
-                drafts = try readBatch(file)
+                return try streamImport(file, options: options, json: json, quiet: false)
             } else if words == ["-"] {
-                drafts = try readBatch("-")
+                return try streamImport("-", options: options, json: json, quiet: false)
             } else {
                 var fields = try RawFields.fromWords(words.dropFirst())
                 fields.pairs.insert(("type", .word(words[0])), at: 0)
@@ -56,13 +60,31 @@ struct Import: ParsableCommand {
 
     func run() throws {
         try CapacityLedger_run {
-            let drafts = try readBatch(file)
-            if quiet {
-                _ = try options.open(create: true).append(drafts)
-            } else {
-                try appendAndPrint(drafts, options: options, json: json)
-            }
+            try streamImport(file, options: options, json: json, quiet: quiet)
         }
+    }
+}
+
+/// Appends a JSON Lines file (or stdin) as one atomic batch, streaming: neither the input nor
+/// the written bytes are held in memory. A progress line goes to stderr when it is a terminal.
+func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Bool) throws {
+    let reader = try LineReader(path: file)
+    let store = try options.open(create: true)
+    let first = store.ledger.count
+    let showProgress = isatty(2) == 1
+    let count = try store.appendStream(keepHashes: json, progress: showProgress ? { n in
+        var line = "\rimporting: \(Format.grouped(n)) events"
+        if let size = reader.size, size > 0 { line += " (\(reader.bytesRead * 100 / size)%)" }
+        FileOutput.stderr.write(line)
+        FileOutput.stderr.flush()
+    } : nil) { try reader.nextDraft() }
+    if showProgress, count >= 0x10000 { FileOutput.stderr.write("\r\u{1B}[K") }
+    if quiet { return }
+    let events = store.ledger.events[first...]
+    if json {
+        for (e, h) in zip(events, store.lastAppendHashes) { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }
+    } else {
+        for e in events { Terminal.stdout("#\(e.seq) \(e.type.rawValue)") }
     }
 }
 

@@ -29,10 +29,9 @@ public enum EventDraftDecoder {
         guard let type = EventType(rawValue: typeName) else {
             throw LedgerError.data("unknown event type \"\(typeName)\" (one of: \(EventType.names.joined(separator: ", ")))")
         }
-        let specs = type.fields
-        let allowed = Set((specs + EventType.commonFields + EventType.ledgerFields).map(\.name))
+        let allowed = Self.allowedFields[Int(type.code) - 1]
         for (key, _) in fields.pairs where !allowed.contains(key) {
-            let accepted = (specs + EventType.commonFields.dropFirst()).map(\.name).joined(separator: ", ")
+            let accepted = (type.fields + EventType.commonFields.dropFirst()).map(\.name).joined(separator: ", ")
             throw LedgerError.data("\(type.rawValue): unknown field \"\(key)\" (accepted: \(accepted))")
         }
         var r = FieldReader(type: type, fields: fields)
@@ -76,6 +75,11 @@ public enum EventDraftDecoder {
         draft.recorded = try r.optTime("recorded", wholeSeconds: false)
         draft.hash = try r.optText("hash")
         return draft
+    }
+
+    /// For each type (by code − 1), every field name an input line may carry.
+    static let allowedFields: [Set<String>] = EventType.allCases.map { t in
+        Set((t.fields + EventType.commonFields + EventType.ledgerFields).map(\.name))
     }
 
     /// Checks that `s` is a slug: `[a-z0-9][a-z0-9._-]*`, at most 64 bytes.

@@ -153,6 +153,70 @@ public final class FileEventStore: EventStore {
         return events
     }
 
+    /// Appends drafts produced one at a time (`next` returns nil at the end) as one atomic,
+    /// durable batch, writing frames to the file as it goes so that memory does not grow with the
+    /// input: the commit record is written and synced last; on any error the file is cut back to
+    /// where it was and nothing of the batch remains.
+    /// - Returns: how many events were appended.
+    @discardableResult
+    public func appendStream(keepHashes: Bool = false, progress: ((Int) -> Void)? = nil, _ next: () throws -> EventDraft?) throws -> Int {
+        let existed = access(path, F_OK) == 0
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.ioError("cannot open", path) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw Self.ioError("cannot lock", path) }
+        }
+        defer { flock(fd, LOCK_UN) }
+        _ = try readTail(fd, truncateTorn: true)
+        let fresh = committedEnd == 0
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 22)
+        if fresh {
+            guard ledger.count == 0 else { throw LedgerError.verification("\(path) lost its contents") }
+            buffer = LogHeader.make(created: clock.now())
+        }
+        let start = fresh ? 0 : committedEnd
+        var offset = start
+        let now = clock.now()
+        var batch = ledger.beginBatch()
+        var count = 0
+        var hashes: [ChainHash] = []
+        do {
+            if fresh { guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) } }
+            while let d = try next() {
+                try ledger.add(d, now: now, to: &batch, bytes: &buffer)
+                if keepHashes { hashes.append(ledger.head) }
+                count += 1
+                if buffer.count >= 1 << 22 {
+                    try writeAll(fd, buffer, at: offset)
+                    offset += buffer.count
+                    buffer.removeAll(keepingCapacity: true)
+                }
+                if count & 0xFFFF == 0 { progress?(count) }
+            }
+            guard count > 0 else {
+                if !existed { unlink(path) }
+                return 0
+            }
+            ledger.finish(batch, bytes: &buffer)
+            try writeAll(fd, buffer, at: offset)
+            offset += buffer.count
+            guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+        } catch {
+            _ = ftruncate(fd, off_t(start))
+            _ = fsync(fd)
+            ledger.rollback(batch)
+            if !existed { unlink(path) }
+            throw error
+        }
+        if fresh { syncDirectory() }
+        committedEnd = offset
+        byteCount = offset
+        lastAppendHashes = hashes
+        return count
+    }
+
     private func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int) throws {
         var done = 0
         while done < bytes.count {

@@ -48,45 +48,78 @@ public struct Ledger: Sendable {
     /// - Parameter now: the time of recording (the clock is the caller's).
     public mutating func append(_ drafts: [EventDraft], now: Timestamp) throws -> (events: [Event], hashes: [ChainHash], bytes: [UInt8]) {
         guard !drafts.isEmpty else { return ([], [], []) }
-        prepareRules()
-        let saved = (count: events.count, head: head, lastRecorded: lastRecorded, strings: codec.strings.count,
-                     rec: codec.prevRecorded, eff: codec.prevEffectiveSeconds)
+        var batch = beginBatch()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(drafts.count * 40 + 64)
-        var payload = ByteWriter()
         var hashes: [ChainHash] = []
         hashes.reserveCapacity(drafts.count)
         do {
-            for (i, d) in drafts.enumerated() {
-                let e = try admit(d, now: now)
-                payload.bytes.removeAll(keepingCapacity: true)
-                RecordCodec.encode(e, state: &codec, into: &payload)
-                let frame = Frame.append(payload: payload.bytes, to: &bytes)
-                head = bytes[frame].withUnsafeBytes { head.chained(with: $0) }
+            for d in drafts {
+                try add(d, now: now, to: &batch, bytes: &bytes)
                 hashes.append(head)
-                if let expected = d.hash, expected != head.hex {
-                    throw LedgerError.data("hash \(expected) does not match the computed hash \(head.hex) of seq \(e.seq) (the exported line was altered, or comes from another ledger)").atLine(d.line)
-                }
-                if (i + 1) % Self.markInterval == 0, i + 1 < drafts.count {
-                    Frame.append(payload: Frame.anchorPayload(kind: Frame.markKind, seq: e.seq, head: head), to: &bytes)
-                }
             }
         } catch {
-            // Undo, newest first, so that every rule state change is reversed exactly.
-            while events.count > saved.count {
-                let e = events.removeLast()
-                if case .eventVoided(let target, _) = e.body { voidedBy[target] = nil }
-                rules!.removeEffects(e, events: events)
-            }
-            head = saved.head
-            lastRecorded = saved.lastRecorded
-            while codec.strings.count > saved.strings { codec.ids![codec.strings.removeLast()] = nil }
-            codec.prevRecorded = saved.rec
-            codec.prevEffectiveSeconds = saved.eff
+            rollback(batch)
             throw error
         }
+        finish(batch, bytes: &bytes)
+        return (Array(events[batch.count...]), hashes, bytes)
+    }
+
+    /// Where a batch started, so that it can be rolled back exactly.
+    public struct Batch: Sendable {
+        let count: Int
+        let head: ChainHash
+        let lastRecorded: Timestamp
+        let strings: Int
+        let rec: Int64
+        let eff: Int64
+        var added = 0
+        var payload = ByteWriter()
+    }
+
+    /// Starts a batch: `add` drafts one at a time, then `finish` it, or `rollback` on any error.
+    /// This is how large imports stream without holding the whole input in memory.
+    public mutating func beginBatch() -> Batch {
+        prepareRules()
+        return Batch(count: events.count, head: head, lastRecorded: lastRecorded, strings: codec.strings.count,
+                     rec: codec.prevRecorded, eff: codec.prevEffectiveSeconds)
+    }
+
+    /// Checks and adds one draft; appends its frame (and a chain mark every 1,024 records) to `bytes`.
+    public mutating func add(_ d: EventDraft, now: Timestamp, to batch: inout Batch, bytes: inout [UInt8]) throws {
+        let e = try admit(d, now: now)
+        batch.payload.bytes.removeAll(keepingCapacity: true)
+        RecordCodec.encode(e, state: &codec, into: &batch.payload)
+        let frame = Frame.append(payload: batch.payload.bytes, to: &bytes)
+        head = bytes[frame].withUnsafeBytes { head.chained(with: $0) }
+        if let expected = d.hash, expected != head.hex {
+            throw LedgerError.data("hash \(expected) does not match the computed hash \(head.hex) of seq \(e.seq) (the exported line was altered, or comes from another ledger)").atLine(d.line)
+        }
+        batch.added += 1
+        if batch.added % Self.markInterval == 0 {
+            Frame.append(payload: Frame.anchorPayload(kind: Frame.markKind, seq: e.seq, head: head), to: &bytes)
+        }
+    }
+
+    /// Ends a batch with its commit record.
+    public mutating func finish(_ batch: Batch, bytes: inout [UInt8]) {
         Frame.append(payload: Frame.anchorPayload(kind: Frame.commitKind, seq: events.count, head: head), to: &bytes)
-        return (Array(events[saved.count...]), hashes, bytes)
+    }
+
+    /// Undoes everything added since `beginBatch`, newest first, so that every rule state
+    /// change is reversed exactly.
+    public mutating func rollback(_ saved: Batch) {
+        while events.count > saved.count {
+            let e = events.removeLast()
+            if case .eventVoided(let target, _) = e.body { voidedBy[target] = nil }
+            rules!.removeEffects(e, events: events)
+        }
+        head = saved.head
+        lastRecorded = saved.lastRecorded
+        while codec.strings.count > saved.strings { codec.ids![codec.strings.removeLast()] = nil }
+        codec.prevRecorded = saved.rec
+        codec.prevEffectiveSeconds = saved.eff
     }
 
     /// Checks one draft against the ledger so far and adds it.
