@@ -39,6 +39,11 @@ test: deps pydeps
 demo: build
 	$(BIN_DEBUG) demo
 
+# Release build, then the benchmark table for N = 1M and 10M with SQLite, DuckDB and eventsourcing
+# side by side (tens of minutes; BENCH_SIZES=100000 for a quick run). Not part of make test.
+bench: release
+	python3 Benchmarks/bench.py
+
 format:
 	@command -v swift-format >/dev/null && swift-format format --in-place --recursive Sources Tests || \
 	  $(SWIFT) format --in-place --recursive Sources Tests
