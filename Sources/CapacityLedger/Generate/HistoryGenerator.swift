@@ -22,6 +22,8 @@ public struct HistoryGenerator {
         ("trainium2", "AWS", 667, 1299), ("tpu-v7", "Google", 2307, 4614), ("b200", "NVIDIA", 2500, 5000),
     ]
     static let investors = ["amazon", "google", "microsoft", "nvidia"]
+    /// Each site's power cap (1,000,000 MW) in kW.
+    static let capKW: Int64 = 1_000_000_000
 
     /// Calls `emit` with each JSON line, in order.
     public func generate(_ emit: (String) -> Void) {
@@ -78,8 +80,9 @@ public struct HistoryGenerator {
                 line("investment.committed", now, #""investor":"\#(Self.investors[Int(rng.next() % 4)])","recipient":"anthropic","usd":\#(usd)"#)
                 recentInvestments.append(written)
             } else if roll < 990 {
-                if allocatedKW[site] >= 10_000, rng.next() % 4 == 0 {
-                    let mw = Int64(1 + rng.next() % 10)
+                // Release a little now and then, and whenever another allocation could pass the cap.
+                if allocatedKW[site] >= 10_000, rng.next() % 4 == 0 || allocatedKW[site] > Self.capKW - 250_000 {
+                    let mw = allocatedKW[site] > Self.capKW - 250_000 ? Int64(250 + rng.next() % 250) : Int64(1 + rng.next() % 10)
                     allocatedKW[site] -= mw * 1000
                     line("power.released", now, #""site":"\#(Self.sites[site])","mw":\#(mw)"#)
                 } else {
