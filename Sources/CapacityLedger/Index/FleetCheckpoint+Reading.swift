@@ -235,17 +235,7 @@ extension FleetCheckpoint {
             case .eventVoided: break
             }
         }
-        for e in definitions where e.effective <= t && !tailVoided.contains(e.seq) {
-            switch e.body {
-            case .siteOpened(let s, let name, let region, let cap, let acres):
-                snap.sites[s] = SiteInfo(site: s, name: name, region: region, cap: cap, acres: acres, opened: e.effective)
-            case .chipModelDefined(let m, let v, let bf, let fp, let hbm, let w):
-                let spec = ChipSpec(model: m, vendor: v, bf16TFLOPS: bf, fp8TFLOPS: fp, hbmGB: hbm, watts: w, since: e.effective, seq: e.seq)
-                if let old = snap.catalog[m], TimeKey(old.since, old.seq) > TimeKey(spec.since, spec.seq) { break }
-                snap.catalog[m] = spec
-            default: break
-            }
-        }
+        for e in definitions where e.effective <= t && !tailVoided.contains(e.seq) { snap.define(e) }
         var watts: [String: Int64] = [:]
         for (k, c) in snap.cells { watts[k.a, default: 0] += c.activeWatts }
         for (site, w) in watts where w > snap.allocated[site] ?? 0 {

@@ -176,16 +176,7 @@ public struct FleetIndex: Sendable {
         // Sites and the catalog in force: few events, read directly.
         for seq in definitions where seq <= view.seqLimit {
             let e = ledger.events[seq - 1]
-            guard view.counts(e, voidedBy: ledger.voidedBy) else { continue }
-            switch e.body {
-            case .siteOpened(let s, let name, let region, let cap, let acres):
-                snap.sites[s] = SiteInfo(site: s, name: name, region: region, cap: cap, acres: acres, opened: e.effective)
-            case .chipModelDefined(let m, let v, let bf, let fp, let hbm, let w):
-                let spec = ChipSpec(model: m, vendor: v, bf16TFLOPS: bf, fp8TFLOPS: fp, hbmGB: hbm, watts: w, since: e.effective, seq: e.seq)
-                if let old = snap.catalog[m], TimeKey(old.since, old.seq) > TimeKey(spec.since, spec.seq) { break }
-                snap.catalog[m] = spec
-            default: break
-            }
+            if view.counts(e, voidedBy: ledger.voidedBy) { snap.define(e) }
         }
         // First fit only where power is short.
         var sitesWatts: [String: Int64] = [:]
@@ -227,6 +218,20 @@ public struct FleetSnapshot: Sendable, FleetFigures {
     var usd: [PairKey: Int64] = [:]
     public internal(set) var sites: [String: SiteInfo] = [:]
     public internal(set) var catalog: [String: ChipSpec] = [:]
+
+    /// Takes a `site.opened` or `chip.model.defined` into account; of several definitions of a
+    /// model, the latest in effective order (then seq) is in force.
+    mutating func define(_ e: Event) {
+        switch e.body {
+        case .siteOpened(let s, let name, let region, let cap, let acres):
+            sites[s] = SiteInfo(site: s, name: name, region: region, cap: cap, acres: acres, opened: e.effective)
+        case .chipModelDefined(let m, let v, let bf, let fp, let hbm, let w):
+            let spec = ChipSpec(model: m, vendor: v, bf16TFLOPS: bf, fp8TFLOPS: fp, hbmGB: hbm, watts: w, since: e.effective, seq: e.seq)
+            if let old = catalog[m], TimeKey(old.since, old.seq) > TimeKey(spec.since, spec.seq) { return }
+            catalog[m] = spec
+        default: break
+        }
+    }
 
     /// Replays first fit for one site from its racks that count at `view`.
     mutating func firstFit(site: String, rackEvents: [Int], view: LedgerView, ledger: Ledger) {

@@ -107,50 +107,9 @@ public final class FileEventStore: EventStore {
 
     @discardableResult
     public func append(_ drafts: [EventDraft]) throws -> [Event] {
-        guard !drafts.isEmpty else { return [] }
-        let existed = access(path, F_OK) == 0
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Self.ioError("cannot open", path) }
-        defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw Self.ioError("cannot lock", path) }
-        }
-        defer { flock(fd, LOCK_UN) }
-
-        _ = try readTail(fd, truncateTorn: true)
-        // A new file (or one whose creation was cut short) gets its header with the first batch,
-        // so a refused first batch leaves nothing behind.
-        var header: [UInt8] = []
-        if committedEnd == 0 {
-            guard ledger.count == 0 else { throw LedgerError.verification("\(path) lost its contents") }
-            header = LogHeader.make(created: clock.now())
-        }
-        let events: [Event], hashes: [ChainHash], batch: [UInt8]
-        do {
-            (events, hashes, batch) = try ledger.append(drafts, now: clock.now())
-        } catch {
-            if !existed { unlink(path) }  // a refused first batch leaves no file behind
-            throw error
-        }
-        let bytes = header + batch
-        let writeAt = committedEnd
-        do {
-            if !header.isEmpty { guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) } }
-            try writeAll(fd, bytes, at: writeAt)
-            guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
-        } catch {
-            // Nothing was acknowledged: cut off whatever reached the file and forget the batch.
-            _ = ftruncate(fd, off_t(writeAt))
-            _ = fsync(fd)
-            ledger = Ledger()
-            committedEnd = 0
-            throw error
-        }
-        if !header.isEmpty { syncDirectory() }
-        committedEnd = writeAt + bytes.count
-        byteCount = committedEnd
-        lastAppendHashes = hashes
-        return events
+        var next = drafts.makeIterator()
+        let count = try appendStream(keepHashes: true) { next.next() }
+        return Array(ledger.events.suffix(count))
     }
 
     /// Appends drafts produced one at a time (`next` returns nil at the end) as one atomic,
