@@ -172,7 +172,7 @@ struct Log: ParsableCommand {
             if json {
                 for e in events { Terminal.stdout(EventJSON.line(e)) }
             } else {
-                Terminal.stdout(EventListing.table(events, voidedBy: store.ledger.voidedBy))
+                Terminal.stdout(Renderer.render(EventListing.output(events, voidedBy: store.ledger.voidedBy), as: .table))
             }
         }
     }

@@ -23,16 +23,19 @@ public struct EventFilter: Sendable {
     }
 }
 
-/// Human-readable event lines: `#12  2025-10-01  rack.installed r-0017 at rainier-in  chips=64 kw=45`.
+/// Events as result rows: seq, effective and recorded time, type, the type's fields, and the
+/// void that voided it (when that void is within `seqLimit`). Shared by `capacity log` and the
+/// query language's `log`.
 public enum EventListing {
-    public static func table(_ events: [Event], voidedBy: [Int: Int]) -> String {
-        var rows: [[String]] = [["seq", "effective", "recorded", "event", "fields"]]
-        for e in events {
-            var fields = EventJSON.fieldPairs(e.body).map { "\($0.0)=\($0.1)" }.joined(separator: " ")
-            if let v = voidedBy[e.seq] { fields += "  (voided by #\(v))" }
-            rows.append(["#\(e.seq)", e.effective.shortString, e.recorded.shortString, e.type.rawValue, fields])
+    public static func output(_ events: [Event], voidedBy: [Int: Int], seqLimit: Int = .max) -> QueryOutput {
+        var out = QueryOutput(command: "log")
+        out.columns = [Column("seq"), Column("effective"), Column("recorded"), Column("type"), Column("fields"), Column("voided_by", "voided by")]
+        out.rows = events.map { e in
+            let fields = EventJSON.fieldPairs(e.body).map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+            let voided = voidedBy[e.seq].flatMap { $0 <= seqLimit ? Cell.text("#\($0)") : nil } ?? .null
+            return [.seq(e.seq), .text(e.effective.shortString), .text(e.recorded.iso8601), .text(e.type.rawValue), .text(fields), voided]
         }
-        return TextTable.render(rows, rightAligned: [0])
+        return out
     }
 }
 

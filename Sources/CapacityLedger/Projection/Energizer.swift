@@ -35,8 +35,6 @@ struct Energizer: Sendable, Hashable {
     private var inactive = 0
     private var index: [String: Int] = [:]
 
-    var activeRacks: some Sequence<Rack> { racks.lazy.filter(\.active) }
-
     mutating func install(rack: String, model: String, chips: Int64, watts: Int64, key: TimeKey) {
         if let last = racks.last, key < last.key {
             // Out of install order (only when folding in another order): place it and re-fit.
@@ -88,8 +86,6 @@ struct Energizer: Sendable, Hashable {
         if stranded == 0, used <= allocated { return }
         refit()
     }
-
-    func isActive(_ rack: String) -> Bool { index[rack] != nil }
 
     private mutating func compact() {
         racks.removeAll { !$0.active }

@@ -87,6 +87,4 @@ extension FleetState {
     public var drawn: Power { Power(watts: energizers.values.reduce(0) { $0 + $1.used }) }
     public var committedUSD: Int64 { investments.values.reduce(0, +) }
 
-    /// Ids the ledger knows at this point, for completion and error messages.
-    public var rackIDs: [String] { energizers.values.flatMap { $0.activeRacks.map(\.rack) }.sorted() }
 }

@@ -18,13 +18,8 @@ extension QueryEngine {
         }
         let ledger = store.ledger
         let events = filter.apply(ledger, upTo: v.seqLimit, effectiveBy: v.effectiveLimit)
-        var out = QueryOutput(command: "log", point: p)
-        out.columns = [Column("seq"), Column("effective"), Column("recorded"), Column("type"), Column("fields"), Column("voided_by", "voided by")]
-        out.rows = events.map { e in
-            let fields = EventJSON.fieldPairs(e.body).map { "\($0.0)=\($0.1)" }.joined(separator: " ")
-            let voided = ledger.voidedBy[e.seq].flatMap { $0 <= v.seqLimit ? Cell.text("#\($0)") : nil } ?? .null
-            return [.seq(e.seq), .text(e.effective.shortString), .text(e.recorded.iso8601), .text(e.type.rawValue), .text(fields), voided]
-        }
+        var out = EventListing.output(events, voidedBy: ledger.voidedBy, seqLimit: v.seqLimit)
+        out.point = p
         var w = JSONWriter()
         w.string("at", p.atText); w.string("known", p.knownText)
         w.raw("rows", "[" + events.map { EventJSON.line($0) }.joined(separator: ",") + "]")

@@ -39,13 +39,6 @@ struct DeltaTimeline: Sendable {
     /// The level just before point index `i` (the level at a key inserted there).
     func level(before i: Int) -> Int64 { i == 0 ? 0 : levels[i - 1] }
 
-    /// The level at `key`, counting points at or before it.
-    func level(at key: TimeKey) -> Int64 {
-        let p = position(of: key)
-        if p < keys.count, keys[p] == key { return levels[p] }
-        return level(before: p)
-    }
-
     /// The lowest level from `key` on (including the level in force at `key`), and where.
     func minimum(from key: TimeKey) -> (level: Int64, at: TimeKey) {
         let p = position(of: key)
