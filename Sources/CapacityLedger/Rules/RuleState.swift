@@ -4,6 +4,13 @@ struct PairKey: Hashable, Sendable {
     var b: String
 }
 
+extension Array {
+    /// Runs `body` on the array in place (through a dictionary's `default:` subscript, this
+    /// mutates the stored array instead of a copy).
+    @inline(__always)
+    mutating func withinPlace(_ body: (inout [Element]) -> Void) { body(&self) }
+}
+
 /// One install or retirement of a rack, on its effective timeline.
 struct RackMark: Sendable {
     var key: TimeKey
@@ -116,13 +123,14 @@ struct RuleState: Sendable {
     }
 
     private mutating func insertMark(_ mark: RackMark, _ pk: PairKey) {
-        var marks = racks[pk, default: []]
-        if let last = marks.last, last.key < mark.key {
-            marks.append(mark)
-        } else {
-            marks.insert(mark, at: marks.firstIndex { mark.key < $0.key } ?? marks.count)
+        // Modified in place (no copy of the array): most marks land at the end.
+        racks[pk, default: []].withinPlace { marks in
+            if let last = marks.last, mark.key < last.key {
+                marks.insert(mark, at: marks.firstIndex { mark.key < $0.key } ?? marks.count)
+            } else {
+                marks.append(mark)
+            }
         }
-        racks[pk] = marks
     }
 
     // MARK: shared checks

@@ -36,6 +36,7 @@ public struct Ledger: Sendable {
     mutating func prepareRules() {
         guard rules == nil else { return }
         var r = RuleState()
+        r.racks.reserveCapacity(events.count)
         for e in events { r.applyEffects(e, events: events) }
         rules = r
         codec.ensureWritable()
