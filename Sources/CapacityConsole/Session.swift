@@ -199,8 +199,13 @@ public final class Session {
     /// Runs the lines of a file; errors name the file and line and stop the file.
     func read(_ path: String) throws {
         guard !reading.contains(path) else { throw LedgerError.data(".read \(path): the file is already being read") }
-        guard let text = readTextFile(path) else {
-            throw LedgerError.io(".read \(path): \(String(cString: strerror(errno)))")
+        let text: String
+        do {
+            text = String(decoding: try readWholeFile(path), as: UTF8.self)
+        } catch let e as LedgerError {
+            // "cannot open PATH: reason" → ".read PATH: reason"
+            let reason = e.message.components(separatedBy: "\(path): ").last ?? e.message
+            throw LedgerError(e.kind, ".read \(path): \(reason)")
         }
         reading.append(path)
         defer { reading.removeLast() }
@@ -277,18 +282,21 @@ extension String {
     }
 }
 
-/// Reads a whole text file; nil with errno set on failure.
-func readTextFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
+/// Reads a whole file, or standard input for `-`.
+public func readWholeFile(_ path: String) throws -> [UInt8] {
+    let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw LedgerError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+    defer { if fd != 0 { close(fd) } }
     var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
     while true {
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 { if errno == EINTR { continue }; return nil }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw LedgerError.io("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
         if n == 0 { break }
         bytes.append(contentsOf: chunk[0..<n])
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
 }

@@ -58,24 +58,6 @@ enum Terminal {
 
     static func flush() { FileOutput.stdout.flush() }
 
-    /// Reads a whole file, or standard input for `-`.
-    static func readAll(_ path: String) throws -> [UInt8] {
-        let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw LedgerError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { if fd != 0 { close(fd) } }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw LedgerError.io("cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-        }
-        return out
-    }
 }
 
 func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }

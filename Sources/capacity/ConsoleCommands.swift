@@ -28,7 +28,7 @@ struct ConsoleOptions: ParsableArguments {
         session.format = OutputFormat(rawValue: format)!
         let interactiveMode = interactive || (!batch && isatty(0) == 1)
         if !interactiveMode {
-            let input = try Terminal.readAll("-")
+            let input = try readWholeFile("-")
             let failures = BatchRunner(session: session, bail: bail).run(text: String(decoding: input, as: UTF8.self))
             if failures > 0 { throw ExitCode(65) }
             return

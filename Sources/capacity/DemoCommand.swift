@@ -31,7 +31,8 @@ struct Demo: ParsableCommand {
             }
             let store = try FileEventStore(path: path, create: true, warn: { Terminal.stderr($0) })
             for file in ["catalog.jsonl", "rainier.jsonl"] {
-                try store.append(try readBatch(dir + "/" + file))
+                let reader = try LineReader(path: dir + "/" + file)
+                try store.appendStream { try reader.nextDraft() }
             }
             if keep { Terminal.stderr("demo ledger: \(path)") }
             let c = store.ledger.count

@@ -88,10 +88,6 @@ func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Boo
     }
 }
 
-func readBatch(_ file: String) throws -> [EventDraft] {
-    let bytes = try Terminal.readAll(file)
-    return try bytes.withUnsafeBytes { try EventBatch.parse($0) }
-}
 
 func appendAndPrint(_ drafts: [EventDraft], options: LedgerOptions, json: Bool) throws {
     let store = try options.open(create: true)

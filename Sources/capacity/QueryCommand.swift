@@ -76,7 +76,7 @@ struct Query: ParsableCommand {
             session.format = format
             let failures: Int
             if let file {
-                let bytes = try Terminal.readAll(file)
+                let bytes = try readWholeFile(file)
                 failures = BatchRunner(session: session, bail: bail).run(text: String(decoding: bytes, as: UTF8.self))
             } else {
                 do {
