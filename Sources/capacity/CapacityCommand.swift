@@ -30,8 +30,19 @@ struct LedgerOptions: ParsableArguments {
         return "capacity.ledger"
     }
 
-    func open(create: Bool) throws -> FileEventStore {
-        try FileEventStore(path: path, create: create, warn: { Terminal.stderr($0) })
+    func open(create: Bool, forAppending: Bool = false) throws -> FileEventStore {
+        try FileEventStore(path: path, create: create, forAppending: forAppending, warn: { Terminal.stderr($0) })
+    }
+
+    /// Ledgers at least this large get a checkpoint file written beside them by the first
+    /// command that reads the whole log (`$CAPACITY_CHECKPOINT_MIN_EVENTS`, default 50,000).
+    static var checkpointMinimum: Int {
+        getenv("CAPACITY_CHECKPOINT_MIN_EVENTS").flatMap { Int(String(cString: $0)) } ?? 50_000
+    }
+
+    /// `$CAPACITY_CHECKPOINT_DEBUG` set: say on stderr why a checkpoint was or was not used.
+    static func debugCheckpoint(_ message: @autoclosure () -> String) {
+        if getenv("CAPACITY_CHECKPOINT_DEBUG") != nil { Terminal.stderr(message()) }
     }
 }
 

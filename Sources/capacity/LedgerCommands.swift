@@ -69,8 +69,7 @@ struct Import: ParsableCommand {
 /// the written bytes are held in memory. A progress line goes to stderr when it is a terminal.
 func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Bool) throws {
     let reader = try LineReader(path: file)
-    let store = try options.open(create: true)
-    let first = store.ledger.count
+    let store = try options.open(create: true, forAppending: true)
     let showProgress = isatty(2) == 1
     let count = try store.appendStream(keepHashes: json, progress: showProgress ? { n in
         var line = "\rimporting: \(Format.grouped(n)) events"
@@ -79,8 +78,9 @@ func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Boo
         FileOutput.stderr.flush()
     } : nil) { try reader.nextDraft() }
     if showProgress, count >= 0x10000 { FileOutput.stderr.write("\r\u{1B}[K") }
+    leaveCheckpoint(store)
     if quiet { return }
-    let events = store.ledger.events[first...]
+    let events = store.ledger.events.suffix(count)
     if json {
         for (e, h) in zip(events, store.lastAppendHashes) { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }
     } else {
@@ -88,10 +88,23 @@ func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Boo
     }
 }
 
+/// After an append to an existing ledger that had to read the whole log (no usable checkpoint,
+/// or a batch reaching behind it), writes a new checkpoint so that the next append and query
+/// start from it.
+func leaveCheckpoint(_ store: FileEventStore) {
+    LedgerOptions.debugCheckpoint("append: \(store.checkpointUse)")
+    switch store.checkpointUse {
+    case .none, .used: return
+    case .unusable, .reachedBehind:
+        guard !store.ledger.isPartial, store.ledger.count >= LedgerOptions.checkpointMinimum else { return }
+        do { try store.writeCheckpoint() } catch { Terminal.stderr("warning: \(error)") }
+    }
+}
 
 func appendAndPrint(_ drafts: [EventDraft], options: LedgerOptions, json: Bool) throws {
-    let store = try options.open(create: true)
+    let store = try options.open(create: true, forAppending: true)
     let events = try store.append(drafts)
+    leaveCheckpoint(store)
     if json {
         for (e, h) in zip(events, store.lastAppendHashes) { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }
     } else {

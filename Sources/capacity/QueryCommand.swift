@@ -33,12 +33,6 @@ struct Query: ParsableCommand {
     /// Commands a checkpoint can answer without replaying the log.
     static let checkpointCommands: Set<String> = ["fleet", "power", "capacity", "investments", "train"]
 
-    /// Ledgers at least this large get a checkpoint file written beside them by the first query
-    /// that replays the whole log (`$CAPACITY_CHECKPOINT_MIN_EVENTS`, default 50,000).
-    static var checkpointMinimum: Int {
-        ProcessInfo.environment["CAPACITY_CHECKPOINT_MIN_EVENTS"].flatMap { Int($0) } ?? 50_000
-    }
-
     /// Tries the checkpoint beside the ledger. Returns false (and why) when the log must be read.
     func runFromCheckpoint(_ line: String, format: OutputFormat) throws -> (done: Bool, rebuild: Bool) {
         guard let q = try? ParsedQuery.parse(line), Self.checkpointCommands.contains(q.spec.name),
@@ -51,7 +45,7 @@ struct Query: ParsableCommand {
             Terminal.stdout(Renderer.render(output, as: format))
             return (true, false)
         } catch let u as FleetCheckpoint.Unusable {
-            if ProcessInfo.environment["CAPACITY_CHECKPOINT_DEBUG"] != nil { Terminal.stderr("checkpoint not used: \(u.reason)") }
+            LedgerOptions.debugCheckpoint("checkpoint not used: \(u.reason)")
             // Missing, stale, another format or damaged: rebuild after the replay. A question the
             // checkpoint cannot answer exactly (an earlier known=, first fit) leaves it as it is.
             let fileProblem = !(u.reason.hasSuffix("needs the log"))
@@ -88,7 +82,7 @@ struct Query: ParsableCommand {
                     throw e
                 }
             }
-            if rebuild, store.ledger.count >= Self.checkpointMinimum {
+            if rebuild, store.ledger.count >= LedgerOptions.checkpointMinimum {
                 do { try store.writeCheckpoint() } catch { Terminal.stderr("warning: \(error)") }
             }
             if failures > 0 { throw ExitCode(65) }

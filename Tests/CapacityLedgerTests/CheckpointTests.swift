@@ -106,7 +106,7 @@ struct CheckpointTests {
 
         // Another format: the version field.
         patch(ckpt, at: 8, xor: 0x02)
-        #expect(reason(path, fine, now: clock.now()) == "checkpoint format 3 (this build writes 1)")
+        #expect(reason(path, fine, now: clock.now()) == "checkpoint format 0 (this build writes 2)")
         try store.writeCheckpoint(blockSize: 97)
         #expect(reason(path, fine, now: clock.now()) == nil)
 

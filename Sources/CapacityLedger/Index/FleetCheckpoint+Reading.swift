@@ -1,4 +1,5 @@
 import CCapacitySupport
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -33,7 +34,14 @@ final class CheckpointReader: @unchecked Sendable {
     var blockSize = FleetCheckpoint.defaultBlockSize
     var blocks: [(first: Int64, totals: [Int64], crc: UInt32)] = []
     let stringsCount: Int
-    let offsetsAt: Int, blobAt: Int, blocksAt: Int
+    let slotCount: Int
+    let writerAt: Int, writerLength: Int, writerCRC: UInt32
+    let areaAt: Int, offsetsAt: Int, blobAt: Int, slotsAt: Int, racksAt: Int, blocksAt: Int
+    /// CRC-32C of each chunk of the lookup area, and which chunks were found good.
+    var chunkCRCs: [UInt32] = []
+    private let checked: Mutex<[UInt64]>
+    /// Set when a chunk of the lookup area failed its check.
+    private let damagedChunk = Mutex<Int?>(nil)
 
     typealias Unusable = FleetCheckpoint.Unusable
 
@@ -62,16 +70,23 @@ final class CheckpointReader: @unchecked Sendable {
         head = ChainHash(bytes: Array(r.bytes(32)!))
         let metaLength = Int(r.u64()!)
         stringsCount = Int(r.u32()!)
-        let stringsCRC = r.u32()!
-        let blobLength = Int(r.u32()!)
+        let blobLength = Int(r.u64()!)
+        slotCount = Int(r.u32()!)
+        writerLength = Int(r.u64()!)
+        writerCRC = r.u32()!
         let metaAt = FleetCheckpoint.headerSize
-        offsetsAt = metaAt + metaLength
+        writerAt = metaAt + metaLength
+        areaAt = writerAt + writerLength
+        offsetsAt = areaAt
         blobAt = offsetsAt + (stringsCount + 1) * 8
-        blocksAt = blobAt + blobLength
-        guard metaLength >= 0, blocksAt <= size else { throw Unusable(reason: "checkpoint truncated") }
-        let meta = UnsafeRawBufferPointer(rebasing: raw[metaAt..<offsetsAt])
+        slotsAt = blobAt + blobLength
+        racksAt = slotsAt + slotCount * 4
+        blocksAt = racksAt + stringsCount * 4
+        guard metaLength >= 0, writerLength >= 0, blobLength >= 0, slotCount & (slotCount - 1) == 0, slotCount > 0, blocksAt <= size else {
+            throw Unusable(reason: "checkpoint truncated")
+        }
+        let meta = UnsafeRawBufferPointer(rebasing: raw[metaAt..<writerAt])
         guard Frame.crc(meta) == metaCRC else { throw Unusable(reason: "checkpoint metadata damaged") }
-        guard ccap_crc32c(0, m + offsetsAt, blocksAt - offsetsAt) == stringsCRC else { throw Unusable(reason: "checkpoint string table damaged") }
         var mr = ByteReader(meta, from: 0, to: meta.count)
         func str() throws -> String {
             guard let n = mr.varint(), let b = mr.bytes(Int(n)) else { throw Unusable(reason: "checkpoint metadata malformed") }
@@ -101,17 +116,131 @@ final class CheckpointReader: @unchecked Sendable {
             guard let crc = mr.u32() else { throw Unusable(reason: "checkpoint metadata malformed") }
             blocks.append((Int64(bitPattern: first), totals, crc))
         }
+        guard let nc = mr.varint(), Int(nc) == (blocksAt - areaAt + FleetCheckpoint.chunkSize - 1) / FleetCheckpoint.chunkSize else {
+            throw Unusable(reason: "checkpoint metadata malformed")
+        }
+        for _ in 0..<nc { chunkCRCs.append(mr.u32() ?? 0) }
+        checked = Mutex([UInt64](repeating: 0, count: (Int(nc) + 63) / 64))
         guard blocksAt + recordCount * FleetCheckpoint.recordSize == size else { throw Unusable(reason: "checkpoint size does not match its records") }
+    }
+
+    /// Whether the bytes `from..<to` of the file (inside the lookup area) passed their chunks' CRCs.
+    func check(_ from: Int, _ to: Int) -> Bool {
+        guard from >= areaAt, to <= blocksAt, from <= to else { return false }
+        if from == to { return true }
+        let first = (from - areaAt) / FleetCheckpoint.chunkSize
+        let last = to == from ? first : (to - 1 - areaAt) / FleetCheckpoint.chunkSize
+        return checked.withLock { bits in
+            for c in first...last where bits[c >> 6] & (1 << UInt64(c & 63)) == 0 {
+                let at = areaAt + c * FleetCheckpoint.chunkSize
+                let n = min(FleetCheckpoint.chunkSize, blocksAt - at)
+                guard ccap_crc32c(0, map + at, n) == chunkCRCs[c] else {
+                    damagedChunk.withLock { $0 = c }
+                    return false
+                }
+                bits[c >> 6] |= 1 << UInt64(c & 63)
+            }
+            return true
+        }
+    }
+
+    /// Why the lookup area cannot be trusted, once a chunk failed.
+    var damage: Unusable? {
+        damagedChunk.withLock { c in c.map { Unusable(reason: "checkpoint string table damaged (chunk \($0))") } }
+    }
+
+    @inline(__always)
+    private func u64(at offset: Int) -> UInt64 { UnsafeRawPointer(map).loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
+    @inline(__always)
+    func u32(at offset: Int) -> UInt32 { UnsafeRawPointer(map).loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
+
+    /// The bytes of string number `id` of the log's string table at the tie.
+    private func stringBytes(_ id: Int) -> UnsafeRawBufferPointer? {
+        guard id >= 0, id < stringsCount, check(offsetsAt + id * 8, offsetsAt + id * 8 + 16) else { return nil }
+        let from = Int(u64(at: offsetsAt + id * 8)), to = Int(u64(at: offsetsAt + id * 8 + 8))
+        guard from <= to, blobAt + to <= slotsAt, check(blobAt + from, blobAt + to) else { return nil }
+        return UnsafeRawBufferPointer(start: map + blobAt + from, count: to - from)
     }
 
     /// String number `id` of the log's string table at the tie.
     func string(_ id: Int) -> String? {
-        guard id >= 0, id < stringsCount else { return nil }
-        let o = UnsafeRawPointer(map + offsetsAt)
-        let from = Int(o.loadUnaligned(fromByteOffset: id * 8, as: UInt64.self))
-        let to = Int(o.loadUnaligned(fromByteOffset: (id + 1) * 8, as: UInt64.self))
-        guard from <= to, blobAt + to <= blocksAt else { return nil }
-        return String(decoding: UnsafeRawBufferPointer(start: map + blobAt + from, count: to - from), as: UTF8.self)
+        stringBytes(id).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The number of `s` in the log's string table at the tie, through the hash table.
+    func number(of s: String) -> UInt32? {
+        var copy = s
+        return copy.withUTF8 { u -> UInt32? in
+            let bytes = UnsafeRawBufferPointer(u)
+            let mask = slotCount - 1
+            var j = Int(truncatingIfNeeded: StringTable.hash(bytes)) & mask
+            while true {
+                guard check(slotsAt + j * 4, slotsAt + j * 4 + 4) else { return nil }
+                let v = u32(at: slotsAt + j * 4)
+                if v == 0 { return nil }
+                if let other = stringBytes(Int(v) - 1), other.count == bytes.count,
+                   other.count == 0 || memcmp(other.baseAddress!, bytes.baseAddress!, bytes.count) == 0 {
+                    return v - 1
+                }
+                j = (j + 1) & mask
+            }
+        }
+    }
+
+    /// The seq of the last mark of the rack named by string `id` (see `WriterBase`), or nil
+    /// when the lookup area is damaged there.
+    func rackMark(_ id: Int) -> UInt32? {
+        guard id >= 0, id < stringsCount, check(racksAt + id * 4, racksAt + id * 4 + 4) else { return nil }
+        return u32(at: racksAt + id * 4)
+    }
+
+    /// Checks that the log at `fd` still holds the commit record the checkpoint was built at;
+    /// returns the log's size.
+    func checkTie(fd: Int32, ledgerPath: String) throws -> Int {
+        var st = stat()
+        fstat(fd, &st)
+        let size = Int(st.st_size)
+        guard commitEnd <= size, commitStart < commitEnd else { throw Unusable(reason: "stale checkpoint (the log is shorter)") }
+        var header = [UInt8](repeating: 0, count: LogHeader.size)
+        guard pread(fd, &header, LogHeader.size, 0) == LogHeader.size else { throw Unusable(reason: "cannot read the ledger") }
+        _ = try header.withUnsafeBytes { try LogHeader.check($0, path: ledgerPath) }
+        var commit = [UInt8](repeating: 0, count: commitEnd - commitStart)
+        guard pread(fd, &commit, commit.count, off_t(commitStart)) == commit.count else { throw Unusable(reason: "cannot read the ledger") }
+        let tied = commit.withUnsafeBytes { raw -> Bool in
+            var r = ByteReader(raw, from: 0, to: raw.count)
+            guard let len = r.varint(), let crc = r.u32(), let payload = r.bytes(Int(len)), r.remaining == 0,
+                  crc == Frame.crc(payload), payload[0] == Frame.commitKind else { return false }
+            var p = ByteReader(payload, from: 1, to: payload.count)
+            return p.varint() == UInt64(tieSeq) && p.bytes(32).map { Array($0) == head.bytes } == true
+        }
+        guard tied else { throw Unusable(reason: "stale checkpoint (it does not match the log's commit at seq \(tieSeq))") }
+        return size
+    }
+
+    /// A codec state that continues the log after the tie, reading earlier strings from here.
+    func codecState() -> CodecState {
+        var codec = CodecState.readOnly()
+        codec.base = { [self] in self.string($0) }
+        codec.baseCount = stringsCount
+        codec.prevRecorded = prevRecorded
+        codec.prevEffectiveSeconds = prevEffective
+        return codec
+    }
+
+    /// Reads the committed events after the tie (the log's tail) from `fd`.
+    func readTail(fd: Int32, size: Int, codec: inout CodecState) throws -> LogScan {
+        guard size > commitEnd else { return LogScan(committedEnd: commitEnd, head: head) }
+        var bytes = [UInt8](repeating: 0, count: size - commitEnd)
+        guard pread(fd, &bytes, bytes.count, off_t(commitEnd)) == bytes.count else { throw Unusable(reason: "cannot read the ledger") }
+        do {
+            return try bytes.withUnsafeBytes {
+                try LogScanner.scan($0, base: commitEnd, from: 0, firstSeq: tieSeq + 1, head: head, state: &codec)
+            }
+        } catch {
+            // A string the tail refers to could not be read from here: the checkpoint's fault.
+            if let damage { throw damage }
+            throw error
+        }
     }
 
     /// Totals per key at effective time `t`: the saved checkpoint before the block holding `t`,
@@ -151,43 +280,14 @@ extension FleetCheckpoint {
     public static func figures(ledgerPath: String, point: PointInTime, now: Timestamp) throws -> FleetSnapshot {
         if case .seq = point.at { throw Unusable(reason: "at=#N needs the log") }
         let reader = try CheckpointReader(path: path(forLedger: ledgerPath))
-        // The tie: the commit record the checkpoint was built at must still be in the log.
         let fd = open(ledgerPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Unusable(reason: "no ledger") }
         defer { close(fd) }
-        var st = stat()
-        fstat(fd, &st)
-        let size = Int(st.st_size)
-        guard reader.commitEnd <= size, reader.commitStart < reader.commitEnd else { throw Unusable(reason: "stale checkpoint (the log is shorter)") }
-        var header = [UInt8](repeating: 0, count: LogHeader.size)
-        guard pread(fd, &header, LogHeader.size, 0) == LogHeader.size else { throw Unusable(reason: "cannot read the ledger") }
-        _ = try header.withUnsafeBytes { try LogHeader.check($0, path: ledgerPath) }
-        var commit = [UInt8](repeating: 0, count: reader.commitEnd - reader.commitStart)
-        guard pread(fd, &commit, commit.count, off_t(reader.commitStart)) == commit.count else { throw Unusable(reason: "cannot read the ledger") }
-        let tied = commit.withUnsafeBytes { raw -> Bool in
-            var r = ByteReader(raw, from: 0, to: raw.count)
-            guard let len = r.varint(), let crc = r.u32(), let payload = r.bytes(Int(len)), r.remaining == 0,
-                  crc == Frame.crc(payload), payload[0] == Frame.commitKind else { return false }
-            var p = ByteReader(payload, from: 1, to: payload.count)
-            return p.varint() == UInt64(reader.tieSeq) && p.bytes(32).map { Array($0) == reader.head.bytes } == true
-        }
-        guard tied else { throw Unusable(reason: "stale checkpoint (it does not match the log's commit at seq \(reader.tieSeq))") }
+        let size = try reader.checkTie(fd: fd, ledgerPath: ledgerPath)
         // The tail: committed events appended since the checkpoint.
-        var tailEvents: [Event] = []
-        if size > reader.commitEnd {
-            var bytes = [UInt8](repeating: 0, count: size - reader.commitEnd)
-            guard pread(fd, &bytes, bytes.count, off_t(reader.commitEnd)) == bytes.count else { throw Unusable(reason: "cannot read the ledger") }
-            var codec = CodecState.readOnly()
-            codec.base = { [reader] in reader.string($0) }
-            codec.baseCount = reader.stringsCount
-            codec.prevRecorded = reader.prevRecorded
-            codec.prevEffectiveSeconds = reader.prevEffective
-            let scan = try bytes.withUnsafeBytes {
-                try LogScanner.scan($0, base: reader.commitEnd, from: 0, firstSeq: reader.tieSeq + 1, head: reader.head, state: &codec)
-            }
-            tailEvents = scan.events
-            guard tailEvents.count <= 100_000 else { throw Unusable(reason: "stale checkpoint (\(tailEvents.count) events since it)") }
-        }
+        var codec = reader.codecState()
+        let tailEvents = try reader.readTail(fd: fd, size: size, codec: &codec).events
+        guard tailEvents.count <= 100_000 else { throw Unusable(reason: "stale checkpoint (\(tailEvents.count) events since it)") }
         let lastRecorded = tailEvents.last?.recorded ?? Timestamp(micros: reader.prevRecorded)
         if let known = point.known, known < lastRecorded { throw Unusable(reason: "known= before the last record needs the log") }
         let t: Timestamp

@@ -19,8 +19,10 @@ import Darwin
 /// caller replays the log instead and writes a new checkpoint.
 public enum FleetCheckpoint {
     static let magic: [UInt8] = Array("CAPLCKP1".utf8)
-    public static let version: UInt32 = 1
-    static let headerSize = 96
+    public static let version: UInt32 = 2
+    static let headerSize = 128
+    /// The lookup area is checked in chunks of this many bytes, each when first read.
+    static let chunkSize = 65_536
     static let recordSize = 32
     /// Effect records per block: one saved checkpoint of totals per block (stored in the file).
     public static let defaultBlockSize = 65_536
@@ -39,6 +41,7 @@ public enum FleetCheckpoint {
     /// atomically (temporary file, fsync, rename).
     public static func write(ledger: Ledger, ledgerPath: String, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
                              blockSize: Int = defaultBlockSize) throws {
+        guard !ledger.isPartial, codec.baseCount == 0 else { throw LedgerError.io("a checkpoint is written from the whole log") }
         var keys: [String] = []       // "f\u{0}site\u{0}model", "s\u{0}site", "u\u{0}investor\u{0}recipient"
         var keyIndex: [String: UInt32] = [:]
         func key(_ k: String) -> UInt32 {
@@ -46,6 +49,20 @@ public enum FleetCheckpoint {
             keyIndex[k] = UInt32(keys.count)
             keys.append(k)
             return UInt32(keys.count - 1)
+        }
+        let strings = codec.strings
+        let table = StringTable.slots(for: strings)
+        var rackLast = [UInt32](repeating: 0, count: strings.count)  // per string number: see `WriterBase`
+        var rackSite = [UInt32](repeating: 0, count: strings.count)
+        func markRack(_ site: String, _ rack: String, _ seq: Int) {
+            guard let r = StringTable.find(rack, slots: table, strings: strings),
+                  let s = StringTable.find(site, slots: table, strings: strings) else { return }
+            if rackLast[r] == 0 || (rackLast[r] != WriterBase.severalSites && rackSite[r] == UInt32(s)) {
+                rackLast[r] = UInt32(seq)
+                rackSite[r] = UInt32(s)
+            } else {
+                rackLast[r] = WriterBase.severalSites
+            }
         }
         var records: [(time: Int64, seq: UInt32, key: UInt32, kind: Kind, a: Int64, b: Int64)] = []
         records.reserveCapacity(ledger.count)
@@ -61,9 +78,12 @@ public enum FleetCheckpoint {
             switch e.body {
             case .siteOpened, .chipModelDefined: definitions.append(e)
             case .chipsDelivered(let s, let m, let q): records.append((t, sq, key("f\u{0}\(s)\u{0}\(m)"), .delivered, q, 0))
-            case .rackInstalled(let s, _, let m, let c, let p): records.append((t, sq, key("f\u{0}\(s)\u{0}\(m)"), .installed, c, p.watts))
+            case .rackInstalled(let s, let r, let m, let c, let p):
+                records.append((t, sq, key("f\u{0}\(s)\u{0}\(m)"), .installed, c, p.watts))
+                markRack(s, r, seq)
             case .rackRetired(let s, let r):
                 if let x = racks[PairKey(a: s, b: r)] { records.append((t, sq, key("f\u{0}\(s)\u{0}\(x.model)"), .retired, x.chips, x.watts)) }
+                markRack(s, r, seq)
             case .powerAllocated(let s, let p): records.append((t, sq, key("s\u{0}\(s)"), .allocated, p.watts, 0))
             case .powerReleased(let s, let p): records.append((t, sq, key("s\u{0}\(s)"), .allocated, -p.watts, 0))
             case .investmentCommitted(let i, let r, let u, _): records.append((t, sq, key("u\u{0}\(i)\u{0}\(r)"), .usd, u, 0))
@@ -89,6 +109,32 @@ public enum FleetCheckpoint {
             blockMeta.u32(w.bytes.withUnsafeBytes { Frame.crc($0) })
             blocks.append(w.bytes)
         }
+
+        // The writer's section: the rule state a writer needs, as of the tie.
+        let writer = writerSection(ledger: ledger, codec: codec, keys: keys, records: records)
+
+        // The lookup area, checked in chunks: the log's string table (offsets, then bytes), the
+        // string hash table, the last rack mark per string number.
+        var area = ByteWriter()
+        var blob: [UInt8] = []
+        for s in strings {
+            area.u64(UInt64(blob.count))
+            blob.append(contentsOf: s.utf8)
+        }
+        area.u64(UInt64(blob.count))
+        area.append(blob)
+        for v in table { area.u32(v) }
+        for v in rackLast { area.u32(v) }
+        var chunkCRCs: [UInt32] = []
+        area.bytes.withUnsafeBytes { raw in
+            var at = 0
+            while at < raw.count {
+                let n = min(chunkSize, raw.count - at)
+                chunkCRCs.append(ccap_crc32c(0, raw.baseAddress! + at, n))
+                at += n
+            }
+        }
+
         // Metadata.
         var meta = ByteWriter()
         meta.varint(UInt64(keys.count))
@@ -101,16 +147,9 @@ public enum FleetCheckpoint {
         meta.varint(UInt64(blockCount))
         meta.varint(UInt64(blockSize))
         meta.append(blockMeta.bytes)
-        // The log's string table: offsets then bytes, read on demand by a tail decoder.
-        var blob: [UInt8] = []
-        var offsets = ByteWriter()
-        for s in codec.strings {
-            offsets.u64(UInt64(blob.count))
-            blob.append(contentsOf: s.utf8)
-        }
-        offsets.u64(UInt64(blob.count))
+        meta.varint(UInt64(chunkCRCs.count))
+        for c in chunkCRCs { meta.u32(c) }
         let metaCRC = meta.bytes.withUnsafeBytes { Frame.crc($0) }
-        let stringsCRC = ccrc(offsets.bytes, blob)
 
         var header = ByteWriter()
         header.append(magic)
@@ -119,9 +158,11 @@ public enum FleetCheckpoint {
         header.u64(UInt64(tie.seq)); header.u64(UInt64(tie.commitStart)); header.u64(UInt64(tie.commitEnd))
         header.append(ledger.head.bytes)
         header.u64(UInt64(meta.bytes.count))
-        header.u32(UInt32(codec.strings.count))
-        header.u32(stringsCRC)
-        header.u32(UInt32(blob.count))
+        header.u32(UInt32(strings.count))
+        header.u64(UInt64(blob.count))
+        header.u32(UInt32(table.count))
+        header.u64(UInt64(writer.bytes.count))
+        header.u32(writer.bytes.withUnsafeBytes { Frame.crc(UnsafeRawBufferPointer(rebasing: $0[0..<writer.directoryEnd])) })
         while header.bytes.count < headerSize - 4 { header.byte(0) }
         header.u32(header.bytes.withUnsafeBytes { Frame.crc($0) })
 
@@ -129,7 +170,7 @@ public enum FleetCheckpoint {
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LedgerError.io("cannot write \(tmp): \(String(cString: strerror(errno)))") }
         var ok = true
-        for part in [header.bytes, meta.bytes, offsets.bytes, blob, blocks.bytes] where ok {
+        for part in [header.bytes, meta.bytes, writer.bytes, area.bytes, blocks.bytes] where ok {
             ok = writeAll(fd, part)
         }
         ok = ok && fsync(fd) == 0
@@ -138,6 +179,66 @@ public enum FleetCheckpoint {
             unlink(tmp)
             throw LedgerError.io("cannot write the checkpoint beside \(ledgerPath): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// How far back (in effective time, from the earlier of the last event and the last record)
+    /// the checkpoint keeps each undeployed-chips and allocated-power timeline point by point;
+    /// a writer checks events after that from the checkpoint, and reads the log for older ones.
+    public static let writerWindowSeconds: Int64 = 184 * 86_400
+
+    /// The writer's section: its directory's length; the directory (the window's start, the log
+    /// anchors, the voids, and per timeline its level before the window, its number of points in
+    /// it and their CRC); then each timeline's points (see `docs/log-format.md`). The header's
+    /// CRC covers the length and the directory.
+    static func writerSection(ledger: Ledger, codec: CodecState, keys: [String],
+                              records: [(time: Int64, seq: UInt32, key: UInt32, kind: Kind, a: Int64, b: Int64)]) -> (bytes: [UInt8], directoryEnd: Int) {
+        let last = min(records.last?.time ?? 0, codec.prevRecorded)
+        let cut = last - writerWindowSeconds * 1_000_000
+        var w = ByteWriter()
+        w.zigzag(cut)
+        let anchors = codec.anchors.count == (ledger.count + LogAnchor.interval - 1) / LogAnchor.interval ? codec.anchors : []
+        w.varint(UInt64(anchors.count))
+        for a in anchors {
+            w.u64(UInt64(a.offset)); w.u64(UInt64(bitPattern: a.prevRecorded)); w.u64(UInt64(bitPattern: a.prevEffectiveSeconds))
+        }
+        let voids = ledger.voidedBy.sorted { $0.key < $1.key }
+        w.varint(UInt64(voids.count))
+        for (target, by) in voids { w.u32(UInt32(target)); w.u32(UInt32(by)) }
+        struct Line { var level: Int64 = 0, plus: Int64 = 0, minus: Int64 = 0, points = ByteWriter(), count = 0 }
+        var lines: [Int: Line] = [:]
+        for r in records {
+            let delta: Int64
+            switch r.kind {
+            case .delivered, .allocated: delta = r.a
+            case .installed: delta = -r.a
+            case .retired, .usd: continue
+            }
+            let k = Int(r.key)
+            if lines[k] == nil { lines[k] = Line() }
+            if r.time < cut {
+                lines[k]!.level += delta
+                if delta > 0 { lines[k]!.plus += delta } else { lines[k]!.minus -= delta }
+            } else {
+                lines[k]!.points.u64(UInt64(bitPattern: r.time))
+                lines[k]!.points.u32(r.seq)
+                lines[k]!.points.u64(UInt64(bitPattern: delta))
+                lines[k]!.count += 1
+            }
+        }
+        // The directory, then each timeline's points (fixed 20 bytes: effective µs, seq, amount).
+        let sorted = lines.sorted { $0.key < $1.key }
+        w.varint(UInt64(sorted.count))
+        for (k, line) in sorted {
+            w.varint(UInt64(k))
+            w.zigzag(line.level); w.zigzag(line.plus); w.zigzag(line.minus)
+            w.varint(UInt64(line.count))
+            w.u32(line.points.bytes.withUnsafeBytes { Frame.crc($0) })
+        }
+        var section = ByteWriter()
+        section.u64(UInt64(w.bytes.count))
+        section.append(w.bytes)
+        for (_, line) in sorted { section.append(line.points.bytes) }
+        return (section.bytes, 8 + w.bytes.count)
     }
 
     static func ccrc(_ a: [UInt8], _ b: [UInt8]) -> UInt32 {

@@ -94,6 +94,8 @@ enum LogScanner {
         var savedRecorded = state.prevRecorded
         var savedEffective = state.prevEffectiveSeconds
 
+        var savedSeq = firstSeq - 1
+
         func rollback(_ state: inout CodecState) {
             while state.strings.count > savedStrings {
                 let s = state.strings.removeLast()
@@ -101,6 +103,7 @@ enum LogScanner {
             }
             state.prevRecorded = savedRecorded
             state.prevEffectiveSeconds = savedEffective
+            state.dropAnchors(after: savedSeq)
         }
 
         let end = buf.count
@@ -162,9 +165,11 @@ enum LogScanner {
                     savedStrings = state.strings.count
                     savedRecorded = state.prevRecorded
                     savedEffective = state.prevEffectiveSeconds
+                    savedSeq = seqHere - 1
                 }
                 continue
             }
+            state.anchor(seq: seqHere, offset: at)
             var pr = ByteReader(payload, from: 0, to: payload.count)
             let event: Event
             do {

@@ -13,8 +13,13 @@ public struct CodecState: Sendable {
     /// on demand; `strings` then holds only the ones after them. Reading only.
     var base: (@Sendable (Int) -> String?)?
     var baseCount = 0
+    /// For a writer over such a state: the number of a string among the first `baseCount`.
+    var baseLookup: (@Sendable (String) -> UInt32?)?
     var prevRecorded: Int64 = 0
     var prevEffectiveSeconds: Int64 = 0
+    /// Where to start reading to reach any record: `anchors[i]` is the byte offset of the frame
+    /// of seq `i × 1,024 + 1` and the times before it (see `LogAnchor`).
+    var anchors: [LogAnchor] = []
 
     public init() {}
 
@@ -28,9 +33,31 @@ public struct CodecState: Sendable {
     mutating func ensureWritable() {
         guard ids == nil else { return }
         var d = [String: UInt32](minimumCapacity: strings.count)
-        for (i, s) in strings.enumerated() { d[s] = UInt32(i) }
+        for (i, s) in strings.enumerated() { d[s] = UInt32(baseCount + i) }
         ids = d
     }
+
+    /// Records an anchor before the record numbered `seq` when one is due.
+    @inline(__always)
+    mutating func anchor(seq: Int, offset: Int) {
+        guard (seq - 1) & (LogAnchor.interval - 1) == 0, anchors.count == (seq - 1) / LogAnchor.interval else { return }
+        anchors.append(LogAnchor(offset: offset, prevRecorded: prevRecorded, prevEffectiveSeconds: prevEffectiveSeconds))
+    }
+
+    /// Drops the anchors of records after `seq` (a batch rolled back).
+    mutating func dropAnchors(after seq: Int) {
+        let keep = (seq + LogAnchor.interval - 1) / LogAnchor.interval
+        if anchors.count > keep { anchors.removeLast(anchors.count - keep) }
+    }
+}
+
+/// A place to start decoding the log from: the byte offset of a record's frame and the codec
+/// times before it (records store times as differences from the record before).
+struct LogAnchor: Sendable, Equatable {
+    static let interval = 1024
+    var offset: Int
+    var prevRecorded: Int64
+    var prevEffectiveSeconds: Int64
 }
 
 /// Encodes events as record payloads and decodes them back. See `docs/log-format.md`.
@@ -79,6 +106,9 @@ enum RecordCodec {
         guard let s else { w.byte(0); return }
         if let id = state.ids![s] {
             w.varint(UInt64(id) + 2)
+        } else if let id = state.baseLookup?(s) {
+            state.ids![s] = id
+            w.varint(UInt64(id) + 2)
         } else {
             w.byte(1)
             var copy = s
@@ -86,7 +116,7 @@ enum RecordCodec {
                 w.varint(UInt64(u.count))
                 w.append(u)
             }
-            state.ids![s] = UInt32(state.strings.count)
+            state.ids![s] = UInt32(state.baseCount + state.strings.count)
             state.strings.append(s)
         }
     }

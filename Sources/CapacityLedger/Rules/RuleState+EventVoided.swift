@@ -1,23 +1,22 @@
 extension RuleState {
     /// `event.voided`: the target exists, is not a void, is not voided yet, and the ledger
     /// without it still obeys every rule. The error names the events that depend on it.
-    func checkVoid(target: Int, voidSeq: Int, events all: [Event]) throws {
+    func checkVoid(target: Int, voidSeq: Int, events all: EventLookup) throws {
         let subject = "event.voided #\(target)"
-        let events = all.prefix(voidSeq - 1)  // the ledger as it stands before the void
-        guard target >= 1, target < voidSeq, target <= events.count else {
-            throw LedgerError.data("\(subject): there is no event #\(target) (the ledger has \(events.count) event\(events.count == 1 ? "" : "s") before this one)")
+        let before = voidSeq - 1  // the ledger as it stands before the void
+        guard target >= 1, target < voidSeq else {
+            throw LedgerError.data("\(subject): there is no event #\(target) (the ledger has \(before) event\(before == 1 ? "" : "s") before this one)")
         }
-        let t = events[target - 1]
+        let t = all[target]
         if case .eventVoided = t.body {
             throw LedgerError.data("\(subject): #\(target) is itself a void; voids cannot be voided (append the event again instead)")
         }
-        if voided.contains(target) {
-            let by = events.first { if case .eventVoided(let x, _) = $0.body { x == target } else { false } }
-            throw LedgerError.data("\(subject): #\(target) is already voided\(by.map { " by #\($0.seq)" } ?? "")")
+        if let by = voided[target] {
+            throw LedgerError.data("\(subject): #\(target) is already voided by #\(by)")
         }
         let key = TimeKey(t.effective, t.seq)
         func live(_ e: Event) -> Bool {
-            if voided.contains(e.seq) { return false }
+            if voided[e.seq] != nil { return false }
             if case .eventVoided = e.body { return false }
             return e.seq != target
         }
@@ -26,12 +25,16 @@ extension RuleState {
         }
         switch t.body {
         case .siteOpened(let site, _, _, _, _):
+            guard all.isComplete else { throw NeedsFullLog(reason: "a void of a site opening") }
+            let events = all.recent.prefix(before)
             let deps = events.filter { live($0) && $0.body.site == site && $0.type != .investmentCommitted }.map(\.seq)
             if !deps.isEmpty { throw reject("site \(site) has later events", deps) }
         case .chipModelDefined(let model, _, _, _, _, _):
             let defs = modelDefinitions[model] ?? []
             if defs.contains(where: { $0 < key }) { return }  // an earlier definition still covers everything
             let next = defs.first { key < $0 }
+            guard all.isComplete else { throw NeedsFullLog(reason: "a void of a chip model definition") }
+            let events = all.recent.prefix(before)
             let deps = events.filter { e in
                 guard live(e), e.body.model == model, e.type != .chipModelDefined else { return false }
                 let k = TimeKey(e.effective, e.seq)

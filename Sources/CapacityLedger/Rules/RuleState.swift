@@ -31,11 +31,14 @@ struct RuleState: Sendable {
     var undeployed: [PairKey: DeltaTimeline] = [:]
     var allocated: [String: DeltaTimeline] = [:]
     var racks: [PairKey: [RackMark]] = [:]
-    var voided: Set<Int> = []
+    /// Voided seq → the seq of the void.
+    var voided: [Int: Int] = [:]
+    /// Rack marks before this key are not loaded (a writer working from a checkpoint).
+    var rackFloors: [PairKey: TimeKey] = [:]
 
     /// Checks `event` (with its seq already assigned) against every rule. `events` holds the
     /// ledger so far, indexed by seq − 1, for voids and for naming dependent events.
-    func check(_ event: Event, events: [Event]) throws {
+    func check(_ event: Event, events: EventLookup) throws {
         let key = TimeKey(event.effective, event.seq)
         switch event.body {
         case .siteOpened(let site, _, _, _, _):
@@ -66,7 +69,7 @@ struct RuleState: Sendable {
     }
 
     /// Adds what `event` changes on the timeline. Voids mark their target and take its effects out.
-    mutating func applyEffects(_ event: Event, events: [Event]) {
+    mutating func applyEffects(_ event: Event, events: EventLookup) {
         let key = TimeKey(event.effective, event.seq)
         switch event.body {
         case .siteOpened(let site, _, _, let cap, _):
@@ -91,13 +94,13 @@ struct RuleState: Sendable {
         case .investmentCommitted:
             break
         case .eventVoided(let target, _):
-            voided.insert(target)
-            removeEffects(events[target - 1], events: events)
+            voided[target] = event.seq
+            removeEffects(events[target], events: events)
         }
     }
 
     /// Takes out what `applyEffects(event)` added. For a void: restores its target.
-    mutating func removeEffects(_ event: Event, events: [Event]) {
+    mutating func removeEffects(_ event: Event, events: EventLookup) {
         let key = TimeKey(event.effective, event.seq)
         switch event.body {
         case .siteOpened(let site, _, _, _, _):
@@ -117,8 +120,8 @@ struct RuleState: Sendable {
         case .investmentCommitted:
             break
         case .eventVoided(let target, _):
-            voided.remove(target)
-            applyEffects(events[target - 1], events: events)
+            voided[target] = nil
+            applyEffects(events[target], events: events)
         }
     }
 

@@ -6,6 +6,10 @@ public struct TimeKey: Hashable, Comparable, Sendable {
         self.effective = effective.micros
         self.seq = seq
     }
+    init(effective: Int64, seq: Int) {
+        self.effective = effective
+        self.seq = seq
+    }
     public static func < (a: TimeKey, b: TimeKey) -> Bool {
         a.effective != b.effective ? a.effective < b.effective : a.seq < b.seq
     }
@@ -17,11 +21,45 @@ public struct TimeKey: Hashable, Comparable, Sendable {
 ///
 /// Keeps the level after each point, so "the lowest (or highest) level from time t on" is a scan
 /// of the points after t. Most events arrive in effective order and land at the end.
+///
+/// A timeline read from a checkpoint may start at a `floor`: the points before it are summed up
+/// in `baseLevel` (and `basePlus`, `baseMinus`) instead of being kept. It answers exactly for
+/// keys at or after the floor only (`covers`); the writer checks that before using it.
 /// - Complexity: insert, remove and suffix queries are O(k) in the number of points after the key.
 struct DeltaTimeline: Sendable {
     private(set) var keys: [TimeKey] = []
     private(set) var deltas: [Int64] = []
     private(set) var levels: [Int64] = []
+    /// Points before this key are not kept; nil when every point is.
+    private(set) var floor: TimeKey?
+    private(set) var baseLevel: Int64 = 0
+    private(set) var basePlus: Int64 = 0
+    private(set) var baseMinus: Int64 = 0
+
+    init() {}
+
+    /// A timeline whose points before `floor` add up to `baseLevel` (`basePlus` − `baseMinus`),
+    /// followed by `count` points in key order, `point(i)` each.
+    init(floor: TimeKey, baseLevel: Int64, basePlus: Int64, baseMinus: Int64, count: Int, point: (Int) -> (TimeKey, Int64)) {
+        self.floor = floor
+        self.baseLevel = baseLevel
+        self.basePlus = basePlus
+        self.baseMinus = baseMinus
+        keys.reserveCapacity(count)
+        deltas.reserveCapacity(count)
+        levels.reserveCapacity(count)
+        var level = baseLevel
+        for i in 0..<count {
+            let (k, d) = point(i)
+            level += d
+            keys.append(k)
+            deltas.append(d)
+            levels.append(level)
+        }
+    }
+
+    /// Whether questions about `key` (and inserts or removals there) can be answered exactly.
+    func covers(_ key: TimeKey) -> Bool { floor.map { $0 <= key } ?? true }
 
     var isEmpty: Bool { keys.isEmpty }
 
@@ -37,7 +75,7 @@ struct DeltaTimeline: Sendable {
     }
 
     /// The level just before point index `i` (the level at a key inserted there).
-    func level(before i: Int) -> Int64 { i == 0 ? 0 : levels[i - 1] }
+    func level(before i: Int) -> Int64 { i == 0 ? baseLevel : levels[i - 1] }
 
     /// The lowest level from `key` on (including the level in force at `key`), and where.
     func minimum(from key: TimeKey) -> (level: Int64, at: TimeKey) {
@@ -75,7 +113,7 @@ struct DeltaTimeline: Sendable {
 
     /// Sum of the positive and of the negative deltas up to and including `key`.
     func parts(at key: TimeKey) -> (plus: Int64, minus: Int64) {
-        var plus: Int64 = 0, minus: Int64 = 0
+        var plus = basePlus, minus = baseMinus
         for i in 0..<keys.count where keys[i] <= key {
             if deltas[i] > 0 { plus += deltas[i] } else { minus -= deltas[i] }
         }

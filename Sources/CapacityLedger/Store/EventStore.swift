@@ -50,7 +50,7 @@ public final class InMemoryEventStore: EventStore {
 
     @discardableResult
     public func append(_ drafts: [EventDraft]) throws -> [Event] {
-        let (events, hashes, bytes) = try ledger.append(drafts, now: clock.now())
+        let (events, hashes, bytes) = try ledger.append(drafts, now: clock.now(), fileOffset: log.count)
         log.append(contentsOf: bytes)
         lastAppendHashes = hashes
         return events
@@ -89,6 +89,7 @@ public enum LedgerVerifier {
         let scan = try LogScanner.scan(body, base: LogHeader.size, from: 0, firstSeq: 1, head: .genesis, state: &state,
                                        options: .init(verifyChain: true))
         var rules = RuleState()
+        let all = EventLookup(scan.events)
         var lastRecorded = Timestamp(micros: 0)
         for e in scan.events {
             guard e.recorded >= lastRecorded else {
@@ -96,11 +97,11 @@ public enum LedgerVerifier {
             }
             lastRecorded = e.recorded
             do {
-                try rules.check(e, events: scan.events)
+                try rules.check(e, events: all)
             } catch let error as LedgerError {
                 throw LedgerError.verification("seq \(e.seq) breaks a rule: \(error.message)")
             }
-            rules.applyEffects(e, events: scan.events)
+            rules.applyEffects(e, events: all)
         }
         return VerifyReport(events: scan.events.count, head: scan.head, bytes: buf.count,
                             ignoredTailBytes: scan.tailBytes, tailReason: scan.tailReason)

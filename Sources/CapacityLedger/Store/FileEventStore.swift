@@ -22,20 +22,39 @@ public final class FileEventStore: EventStore {
     /// Byte offset just past the last commit read (the end of the committed log).
     var committedOffset: Int { committedEnd }
 
+    /// How a store opened `forAppending` started its first append.
+    public enum CheckpointUse: Equatable, Sendable {
+        /// Not opened for appending, or no append yet.
+        case none
+        /// From the checkpoint and the log's tail.
+        case used
+        /// From the whole log: the checkpoint is missing, stale, from another format or damaged.
+        case unusable(String)
+        /// From the whole log: the batch reaches further back than the checkpoint keeps.
+        case reachedBehind(String)
+    }
+
+    /// With `forAppending`, the first append starts from the checkpoint beside the ledger when
+    /// it can (see `WriterBase`), and `ledger` then holds only the events after it.
+    public private(set) var checkpointUse = CheckpointUse.none
+    private let forAppending: Bool
+
     /// Opens the ledger at `path`. With `create: false` a missing file is an error; with
-    /// `create: true` it is created (mode 0600) on the first append.
-    public init(path: String, create: Bool, clock: any LedgerClock = SystemClock(),
+    /// `create: true` it is created (mode 0600) on the first append. With `forAppending: true`
+    /// nothing is read until the first append (see `checkpointUse`).
+    public init(path: String, create: Bool, clock: any LedgerClock = SystemClock(), forAppending: Bool = false,
                 warn: @escaping (String) -> Void = { _ in }) throws {
         self.path = path
         self.clock = clock
         self.warn = warn
+        self.forAppending = forAppending
         if access(path, F_OK) != 0 {
             guard create else {
                 throw LedgerError.io("no ledger at \(path) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
             }
             return
         }
-        try refresh()
+        if !forAppending { try refresh() }
     }
 
     public var name: String {
@@ -78,7 +97,7 @@ public final class FileEventStore: EventStore {
         let scan = try bytes.withUnsafeBytes { (b) throws -> LogScan in
             try LogScanner.scan(b, base: committedEnd, from: 0, firstSeq: ledger.count + 1, head: ledger.head, state: &ledger.codec)
         }
-        ledger.absorb(scan.events, head: scan.head)
+        try ledger.absorb(scan.events, head: scan.head)
         committedEnd = scan.committedEnd
         if truncateTorn, scan.tailBytes > 0 {
             warn("warning: \(path): removed an unfinished batch of \(scan.tailBytes) bytes after seq \(ledger.count) (\(scan.tailReason ?? "torn write")); it was never acknowledged")
@@ -127,7 +146,42 @@ public final class FileEventStore: EventStore {
             guard errno == EINTR else { throw Self.ioError("cannot lock", path) }
         }
         defer { flock(fd, LOCK_UN) }
-        _ = try readTail(fd, truncateTorn: true)
+        if forAppending, checkpointUse == .none, existed, committedEnd == 0 {
+            do {
+                let base = try WriterBase(ledgerPath: path, fd: fd)
+                ledger = base.ledger()
+                committedEnd = base.reader.commitEnd
+                checkpointUse = .used
+            } catch let u as FleetCheckpoint.Unusable {
+                checkpointUse = .unusable(u.reason)
+            }
+        }
+        // Drafts taken while working from the checkpoint, to check again from the whole log if
+        // the batch reaches behind it.
+        var taken: [EventDraft] = []
+        var retake = 0
+        func take() throws -> EventDraft? {
+            if retake < taken.count { retake += 1; return taken[retake - 1] }
+            guard let d = try next() else { return nil }
+            if ledger.isPartial { taken.append(d); retake += 1 }
+            return d
+        }
+        while true {
+            do {
+                _ = try readTail(fd, truncateTorn: true)
+                return try writeBatch(fd, existed: existed, keepHashes: keepHashes, progress: progress, take)
+            } catch let behind as NeedsFullLog {
+                // Start again from the whole log, with the same drafts.
+                checkpointUse = .reachedBehind(behind.reason)
+                ledger = Ledger()
+                committedEnd = 0
+                retake = 0
+            }
+        }
+    }
+
+    private func writeBatch(_ fd: Int32, existed: Bool, keepHashes: Bool, progress: ((Int) -> Void)?,
+                            _ next: () throws -> EventDraft?) throws -> Int {
         let fresh = committedEnd == 0
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 22)
@@ -144,7 +198,7 @@ public final class FileEventStore: EventStore {
         do {
             if fresh { guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) } }
             while let d = try next() {
-                try ledger.add(d, now: now, to: &batch, bytes: &buffer)
+                try ledger.add(d, now: now, to: &batch, bytes: &buffer, fileOffset: offset)
                 if keepHashes { hashes.append(ledger.head) }
                 count += 1
                 if buffer.count >= 1 << 22 {
@@ -158,6 +212,8 @@ public final class FileEventStore: EventStore {
                 if !existed { unlink(path) }
                 return 0
             }
+            // A string number read from a damaged part of the checkpoint would encode wrongly.
+            if let damage = ledger.base?.damage { throw NeedsFullLog(reason: damage) }
             ledger.finish(batch, bytes: &buffer)
             try writeAll(fd, buffer, at: offset)
             offset += buffer.count

@@ -4,8 +4,15 @@
 /// Both stores (`FileEventStore`, `InMemoryEventStore`) keep one of these and differ only in where
 /// the bytes that `append` returns go.
 public struct Ledger: Sendable {
-    /// Every event, `events[seq - 1]`.
+    /// Every event, `events[seq - 1]`, except in a ledger opened for writing from a checkpoint
+    /// (`isPartial`): there it holds the events after the checkpoint only, from `firstSeq` on.
     public private(set) var events: [Event] = []
+    /// The seq of `events[0]`: 1, or the first seq after the checkpoint a writer started from.
+    public private(set) var firstSeq = 1
+    /// The rule state as of the checkpoint a writer started from (nil: all events are here).
+    var base: (any RuleBase)?
+    /// Events before `firstSeq` read from the log for the rules (voids of them).
+    var fetched: [Int: Event] = [:]
     /// SHA-256 chain head: the hash of the last record, or 32 zero bytes when empty.
     public private(set) var head: ChainHash = .genesis
     /// For each voided seq, the seq of the `event.voided` that voided it.
@@ -19,27 +26,53 @@ public struct Ledger: Sendable {
 
     public init() {}
 
-    public var count: Int { events.count }
+    public var count: Int { firstSeq - 1 + events.count }
+
+    /// Whether this ledger holds only the events after a checkpoint (a writer's view).
+    public var isPartial: Bool { firstSeq > 1 }
+
+    /// The events as the rules see them.
+    var lookup: EventLookup { EventLookup(events, firstSeq: firstSeq, fetched: fetched) }
+
+    /// A writer's view of a ledger from a checkpoint: its last seq and hash, the codec state and
+    /// the rule state as of the checkpoint, without its events.
+    init(base: any RuleBase, head: ChainHash, codec: CodecState, definitions: [Event]) {
+        self.base = base
+        firstSeq = base.count + 1
+        self.head = head
+        self.codec = codec
+        lastRecorded = Timestamp(micros: codec.prevRecorded)
+        rules = RuleState(definitions: definitions)
+    }
 
     /// Adds events that were read from the log: they were checked when they were appended.
-    mutating func absorb(_ new: [Event], head: ChainHash) {
+    /// (Throws only for a writer from a checkpoint that the events reach behind.)
+    mutating func absorb(_ new: [Event], head: ChainHash) throws {
         for e in new {
+            if let base { try loadRules(for: e, from: base) }
             events.append(e)
             if case .eventVoided(let target, _) = e.body { voidedBy[target] = e.seq }
-            rules?.applyEffects(e, events: events)
+            if rules != nil { let all = lookup; rules!.applyEffects(e, events: all) }
             lastRecorded = max(lastRecorded, e.recorded)
         }
         self.head = head
     }
 
+    private mutating func loadRules(for e: Event, from base: any RuleBase) throws {
+        var lk = lookup
+        try rules!.load(for: e, from: base, events: &lk)
+        fetched = lk.fetched
+    }
+
     /// Builds the rule state from the events (once, on the first append).
     mutating func prepareRules() {
+        defer { codec.ensureWritable() }
         guard rules == nil else { return }
         var r = RuleState()
         r.racks.reserveCapacity(events.count)
-        for e in events { r.applyEffects(e, events: events) }
+        let all = lookup
+        for e in events { r.applyEffects(e, events: all) }
         rules = r
-        codec.ensureWritable()
     }
 
     /// Checks, assigns seq, recorded time and hash, and encodes a batch. Returns the new events
@@ -47,7 +80,7 @@ public struct Ledger: Sendable {
     /// and one commit record. On any error the ledger is unchanged and nothing is returned.
     ///
     /// - Parameter now: the time of recording (the clock is the caller's).
-    public mutating func append(_ drafts: [EventDraft], now: Timestamp) throws -> (events: [Event], hashes: [ChainHash], bytes: [UInt8]) {
+    public mutating func append(_ drafts: [EventDraft], now: Timestamp, fileOffset: Int = 0) throws -> (events: [Event], hashes: [ChainHash], bytes: [UInt8]) {
         guard !drafts.isEmpty else { return ([], [], []) }
         var batch = beginBatch()
         var bytes: [UInt8] = []
@@ -56,7 +89,7 @@ public struct Ledger: Sendable {
         hashes.reserveCapacity(drafts.count)
         do {
             for d in drafts {
-                try add(d, now: now, to: &batch, bytes: &bytes)
+                try add(d, now: now, to: &batch, bytes: &bytes, fileOffset: fileOffset)
                 hashes.append(head)
             }
         } catch {
@@ -64,7 +97,7 @@ public struct Ledger: Sendable {
             throw error
         }
         finish(batch, bytes: &bytes)
-        return (Array(events[batch.count...]), hashes, bytes)
+        return (Array(events.suffix(count - batch.count)), hashes, bytes)
     }
 
     /// Where a batch started, so that it can be rolled back exactly.
@@ -83,13 +116,15 @@ public struct Ledger: Sendable {
     /// This is how large imports stream without holding the whole input in memory.
     public mutating func beginBatch() -> Batch {
         prepareRules()
-        return Batch(count: events.count, head: head, lastRecorded: lastRecorded, strings: codec.strings.count,
+        return Batch(count: count, head: head, lastRecorded: lastRecorded, strings: codec.strings.count,
                      rec: codec.prevRecorded, eff: codec.prevEffectiveSeconds)
     }
 
     /// Checks and adds one draft; appends its frame (and a chain mark every 1,024 records) to `bytes`.
-    public mutating func add(_ d: EventDraft, now: Timestamp, to batch: inout Batch, bytes: inout [UInt8]) throws {
+    /// `fileOffset` is where `bytes` starts in the log file.
+    public mutating func add(_ d: EventDraft, now: Timestamp, to batch: inout Batch, bytes: inout [UInt8], fileOffset: Int = 0) throws {
         let e = try admit(d, now: now)
+        codec.anchor(seq: e.seq, offset: fileOffset + bytes.count)
         batch.payload.bytes.removeAll(keepingCapacity: true)
         RecordCodec.encode(e, state: &codec, into: &batch.payload)
         let frame = Frame.append(payload: batch.payload.bytes, to: &bytes)
@@ -105,17 +140,19 @@ public struct Ledger: Sendable {
 
     /// Ends a batch with its commit record.
     public mutating func finish(_ batch: Batch, bytes: inout [UInt8]) {
-        Frame.append(payload: Frame.anchorPayload(kind: Frame.commitKind, seq: events.count, head: head), to: &bytes)
+        Frame.append(payload: Frame.anchorPayload(kind: Frame.commitKind, seq: count, head: head), to: &bytes)
     }
 
     /// Undoes everything added since `beginBatch`, newest first, so that every rule state
     /// change is reversed exactly.
     public mutating func rollback(_ saved: Batch) {
-        while events.count > saved.count {
+        while count > saved.count {
             let e = events.removeLast()
             if case .eventVoided(let target, _) = e.body { voidedBy[target] = nil }
-            rules!.removeEffects(e, events: events)
+            let all = lookup
+            rules!.removeEffects(e, events: all)
         }
+        codec.dropAnchors(after: saved.count)
         head = saved.head
         lastRecorded = saved.lastRecorded
         while codec.strings.count > saved.strings { codec.ids![codec.strings.removeLast()] = nil }
@@ -125,7 +162,7 @@ public struct Ledger: Sendable {
 
     /// Checks one draft against the ledger so far and adds it.
     private mutating func admit(_ d: EventDraft, now: Timestamp) throws -> Event {
-        let seq = events.count + 1
+        let seq = count + 1
         if let given = d.seq, given != seq {
             throw LedgerError.data("seq \(given) does not follow this ledger, whose next seq is \(seq) (exported lines restore only into a ledger holding exactly the events before them)").atLine(d.line)
         }
@@ -143,13 +180,15 @@ public struct Ledger: Sendable {
         }
         let effective = d.effective ?? Timestamp(seconds: recorded.seconds)
         let e = Event(seq: seq, recorded: recorded, effective: effective, note: d.note, source: d.source, body: d.body)
+        if let base { try loadRules(for: e, from: base) }
         do {
-            try rules!.check(e, events: events)
+            try rules!.check(e, events: lookup)
         } catch let error as LedgerError {
             throw error.atLine(d.line)
         }
         events.append(e)
-        rules!.applyEffects(e, events: events)
+        let all = lookup
+        rules!.applyEffects(e, events: all)
         if case .eventVoided(let target, _) = e.body { voidedBy[target] = seq }
         lastRecorded = recorded
         return e

@@ -1,0 +1,46 @@
+/// The hash table a checkpoint keeps over the log's string table, so that a writer finds a
+/// string's number without reading every string: open addressing, linear probing, a power-of-two
+/// number of 32-bit slots holding `number + 1` (0 is empty), FNV-1a over the UTF-8 bytes.
+enum StringTable {
+    /// FNV-1a, 64 bits: stable across processes and builds (unlike `Hasher`).
+    @inline(__always)
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes {
+            h ^= UInt64(b)
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        return h
+    }
+
+    static func hash(_ s: String) -> UInt64 {
+        var copy = s
+        return copy.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The slots for `strings` (at least twice as many as strings).
+    static func slots(for strings: [String]) -> [UInt32] {
+        var count = 16
+        while count < strings.count * 2 { count <<= 1 }
+        var slots = [UInt32](repeating: 0, count: count)
+        let mask = count - 1
+        for (i, s) in strings.enumerated() {
+            var j = Int(truncatingIfNeeded: hash(s)) & mask
+            while slots[j] != 0 { j = (j + 1) & mask }
+            slots[j] = UInt32(i + 1)
+        }
+        return slots
+    }
+
+    /// The number of `s` in `strings`, through `slots`.
+    static func find(_ s: String, slots: [UInt32], strings: [String]) -> Int? {
+        let mask = slots.count - 1
+        var j = Int(truncatingIfNeeded: hash(s)) & mask
+        while slots[j] != 0 {
+            let id = Int(slots[j]) - 1
+            if strings[id] == s { return id }
+            j = (j + 1) & mask
+        }
+        return nil
+    }
+}

@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A writer's start from the checkpoint beside the ledger: the rule state as of the checkpoint's
+/// tie, read piece by piece as a batch touches it, so that appending to a large ledger does not
+/// read its whole log.
+///
+/// What it reads (see `docs/log-format.md`): each undeployed-chips and allocated-power timeline
+/// from the window's start on (with its level before); the last install or retirement of a rack
+/// (found through the string hash table; `severalSites` when the rack name is used at more than
+/// one site); voids before the tie; and any earlier event, decoded from the log from the anchor
+/// before it. Anything further back makes the rules throw `NeedsFullLog`, and the writer reads
+/// the whole log instead.
+final class WriterBase: RuleBase {
+    /// In the rack table: the rack name is used at more than one site.
+    static let severalSites = UInt32.max
+
+    let reader: CheckpointReader
+    private let fd: Int32
+    private let cut: TimeKey
+    private let anchorsAt: Int, anchorCount: Int
+    private let voidsAt: Int, voidCount: Int
+    private let timelines: [Int: (level: Int64, plus: Int64, minus: Int64, count: Int, at: Int, crc: UInt32)]
+    private let keyIndex: [String: Int]
+
+    var count: Int { reader.tieSeq }
+
+    var damage: String? { reader.damage?.reason }
+
+    /// Opens the checkpoint beside the ledger at `ledgerPath` (whose file is open as `fd`, read
+    /// only here) for a writer. Throws `FleetCheckpoint.Unusable` when it is missing, stale,
+    /// from another format or damaged.
+    init(ledgerPath: String, fd ledgerFD: Int32) throws {
+        reader = try CheckpointReader(path: FleetCheckpoint.path(forLedger: ledgerPath))
+        _ = try reader.checkTie(fd: ledgerFD, ledgerPath: ledgerPath)
+        fd = dup(ledgerFD)
+        guard fd >= 0 else { throw FleetCheckpoint.Unusable(reason: "cannot read the ledger") }
+        let unusable = FleetCheckpoint.Unusable(reason: "checkpoint writer section damaged")
+        let m = UnsafeRawBufferPointer(start: reader.map, count: reader.size)
+        let sectionEnd = reader.writerAt + reader.writerLength
+        guard reader.writerLength >= 8 else { close(fd); throw unusable }
+        let directoryEnd = reader.writerAt + 8 + Int(clamping: m.loadUnaligned(fromByteOffset: reader.writerAt, as: UInt64.self))
+        guard directoryEnd <= sectionEnd,
+              Frame.crc(UnsafeRawBufferPointer(rebasing: m[reader.writerAt..<directoryEnd])) == reader.writerCRC else { close(fd); throw unusable }
+        var r = ByteReader(m, from: reader.writerAt + 8, to: directoryEnd)
+        guard let c = r.zigzag(), let na = r.varint() else { close(fd); throw unusable }
+        cut = TimeKey(Timestamp(micros: c), 0)
+        anchorsAt = r.at
+        anchorCount = Int(na)
+        r.at += anchorCount * 24
+        guard r.at <= r.end, let nv = r.varint() else { close(fd); throw unusable }
+        voidsAt = r.at
+        voidCount = Int(nv)
+        r.at += voidCount * 8
+        guard r.at <= r.end, let nt = r.varint() else { close(fd); throw unusable }
+        var timelines: [Int: (level: Int64, plus: Int64, minus: Int64, count: Int, at: Int, crc: UInt32)] = [:]
+        var pointsAt = directoryEnd
+        for _ in 0..<nt {
+            guard let k = r.varint(), let level = r.zigzag(), let plus = r.zigzag(), let minus = r.zigzag(),
+                  let n = r.varint(), let crc = r.u32() else { close(fd); throw unusable }
+            timelines[Int(k)] = (level, plus, minus, Int(n), pointsAt, crc)
+            pointsAt += Int(n) * 20
+        }
+        guard r.at <= r.end, pointsAt == sectionEnd else { close(fd); throw unusable }
+        self.timelines = timelines
+        var keyIndex: [String: Int] = [:]
+        for (i, k) in reader.keys.enumerated() { keyIndex["\(k.kind)\u{0}\(k.a)\u{0}\(k.b)"] = i }
+        self.keyIndex = keyIndex
+    }
+
+    deinit { close(fd) }
+
+    /// The ledger as a writer sees it from here: no events, the checkpoint's head, codec state and
+    /// anchors, and the rule state loaded on demand.
+    func ledger() -> Ledger {
+        var codec = reader.codecState()
+        codec.ids = [:]
+        codec.baseLookup = { [reader] in reader.number(of: $0) }
+        let p = UnsafeRawPointer(reader.map)
+        codec.anchors.reserveCapacity(anchorCount)
+        for i in 0..<anchorCount {
+            let at = anchorsAt + i * 24
+            codec.anchors.append(LogAnchor(offset: Int(p.loadUnaligned(fromByteOffset: at, as: UInt64.self)),
+                                           prevRecorded: p.loadUnaligned(fromByteOffset: at + 8, as: Int64.self),
+                                           prevEffectiveSeconds: p.loadUnaligned(fromByteOffset: at + 16, as: Int64.self)))
+        }
+        return Ledger(base: self, head: reader.head, codec: codec, definitions: reader.definitions)
+    }
+
+    // MARK: RuleBase
+
+    func undeployed(site: String, model: String) throws -> DeltaTimeline { try timeline("f\u{0}\(site)\u{0}\(model)") }
+
+    func allocated(site: String) throws -> DeltaTimeline { try timeline("s\u{0}\(site)\u{0}") }
+
+    private func timeline(_ key: String) throws -> DeltaTimeline {
+        guard let k = keyIndex[key], let t = timelines[k] else { return DeltaTimeline() }
+        let p = UnsafeRawPointer(reader.map + t.at)
+        guard Frame.crc(UnsafeRawBufferPointer(start: p, count: t.count * 20)) == t.crc else {
+            throw NeedsFullLog(reason: "checkpoint timeline damaged")
+        }
+        return DeltaTimeline(floor: cut, baseLevel: t.level, basePlus: t.plus, baseMinus: t.minus, count: t.count) { i in
+            let at = i * 20
+            let key = TimeKey(effective: p.loadUnaligned(fromByteOffset: at, as: Int64.self),
+                              seq: Int(p.loadUnaligned(fromByteOffset: at + 8, as: UInt32.self)))
+            return (key, p.loadUnaligned(fromByteOffset: at + 12, as: Int64.self))
+        }
+    }
+
+    func lastRackMark(site: String, rack: String) throws -> RackMark? {
+        guard let id = reader.number(of: rack) else {
+            if let damage { throw NeedsFullLog(reason: damage) }
+            return nil
+        }
+        guard let seq = reader.rackMark(Int(id)) else { throw NeedsFullLog(reason: damage ?? "rack table") }
+        if seq == 0 { return nil }
+        if seq == Self.severalSites { throw NeedsFullLog(reason: "rack \(rack) is named at several sites") }
+        let e = try event(Int(seq))
+        let key = TimeKey(e.effective, e.seq)
+        switch e.body {
+        case .rackInstalled(let s, _, let model, let chips, _):
+            return s == site ? RackMark(key: key, install: true, model: model, chips: chips) : nil
+        case .rackRetired(let s, _):
+            return s == site ? RackMark(key: key, install: false, model: "", chips: 0) : nil
+        default:
+            throw NeedsFullLog(reason: "rack table names seq \(seq), not a rack event")
+        }
+    }
+
+    func voidedBy(_ seq: Int) throws -> Int? {
+        let p = UnsafeRawPointer(reader.map)
+        var lo = 0, hi = voidCount
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            let t = Int(p.loadUnaligned(fromByteOffset: voidsAt + mid * 8, as: UInt32.self))
+            if t == seq { return Int(p.loadUnaligned(fromByteOffset: voidsAt + mid * 8 + 4, as: UInt32.self)) }
+            if t < seq { lo = mid + 1 } else { hi = mid }
+        }
+        return nil
+    }
+
+    /// Event `seq` (at most the tie's), decoded from the log from the anchor before it.
+    func event(_ seq: Int) throws -> Event {
+        let a = (seq - 1) / LogAnchor.interval
+        guard seq >= 1, seq <= count, a < anchorCount else { throw NeedsFullLog(reason: "no anchor before seq \(seq)") }
+        let p = UnsafeRawPointer(reader.map)
+        let at = anchorsAt + a * 24
+        let offset = Int(p.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+        var length = 1 << 16
+        while true {
+            let end = min(reader.commitEnd, offset + length)
+            guard offset < end else { throw NeedsFullLog(reason: "anchor past the tie") }
+            var bytes = [UInt8](repeating: 0, count: end - offset)
+            guard pread(fd, &bytes, bytes.count, off_t(offset)) == bytes.count else { throw NeedsFullLog(reason: "cannot read the log") }
+            var state = reader.codecState()
+            state.prevRecorded = p.loadUnaligned(fromByteOffset: at + 8, as: Int64.self)
+            state.prevEffectiveSeconds = p.loadUnaligned(fromByteOffset: at + 16, as: Int64.self)
+            let found = try bytes.withUnsafeBytes { raw -> Event? in
+                var r = ByteReader(raw, from: 0, to: raw.count)
+                var s = a * LogAnchor.interval + 1
+                while r.remaining > 0 {
+                    guard let len = r.varint(), let crc = r.u32(), let payload = r.bytes(Int(clamping: len)) else { return nil }
+                    guard crc == Frame.crc(payload), payload.count > 0 else { throw NeedsFullLog(reason: "log damaged") }
+                    if payload[0] == Frame.commitKind || payload[0] == Frame.markKind { continue }
+                    var pr = ByteReader(payload, from: 0, to: payload.count)
+                    guard let e = try? RecordCodec.decode(&pr, seq: s, state: &state) else { throw NeedsFullLog(reason: "log damaged") }
+                    if s == seq { return e }
+                    s += 1
+                }
+                return nil
+            }
+            if let found { return found }
+            guard end < reader.commitEnd else { throw NeedsFullLog(reason: "seq \(seq) not found from its anchor") }
+            length *= 4
+        }
+    }
+}

@@ -1,0 +1,86 @@
+/// What a writer working from a checkpoint reads instead of the whole log: the rule state as of
+/// the checkpoint, one piece at a time (see `WriterBase`).
+protocol RuleBase: AnyObject, Sendable {
+    /// Events the checkpoint covers (seq 1…count).
+    var count: Int { get }
+    /// Undeployed chips of `model` at `site` over effective time (possibly from a floor on).
+    func undeployed(site: String, model: String) throws -> DeltaTimeline
+    /// Power allocated at `site` over effective time (possibly from a floor on).
+    func allocated(site: String) throws -> DeltaTimeline
+    /// The latest install or retirement of the rack, or nil when it has none.
+    func lastRackMark(site: String, rack: String) throws -> RackMark?
+    /// The seq of the void of `seq`, when it was voided before the checkpoint.
+    func voidedBy(_ seq: Int) throws -> Int?
+    /// Event `seq` (≤ count), read from the log.
+    func event(_ seq: Int) throws -> Event
+    /// Why the base cannot be trusted any more (a damaged part found while reading it), if so.
+    var damage: String? { get }
+}
+
+extension RuleState {
+    /// The rule state as of a checkpoint: sites and chip models in full, everything else loaded
+    /// on demand by `load(for:from:events:)`.
+    init(definitions: [Event]) {
+        self.init()
+        for e in definitions.sorted(by: { TimeKey($0.effective, $0.seq) < TimeKey($1.effective, $1.seq) }) {
+            applyEffects(e, events: EventLookup([]))
+        }
+    }
+
+    /// Loads from `base` what checking and applying `event` touches, and makes sure it is
+    /// exact there. Throws `NeedsFullLog` when the checkpoint does not reach back far enough.
+    mutating func load(for event: Event, from base: any RuleBase, events: inout EventLookup) throws {
+        let key = TimeKey(event.effective, event.seq)
+        switch event.body {
+        case .siteOpened, .chipModelDefined, .investmentCommitted:
+            return
+        case .chipsDelivered(let site, let model, _):
+            try loadUndeployed(site, model, from: base, covering: key)
+        case .rackInstalled(let site, let rack, let model, _, _):
+            try loadUndeployed(site, model, from: base, covering: key)
+            try loadRack(site, rack, from: base, covering: key)
+        case .rackRetired(let site, let rack):
+            try loadRack(site, rack, from: base, covering: key)
+        case .powerAllocated(let site, _), .powerReleased(let site, _):
+            let pk = site
+            if allocated[pk] == nil { allocated[pk] = try base.allocated(site: site) }
+            guard allocated[pk]!.covers(key) else { throw NeedsFullLog(reason: "power at \(site) before the checkpoint's window") }
+        case .eventVoided(let target, _):
+            guard target >= 1, target < event.seq else { return }  // the check explains
+            if !events.has(target) {
+                guard target <= base.count else { return }
+                events.fetched[target] = try base.event(target)
+                if voided[target] == nil, let by = try base.voidedBy(target) { voided[target] = by }
+            }
+            let t = events[target]
+            switch t.body {
+            case .siteOpened, .chipModelDefined: throw NeedsFullLog(reason: "a void of a definition")
+            case .eventVoided: return
+            default: try load(for: t, from: base, events: &events)
+            }
+        }
+    }
+
+    private mutating func loadUndeployed(_ site: String, _ model: String, from base: any RuleBase, covering key: TimeKey) throws {
+        let pk = PairKey(a: site, b: model)
+        if undeployed[pk] == nil { undeployed[pk] = try base.undeployed(site: site, model: model) }
+        guard undeployed[pk]!.covers(key) else { throw NeedsFullLog(reason: "chips at \(site) before the checkpoint's window") }
+    }
+
+    private mutating func loadRack(_ site: String, _ rack: String, from base: any RuleBase, covering key: TimeKey) throws {
+        let pk = PairKey(a: site, b: rack)
+        if racks[pk] == nil {
+            if let mark = try base.lastRackMark(site: site, rack: rack) {
+                racks[pk] = [mark]
+                rackFloors[pk] = mark.key
+            } else {
+                racks[pk] = []
+            }
+        }
+        // Exact from the floor on while the mark there stands (once it is voided, the marks
+        // before it matter again, and they were not loaded).
+        if let floor = rackFloors[pk], key < floor || !racks[pk]!.contains(where: { $0.key == floor }) {
+            throw NeedsFullLog(reason: "rack \(rack) before its last mark")
+        }
+    }
+}

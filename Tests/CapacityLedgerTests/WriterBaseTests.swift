@@ -1,0 +1,95 @@
+@testable import CapacityLedger
+import PropertyBased
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A writer that starts from the checkpoint accepts and refuses exactly what a writer reading
+/// the whole log does, with the same messages, and writes the same bytes.
+struct WriterBaseTests {
+    let dir: String = {
+        var template = Array("/tmp/capacity-writer-XXXXXX".utf8CString)
+        return String(cString: mkdtemp(&template)!)
+    }()
+
+    static func bytes(_ path: String) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var st = stat()
+        fstat(fd, &st)
+        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        _ = out.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+        return out
+    }
+
+    /// One random batch of 1–3 drafts: mostly plausible, some refused, at effective times from
+    /// the start of the history (far behind the checkpoint's window) to after its end.
+    static func batch(_ rng: inout SplitMix64, count: Int, racks: [String]) -> [String] {
+        let sites = HistoryGenerator.sites + ["site-x"]
+        let models = HistoryGenerator.models.map(\.0) + ["nope"]
+        func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+        func when() -> String {
+            // Mostly within the last months, sometimes years back.
+            let back = rng.next() % 4 == 0 ? Int64(rng.next() % (3 * 365)) : Int64(rng.next() % 120)
+            return Timestamp.parse("2026-01-06")!.adding(days: -back).shortString
+        }
+        var out: [String] = []
+        for _ in 0..<(1 + Int(rng.next() % 3)) {
+            let site = rng.next() % 10 == 0 ? pick(sites) : pick(Array(sites.dropLast()))
+            let model = rng.next() % 10 == 0 ? pick(models) : pick(Array(models.dropLast()))
+            let rack = rng.next() % 3 == 0 ? "w-\(rng.next() % 50)" : pick(racks)
+            switch rng.next() % 9 {
+            case 0, 1: out.append("chips.delivered site=\(site) model=\(model) quantity=\(64 * (1 + rng.next() % 20)) effective=\(when())")
+            case 2, 3: out.append("rack.installed site=\(site) rack=\(rack) model=\(model) chips=\(rng.next() % 5 == 0 ? 640_000 : 64) kw=45 effective=\(when())")
+            case 4: out.append("rack.retired site=\(site) rack=\(rack) effective=\(when())")
+            case 5: out.append("power.\(rng.next() % 2 == 0 ? "allocated" : "released") site=\(site) mw=\(1 + rng.next() % 400_000) effective=\(when())")
+            case 6: out.append("investment.committed investor=amazon recipient=anthropic usd=\(1 + rng.next() % 100) effective=\(when())")
+            default: out.append("event.voided target=\(1 + Int(rng.next() % UInt64(count + 2))) reason=test")
+            }
+        }
+        return out
+    }
+
+    @Test func appendsFromTheCheckpointMatchTheWholeLog() async {
+        await propertyCheck(count: 6, input: Gen.int(in: 1...1_000_000)) { seed in
+            let a = dir + "/a\(seed).ledger", b = dir + "/b\(seed).ledger"
+            let clock = ManualClock(Timestamp.parse("2026-01-07")!)
+            var lines: [String] = []
+            HistoryGenerator(count: 3000, seed: UInt64(seed)).generate { lines.append($0) }
+            let first = try! FileEventStore(path: a, create: true, clock: clock)
+            try! first.append(try! EventBatch.parse(lines.joined(separator: "\n")))
+            try! first.writeCheckpoint()
+            _ = Self.bytes(a).withUnsafeBytes { raw in
+                let fd = open(b, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+                defer { close(fd) }
+                return write(fd, raw.baseAddress!, raw.count)
+            }
+            let racks = lines.compactMap { l in l.range(of: #""rack":"r-\d+""#, options: .regularExpression).map { String(l[$0].dropFirst(8).dropLast()) } }
+            var rng = SplitMix64(seed: UInt64(seed))
+            var used = 0, behind = 0, accepted = 0
+            for round in 0..<60 {
+                clock.advance(seconds: 60)
+                let words = Self.batch(&rng, count: first.ledger.count + accepted, racks: racks)
+                let drafts = try! words.map { try d($0) }
+                let fromCheckpoint = try! FileEventStore(path: a, create: false, clock: clock, forAppending: true)
+                let whole = try! FileEventStore(path: b, create: false, clock: clock)
+                var r1 = "", r2 = ""
+                do { _ = try fromCheckpoint.append(drafts); r1 = "ok" } catch { r1 = "\(error)" }
+                do { _ = try whole.append(drafts); r2 = "ok" } catch { r2 = "\(error)" }
+                #expect(r1 == r2, "seed \(seed) round \(round): \(words)")
+                if r1 == "ok" { accepted += 1 }
+                switch fromCheckpoint.checkpointUse {
+                case .used: used += 1
+                case .reachedBehind:
+                    behind += 1
+                    if r1 == "ok" { try! fromCheckpoint.writeCheckpoint() }
+                default: Issue.record("checkpoint not usable: \(fromCheckpoint.checkpointUse)")
+                }
+                #expect(Self.bytes(a) == Self.bytes(b), "seed \(seed) round \(round): \(words)")
+            }
+            #expect(used > 10 && behind > 3 && accepted > 5, "used \(used), behind \(behind), accepted \(accepted)")
+            #expect(throws: Never.self) { try FileEventStore(path: a, create: false).verify() }
+        }
+    }
+}
