@@ -32,6 +32,34 @@ struct FleetIndexTests {
         }
     }
 
+    @Test func anIndexUpdatedAfterAppendsAnswersLikeTheFold() async {
+        await propertyCheck(count: 10, input: Gen.int(in: 1...1_000_000)) { seed in
+            let (store, clock) = try! ProjectionPropertyTests.history(seed: UInt64(seed), count: 400)
+            let engine = QueryEngine(store: store, clock: clock)
+            engine.useIndex = false
+            var rng = SplitMix64(seed: UInt64(seed))
+            let racks = store.ledger.events.compactMap { e -> String? in
+                if case .rackInstalled(_, let r, _, _, _) = e.body { r } else { nil }
+            }
+            var index = FleetIndex(ledger: store.ledger)
+            var updated = 0, rebuilt = 0
+            for round in 0..<50 {
+                clock.advance(seconds: 3600)
+                let words = WriterBaseTests.batch(&rng, count: store.ledger.count, racks: racks)
+                guard (try? store.append(words.map { try d($0) })) != nil else { continue }
+                if index.update(to: store.ledger) { updated += 1 } else { index = FleetIndex(ledger: store.ledger); rebuilt += 1 }
+                let ledger = store.ledger
+                let known = ledger.events[ledger.count * Int(rng.next() % 1000) / 1000].recorded
+                for p in [PointInTime(), PointInTime(at: .time(Timestamp.parse("2025-11-01")!)), PointInTime(known: known),
+                          PointInTime(at: .seq(ledger.count - 1)), PointInTime(at: .time(Timestamp.parse("2024-03-01")!), known: known)] {
+                    let fast = index.snapshot(try! engine.view(p), ledger: ledger)
+                    #expect(Self.same(fast, try! engine.figures(p)), "seed \(seed) round \(round) \(words) at \(p)")
+                }
+            }
+            #expect(updated > 5, "updated \(updated), rebuilt \(rebuilt)")
+        }
+    }
+
     @Test func theDemoHistoryAnswersTheSameBothWays() throws {
         let store = TranscriptTests.demo
         let engine = QueryEngine(store: store, clock: ManualClock(TranscriptTests.now))

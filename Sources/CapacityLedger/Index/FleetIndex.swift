@@ -42,6 +42,24 @@ public struct FleetIndex: Sendable {
             self.times = times
             self.totals = totals
         }
+
+        /// Adds `delta` from time `t` on: appended at the end, or inserted and carried forward.
+        mutating func insert(_ t: Int64, _ delta: Int64) {
+            var lo = 0, hi = times.count
+            if let last = times.last, last < t { lo = times.count } else {
+                while lo < hi {
+                    let mid = (lo + hi) >> 1
+                    if times[mid] < t { lo = mid + 1 } else { hi = mid }
+                }
+            }
+            if lo < times.count, times[lo] == t {
+                for i in lo..<totals.count { totals[i] += delta }
+            } else {
+                times.insert(t, at: lo)
+                totals.insert((lo == 0 ? 0 : totals[lo - 1]) + delta, at: lo)
+                for i in (lo + 1)..<totals.count { totals[i] += delta }
+            }
+        }
     }
 
     /// What one event adds to the series; a retirement carries the rack it retires.
@@ -70,10 +88,11 @@ public struct FleetIndex: Sendable {
     var definitions: [Int] = []
     /// Per site, the seqs of its rack installs and retirements in effective order (for first fit).
     var rackEvents: [String: [Int]] = [:]
+    /// Per rack, its install latest in effective order (to find what a new retirement retires).
+    var racks: [PairKey: (model: String, chips: Int64, watts: Int64, at: TimeKey)] = [:]
 
     public init(ledger: Ledger) {
         count = ledger.count
-        var racks: [PairKey: (model: String, chips: Int64, watts: Int64)] = [:]
         var points: (d: [PairKey: [(Int64, Int64)]], i: [PairKey: [(Int64, Int64)]], r: [PairKey: [(Int64, Int64)]],
                      w: [PairKey: [(Int64, Int64)]], a: [String: [(Int64, Int64)]], u: [PairKey: [(Int64, Int64)]]) = ([:], [:], [:], [:], [:], [:])
         // Retirements need the rack they retire: walk installs and retirements in effective order.
@@ -81,10 +100,10 @@ public struct FleetIndex: Sendable {
             let e = ledger.events[seq - 1]
             switch e.body {
             case .rackInstalled(let s, let r, let m, let c, let p):
-                racks[PairKey(a: s, b: r)] = (m, c, p.watts)
+                racks[PairKey(a: s, b: r)] = (m, c, p.watts, TimeKey(e.effective, seq))
                 rackEvents[s, default: []].append(seq)
             case .rackRetired(let s, let r):
-                if let x = racks[PairKey(a: s, b: r)] { retiredRacks[seq] = x }
+                if let x = racks[PairKey(a: s, b: r)] { retiredRacks[seq] = (x.model, x.chips, x.watts) }
                 rackEvents[s, default: []].append(seq)
             case .siteOpened, .chipModelDefined:
                 definitions.append(seq)
@@ -110,6 +129,69 @@ public struct FleetIndex: Sendable {
         activeWatts = points.w.mapValues { Series($0) }
         allocated = points.a.mapValues { Series($0) }
         usd = points.u.mapValues { Series($0) }
+    }
+
+    /// Takes in the events appended to `ledger` since the index was built or last updated, at a
+    /// cost that grows with the events taken in (and the points after a backdated one), not with
+    /// the ledger. Returns false, changing nothing, when it cannot: a retirement backdated
+    /// before its rack's latest install; the caller then builds the index anew.
+    public mutating func update(to ledger: Ledger) -> Bool {
+        guard ledger.count >= count, !ledger.isPartial else { return false }
+        let new = ledger.events[count..<ledger.count]
+        for e in new {
+            if case .rackRetired(let s, let r) = e.body {
+                guard let x = racks[PairKey(a: s, b: r)], x.at < TimeKey(e.effective, e.seq) else { return false }
+            }
+        }
+        let before = count
+        for e in new {
+            let key = TimeKey(e.effective, e.seq)
+            switch e.body {
+            case .rackInstalled(let s, let r, let m, let c, let p):
+                if let old = racks[PairKey(a: s, b: r)], key < old.at {} else { racks[PairKey(a: s, b: r)] = (m, c, p.watts, key) }
+                rackEvents[s, default: []].withinPlace { Self.insert(e, into: &$0, ledger: ledger) }
+            case .rackRetired(let s, let r):
+                let x = racks[PairKey(a: s, b: r)]!
+                retiredRacks[e.seq] = (x.model, x.chips, x.watts)
+                rackEvents[s, default: []].withinPlace { Self.insert(e, into: &$0, ledger: ledger) }
+            case .siteOpened, .chipModelDefined:
+                Self.insert(e, into: &definitions, ledger: ledger)
+            case .eventVoided(let target, _):
+                // A target the index counted stops counting; a new one was never added.
+                if target <= before {
+                    let t = ledger.events[target - 1]
+                    add(contribution(t), at: t.effective.micros, sign: -1)
+                }
+                continue
+            default: break
+            }
+            if ledger.voidedBy[e.seq] == nil { add(contribution(e), at: e.effective.micros, sign: 1) }
+        }
+        count = ledger.count
+        return true
+    }
+
+    /// Inserts `e`'s seq into seqs kept in effective order (most land at the end).
+    private static func insert(_ e: Event, into seqs: inout [Int], ledger: Ledger) {
+        let key = TimeKey(e.effective, e.seq)
+        var lo = seqs.count
+        while lo > 0, key < TimeKey(ledger.events[seqs[lo - 1] - 1].effective, seqs[lo - 1]) { lo -= 1 }
+        seqs.insert(e.seq, at: lo)
+    }
+
+    private mutating func add(_ c: Contribution, at t: Int64, sign: Int64) {
+        func put<K: Hashable>(_ series: inout [K: Series], _ k: K, _ v: Int64) {
+            guard v != 0 else { return }
+            series[k, default: Series([])].insert(t, sign * v)
+        }
+        if let pair = c.pair {
+            put(&delivered, pair, c.delivered)
+            put(&installed, pair, c.installed)
+            put(&retired, pair, c.retired)
+            put(&activeWatts, pair, c.activeWatts)
+            put(&usd, pair, c.usd)
+        }
+        if let s = c.site { put(&allocated, s, c.allocated) }
     }
 
     func contribution(_ e: Event) -> Contribution {

@@ -129,7 +129,7 @@ public final class QueryEngine {
         if let figuresSource { return try figuresSource(p) }
         guard useIndex else { return try state(p) }
         let ledger = store.ledger
-        if indexCache?.count != ledger.count { indexCache = FleetIndex(ledger: ledger) }
+        if indexCache?.count != ledger.count, indexCache?.update(to: ledger) != true { indexCache = FleetIndex(ledger: ledger) }
         return indexCache!.snapshot(view(p), ledger: ledger)
     }
 }
