@@ -71,7 +71,8 @@ func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Boo
     let reader = try LineReader(path: file)
     let store = try options.open(create: true, forAppending: true)
     let showProgress = isatty(2) == 1
-    let count = try store.appendStream(keepHashes: json, progress: showProgress ? { n in
+    // Generated and exported lines run about 100–150 bytes: room for the events up front.
+    let count = try store.appendStream(keepHashes: json, expected: (reader.size ?? 0) / 128, progress: showProgress ? { n in
         var line = "\rimporting: \(Format.grouped(n)) events"
         if let size = reader.size, size > 0 { line += " (\(reader.bytesRead * 100 / size)%)" }
         FileOutput.stderr.write(line)

@@ -60,6 +60,15 @@ struct FleetIndexTests {
         }
     }
 
+    @Test func effectiveOrderIsASortByEffectiveTimeThenSeq() async {
+        await propertyCheck(count: 10, input: Gen.int(in: 1...1_000_000)) { seed in
+            let (store, _) = try! ProjectionPropertyTests.history(seed: UInt64(seed), count: 600)
+            let l = store.ledger
+            let expected = (1...l.count).sorted { (l.events[$0 - 1].effective, $0) < (l.events[$1 - 1].effective, $1) }
+            #expect(l.effectiveOrder() == expected)
+        }
+    }
+
     @Test func theDemoHistoryAnswersTheSameBothWays() throws {
         let store = TranscriptTests.demo
         let engine = QueryEngine(store: store, clock: ManualClock(TranscriptTests.now))

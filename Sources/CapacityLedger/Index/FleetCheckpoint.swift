@@ -67,6 +67,7 @@ public enum FleetCheckpoint {
         var records: [(time: Int64, seq: UInt32, key: UInt32, kind: Kind, a: Int64, b: Int64)] = []
         records.reserveCapacity(ledger.count)
         var racks: [PairKey: (model: String, chips: Int64, watts: Int64)] = [:]
+        racks.reserveCapacity(ledger.events.reduce(0) { $1.type == .rackInstalled ? $0 + 1 : $0 })
         var definitions: [Event] = []
         for seq in ledger.effectiveOrder() {
             let e = ledger.events[seq - 1]

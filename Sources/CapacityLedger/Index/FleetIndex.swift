@@ -91,12 +91,14 @@ public struct FleetIndex: Sendable {
     /// Per rack, its install latest in effective order (to find what a new retirement retires).
     var racks: [PairKey: (model: String, chips: Int64, watts: Int64, at: TimeKey)] = [:]
 
-    public init(ledger: Ledger) {
+    /// Builds the index of `ledger`; `order` is `ledger.effectiveOrder()` when the caller has it.
+    public init(ledger: Ledger, order: [Int]? = nil) {
         count = ledger.count
+        racks.reserveCapacity(ledger.events.reduce(0) { $1.type == .rackInstalled ? $0 + 1 : $0 })
         var points: (d: [PairKey: [(Int64, Int64)]], i: [PairKey: [(Int64, Int64)]], r: [PairKey: [(Int64, Int64)]],
                      w: [PairKey: [(Int64, Int64)]], a: [String: [(Int64, Int64)]], u: [PairKey: [(Int64, Int64)]]) = ([:], [:], [:], [:], [:], [:])
         // Retirements need the rack they retire: walk installs and retirements in effective order.
-        for seq in ledger.effectiveOrder() {
+        for seq in order ?? ledger.effectiveOrder() {
             let e = ledger.events[seq - 1]
             switch e.body {
             case .rackInstalled(let s, let r, let m, let c, let p):
@@ -110,7 +112,9 @@ public struct FleetIndex: Sendable {
             default: break
             }
         }
-        for e in ledger.events where ledger.voidedBy[e.seq] == nil {
+        var voided = [Bool](repeating: false, count: ledger.count + 1)
+        for seq in ledger.voidedBy.keys { voided[seq] = true }
+        for e in ledger.events where !voided[e.seq] {
             let c = contribution(e)
             let t = e.effective.micros
             guard let pair = c.pair else {

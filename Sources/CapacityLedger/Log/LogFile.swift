@@ -86,6 +86,9 @@ enum LogScanner {
         var out = LogScan(committedEnd: base + offset, head: head)
         var pos = offset
         var pending: [Event] = []
+        // Records average about 25 bytes: room for all of them at once, not doubling (each
+        // doubling copies every event and faults in fresh pages).
+        pending.reserveCapacity((buf.count - offset) / 20 + 16)
         var pendingHashes: [(ChainHash, Int)] = []
         var chain = head
         var lastChecked = firstSeq - 1
@@ -155,8 +158,12 @@ enum LogScanner {
                     if let onRecord {
                         for (e, h) in zip(pending, pendingHashes) { onRecord(e, h.0, h.1) }
                     }
-                    out.events.append(contentsOf: pending)
-                    pending.removeAll(keepingCapacity: true)
+                    if out.events.isEmpty {
+                        swap(&out.events, &pending)  // the common case: one large batch, moved not copied
+                    } else {
+                        out.events.append(contentsOf: pending)
+                        pending.removeAll(keepingCapacity: true)
+                    }
                     pendingHashes.removeAll(keepingCapacity: true)
                     out.committedEnd = base + pos
                     out.head = stored

@@ -23,6 +23,12 @@ struct Energizer: Sendable, Hashable {
         var installed: Int64 = 0
         var energized: Int64 = 0
         var energizedWatts: Int64 = 0
+
+        mutating func add(installed i: Int64, energized e: Int64, watts w: Int64) {
+            installed += i
+            energized += e
+            energizedWatts += w
+        }
     }
 
     /// Racks in install order; retired ones stay as inactive slots until compaction.
@@ -34,6 +40,14 @@ struct Energizer: Sendable, Hashable {
     private var stranded = 0
     private var inactive = 0
     private var index: [String: Int] = [:]
+
+    init() {}
+
+    /// An energizer with room for `racks` racks (no rehashing while a large history is folded).
+    init(reserving racks: Int) {
+        self.racks.reserveCapacity(racks)
+        index.reserveCapacity(racks)
+    }
 
     mutating func install(rack: String, model: String, chips: Int64, watts: Int64, key: TimeKey) {
         if let last = racks.last, key < last.key {
@@ -49,14 +63,9 @@ struct Energizer: Sendable, Hashable {
         let fits = used + watts <= allocated
         index[rack] = racks.count
         racks.append(Rack(key: key, rack: rack, model: model, chips: chips, watts: watts, energized: fits))
-        byModel[model, default: .init()].installed += chips
-        if fits {
-            used += watts
-            byModel[model]!.energized += chips
-            byModel[model]!.energizedWatts += watts
-        } else {
-            stranded += 1
-        }
+        // One lookup of the model's totals (this runs once per rack of the history).
+        byModel[model, default: .init()].add(installed: chips, energized: fits ? chips : 0, watts: fits ? watts : 0)
+        if fits { used += watts } else { stranded += 1 }
     }
 
     /// Removes a rack; returns it, or nil when it is not active here.

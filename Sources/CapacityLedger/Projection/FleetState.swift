@@ -47,8 +47,15 @@ public struct FleetState: Sendable, Hashable {
     public private(set) var applied = 0
     /// The last event applied (its effective time and seq).
     public private(set) var last: TimeKey?
+    /// How many racks a site's energizer makes room for when it is created.
+    private var hint = SizeHint()
 
     public init() {}
+
+    /// Makes room for about `racks` racks over `sites` sites before a long fold.
+    public mutating func reserve(racks: Int, sites: Int) {
+        hint.racksPerSite = racks / max(1, sites) + 16
+    }
 
     /// Applies one event. Voids are not applied: the caller leaves voided events out.
     public mutating func apply(_ e: Event) {
@@ -64,7 +71,7 @@ public struct FleetState: Sendable, Hashable {
         case .chipsDelivered(let site, let model, let q):
             delivered[PairKey(a: site, b: model), default: 0] += q
         case .rackInstalled(let site, let rack, let model, let chips, let p):
-            energizers[site, default: Energizer()].install(rack: rack, model: model, chips: chips, watts: p.watts, key: key)
+            energizers[site, default: Energizer(reserving: hint.racksPerSite)].install(rack: rack, model: model, chips: chips, watts: p.watts, key: key)
         case .rackRetired(let site, let rack):
             if let r = energizers[site]?.retire(rack: rack) {
                 retired[PairKey(a: site, b: r.model), default: 0] += r.chips
@@ -81,4 +88,11 @@ public struct FleetState: Sendable, Hashable {
             break
         }
     }
+}
+
+/// A capacity hint: part of a state's storage, not of its value (always equal).
+struct SizeHint: Sendable, Hashable {
+    var racksPerSite = 0
+    static func == (_: SizeHint, _: SizeHint) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }

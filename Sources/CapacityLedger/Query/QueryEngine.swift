@@ -115,7 +115,13 @@ public final class QueryEngine {
     /// The projection state at `view`: a fold of exactly the events that count there.
     public func state(_ view: LedgerView) throws -> FleetState {
         var s = FleetState()
-        for (i, e) in countingEvents(view).enumerated() {
+        let events = countingEvents(view)
+        var installs = 0, sites = 0
+        for e in events {
+            if e.type == .rackInstalled { installs += 1 } else if e.type == .siteOpened { sites += 1 }
+        }
+        s.reserve(racks: installs, sites: sites)
+        for (i, e) in events.enumerated() {
             if i & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
             s.apply(e)
         }
@@ -129,7 +135,7 @@ public final class QueryEngine {
         if let figuresSource { return try figuresSource(p) }
         guard useIndex else { return try state(p) }
         let ledger = store.ledger
-        if indexCache?.count != ledger.count, indexCache?.update(to: ledger) != true { indexCache = FleetIndex(ledger: ledger) }
+        if indexCache?.count != ledger.count, indexCache?.update(to: ledger) != true { indexCache = FleetIndex(ledger: ledger, order: effectiveOrder()) }
         return indexCache!.snapshot(view(p), ledger: ledger)
     }
 }

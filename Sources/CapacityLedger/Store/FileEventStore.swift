@@ -137,7 +137,8 @@ public final class FileEventStore: EventStore {
     /// where it was and nothing of the batch remains.
     /// - Returns: how many events were appended.
     @discardableResult
-    public func appendStream(keepHashes: Bool = false, progress: ((Int) -> Void)? = nil, _ next: () throws -> EventDraft?) throws -> Int {
+    /// `expected` (about how many drafts will come) makes room for them up front.
+    public func appendStream(keepHashes: Bool = false, expected: Int = 0, progress: ((Int) -> Void)? = nil, _ next: () throws -> EventDraft?) throws -> Int {
         let existed = access(path, F_OK) == 0
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.ioError("cannot open", path) }
@@ -169,7 +170,7 @@ public final class FileEventStore: EventStore {
         while true {
             do {
                 _ = try readTail(fd, truncateTorn: true)
-                return try writeBatch(fd, existed: existed, keepHashes: keepHashes, progress: progress, take)
+                return try writeBatch(fd, existed: existed, keepHashes: keepHashes, expected: expected, progress: progress, take)
             } catch let behind as NeedsFullLog {
                 // Start again from the whole log, with the same drafts.
                 checkpointUse = .reachedBehind(behind.reason)
@@ -180,7 +181,7 @@ public final class FileEventStore: EventStore {
         }
     }
 
-    private func writeBatch(_ fd: Int32, existed: Bool, keepHashes: Bool, progress: ((Int) -> Void)?,
+    private func writeBatch(_ fd: Int32, existed: Bool, keepHashes: Bool, expected: Int, progress: ((Int) -> Void)?,
                             _ next: () throws -> EventDraft?) throws -> Int {
         let fresh = committedEnd == 0
         var buffer: [UInt8] = []
@@ -193,6 +194,7 @@ public final class FileEventStore: EventStore {
         var offset = start
         let now = clock.now()
         var batch = ledger.beginBatch()
+        ledger.reserve(events: expected)
         var count = 0
         var hashes: [ChainHash] = []
         do {

@@ -48,6 +48,16 @@ public struct Ledger: Sendable {
     /// Adds events that were read from the log: they were checked when they were appended.
     /// (Throws only for a writer from a checkpoint that the events reach behind.)
     mutating func absorb(_ new: [Event], head: ChainHash) throws {
+        if events.isEmpty, rules == nil, base == nil {
+            // A reader's first read: take the array as it is (no copy of every event).
+            events = new
+            for e in new {
+                if case .eventVoided(let target, _) = e.body { voidedBy[target] = e.seq }
+            }
+            lastRecorded = max(lastRecorded, new.last?.recorded ?? lastRecorded)
+            self.head = head
+            return
+        }
         for e in new {
             if let base { try loadRules(for: e, from: base) }
             events.append(e)
@@ -110,6 +120,16 @@ public struct Ledger: Sendable {
         let eff: Int64
         var added = 0
         var payload = ByteWriter()
+    }
+
+    /// Makes room for about `n` more events (a large import), so that the event list, the rule
+    /// state's racks and the string numbers are not rehashed and copied as they grow.
+    public mutating func reserve(events n: Int) {
+        guard n > 0 else { return }
+        events.reserveCapacity(events.count + n)
+        let racks = rules?.racks.count ?? 0, ids = codec.ids?.count ?? 0
+        rules?.racks.reserveCapacity(racks + n)
+        codec.ids?.reserveCapacity(ids + n)
     }
 
     /// Starts a batch: `add` drafts one at a time, then `finish` it, or `rollback` on any error.
