@@ -24,7 +24,13 @@ struct ConsoleOptions: ParsableArguments {
     /// Runs the console (or batch mode) on `store`; throws the exit code.
     func run(store: any EventStore, banner: [String] = []) throws {
         setUTF8Locale()
-        let session = Session(engine: QueryEngine(store: store), out: FileOutput.stdout, err: FileOutput.stderr)
+        let engine = QueryEngine(store: store)
+        if let file = store as? FileEventStore, file.ledger.count >= LedgerOptions.checkpointMinimum {
+            // A large ledger's first answers come from its checkpoint while the index is not built.
+            let path = file.path
+            engine.checkpointFigures = { [unowned engine] p in try FleetCheckpoint.figures(ledgerPath: path, point: p, now: engine.now) }
+        }
+        let session = Session(engine: engine, out: FileOutput.stdout, err: FileOutput.stderr)
         session.format = OutputFormat(rawValue: format)!
         let interactiveMode = interactive || (!batch && isatty(0) == 1)
         if !interactiveMode {

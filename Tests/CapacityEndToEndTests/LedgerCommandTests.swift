@@ -184,8 +184,22 @@ struct CheckpointCommandTests {
         func reference(_ q: String) throws -> String { try cli.run(["query", "--file", "-"], input: q + "\n").out }
         for q in questions { #expect(try cli.run(["query", q]).out == reference(q), "\(q), first run") }
         #expect(FileManager.default.fileExists(atPath: cli.ledger + ".ckpt"))
-        try cli.run(["append", "chips.delivered", "site=site-a", "model=b200", "quantity=64", "effective=2024-01-01"])
+        // A writer starts from the checkpoint; one reaching behind its window reads the whole log
+        // and leaves a new checkpoint, which the next writer uses.
+        cli.env["CAPACITY_CHECKPOINT_DEBUG"] = "1"
+        let behind = try cli.run(["append", "chips.delivered", "site=site-a", "model=b200", "quantity=64", "effective=2024-01-01"])
+        #expect(behind.status == 0 && behind.err.contains("append: reachedBehind"), "\(behind.err)")
+        let used = try cli.run(["append", "rack.installed", "site=site-a", "rack=e2e-1", "model=b200", "chips=64", "kw=45"])
+        #expect(used.status == 0 && used.err.contains("append: used"), "\(used.err)")
+        let refused = try cli.run(["append", "rack.installed", "site=site-a", "rack=e2e-1", "model=b200", "chips=64", "kw=45"])
+        #expect(refused.status == 65 && refused.err.contains("rack e2e-1 is already active at site-a"), "\(refused.err)")
+        cli.env["CAPACITY_CHECKPOINT_DEBUG"] = nil
+        #expect(try cli.run(["verify"]).status == 0)
         for q in questions { #expect(try cli.run(["query", q]).out == reference(q), "\(q), with a tail") }
+        // The console answers from the checkpoint until a question needs the index.
+        for q in questions + ["fleet at=#2000", "fleet"] {
+            #expect(try cli.run(["--batch"], input: q + "\n").out == reference(q), "\(q), console")
+        }
         try cli.write(Array("garbage".utf8), to: cli.ledger + ".ckpt")
         for q in questions { #expect(try cli.run(["query", q]).out == reference(q), "\(q), damaged checkpoint") }
     }

@@ -16,6 +16,10 @@ public final class QueryEngine {
     public var useIndex = true
     /// Another source of fleet figures (a checkpoint file), tried before the ledger in memory.
     public var figuresSource: ((PointInTime) throws -> any FleetFigures)?
+    /// A checkpoint file, asked while the index has not been built: a large ledger's first
+    /// answers come from it at once. The first question it cannot answer exactly
+    /// (`FleetCheckpoint.Unusable`) builds the index, which answers from then on.
+    public var checkpointFigures: ((PointInTime) throws -> FleetSnapshot)?
 
     public init(store: any EventStore, clock: any LedgerClock = SystemClock()) {
         self.store = store
@@ -134,6 +138,9 @@ public final class QueryEngine {
     public func figures(_ p: PointInTime) throws -> any FleetFigures {
         if let figuresSource { return try figuresSource(p) }
         guard useIndex else { return try state(p) }
+        if indexCache == nil, let checkpointFigures {
+            do { return try checkpointFigures(p) } catch is FleetCheckpoint.Unusable { self.checkpointFigures = nil }
+        }
         let ledger = store.ledger
         if indexCache?.count != ledger.count, indexCache?.update(to: ledger) != true { indexCache = FleetIndex(ledger: ledger, order: effectiveOrder()) }
         return indexCache!.snapshot(view(p), ledger: ledger)
