@@ -92,4 +92,37 @@ struct WriterBaseTests {
             #expect(throws: Never.self) { try FileEventStore(path: a, create: false).verify() }
         }
     }
+
+    @Test func aDamagedCheckpointSendsTheWriterToTheWholeLog() throws {
+        let a = dir + "/damaged.ledger", b = dir + "/whole.ledger"
+        let clock = ManualClock(Timestamp.parse("2026-01-07")!)
+        var lines: [String] = []
+        HistoryGenerator(count: 2000, seed: 9).generate { lines.append($0) }
+        for path in [a, b] {
+            let store = try FileEventStore(path: path, create: true, clock: clock)
+            try store.append(try EventBatch.parse(lines.joined(separator: "\n")))
+        }
+        try FileEventStore(path: a, create: false, clock: clock).writeCheckpoint()
+        // One flipped byte in the string hash table, then in the writer's directory.
+        let ckpt = FleetCheckpoint.path(forLedger: a)
+        let places: [(CheckpointReader) -> Int] = [{ $0.slotsAt + 4 }, { $0.writerAt + 9 }]
+        for (place, expected) in zip(places, ["checkpoint string table damaged", "checkpoint writer section damaged"]) {
+            let offset = place(try CheckpointReader(path: ckpt))
+            let fd = open(ckpt, O_RDWR)
+            var byte: UInt8 = 0
+            pread(fd, &byte, 1, off_t(offset))
+            byte ^= 0x5A
+            pwrite(fd, &byte, 1, off_t(offset))
+            close(fd)
+            clock.advance(seconds: 60)
+            let drafts = [try d("rack.installed site=site-a rack=r-new-\(offset) model=b200 chips=64 kw=45"),
+                          try d("chips.delivered site=site-b model=tpu-v7 quantity=64")]
+            let writer = try FileEventStore(path: a, create: false, clock: clock, forAppending: true)
+            try writer.append(drafts)
+            try FileEventStore(path: b, create: false, clock: clock).append(drafts)
+            #expect("\(writer.checkpointUse)".contains(expected), "\(writer.checkpointUse)")
+            #expect(Self.bytes(a) == Self.bytes(b))
+            try FileEventStore(path: a, create: false, clock: clock).writeCheckpoint()
+        }
+    }
 }

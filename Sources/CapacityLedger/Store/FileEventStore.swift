@@ -177,6 +177,13 @@ public final class FileEventStore: EventStore {
                 ledger = Ledger()
                 committedEnd = 0
                 retake = 0
+            } catch where ledger.base?.damage != nil {
+                // A part of the checkpoint read on the way failed its check: the error is the
+                // checkpoint's, not the log's. Start again from the whole log.
+                checkpointUse = .unusable(ledger.base!.damage!)
+                ledger = Ledger()
+                committedEnd = 0
+                retake = 0
             }
         }
     }
