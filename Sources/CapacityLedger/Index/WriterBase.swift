@@ -92,22 +92,49 @@ final class WriterBase: RuleBase {
 
     // MARK: RuleBase
 
-    func undeployed(site: String, model: String) throws -> DeltaTimeline { try timeline("f\u{0}\(site)\u{0}\(model)") }
-
-    func allocated(site: String) throws -> DeltaTimeline { try timeline("s\u{0}\(site)\u{0}") }
-
-    private func timeline(_ key: String) throws -> DeltaTimeline {
-        guard let k = keyIndex[key], let t = timelines[k] else { return DeltaTimeline() }
+    func timeline(_ line: BaseTimeline, covering key: TimeKey, extending current: DeltaTimeline?) throws -> DeltaTimeline {
+        let name: String
+        switch line {
+        case .undeployed(let site, let model): name = "f\u{0}\(site)\u{0}\(model)"
+        case .allocated(let site): name = "s\u{0}\(site)\u{0}"
+        }
+        guard cut <= key else { throw NeedsFullLog(reason: "\(name.split(separator: "\u{0}").dropFirst().joined(separator: " ")) before the checkpoint's window") }
+        // A timeline without points never had any: exact everywhere.
+        guard let k = keyIndex[name], let t = timelines[k] else { return current ?? DeltaTimeline() }
         let p = UnsafeRawPointer(reader.map + t.at)
-        guard Frame.crc(UnsafeRawBufferPointer(start: p, count: t.count * 20)) == t.crc else {
-            throw NeedsFullLog(reason: "checkpoint timeline damaged")
+        if current == nil {
+            guard Frame.crc(UnsafeRawBufferPointer(start: p, count: t.count * 20)) == t.crc else {
+                throw NeedsFullLog(reason: "checkpoint timeline damaged")
+            }
         }
-        return DeltaTimeline(floor: cut, baseLevel: t.level, basePlus: t.plus, baseMinus: t.minus, count: t.count) { i in
+        @inline(__always) func point(_ i: Int) -> (TimeKey, Int64) {
             let at = i * 20
-            let key = TimeKey(effective: p.loadUnaligned(fromByteOffset: at, as: Int64.self),
-                              seq: Int(p.loadUnaligned(fromByteOffset: at + 8, as: UInt32.self)))
-            return (key, p.loadUnaligned(fromByteOffset: at + 12, as: Int64.self))
+            return (TimeKey(effective: p.loadUnaligned(fromByteOffset: at, as: Int64.self),
+                            seq: Int(p.loadUnaligned(fromByteOffset: at + 8, as: UInt32.self))),
+                    p.loadUnaligned(fromByteOffset: at + 12, as: Int64.self))
         }
+        func first(atOrAfter key: TimeKey) -> Int {
+            var lo = 0, hi = t.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if point(mid).0 < key { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        // Read from the event's key on only; the points before it are summed, not kept.
+        let from = first(atOrAfter: key)
+        let to = current?.floor.map { first(atOrAfter: $0) } ?? t.count
+        var level = t.level, plus = t.plus, minus = t.minus
+        for i in 0..<from {
+            let d = point(i).1
+            level += d
+            if d > 0 { plus += d } else { minus -= d }
+        }
+        if var current {
+            current.extend(floor: key, baseLevel: level, basePlus: plus, baseMinus: minus, count: to - from) { point(from + $0) }
+            return current
+        }
+        return DeltaTimeline(floor: key, baseLevel: level, basePlus: plus, baseMinus: minus, count: t.count - from) { point(from + $0) }
     }
 
     func lastRackMark(site: String, rack: String) throws -> RackMark? {

@@ -3,10 +3,9 @@
 protocol RuleBase: AnyObject, Sendable {
     /// Events the checkpoint covers (seq 1…count).
     var count: Int { get }
-    /// Undeployed chips of `model` at `site` over effective time (possibly from a floor on).
-    func undeployed(site: String, model: String) throws -> DeltaTimeline
-    /// Power allocated at `site` over effective time (possibly from a floor on).
-    func allocated(site: String) throws -> DeltaTimeline
+    /// A timeline as of the checkpoint, exact from `key` on at least: `current` (what was read
+    /// of it before, with the changes since) reaching back to `key`, or read anew.
+    func timeline(_ line: BaseTimeline, covering key: TimeKey, extending current: DeltaTimeline?) throws -> DeltaTimeline
     /// The latest install or retirement of the rack, or nil when it has none.
     func lastRackMark(site: String, rack: String) throws -> RackMark?
     /// The seq of the void of `seq`, when it was voided before the checkpoint.
@@ -15,6 +14,12 @@ protocol RuleBase: AnyObject, Sendable {
     func event(_ seq: Int) throws -> Event
     /// Why the base cannot be trusted any more (a damaged part found while reading it), if so.
     var damage: String? { get }
+}
+
+/// The timelines of the rule state: undeployed chips of a model at a site, power allocated at a site.
+enum BaseTimeline {
+    case undeployed(site: String, model: String)
+    case allocated(site: String)
 }
 
 extension RuleState {
@@ -42,9 +47,8 @@ extension RuleState {
         case .rackRetired(let site, let rack):
             try loadRack(site, rack, from: base, covering: key)
         case .powerAllocated(let site, _), .powerReleased(let site, _):
-            let pk = site
-            if allocated[pk] == nil { allocated[pk] = try base.allocated(site: site) }
-            guard allocated[pk]!.covers(key) else { throw NeedsFullLog(reason: "power at \(site) before the checkpoint's window") }
+            if let t = allocated[site], t.covers(key) { return }
+            allocated[site] = try base.timeline(.allocated(site: site), covering: key, extending: allocated[site])
         case .eventVoided(let target, _):
             guard target >= 1, target < event.seq else { return }  // the check explains
             if !events.has(target) {
@@ -63,8 +67,8 @@ extension RuleState {
 
     private mutating func loadUndeployed(_ site: String, _ model: String, from base: any RuleBase, covering key: TimeKey) throws {
         let pk = PairKey(a: site, b: model)
-        if undeployed[pk] == nil { undeployed[pk] = try base.undeployed(site: site, model: model) }
-        guard undeployed[pk]!.covers(key) else { throw NeedsFullLog(reason: "chips at \(site) before the checkpoint's window") }
+        if let t = undeployed[pk], t.covers(key) { return }
+        undeployed[pk] = try base.timeline(.undeployed(site: site, model: model), covering: key, extending: undeployed[pk])
     }
 
     private mutating func loadRack(_ site: String, _ rack: String, from base: any RuleBase, covering key: TimeKey) throws {

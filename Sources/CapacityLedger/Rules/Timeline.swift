@@ -58,6 +58,29 @@ struct DeltaTimeline: Sendable {
         }
     }
 
+    /// Reaches further back: `count` points (`point(i)`, in key order) that come before the
+    /// current floor and from `floor` on, with the sums of the points before `floor`. The levels
+    /// of the points already here do not change.
+    mutating func extend(floor: TimeKey, baseLevel: Int64, basePlus: Int64, baseMinus: Int64, count: Int, point: (Int) -> (TimeKey, Int64)) {
+        var k: [TimeKey] = [], d: [Int64] = [], l: [Int64] = []
+        k.reserveCapacity(count + keys.count)
+        d.reserveCapacity(count + keys.count)
+        l.reserveCapacity(count + keys.count)
+        var level = baseLevel
+        for i in 0..<count {
+            let (key, delta) = point(i)
+            level += delta
+            k.append(key); d.append(delta); l.append(level)
+        }
+        keys = k + keys
+        deltas = d + deltas
+        levels = l + levels
+        self.floor = floor
+        self.baseLevel = baseLevel
+        self.basePlus = basePlus
+        self.baseMinus = baseMinus
+    }
+
     /// Whether questions about `key` (and inserts or removals there) can be answered exactly.
     func covers(_ key: TimeKey) -> Bool { floor.map { $0 <= key } ?? true }
 
