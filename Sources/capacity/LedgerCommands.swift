@@ -79,7 +79,7 @@ func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Boo
         FileOutput.stderr.flush()
     } : nil) { try reader.nextDraft() }
     if showProgress, count >= 0x10000 { FileOutput.stderr.write("\r\u{1B}[K") }
-    leaveCheckpoint(store)
+    leaveCheckpoint(store, appended: count)
     if quiet { return }
     let events = store.ledger.events.suffix(count)
     if json {
@@ -89,15 +89,16 @@ func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Boo
     }
 }
 
-/// After an append to an existing ledger that had to read the whole log (no usable checkpoint,
-/// or a batch reaching behind it), writes a new checkpoint so that the next append and query
-/// start from it.
-func leaveCheckpoint(_ store: FileEventStore) {
+/// After an append to a ledger of 50,000 events or more that had to read the whole log (no
+/// usable checkpoint, or a batch reaching behind it), writes a new checkpoint so that the next
+/// append and query start from it. (A large import into a small ledger leaves that to the
+/// first query.)
+func leaveCheckpoint(_ store: FileEventStore, appended: Int) {
     LedgerOptions.debugCheckpoint("append: \(store.checkpointUse)")
     switch store.checkpointUse {
     case .none, .used: return
     case .unusable, .reachedBehind:
-        guard !store.ledger.isPartial, store.ledger.count >= LedgerOptions.checkpointMinimum else { return }
+        guard !store.ledger.isPartial, store.ledger.count - appended >= LedgerOptions.checkpointMinimum else { return }
         do { try store.writeCheckpoint() } catch { Terminal.stderr("warning: \(error)") }
     }
 }
@@ -105,7 +106,7 @@ func leaveCheckpoint(_ store: FileEventStore) {
 func appendAndPrint(_ drafts: [EventDraft], options: LedgerOptions, json: Bool) throws {
     let store = try options.open(create: true, forAppending: true)
     let events = try store.append(drafts)
-    leaveCheckpoint(store)
+    leaveCheckpoint(store, appended: events.count)
     if json {
         for (e, h) in zip(events, store.lastAppendHashes) { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }
     } else {
