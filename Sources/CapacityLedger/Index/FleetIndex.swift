@@ -88,12 +88,11 @@ public struct FleetIndex: Sendable {
     var definitions: [Int] = []
     /// Per site, the seqs of its rack installs and retirements in effective order (for first fit).
     var rackEvents: [String: [Int]] = [:]
-    /// Per rack, its install latest in effective order (to find what a new retirement retires).
-    var racks: [PairKey: (model: String, chips: Int64, watts: Int64, at: TimeKey)] = [:]
 
     /// Builds the index of `ledger`; `order` is `ledger.effectiveOrder()` when the caller has it.
     public init(ledger: Ledger, order: [Int]? = nil) {
         count = ledger.count
+        var racks: [PairKey: (model: String, chips: Int64, watts: Int64)] = [:]
         racks.reserveCapacity(ledger.events.reduce(0) { $1.type == .rackInstalled ? $0 + 1 : $0 })
         var points: (d: [PairKey: [(Int64, Int64)]], i: [PairKey: [(Int64, Int64)]], r: [PairKey: [(Int64, Int64)]],
                      w: [PairKey: [(Int64, Int64)]], a: [String: [(Int64, Int64)]], u: [PairKey: [(Int64, Int64)]]) = ([:], [:], [:], [:], [:], [:])
@@ -102,10 +101,10 @@ public struct FleetIndex: Sendable {
             let e = ledger.events[seq - 1]
             switch e.body {
             case .rackInstalled(let s, let r, let m, let c, let p):
-                racks[PairKey(a: s, b: r)] = (m, c, p.watts, TimeKey(e.effective, seq))
+                racks[PairKey(a: s, b: r)] = (m, c, p.watts)
                 rackEvents[s, default: []].append(seq)
             case .rackRetired(let s, let r):
-                if let x = racks[PairKey(a: s, b: r)] { retiredRacks[seq] = (x.model, x.chips, x.watts) }
+                if let x = racks[PairKey(a: s, b: r)] { retiredRacks[seq] = x }
                 rackEvents[s, default: []].append(seq)
             case .siteOpened, .chipModelDefined:
                 definitions.append(seq)
@@ -137,26 +136,27 @@ public struct FleetIndex: Sendable {
 
     /// Takes in the events appended to `ledger` since the index was built or last updated, at a
     /// cost that grows with the events taken in (and the points after a backdated one), not with
-    /// the ledger. Returns false, changing nothing, when it cannot: a retirement backdated
-    /// before its rack's latest install; the caller then builds the index anew.
+    /// the ledger (a new retirement looks back through its site's racks). Returns false, changing
+    /// nothing, when it cannot: a retirement of a rack installed in the same stretch of events;
+    /// the caller then builds the index anew.
     public mutating func update(to ledger: Ledger) -> Bool {
         guard ledger.count >= count, !ledger.isPartial else { return false }
         let new = ledger.events[count..<ledger.count]
+        // What each new retirement retires: the rack's latest install before it in effective
+        // order, as the build finds it.
+        var retiring: [Int: (model: String, chips: Int64, watts: Int64)] = [:]
         for e in new {
-            if case .rackRetired(let s, let r) = e.body {
-                guard let x = racks[PairKey(a: s, b: r)], x.at < TimeKey(e.effective, e.seq) else { return false }
-            }
+            guard case .rackRetired(let s, let r) = e.body else { continue }
+            guard let x = Self.install(before: e, site: s, rack: r, in: rackEvents[s] ?? [], ledger: ledger) else { return false }
+            retiring[e.seq] = x
         }
         let before = count
         for e in new {
-            let key = TimeKey(e.effective, e.seq)
             switch e.body {
-            case .rackInstalled(let s, let r, let m, let c, let p):
-                if let old = racks[PairKey(a: s, b: r)], key < old.at {} else { racks[PairKey(a: s, b: r)] = (m, c, p.watts, key) }
+            case .rackInstalled(let s, _, _, _, _):
                 rackEvents[s, default: []].withinPlace { Self.insert(e, into: &$0, ledger: ledger) }
-            case .rackRetired(let s, let r):
-                let x = racks[PairKey(a: s, b: r)]!
-                retiredRacks[e.seq] = (x.model, x.chips, x.watts)
+            case .rackRetired(let s, _):
+                retiredRacks[e.seq] = retiring[e.seq]!
                 rackEvents[s, default: []].withinPlace { Self.insert(e, into: &$0, ledger: ledger) }
             case .siteOpened, .chipModelDefined:
                 Self.insert(e, into: &definitions, ledger: ledger)
@@ -173,6 +173,21 @@ public struct FleetIndex: Sendable {
         }
         count = ledger.count
         return true
+    }
+
+    /// The latest install of `rack` before `retirement` in a site's rack events (effective order),
+    /// as `init` maps retirements to their racks.
+    private static func install(before retirement: Event, site: String, rack: String, in seqs: [Int], ledger: Ledger)
+        -> (model: String, chips: Int64, watts: Int64)? {
+        let key = TimeKey(retirement.effective, retirement.seq)
+        var i = seqs.count - 1
+        while i >= 0 {
+            let e = ledger.events[seqs[i] - 1]
+            i -= 1
+            guard TimeKey(e.effective, e.seq) < key else { continue }
+            if case .rackInstalled(_, let r, let m, let c, let p) = e.body, r == rack { return (m, c, p.watts) }
+        }
+        return nil
     }
 
     /// Inserts `e`'s seq into seqs kept in effective order (most land at the end).
