@@ -125,4 +125,27 @@ struct WriterBaseTests {
             try FileEventStore(path: a, create: false, clock: clock).writeCheckpoint()
         }
     }
+
+    @Test func textIsStoredExactlyAsGivenEvenWhenCanonicallyEqual() throws {
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        #expect(composed == decomposed)  // String equality is canonical equivalence
+        let a = dir + "/exact-a.ledger", b = dir + "/exact-b.ledger"
+        let clock = ManualClock(Timestamp.parse("2026-01-07")!)
+        for path in [a, b] {
+            let store = try FileEventStore(path: path, create: true, clock: clock)
+            try store.append([try d("investment.committed investor=amazon recipient=anthropic usd=1 note=\(composed)"),
+                              try d("investment.committed investor=amazon recipient=anthropic usd=2 note=\(decomposed)")])
+        }
+        try FileEventStore(path: a, create: false, clock: clock).writeCheckpoint()
+        clock.advance(seconds: 60)
+        let drafts = [try d("investment.committed investor=amazon recipient=anthropic usd=3 note=\(decomposed)"),
+                      try d("investment.committed investor=amazon recipient=anthropic usd=4 note=\(composed)")]
+        let writer = try FileEventStore(path: a, create: false, clock: clock, forAppending: true)
+        try writer.append(drafts)
+        #expect(writer.checkpointUse == .used)
+        try FileEventStore(path: b, create: false, clock: clock).append(drafts)
+        #expect(Self.bytes(a) == Self.bytes(b))
+        let notes = try FileEventStore(path: a, create: false).ledger.events.map { Array($0.note!.utf8) }
+        #expect(notes == [composed, decomposed, decomposed, composed].map { Array($0.utf8) })
+    }
 }

@@ -102,7 +102,7 @@ enum LogScanner {
         func rollback(_ state: inout CodecState) {
             while state.strings.count > savedStrings {
                 let s = state.strings.removeLast()
-                state.ids?[s] = nil
+                state.ids?[ExactText(s)] = nil
             }
             state.prevRecorded = savedRecorded
             state.prevEffectiveSeconds = savedEffective

@@ -8,7 +8,8 @@ import CCapacitySupport
 /// gives the same bytes and therefore the same hash chain.
 public struct CodecState: Sendable {
     var strings: [String] = []
-    var ids: [String: UInt32]? = [:]
+    /// String → number, by exact bytes (see `ExactText`).
+    var ids: [ExactText: UInt32]? = [:]
     /// Strings numbered below `baseCount` that live elsewhere (a checkpoint file) and are read
     /// on demand; `strings` then holds only the ones after them. Reading only.
     var base: (@Sendable (Int) -> String?)?
@@ -32,8 +33,8 @@ public struct CodecState: Sendable {
 
     mutating func ensureWritable() {
         guard ids == nil else { return }
-        var d = [String: UInt32](minimumCapacity: strings.count)
-        for (i, s) in strings.enumerated() { d[s] = UInt32(baseCount + i) }
+        var d = [ExactText: UInt32](minimumCapacity: strings.count)
+        for (i, s) in strings.enumerated() { d[ExactText(s)] = UInt32(baseCount + i) }
         ids = d
     }
 
@@ -48,6 +49,21 @@ public struct CodecState: Sendable {
     mutating func dropAnchors(after seq: Int) {
         let keep = (seq + LogAnchor.interval - 1) / LogAnchor.interval
         if anchors.count > keep { anchors.removeLast(anchors.count - keep) }
+    }
+}
+
+/// A string compared and hashed by its exact UTF-8 bytes. Swift's `String` equality is Unicode
+/// canonical equivalence ("é" precomposed equals "e" + combining accent); the log stores text
+/// exactly as given, so two such spellings are two strings.
+struct ExactText: Hashable, Sendable {
+    let text: String
+    init(_ text: String) { self.text = text }
+
+    static func == (a: ExactText, b: ExactText) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        var copy = text
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
 
@@ -104,10 +120,11 @@ enum RecordCodec {
     @inline(__always)
     static func str(_ s: String?, _ state: inout CodecState, _ w: inout ByteWriter) {
         guard let s else { w.byte(0); return }
-        if let id = state.ids![s] {
+        let key = ExactText(s)
+        if let id = state.ids![key] {
             w.varint(UInt64(id) + 2)
         } else if let id = state.baseLookup?(s) {
-            state.ids![s] = id
+            state.ids![key] = id
             w.varint(UInt64(id) + 2)
         } else {
             w.byte(1)
@@ -116,7 +133,7 @@ enum RecordCodec {
                 w.varint(UInt64(u.count))
                 w.append(u)
             }
-            state.ids![s] = UInt32(state.baseCount + state.strings.count)
+            state.ids![key] = UInt32(state.baseCount + state.strings.count)
             state.strings.append(s)
         }
     }
@@ -199,7 +216,7 @@ enum RecordCodec {
                   let s = String(validating: raw.bindMemory(to: UInt8.self), as: UTF8.self)
             else { throw Malformed(what: "bad text") }
             state.strings.append(s)
-            state.ids?[s] = UInt32(state.baseCount + state.strings.count - 1)
+            state.ids?[ExactText(s)] = UInt32(state.baseCount + state.strings.count - 1)
             return s
         default:
             let id = Int(tag - 2)
