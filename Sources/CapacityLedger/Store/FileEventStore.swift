@@ -134,10 +134,13 @@ public final class FileEventStore: EventStore {
     /// Appends drafts produced one at a time (`next` returns nil at the end) as one atomic,
     /// durable batch, writing frames to the file as it goes so that memory does not grow with the
     /// input: the commit record is written and synced last; on any error the file is cut back to
-    /// where it was and nothing of the batch remains.
+    /// where it was and nothing of the batch remains. `expected` (about how many drafts will
+    /// come) makes room for them up front.
+    ///
+    /// A store opened `forAppending` starts from the checkpoint when it can; a batch that
+    /// reaches behind it is checked again, with the same drafts, from the whole log.
     /// - Returns: how many events were appended.
     @discardableResult
-    /// `expected` (about how many drafts will come) makes room for them up front.
     public func appendStream(keepHashes: Bool = false, expected: Int = 0, progress: ((Int) -> Void)? = nil, _ next: () throws -> EventDraft?) throws -> Int {
         let existed = access(path, F_OK) == 0
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
