@@ -147,3 +147,8 @@ public struct EventDraft: Hashable, Sendable {
         self.line = line
     }
 }
+
+extension Collection<Event> {
+    /// How many rack installs there are (to make room for the racks before a long fold).
+    var rackInstallCount: Int { count { $0.type == .rackInstalled } }
+}

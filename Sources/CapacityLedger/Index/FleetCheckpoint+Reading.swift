@@ -28,6 +28,8 @@ final class CheckpointReader: @unchecked Sendable {
     let tieSeq: Int, commitStart: Int, commitEnd: Int
     let head: ChainHash
     var keys: [(kind: Character, a: String, b: String)] = []
+    /// The keys as stored (`FleetCheckpoint.chipsKey` …), in the same order.
+    var keyNames: [String] = []
     var definitions: [Event] = []
     var prevRecorded: Int64 = 0, prevEffective: Int64 = 0
     var recordCount = 0
@@ -94,8 +96,10 @@ final class CheckpointReader: @unchecked Sendable {
         }
         guard let nk = mr.varint() else { throw Unusable(reason: "checkpoint metadata malformed") }
         for _ in 0..<nk {
-            let parts = try str().split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+            let name = try str()
+            let parts = name.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
             keys.append((parts[0].first!, parts[1], parts.count > 2 ? parts[2] : ""))
+            keyNames.append(name)
         }
         guard let nd = mr.varint() else { throw Unusable(reason: "checkpoint metadata malformed") }
         for _ in 0..<nd {
@@ -208,8 +212,7 @@ final class CheckpointReader: @unchecked Sendable {
         guard pread(fd, &commit, commit.count, off_t(commitStart)) == commit.count else { throw Unusable(reason: "cannot read the ledger") }
         let tied = commit.withUnsafeBytes { raw -> Bool in
             var r = ByteReader(raw, from: 0, to: raw.count)
-            guard let len = r.varint(), let crc = r.u32(), let payload = r.bytes(Int(len)), r.remaining == 0,
-                  crc == Frame.crc(payload), payload[0] == Frame.commitKind else { return false }
+            guard let (payload, intact) = Frame.read(&r), intact, r.remaining == 0, payload[0] == Frame.commitKind else { return false }
             var p = ByteReader(payload, from: 1, to: payload.count)
             return p.varint() == UInt64(tieSeq) && p.bytes(32).map { Array($0) == head.bytes } == true
         }

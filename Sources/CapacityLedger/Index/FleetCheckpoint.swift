@@ -29,6 +29,11 @@ public enum FleetCheckpoint {
 
     public static func path(forLedger ledger: String) -> String { ledger + ".ckpt" }
 
+    // The keys of the totals, as stored: a kind letter, then the ids, NUL-separated.
+    static func chipsKey(_ site: String, _ model: String) -> String { "f\u{0}\(site)\u{0}\(model)" }
+    static func powerKey(_ site: String) -> String { "s\u{0}\(site)" }
+    static func usdKey(_ investor: String, _ recipient: String) -> String { "u\u{0}\(investor)\u{0}\(recipient)" }
+
     /// Why a checkpoint could not be used (shown by `--verbose` callers and in tests).
     public struct Unusable: Error, Equatable { public var reason: String }
 
@@ -42,7 +47,7 @@ public enum FleetCheckpoint {
     public static func write(ledger: Ledger, ledgerPath: String, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
                              blockSize: Int = defaultBlockSize) throws {
         guard !ledger.isPartial, codec.baseCount == 0 else { throw LedgerError.io("a checkpoint is written from the whole log") }
-        var keys: [String] = []       // "f\u{0}site\u{0}model", "s\u{0}site", "u\u{0}investor\u{0}recipient"
+        var keys: [String] = []       // see `chipsKey`, `powerKey`, `usdKey`
         var keyIndex: [String: UInt32] = [:]
         func key(_ k: String) -> UInt32 {
             if let i = keyIndex[k] { return i }
@@ -67,7 +72,7 @@ public enum FleetCheckpoint {
         var records: [(time: Int64, seq: UInt32, key: UInt32, kind: Kind, a: Int64, b: Int64)] = []
         records.reserveCapacity(ledger.count)
         var racks: [PairKey: (model: String, chips: Int64, watts: Int64)] = [:]
-        racks.reserveCapacity(ledger.events.reduce(0) { $1.type == .rackInstalled ? $0 + 1 : $0 })
+        racks.reserveCapacity(ledger.events.rackInstallCount)
         var definitions: [Event] = []
         for seq in ledger.effectiveOrder() {
             let e = ledger.events[seq - 1]
@@ -78,16 +83,16 @@ public enum FleetCheckpoint {
             let t = e.effective.micros, sq = UInt32(seq)
             switch e.body {
             case .siteOpened, .chipModelDefined: definitions.append(e)
-            case .chipsDelivered(let s, let m, let q): records.append((t, sq, key("f\u{0}\(s)\u{0}\(m)"), .delivered, q, 0))
+            case .chipsDelivered(let s, let m, let q): records.append((t, sq, key(chipsKey(s, m)), .delivered, q, 0))
             case .rackInstalled(let s, let r, let m, let c, let p):
-                records.append((t, sq, key("f\u{0}\(s)\u{0}\(m)"), .installed, c, p.watts))
+                records.append((t, sq, key(chipsKey(s, m)), .installed, c, p.watts))
                 markRack(s, r, seq)
             case .rackRetired(let s, let r):
-                if let x = racks[PairKey(a: s, b: r)] { records.append((t, sq, key("f\u{0}\(s)\u{0}\(x.model)"), .retired, x.chips, x.watts)) }
+                if let x = racks[PairKey(a: s, b: r)] { records.append((t, sq, key(chipsKey(s, x.model)), .retired, x.chips, x.watts)) }
                 markRack(s, r, seq)
-            case .powerAllocated(let s, let p): records.append((t, sq, key("s\u{0}\(s)"), .allocated, p.watts, 0))
-            case .powerReleased(let s, let p): records.append((t, sq, key("s\u{0}\(s)"), .allocated, -p.watts, 0))
-            case .investmentCommitted(let i, let r, let u, _): records.append((t, sq, key("u\u{0}\(i)\u{0}\(r)"), .usd, u, 0))
+            case .powerAllocated(let s, let p): records.append((t, sq, key(powerKey(s)), .allocated, p.watts, 0))
+            case .powerReleased(let s, let p): records.append((t, sq, key(powerKey(s)), .allocated, -p.watts, 0))
+            case .investmentCommitted(let i, let r, let u, _): records.append((t, sq, key(usdKey(i, r)), .usd, u, 0))
             case .eventVoided: break
             }
         }

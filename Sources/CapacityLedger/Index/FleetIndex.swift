@@ -93,7 +93,7 @@ public struct FleetIndex: Sendable {
     public init(ledger: Ledger, order: [Int]? = nil) {
         count = ledger.count
         var racks: [PairKey: (model: String, chips: Int64, watts: Int64)] = [:]
-        racks.reserveCapacity(ledger.events.reduce(0) { $1.type == .rackInstalled ? $0 + 1 : $0 })
+        racks.reserveCapacity(ledger.events.rackInstallCount)
         var points: (d: [PairKey: [(Int64, Int64)]], i: [PairKey: [(Int64, Int64)]], r: [PairKey: [(Int64, Int64)]],
                      w: [PairKey: [(Int64, Int64)]], a: [String: [(Int64, Int64)]], u: [PairKey: [(Int64, Int64)]]) = ([:], [:], [:], [:], [:], [:])
         // Retirements need the rack they retire: walk installs and retirements in effective order.

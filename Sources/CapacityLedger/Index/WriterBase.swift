@@ -36,39 +36,37 @@ final class WriterBase: RuleBase {
     init(ledgerPath: String, fd ledgerFD: Int32) throws {
         reader = try CheckpointReader(path: FleetCheckpoint.path(forLedger: ledgerPath))
         _ = try reader.checkTie(fd: ledgerFD, ledgerPath: ledgerPath)
-        fd = dup(ledgerFD)
-        guard fd >= 0 else { throw FleetCheckpoint.Unusable(reason: "cannot read the ledger") }
         let unusable = FleetCheckpoint.Unusable(reason: "checkpoint writer section damaged")
         let m = UnsafeRawBufferPointer(start: reader.map, count: reader.size)
         let sectionEnd = reader.writerAt + reader.writerLength
-        guard reader.writerLength >= 8 else { close(fd); throw unusable }
+        guard reader.writerLength >= 8 else { throw unusable }
         let directoryEnd = reader.writerAt + 8 + Int(clamping: m.loadUnaligned(fromByteOffset: reader.writerAt, as: UInt64.self))
         guard directoryEnd <= sectionEnd,
-              Frame.crc(UnsafeRawBufferPointer(rebasing: m[reader.writerAt..<directoryEnd])) == reader.writerCRC else { close(fd); throw unusable }
+              Frame.crc(UnsafeRawBufferPointer(rebasing: m[reader.writerAt..<directoryEnd])) == reader.writerCRC else { throw unusable }
         var r = ByteReader(m, from: reader.writerAt + 8, to: directoryEnd)
-        guard let c = r.zigzag(), let na = r.varint() else { close(fd); throw unusable }
+        guard let c = r.zigzag(), let na = r.varint() else { throw unusable }
         cut = TimeKey(Timestamp(micros: c), 0)
         anchorsAt = r.at
         anchorCount = Int(na)
         r.at += anchorCount * 24
-        guard r.at <= r.end, let nv = r.varint() else { close(fd); throw unusable }
+        guard r.at <= r.end, let nv = r.varint() else { throw unusable }
         voidsAt = r.at
         voidCount = Int(nv)
         r.at += voidCount * 8
-        guard r.at <= r.end, let nt = r.varint() else { close(fd); throw unusable }
+        guard r.at <= r.end, let nt = r.varint() else { throw unusable }
         var timelines: [Int: (level: Int64, plus: Int64, minus: Int64, count: Int, at: Int, crc: UInt32)] = [:]
         var pointsAt = directoryEnd
         for _ in 0..<nt {
             guard let k = r.varint(), let level = r.zigzag(), let plus = r.zigzag(), let minus = r.zigzag(),
-                  let n = r.varint(), let crc = r.u32() else { close(fd); throw unusable }
+                  let n = r.varint(), let crc = r.u32() else { throw unusable }
             timelines[Int(k)] = (level, plus, minus, Int(n), pointsAt, crc)
             pointsAt += Int(n) * 20
         }
-        guard r.at <= r.end, pointsAt == sectionEnd else { close(fd); throw unusable }
+        guard r.at <= r.end, pointsAt == sectionEnd else { throw unusable }
         self.timelines = timelines
-        var keyIndex: [String: Int] = [:]
-        for (i, k) in reader.keys.enumerated() { keyIndex["\(k.kind)\u{0}\(k.a)\u{0}\(k.b)"] = i }
-        self.keyIndex = keyIndex
+        keyIndex = Dictionary(uniqueKeysWithValues: reader.keyNames.enumerated().map { ($1, $0) })
+        fd = dup(ledgerFD)
+        guard fd >= 0 else { throw FleetCheckpoint.Unusable(reason: "cannot read the ledger") }
     }
 
     deinit { close(fd) }
@@ -95,10 +93,10 @@ final class WriterBase: RuleBase {
     func timeline(_ line: BaseTimeline, covering key: TimeKey, extending current: DeltaTimeline?) throws -> DeltaTimeline {
         let name: String
         switch line {
-        case .undeployed(let site, let model): name = "f\u{0}\(site)\u{0}\(model)"
-        case .allocated(let site): name = "s\u{0}\(site)\u{0}"
+        case .undeployed(let site, let model): name = FleetCheckpoint.chipsKey(site, model)
+        case .allocated(let site): name = FleetCheckpoint.powerKey(site)
         }
-        guard cut <= key else { throw NeedsFullLog(reason: "\(name.split(separator: "\u{0}").dropFirst().joined(separator: " ")) before the checkpoint's window") }
+        guard cut <= key else { throw NeedsFullLog(reason: "\(line) before the checkpoint's window") }
         // A timeline without points never had any: exact everywhere.
         guard let k = keyIndex[name], let t = timelines[k] else { return current ?? DeltaTimeline() }
         let p = UnsafeRawPointer(reader.map + t.at)
@@ -189,8 +187,8 @@ final class WriterBase: RuleBase {
                 var r = ByteReader(raw, from: 0, to: raw.count)
                 var s = a * LogAnchor.interval + 1
                 while r.remaining > 0 {
-                    guard let len = r.varint(), let crc = r.u32(), let payload = r.bytes(Int(clamping: len)) else { return nil }
-                    guard crc == Frame.crc(payload), payload.count > 0 else { throw NeedsFullLog(reason: "log damaged") }
+                    guard let (payload, intact) = Frame.read(&r) else { return nil }
+                    guard intact else { throw NeedsFullLog(reason: "log damaged") }
                     if payload[0] == Frame.commitKind || payload[0] == Frame.markKind { continue }
                     var pr = ByteReader(payload, from: 0, to: payload.count)
                     guard let e = try? RecordCodec.decode(&pr, seq: s, state: &state) else { throw NeedsFullLog(reason: "log damaged") }

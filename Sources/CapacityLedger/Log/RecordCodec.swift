@@ -259,6 +259,13 @@ enum Frame {
         return start..<out.count
     }
 
+    /// Reads the frame at `r`: its payload, and whether the payload is non-empty and matches its
+    /// CRC; nil when the bytes end before the frame does.
+    static func read(_ r: inout ByteReader) -> (payload: UnsafeRawBufferPointer, intact: Bool)? {
+        guard let len = r.varint(), len <= UInt64(LogScanner.maxPayload), let stored = r.u32(), let payload = r.bytes(Int(len)) else { return nil }
+        return (payload, payload.count > 0 && stored == crc(payload))
+    }
+
     /// The payload of a commit or mark frame: kind, last seq, head hash.
     static func anchorPayload(kind: UInt8, seq: Int, head: ChainHash) -> [UInt8] {
         var w = ByteWriter()

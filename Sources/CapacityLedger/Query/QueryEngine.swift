@@ -120,11 +120,7 @@ public final class QueryEngine {
     public func state(_ view: LedgerView) throws -> FleetState {
         var s = FleetState()
         let events = countingEvents(view)
-        var installs = 0, sites = 0
-        for e in events {
-            if e.type == .rackInstalled { installs += 1 } else if e.type == .siteOpened { sites += 1 }
-        }
-        s.reserve(racks: installs, sites: sites)
+        s.reserve(racks: events.rackInstallCount, sites: events.count { $0.type == .siteOpened })
         for (i, e) in events.enumerated() {
             if i & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
             s.apply(e)

@@ -174,16 +174,17 @@ public final class FileEventStore: EventStore {
             do {
                 _ = try readTail(fd, truncateTorn: true)
                 return try writeBatch(fd, existed: existed, keepHashes: keepHashes, expected: expected, progress: progress, take)
-            } catch let behind as NeedsFullLog {
-                // Start again from the whole log, with the same drafts.
-                checkpointUse = .reachedBehind(behind.reason)
-                ledger = Ledger()
-                committedEnd = 0
-                retake = 0
-            } catch where ledger.base?.damage != nil {
-                // A part of the checkpoint read on the way failed its check: the error is the
-                // checkpoint's, not the log's. Start again from the whole log.
-                checkpointUse = .unusable(ledger.base!.damage!)
+            } catch {
+                // The batch reaches behind the checkpoint, or a part of the checkpoint read on the
+                // way failed its check (then the error is the checkpoint's, not the log's): start
+                // again from the whole log, with the same drafts.
+                if let behind = error as? NeedsFullLog {
+                    checkpointUse = .reachedBehind(behind.reason)
+                } else if let damage = ledger.base?.damage {
+                    checkpointUse = .unusable(damage)
+                } else {
+                    throw error
+                }
                 ledger = Ledger()
                 committedEnd = 0
                 retake = 0
