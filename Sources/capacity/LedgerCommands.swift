@@ -68,16 +68,19 @@ struct Import: ParsableCommand {
 /// Appends a JSON Lines file (or stdin) as one atomic batch, streaming: neither the input nor
 /// the written bytes are held in memory. A progress line goes to stderr when it is a terminal.
 func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Bool) throws {
-    let reader = try LineReader(path: file)
+    // Lines are parsed on a second thread while the writer checks and encodes the ones before.
+    let input = DraftPipeline(reader: try LineReader(path: file))
     let store = try options.open(create: true, forAppending: true)
+    input.start()
+    defer { input.stop() }
     let showProgress = isatty(2) == 1
     // Generated and exported lines run about 100–150 bytes: room for the events up front.
-    let count = try store.appendStream(keepHashes: json, expected: (reader.size ?? 0) / 128, progress: showProgress ? { n in
+    let count = try store.appendStream(keepHashes: json, expected: (input.size ?? 0) / 128, progress: showProgress ? { n in
         var line = "\rimporting: \(Format.grouped(n)) events"
-        if let size = reader.size, size > 0 { line += " (\(reader.bytesRead * 100 / size)%)" }
+        if let size = input.size, size > 0 { line += " (\(input.bytesRead * 100 / size)%)" }
         FileOutput.stderr.write(line)
         FileOutput.stderr.flush()
-    } : nil) { try reader.nextDraft() }
+    } : nil) { try input.next() }
     if showProgress, count >= 0x10000 { FileOutput.stderr.write("\r\u{1B}[K") }
     leaveCheckpoint(store, appended: count)
     if quiet { return }

@@ -16,4 +16,7 @@ void ccap_default_sigint(void);
 int ccap_interrupt_pending(void);
 void ccap_interrupt_clear(void);
 
+/// Names the calling thread (as `top -H` and `perf` show it); a no-op where unsupported.
+void ccap_name_this_thread(const char *name);
+
 #endif

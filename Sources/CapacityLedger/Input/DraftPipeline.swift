@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CCapacitySupport
+
+/// Reads and decodes a JSON Lines input on a thread of its own, a few thousand lines ahead of
+/// the writer, so that parsing one part of a large import overlaps checking, encoding and
+/// hashing the part before it.
+///
+/// The drafts come out of `next()` in input order, exactly as `LineReader.nextDraft()` would
+/// give them, and the first bad line's error comes out in its place: lines after it are not
+/// read. At most `depth` chunks wait at a time, so memory stays bounded however long the input.
+/// Call `stop()` when done (also after an error): it ends the reading thread and waits for it.
+public final class DraftPipeline: @unchecked Sendable {
+    /// What the reading thread hands over: drafts in order, then possibly the error that ended
+    /// the input, or the end of the input.
+    private struct Chunk {
+        var drafts: [EventDraft] = []
+        var error: (any Error)?
+        var end = false
+        var bytesRead = 0
+    }
+
+    private let reader: LineReader
+    private let chunkSize: Int
+    private let depth: Int
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    private let changed: UnsafeMutablePointer<pthread_cond_t>
+    // Guarded by `lock`.
+    private var queue: [Chunk] = []
+    private var stopping = false
+    private var shared = 0
+    // The consumer's own.
+    private var current: [EventDraft] = []
+    private var position = 0
+    private var done = false
+    private var failure: (any Error)?
+    private var thread: pthread_t?
+
+    /// The input's size when it is a regular file (for progress).
+    public var size: Int? { reader.size }
+    /// Bytes of input read so far by the reading thread.
+    public var bytesRead: Int {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return shared
+    }
+
+    public init(reader: LineReader, chunkSize: Int = 4096, depth: Int = 4) {
+        self.reader = reader
+        self.chunkSize = chunkSize
+        self.depth = depth
+        lock = .allocate(capacity: 1)
+        changed = .allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(changed, nil)
+    }
+
+    deinit {
+        stop()
+        pthread_cond_destroy(changed)
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+        changed.deallocate()
+    }
+
+    /// Starts the reading thread. Without it (when a thread cannot be created) `next()` reads
+    /// on the caller's thread.
+    public func start() {
+        guard thread == nil else { return }
+        let me = Unmanaged.passRetained(self)
+        var t = pthread_t()
+        let rc = pthread_create(&t, nil, { raw in
+            let pipeline = Unmanaged<DraftPipeline>.fromOpaque(raw!).takeRetainedValue()
+            pipeline.produce()
+            return nil
+        }, me.toOpaque())
+        if rc == 0 {
+            thread = t
+        } else {
+            me.release()
+        }
+    }
+
+    /// The next draft in input order, nil at the end; throws the first bad line's error (after
+    /// handing over the drafts before it).
+    public func next() throws -> EventDraft? {
+        while position == current.count {
+            if let failure { throw failure }
+            if done { return nil }
+            guard thread != nil else {
+                // No reading thread: read in place.
+                guard let d = try reader.nextDraft() else { done = true; return nil }
+                shared = reader.bytesRead
+                return d
+            }
+            pthread_mutex_lock(lock)
+            while queue.isEmpty { pthread_cond_wait(changed, lock) }
+            let chunk = queue.removeFirst()
+            pthread_cond_broadcast(changed)
+            pthread_mutex_unlock(lock)
+            current = chunk.drafts
+            position = 0
+            if chunk.end { done = true }
+            if let error = chunk.error { failure = error }
+        }
+        position += 1
+        return current[position - 1]
+    }
+
+    /// Ends the reading thread (it stops after its current chunk) and waits for it.
+    public func stop() {
+        guard let t = thread else { return }
+        pthread_mutex_lock(lock)
+        stopping = true
+        pthread_cond_broadcast(changed)
+        pthread_mutex_unlock(lock)
+        pthread_join(t, nil)
+        thread = nil
+    }
+
+    private func produce() {
+        ccap_name_this_thread("capacity-read")
+        var chunk = Chunk()
+        chunk.drafts.reserveCapacity(chunkSize)
+        while true {
+            do {
+                if let d = try reader.nextDraft() {
+                    chunk.drafts.append(d)
+                } else {
+                    chunk.end = true
+                }
+            } catch {
+                chunk.error = error
+            }
+            let last = chunk.end || chunk.error != nil
+            if !last, chunk.drafts.count < chunkSize { continue }
+            chunk.bytesRead = reader.bytesRead
+            pthread_mutex_lock(lock)
+            while queue.count >= depth, !stopping { pthread_cond_wait(changed, lock) }
+            if stopping {
+                pthread_mutex_unlock(lock)
+                return
+            }
+            shared = chunk.bytesRead
+            queue.append(chunk)
+            pthread_cond_broadcast(changed)
+            pthread_mutex_unlock(lock)
+            if last { return }
+            chunk = Chunk()
+            chunk.drafts.reserveCapacity(chunkSize)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+@testable import CapacityLedger
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The import's reading thread hands over exactly what reading in place gives, in order, with
+/// the first bad line's error in its place.
+struct DraftPipelineTests {
+    let dir: String
+
+    init() {
+        var template = Array("/tmp/capacity-pipeline-XXXXXX".utf8CString)
+        dir = String(cString: mkdtemp(&template)!)
+    }
+
+    func write(_ name: String, _ lines: [String]) -> String {
+        let p = dir + "/" + name
+        let fd = open(p, O_WRONLY | O_TRUNC | O_CREAT, 0o600)
+        let text = Array(lines.joined(separator: "\n").utf8)
+        _ = text.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return p
+    }
+
+    func lines(_ n: Int) -> [String] {
+        (1...n).map { i in
+            i % 50 == 0 ? "" : #"{"type":"chips.delivered","site":"s\#(i % 7)","model":"m1","quantity":\#(i),"effective":"2025-01-01"}"#
+        }
+    }
+
+    /// Everything `body` gets from a source: drafts (with their line numbers) then the error.
+    func drain(_ next: () throws -> EventDraft?) -> (drafts: [EventDraft], error: String?) {
+        var out: [EventDraft] = []
+        do {
+            while let d = try next() { out.append(d) }
+            return (out, nil)
+        } catch {
+            return (out, "\(error)")
+        }
+    }
+
+    @Test(arguments: [1, 7, 4096])
+    func givesWhatReadingInPlaceGives(chunkSize: Int) throws {
+        let p = write("ok.jsonl", lines(1_000))
+        let inPlace = try LineReader(path: p)
+        let expected = drain { try inPlace.nextDraft() }
+        let pipeline = DraftPipeline(reader: try LineReader(path: p), chunkSize: chunkSize, depth: 2)
+        pipeline.start()
+        let got = drain { try pipeline.next() }
+        pipeline.stop()
+        #expect(expected.error == nil)
+        #expect(expected.drafts.count == 980)
+        #expect(got.drafts == expected.drafts)
+        #expect(got.error == nil)
+        #expect(try pipeline.next() == nil)
+        #expect(pipeline.bytesRead == pipeline.size)
+    }
+
+    @Test(arguments: [1, 7, 4096])
+    func theFirstBadLineComesAfterTheDraftsBeforeIt(chunkSize: Int) throws {
+        var input = lines(300)
+        input[122] = #"{"type":"chips.delivered","site":"s1","model":"m1","quantity":-4}"#
+        input[200] = #"{"type":"bogus"}"#
+        let p = write("bad.jsonl", input)
+        let inPlace = try LineReader(path: p)
+        let expected = drain { try inPlace.nextDraft() }
+        let pipeline = DraftPipeline(reader: try LineReader(path: p), chunkSize: chunkSize, depth: 2)
+        pipeline.start()
+        let got = drain { try pipeline.next() }
+        #expect(got.drafts == expected.drafts)
+        #expect(got.drafts.last?.line == 122)
+        #expect(got.error == expected.error)
+        #expect(got.error?.contains("line 123") == true)
+        // It keeps saying so.
+        #expect(errorMessage { try pipeline.next() }?.contains("line 123") == true)
+        pipeline.stop()
+    }
+
+    @Test func stoppingEarlyEndsTheReadingThread() throws {
+        let p = write("long.jsonl", lines(20_000))
+        let pipeline = DraftPipeline(reader: try LineReader(path: p), chunkSize: 16, depth: 1)
+        pipeline.start()
+        for _ in 0..<10 { _ = try pipeline.next() }
+        // The reader is blocked on a full queue; stop() must wake it and wait for it.
+        pipeline.stop()
+        #expect(pipeline.bytesRead < pipeline.size!)
+    }
+
+    @Test func withoutTheThreadItReadsInPlace() throws {
+        let p = write("plain.jsonl", lines(120))
+        let pipeline = DraftPipeline(reader: try LineReader(path: p))
+        let inPlace = try LineReader(path: p)
+        #expect(drain { try pipeline.next() }.drafts == drain { try inPlace.nextDraft() }.drafts)
+    }
+}
