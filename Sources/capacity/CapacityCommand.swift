@@ -30,8 +30,13 @@ struct LedgerOptions: ParsableArguments {
         return "capacity.ledger"
     }
 
+    /// The command's store. It is kept until the process exits (never deinitialized): the
+    /// system takes a large ledger's memory back at once, where freeing millions of events one
+    /// by one takes a second or more.
     func open(create: Bool, forAppending: Bool = false) throws -> FileEventStore {
-        try FileEventStore(path: path, create: create, forAppending: forAppending, warn: { Terminal.stderr($0) })
+        let store = try FileEventStore(path: path, create: create, forAppending: forAppending, warn: { Terminal.stderr($0) })
+        _ = Unmanaged.passRetained(store)
+        return store
     }
 
     /// Ledgers at least this large get a checkpoint file written beside them by the first

@@ -15,6 +15,25 @@ public enum JSONLine {
         return try copy.withUTF8 { (buf) throws -> RawFields in try parse(buf) }
     }
 
+    /// Whether every byte is below 0x80 (eight at a time).
+    @inline(__always)
+    static func isASCII(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        var any: UInt64 = 0
+        if let base = raw.baseAddress {
+            let p = UnsafeRawPointer(base)
+            while i + 8 <= raw.count {
+                any |= p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                i += 8
+            }
+            while i < raw.count {
+                any |= UInt64(raw[i])
+                i += 1
+            }
+        }
+        return any & 0x8080_8080_8080_8080 == 0
+    }
+
     struct Parser {
         let b: UnsafeBufferPointer<UInt8>
         var i: Int
@@ -114,10 +133,11 @@ public enum JSONLine {
             guard i < b.count else { throw fail("unterminated string") }
             let raw = UnsafeBufferPointer(rebasing: b[start..<i])
             i += 1
-            let what = field.map { "field \"\($0)\"" } ?? "a field name"
             if plain {
+                // ASCII (almost every field) needs no further check.
+                if JSONLine.isASCII(raw) { return String(decoding: raw, as: UTF8.self) }
                 guard let s = String(validating: raw, as: UTF8.self) else {
-                    throw LedgerError.data("\(what) is not valid UTF-8")
+                    throw LedgerError.data("\(Self.what(field)) is not valid UTF-8")
                 }
                 return s
             }
@@ -145,11 +165,11 @@ public enum JSONLine {
                     if (0xD800...0xDBFF).contains(cp) {
                         guard k + 6 <= raw.count, raw[k] == 0x5C, raw[k + 1] == UInt8(ascii: "u"),
                               let lo = hex4(raw, k + 2), (0xDC00...0xDFFF).contains(lo)
-                        else { throw LedgerError.data("\(what) is not valid UTF-8 (unpaired surrogate)") }
+                        else { throw LedgerError.data("\(Self.what(field)) is not valid UTF-8 (unpaired surrogate)") }
                         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
                         k += 6
                     } else if (0xDC00...0xDFFF).contains(cp) {
-                        throw LedgerError.data("\(what) is not valid UTF-8 (unpaired surrogate)")
+                        throw LedgerError.data("\(Self.what(field)) is not valid UTF-8 (unpaired surrogate)")
                     }
                     guard let scalar = Unicode.Scalar(cp) else { throw fail("bad \\u escape") }
                     bytes.append(contentsOf: Array(String(Character(scalar)).utf8))
@@ -157,10 +177,13 @@ public enum JSONLine {
                 }
             }
             guard let s = String(validating: bytes, as: UTF8.self) else {
-                throw LedgerError.data("\(what) is not valid UTF-8")
+                throw LedgerError.data("\(Self.what(field)) is not valid UTF-8")
             }
             return s
         }
+
+        /// How an error names the string being read.
+        static func what(_ field: String?) -> String { field.map { "field \"\($0)\"" } ?? "a field name" }
 
         func hex4(_ raw: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32? {
             guard at + 4 <= raw.count else { return nil }

@@ -3,21 +3,43 @@ import Crypto
 /// A SHA-256 value of the hash chain. The chain starts from 32 zero bytes; each record's hash is
 /// SHA-256(previous hash ‖ the record's frame bytes).
 public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
-    public var bytes: [UInt8]
+    /// The 32 bytes in order, held inline (no allocation per record hashed).
+    private var words: (UInt64, UInt64, UInt64, UInt64)
 
     public static let genesis = ChainHash(bytes: [UInt8](repeating: 0, count: 32))
 
     public init(bytes: [UInt8]) {
         precondition(bytes.count == 32)
-        self.bytes = bytes
+        words = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyBytes(from: bytes) }
+    }
+
+    init(_ raw: UnsafeRawBufferPointer) {
+        precondition(raw.count == 32)
+        words = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: raw) }
+    }
+
+    /// The 32 bytes.
+    public var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0) } }
+
+    public static func == (a: ChainHash, b: ChainHash) -> Bool {
+        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
     }
 
     /// The hash of the record whose frame is `frame`, chained after `self`.
     public func chained(with frame: UnsafeRawBufferPointer) -> ChainHash {
         var h = SHA256()
-        bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
+        withUnsafeBytes(of: words) { h.update(bufferPointer: $0) }
         h.update(bufferPointer: frame)
-        return ChainHash(bytes: Array(h.finalize()))
+        return h.finalize().withUnsafeBytes { ChainHash($0) }
     }
 
     public var hex: String {

@@ -1,4 +1,9 @@
 import CCapacitySupport
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The state a record's encoding depends on: strings seen so far (each stored once, then
 /// referenced by number) and the previous record's times (stored as differences).
@@ -59,7 +64,11 @@ struct ExactText: Hashable, Sendable {
     let text: String
     init(_ text: String) { self.text = text }
 
-    static func == (a: ExactText, b: ExactText) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+    static func == (a: ExactText, b: ExactText) -> Bool {
+        var x = a.text, y = b.text
+        guard x.utf8.count == y.utf8.count else { return false }
+        return x.withUTF8 { p in y.withUTF8 { q in p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0 } }
+    }
 
     func hash(into hasher: inout Hasher) {
         var copy = text
@@ -121,21 +130,25 @@ enum RecordCodec {
     static func str(_ s: String?, _ state: inout CodecState, _ w: inout ByteWriter) {
         guard let s else { w.byte(0); return }
         let key = ExactText(s)
-        if let id = state.ids![key] {
-            w.varint(UInt64(id) + 2)
-        } else if let id = state.baseLookup?(s) {
+        let next = UInt32(state.baseCount + state.strings.count)
+        if state.baseLookup == nil {
+            // One hash lookup, which also numbers a new string.
+            let (id, isNew) = state.ids!.value(for: key, inserting: next)
+            guard isNew else { w.varint(UInt64(id) + 2); return }
+        } else if let id = state.ids![key] ?? state.baseLookup!(s) {
             state.ids![key] = id
             w.varint(UInt64(id) + 2)
+            return
         } else {
-            w.byte(1)
-            var copy = s
-            copy.withUTF8 { u in
-                w.varint(UInt64(u.count))
-                w.append(u)
-            }
-            state.ids![key] = UInt32(state.baseCount + state.strings.count)
-            state.strings.append(s)
+            state.ids![key] = next
         }
+        w.byte(1)
+        var copy = s
+        copy.withUTF8 { u in
+            w.varint(UInt64(u.count))
+            w.append(u)
+        }
+        state.strings.append(s)
     }
 
     static func optDouble(_ v: Double?, _ w: inout ByteWriter) {
@@ -273,5 +286,16 @@ enum Frame {
         w.varint(UInt64(seq))
         w.append(head.bytes)
         return w.bytes
+    }
+}
+
+extension Dictionary {
+    /// The value for `key`, inserting `value` when there is none (one hash lookup either way).
+    @inline(__always)
+    mutating func value(for key: Key, inserting value: @autoclosure () -> Value) -> (value: Value, inserted: Bool) {
+        var inserted = false
+        func read(_ v: inout Value) -> Value { v }
+        let v = read(&self[key, default: { inserted = true; return value() }()])
+        return (v, inserted)
     }
 }
