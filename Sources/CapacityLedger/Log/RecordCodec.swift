@@ -225,8 +225,10 @@ enum RecordCodec {
         switch tag {
         case 0: return nil
         case 1:
-            guard let n = r.varint(), let raw = r.bytes(Int(clamping: n)),
-                  let s = String(validating: raw.bindMemory(to: UInt8.self), as: UTF8.self)
+            guard let n = r.varint(), let raw = r.bytes(Int(clamping: n)) else { throw Malformed(what: "bad text") }
+            let utf8 = raw.bindMemory(to: UInt8.self)
+            // ASCII (almost every string) needs no further check.
+            guard let s = JSONLine.isASCII(utf8) ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
             else { throw Malformed(what: "bad text") }
             state.strings.append(s)
             state.ids?[ExactText(s)] = UInt32(state.baseCount + state.strings.count - 1)

@@ -116,16 +116,37 @@ public final class QueryEngine {
         return out
     }
 
-    /// The projection state at `view`: a fold of exactly the events that count there.
+    /// The projection state at `view`: a fold of exactly the events that count there (the
+    /// events of `countingEvents(view)`, read in place rather than gathered first).
     public func state(_ view: LedgerView) throws -> FleetState {
         var s = FleetState()
-        let events = countingEvents(view)
-        s.reserve(racks: events.rackInstallCount, sites: events.count { $0.type == .siteOpened })
-        for (i, e) in events.enumerated() {
-            if i & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
-            s.apply(e)
+        let ledger = store.ledger
+        let order = effectiveOrder()
+        let voidedBy = ledger.voidedBy
+        return try ledger.events.withUnsafeBufferPointer { events in
+            var racks = 0, sites = 0
+            for i in events.indices {
+                switch events[i].body {
+                case .rackInstalled: racks += 1
+                case .siteOpened: sites += 1
+                default: break
+                }
+            }
+            s.reserve(racks: racks, sites: sites)
+            // The seqs voided at this view, as bits (`LedgerView.counts` without a lookup per event).
+            var voided = [UInt64](repeating: 0, count: events.count / 64 + 1)
+            for (target, by) in voidedBy where by <= view.seqLimit && target <= events.count {
+                voided[(target - 1) >> 6] |= 1 << UInt64((target - 1) & 63)
+            }
+            for (i, seq) in order.enumerated() {
+                if i & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+                if events[seq - 1].effective > view.effectiveLimit { break }
+                guard seq <= view.seqLimit, voided[(seq - 1) >> 6] & (1 << UInt64((seq - 1) & 63)) == 0 else { continue }
+                if case .eventVoided = events[seq - 1].body { continue }
+                s.apply(events[seq - 1])
+            }
+            return s
         }
-        return s
     }
 
     public func state(_ p: PointInTime) throws -> FleetState { try state(view(p)) }
