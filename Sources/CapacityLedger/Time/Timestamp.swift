@@ -93,8 +93,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`. Returns nil for anything else,
     /// including impossible dates such as `2025-02-30`.
     public static func parse(_ text: some StringProtocol) -> Timestamp? {
-        var u = Array(text.utf8)
-        if u.count > 10, u[10] == UInt8(ascii: " ") { u[10] = UInt8(ascii: "T") }
+        let u = Array(text.utf8)
+        return u.withUnsafeBufferPointer { parse(utf8: $0) }
+    }
+
+    /// `parse` over UTF-8 bytes.
+    static func parse(utf8 u: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         func num(_ from: Int, _ len: Int) -> Int64? {
             guard from + len <= u.count else { return nil }
             var v: Int64 = 0
@@ -110,7 +114,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
               (1...12).contains(m), d >= 1, d <= daysInMonth(year: y, month: m)
         else { return nil }
         if u.count == 10 { return Timestamp(year: y, month: m, day: d) }
-        guard u.count >= 20, u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
+        guard u.count >= 20, u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: " "), u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
               let hh = num(11, 2), let mm = num(14, 2), let ss = num(17, 2), hh < 24, mm < 60, ss < 60
         else { return nil }
         var i = 19

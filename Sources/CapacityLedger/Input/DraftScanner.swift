@@ -1,0 +1,263 @@
+/// The import's fast path: one JSON line of the common shape straight to an `EventDraft`,
+/// without the general parser's field list and without a `String` per key.
+///
+/// It takes the lines almost every import consists of: a flat object of plain ASCII strings and
+/// numbers, of the rack, delivery and power types, with the common and ledger fields
+/// (`effective`, `note`, `source`, `seq`, `recorded`, `hash`), every value valid. For anything
+/// else (another type, an escape, a non-ASCII byte, an unknown, repeated or missing field, a
+/// value the rules of `EventDraftDecoder` refuse) it returns nil and the line goes the general
+/// way (`JSONLine` then `EventDraftDecoder`), which gives the same draft or the error naming the
+/// field. The tests hold the two paths to the same drafts.
+struct DraftScanner {
+    /// The fields the fast path knows, one bit each.
+    enum Field: Int, CaseIterable {
+        case type, effective, note, source, seq, recorded, hash
+        case site, rack, model, chips, kw, quantity, mw
+
+        var name: [UInt8] {
+            switch self {
+            case .type: Array("type".utf8)
+            case .effective: Array("effective".utf8)
+            case .note: Array("note".utf8)
+            case .source: Array("source".utf8)
+            case .seq: Array("seq".utf8)
+            case .recorded: Array("recorded".utf8)
+            case .hash: Array("hash".utf8)
+            case .site: Array("site".utf8)
+            case .rack: Array("rack".utf8)
+            case .model: Array("model".utf8)
+            case .chips: Array("chips".utf8)
+            case .kw: Array("kw".utf8)
+            case .quantity: Array("quantity".utf8)
+            case .mw: Array("mw".utf8)
+            }
+        }
+
+        var bit: UInt32 { 1 << UInt32(rawValue) }
+    }
+
+    /// Where a value is in the line: bytes `start..<end` (inside the quotes for a string).
+    private struct Span {
+        var start = 0
+        var end = 0
+        var isString = false
+    }
+
+    private static let names: [[UInt8]] = Field.allCases.map(\.name)
+    private static let common: UInt32 = Field.type.bit | Field.effective.bit | Field.note.bit | Field.source.bit
+        | Field.seq.bit | Field.recorded.bit | Field.hash.bit
+
+    /// The types the fast path takes: their `type` text, their own fields and those required.
+    private static let types: [(text: [UInt8], type: EventType, fields: UInt32)] = [
+        (Array("rack.installed".utf8), .rackInstalled,
+         Field.site.bit | Field.rack.bit | Field.model.bit | Field.chips.bit | Field.kw.bit),
+        (Array("chips.delivered".utf8), .chipsDelivered, Field.site.bit | Field.model.bit | Field.quantity.bit),
+        (Array("rack.retired".utf8), .rackRetired, Field.site.bit | Field.rack.bit),
+        (Array("power.allocated".utf8), .powerAllocated, Field.site.bit | Field.mw.bit),
+        (Array("power.released".utf8), .powerReleased, Field.site.bit | Field.mw.bit),
+    ]
+
+    private var spans = [Span](repeating: Span(), count: Field.allCases.count)
+
+    /// The draft of `line`, or nil when the line is not of the common shape (see above).
+    mutating func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int) -> EventDraft? {
+        var seen: UInt32 = 0
+        var i = 0
+        let n = b.count
+        @inline(__always) func ws() { while i < n, b[i] == 0x20 || b[i] == 0x09 { i += 1 } }
+        ws()
+        guard i < n, b[i] == UInt8(ascii: "{") else { return nil }
+        i += 1
+        while true {
+            ws()
+            guard i < n, b[i] == UInt8(ascii: "\"") else { return nil }
+            i += 1
+            let keyStart = i
+            while i < n, b[i] != UInt8(ascii: "\"") {
+                guard b[i] >= 0x20, b[i] < 0x80, b[i] != UInt8(ascii: "\\") else { return nil }
+                i += 1
+            }
+            guard i < n else { return nil }
+            let keyEnd = i
+            i += 1
+            guard let field = Self.field(b, keyStart, keyEnd), seen & field.bit == 0 else { return nil }
+            seen |= field.bit
+            ws()
+            guard i < n, b[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            ws()
+            guard i < n else { return nil }
+            var span = Span()
+            if b[i] == UInt8(ascii: "\"") {
+                i += 1
+                span.start = i
+                while i < n, b[i] != UInt8(ascii: "\"") {
+                    guard b[i] >= 0x20, b[i] < 0x80, b[i] != UInt8(ascii: "\\") else { return nil }
+                    i += 1
+                }
+                guard i < n else { return nil }
+                span.end = i
+                span.isString = true
+                i += 1
+            } else {
+                span.start = i
+                guard Self.skipNumber(b, &i) else { return nil }
+                span.end = i
+            }
+            spans[field.rawValue] = span
+            ws()
+            guard i < n else { return nil }
+            if b[i] == UInt8(ascii: ",") { i += 1; continue }
+            guard b[i] == UInt8(ascii: "}") else { return nil }
+            i += 1
+            break
+        }
+        ws()
+        guard i == n, seen & Field.type.bit != 0 else { return nil }
+        let t = spans[Field.type.rawValue]
+        guard t.isString, let kind = Self.types.first(where: { Self.equal(b, t.start, t.end, $0.text) }) else { return nil }
+        // Every field known to this type and every field of the type given.
+        guard seen & ~(Self.common | kind.fields) == 0, seen & kind.fields == kind.fields else { return nil }
+
+        func id(_ f: Field) -> String? {
+            let s = spans[f.rawValue]
+            guard s.isString, Self.isSlug(b, s.start, s.end) else { return nil }
+            return Self.string(b, s)
+        }
+        func count(_ f: Field) -> Int64? {
+            let s = spans[f.rawValue]
+            guard !s.isString, let v = Self.digits(b, s.start, s.end), v > 0 else { return nil }
+            return v
+        }
+        func power(_ f: Field, scale: Int64) -> Power? {
+            let s = spans[f.rawValue]
+            guard !s.isString, let w = ExactDecimal.scaled(Self.string(b, s), scale: scale), w > 0 else { return nil }
+            return Power(watts: w)
+        }
+
+        let body: EventBody
+        switch kind.type {
+        case .rackInstalled:
+            guard let site = id(.site), let rack = id(.rack), let model = id(.model), let chips = count(.chips),
+                  let kw = power(.kw, scale: 1_000) else { return nil }
+            body = .rackInstalled(site: site, rack: rack, model: model, chips: chips, power: kw)
+        case .chipsDelivered:
+            guard let site = id(.site), let model = id(.model), let q = count(.quantity) else { return nil }
+            body = .chipsDelivered(site: site, model: model, quantity: q)
+        case .rackRetired:
+            guard let site = id(.site), let rack = id(.rack) else { return nil }
+            body = .rackRetired(site: site, rack: rack)
+        case .powerAllocated:
+            guard let site = id(.site), let mw = power(.mw, scale: 1_000_000) else { return nil }
+            body = .powerAllocated(site: site, power: mw)
+        case .powerReleased:
+            guard let site = id(.site), let mw = power(.mw, scale: 1_000_000) else { return nil }
+            body = .powerReleased(site: site, power: mw)
+        default:
+            return nil
+        }
+
+        var draft = EventDraft(body: body, line: line)
+        if seen & Field.effective.bit != 0 {
+            guard let t = time(b, .effective), t.micros % Timestamp.microsPerSecond == 0 else { return nil }
+            draft.effective = t
+        }
+        if seen & Field.recorded.bit != 0 {
+            guard let t = time(b, .recorded) else { return nil }
+            draft.recorded = t
+        }
+        if seen & Field.note.bit != 0 {
+            guard let s = text(b, .note, max: EventDraftDecoder.maxNoteBytes) else { return nil }
+            draft.note = s
+        }
+        if seen & Field.source.bit != 0 {
+            guard let s = text(b, .source, max: EventDraftDecoder.maxTextBytes) else { return nil }
+            draft.source = s
+        }
+        if seen & Field.hash.bit != 0 {
+            guard let s = text(b, .hash, max: EventDraftDecoder.maxTextBytes) else { return nil }
+            draft.hash = s
+        }
+        if seen & Field.seq.bit != 0 {
+            let s = spans[Field.seq.rawValue]
+            guard !s.isString, let v = Self.digits(b, s.start, s.end), v >= 1 else { return nil }
+            draft.seq = Int(v)
+        }
+        return draft
+    }
+
+    private func time(_ b: UnsafeBufferPointer<UInt8>, _ f: Field) -> Timestamp? {
+        let s = spans[f.rawValue]
+        guard s.isString, s.end > s.start else { return nil }
+        return Timestamp.parse(utf8: UnsafeBufferPointer(rebasing: b[s.start..<s.end]))
+    }
+
+    private func text(_ b: UnsafeBufferPointer<UInt8>, _ f: Field, max: Int) -> String? {
+        let s = spans[f.rawValue]
+        guard s.isString, s.end > s.start, s.end - s.start <= max else { return nil }
+        return Self.string(b, s)
+    }
+
+    @inline(__always)
+    private static func string(_ b: UnsafeBufferPointer<UInt8>, _ s: Span) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: b[s.start..<s.end]), as: UTF8.self)
+    }
+
+    private static func field(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Field? {
+        for (k, name) in names.enumerated() where equal(b, start, end, name) { return Field(rawValue: k) }
+        return nil
+    }
+
+    @inline(__always)
+    private static func equal(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ text: [UInt8]) -> Bool {
+        guard end - start == text.count else { return false }
+        for k in 0..<text.count where b[start + k] != text[k] { return false }
+        return true
+    }
+
+    /// `EventDraftDecoder.isSlug` over bytes.
+    private static func isSlug(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard end > start, end - start <= EventDraftDecoder.maxIDBytes else { return false }
+        func alnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
+        guard alnum(b[start]) else { return false }
+        for k in (start + 1)..<end {
+            let c = b[k]
+            guard alnum(c) || c == 0x2E || c == 0x5F || c == 0x2D else { return false }
+        }
+        return true
+    }
+
+    /// A whole number written as digits only, of at most 18 digits (no overflow); else nil.
+    private static func digits(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
+        guard end > start, end - start <= 18 else { return nil }
+        var v: Int64 = 0
+        for k in start..<end {
+            let c = b[k]
+            guard c >= 0x30, c <= 0x39 else { return nil }
+            v = v * 10 + Int64(c - 0x30)
+        }
+        return v
+    }
+
+    /// Skips a JSON number (as `JSONLine` reads one); false when there is none.
+    private static func skipNumber(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Bool {
+        let n = b.count
+        func run(_ i: inout Int) -> Bool {
+            let s = i
+            while i < n, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+            return i > s
+        }
+        if i < n, b[i] == UInt8(ascii: "-") { i += 1 }
+        guard run(&i) else { return false }
+        if i < n, b[i] == UInt8(ascii: ".") {
+            i += 1
+            guard run(&i) else { return false }
+        }
+        if i < n, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < n, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
+            guard run(&i) else { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,124 @@
+@testable import CapacityLedger
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The import's fast path gives exactly the general path's draft, or leaves the line to it.
+struct DraftScannerTests {
+    /// (fast draft, general draft or error) of one line.
+    func both(_ line: String, number: Int = 7) -> (fast: EventDraft?, general: Result<EventDraft, LedgerError>) {
+        var scanner = DraftScanner()
+        var copy = line
+        let fast = copy.withUTF8 { scanner.draft($0, line: number) }
+        let general: Result<EventDraft, LedgerError>
+        do {
+            general = .success(try EventDraftDecoder.decode(try JSONLine.parse(line), line: number))
+        } catch let e as LedgerError {
+            general = .failure(e)
+        } catch {
+            Issue.record("unexpected \(error)")
+            general = .failure(LedgerError.data("\(error)"))
+        }
+        return (fast, general)
+    }
+
+    /// Lines of a generated history and of an export of it (with seq, recorded and hash).
+    func corpus() throws -> [String] {
+        var lines: [String] = []
+        HistoryGenerator(count: 3_000, seed: 11).generate { lines.append($0) }
+        let store = InMemoryEventStore(name: "t", clock: ManualClock(Timestamp.parse("2027-01-01")!))
+        var drafts: [EventDraft] = []
+        for (i, l) in lines.enumerated() { drafts.append(try EventDraftDecoder.decode(try JSONLine.parse(l), line: i + 1)) }
+        let events = try store.append(drafts)
+        let hashes = try store.eventsWithHashes()
+        for (e, h) in zip(events, hashes) { lines.append(EventJSON.line(e, hash: h.1.hex)) }
+        lines.append(#"{"type":"rack.installed","site":"s1","rack":"r-1","model":"m1","chips":64,"kw":45.5,"note":"moved from hall B","source":"ops"}"#)
+        lines.append(#" { "type" : "power.released" , "site":"s1", "mw": 1.25 , "effective":"2025-10-29T14:00:00Z" } "#)
+        lines.append(#"{"effective":"2025-10-29","mw":0.000001,"site":"s1","type":"power.allocated"}"#)
+        return lines
+    }
+
+    @Test func takesTheCommonLinesAndGivesTheSameDrafts() throws {
+        var taken = 0, rackAndPower = 0
+        for line in try corpus() {
+            let (fast, general) = both(line)
+            let expected = try general.get()
+            if let fast {
+                #expect(fast == expected, "\(line)")
+                taken += 1
+            }
+            switch expected.body.type {
+            case .rackInstalled, .rackRetired, .chipsDelivered, .powerAllocated, .powerReleased:
+                rackAndPower += 1
+                #expect(fast != nil, "not taken: \(line)")
+            default:
+                #expect(fast == nil, "\(line)")
+            }
+        }
+        #expect(taken == rackAndPower)
+        #expect(taken > 5_000)
+    }
+
+    /// Lines changed a byte or a value at a time: the fast path never gives a draft the general
+    /// path would not give (it may leave a valid line to it).
+    @Test func neverTakesWhatTheGeneralPathRefuses() throws {
+        var rng = SplitMix64(seed: 2025)
+        let base = try corpus().filter { !$0.contains("site.opened") && !$0.contains("chip.model") }
+        let bytes: [String] = ["\\", "é", " ", "\"", "1", "-", ".", "e", "0", "{", "}", ",", ":", "\t", "\u{1}", "x", "A", "#"]
+        let values = ["0", "-1", "1.5", "1e3", "00064", "9999999999999999999", "64.0", "\"64\"", "\"\"", "\"UPPER\"",
+                      "\"a b\"", "\"r\\u002d1\"", "null", "true", "[1]", "{}", "\"2025-02-30\"", "\"2025-10-29T14:00:00.5Z\"",
+                      "\"2025-10-29 14:00:00Z\"", "45.0001", "0.0005", "\"" + String(repeating: "n", count: 1025) + "\""]
+        var checked = 0, refused = 0, agreed = 0
+        for _ in 0..<4_000 {
+            var line = Array(base[Int(rng.next() % UInt64(base.count))])
+            switch rng.next() % 4 {
+            case 0:  // replace a character
+                line[Int(rng.next() % UInt64(line.count))] = Array(bytes[Int(rng.next() % UInt64(bytes.count))])[0]
+            case 1:  // delete one
+                line.remove(at: Int(rng.next() % UInt64(line.count)))
+            case 2:  // insert one
+                line.insert(contentsOf: bytes[Int(rng.next() % UInt64(bytes.count))], at: Int(rng.next() % UInt64(line.count)))
+            default:  // replace a value
+                let text = String(line)
+                let colons = text.indices.filter { text[$0] == ":" }
+                let c = colons[Int(rng.next() % UInt64(colons.count))]
+                let after = text[text.index(after: c)...]
+                let end = after.firstIndex { $0 == "," || $0 == "}" } ?? after.endIndex
+                line = Array(text[...c] + values[Int(rng.next() % UInt64(values.count))] + text[end...])
+            }
+            let (fast, general) = both(String(line))
+            checked += 1
+            switch general {
+            case .success(let d):
+                if let fast { #expect(fast == d, "\(String(line))"); agreed += 1 }
+            case .failure(let e):
+                #expect(fast == nil, "fast path took a line the general path refuses (\(e.message)): \(String(line))")
+                refused += 1
+            }
+        }
+        // Both kinds came up.
+        #expect(refused > 500)
+        #expect(agreed > 500)
+        #expect(checked == 4_000)
+    }
+
+    @Test func theReaderGivesTheSameDraftsEitherWay() throws {
+        let lines = try corpus()
+        let path = "/tmp/capacity-scanner-\(lines.count).jsonl"
+        let text = Array((lines.joined(separator: "\n") + "\n").utf8)
+        let fd = open(path, O_WRONLY | O_TRUNC | O_CREAT, 0o600)
+        _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        defer { unlink(path) }
+        let fast = try LineReader(path: path), plain = try LineReader(path: path)
+        plain.fast = false
+        var n = 0
+        while let a = try fast.nextDraft() {
+            #expect(a == (try plain.nextDraft()))
+            n += 1
+        }
+        #expect(try plain.nextDraft() == nil)
+        #expect(n == lines.count)
+    }
+}
