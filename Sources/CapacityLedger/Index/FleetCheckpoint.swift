@@ -55,13 +55,28 @@ public enum FleetCheckpoint {
             keys.append(k)
             return UInt32(keys.count - 1)
         }
+        // The key of a (site, model) or (investor, recipient) pair, without building its text
+        // again for every event.
+        var pairKeys: (f: [PairKey: UInt32], u: [PairKey: UInt32]) = ([:], [:])
+        func key(_ kind: Character, _ a: String, _ b: String) -> UInt32 {
+            let pk = PairKey(a: a, b: b)
+            if let k = kind == "f" ? pairKeys.f[pk] : pairKeys.u[pk] { return k }
+            let k = key(kind == "f" ? chipsKey(a, b) : usdKey(a, b))
+            if kind == "f" { pairKeys.f[pk] = k } else { pairKeys.u[pk] = k }
+            return k
+        }
         let strings = codec.strings
         let table = StringTable.slots(for: strings)
         var rackLast = [UInt32](repeating: 0, count: strings.count)  // per string number: see `WriterBase`
         var rackSite = [UInt32](repeating: 0, count: strings.count)
+        var lastSite: (name: String, number: Int)?
         func markRack(_ site: String, _ rack: String, _ seq: Int) {
-            guard let r = StringTable.find(rack, slots: table, strings: strings),
-                  let s = StringTable.find(site, slots: table, strings: strings) else { return }
+            let siteNumber: Int?
+            if let l = lastSite, ExactText(l.name) == ExactText(site) { siteNumber = l.number } else {
+                siteNumber = StringTable.find(site, slots: table, strings: strings)
+                if let n = siteNumber { lastSite = (site, n) }
+            }
+            guard let r = StringTable.find(rack, slots: table, strings: strings), let s = siteNumber else { return }
             if rackLast[r] == 0 || (rackLast[r] != WriterBase.severalSites && rackSite[r] == UInt32(s)) {
                 rackLast[r] = UInt32(seq)
                 rackSite[r] = UInt32(s)
@@ -83,16 +98,16 @@ public enum FleetCheckpoint {
             let t = e.effective.micros, sq = UInt32(seq)
             switch e.body {
             case .siteOpened, .chipModelDefined: definitions.append(e)
-            case .chipsDelivered(let s, let m, let q): records.append((t, sq, key(chipsKey(s, m)), .delivered, q, 0))
+            case .chipsDelivered(let s, let m, let q): records.append((t, sq, key("f", s, m), .delivered, q, 0))
             case .rackInstalled(let s, let r, let m, let c, let p):
-                records.append((t, sq, key(chipsKey(s, m)), .installed, c, p.watts))
+                records.append((t, sq, key("f", s, m), .installed, c, p.watts))
                 markRack(s, r, seq)
             case .rackRetired(let s, let r):
-                if let x = racks[PairKey(a: s, b: r)] { records.append((t, sq, key(chipsKey(s, x.model)), .retired, x.chips, x.watts)) }
+                if let x = racks[PairKey(a: s, b: r)] { records.append((t, sq, key("f", s, x.model), .retired, x.chips, x.watts)) }
                 markRack(s, r, seq)
             case .powerAllocated(let s, let p): records.append((t, sq, key(powerKey(s)), .allocated, p.watts, 0))
             case .powerReleased(let s, let p): records.append((t, sq, key(powerKey(s)), .allocated, -p.watts, 0))
-            case .investmentCommitted(let i, let r, let u, _): records.append((t, sq, key(usdKey(i, r)), .usd, u, 0))
+            case .investmentCommitted(let i, let r, let u, _): records.append((t, sq, key("u", i, r), .usd, u, 0))
             case .eventVoided: break
             }
         }

@@ -38,7 +38,7 @@ enum StringTable {
         var j = Int(truncatingIfNeeded: hash(s)) & mask
         while slots[j] != 0 {
             let id = Int(slots[j]) - 1
-            if strings[id].utf8.elementsEqual(s.utf8) { return id }
+            if ExactText(strings[id]) == ExactText(s) { return id }
             j = (j + 1) & mask
         }
         return nil
