@@ -47,6 +47,7 @@ struct DraftPipelineTests {
         let expected = drain { try inPlace.nextDraft() }
         let pipeline = DraftPipeline(reader: try LineReader(path: p), chunkSize: chunkSize, depth: 2)
         pipeline.start()
+        #expect(pipeline.readsAhead)
         let got = drain { try pipeline.next() }
         pipeline.stop()
         #expect(expected.error == nil)
@@ -85,6 +86,31 @@ struct DraftPipelineTests {
         // The reader is blocked on a full queue; stop() must wake it and wait for it.
         pipeline.stop()
         #expect(pipeline.bytesRead < pipeline.size!)
+    }
+
+    /// A pipe that stays open: each line is handed over as it arrives (a bad one is reported
+    /// then), not when a chunk fills up or the input ends.
+    @Test(.timeLimit(.minutes(1)))
+    func aPipeIsReadInPlace() throws {
+        let p = dir + "/fifo"
+        #expect(mkfifo(p, 0o600) == 0)
+        let writer = open(p, O_RDWR)  // keeps the pipe open, so no end of input comes
+        defer { close(writer) }
+        func send(_ text: String) {
+            let bytes = Array(text.utf8)
+            _ = bytes.withUnsafeBytes { Glibc.write(writer, $0.baseAddress, $0.count) }
+        }
+        send(lines(2).joined(separator: "\n") + "\n")
+        let pipeline = DraftPipeline(reader: try LineReader(path: p))
+        pipeline.start()
+        // (A reading thread would wait for a full chunk or the end of input: the calls below
+        // would never return.)
+        try #require(!pipeline.readsAhead)
+        #expect(try pipeline.next()?.line == 1)
+        #expect(try pipeline.next()?.line == 2)
+        send("{\"type\":\"bogus\"}\n")
+        #expect(errorMessage { try pipeline.next() }?.contains("line 3") == true)
+        pipeline.stop()
     }
 
     @Test func withoutTheThreadItReadsInPlace() throws {

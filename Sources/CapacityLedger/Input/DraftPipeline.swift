@@ -39,6 +39,9 @@ public final class DraftPipeline: @unchecked Sendable {
     private var failure: (any Error)?
     private var thread: pthread_t?
 
+    /// Whether a reading thread runs ahead of `next()`.
+    var readsAhead: Bool { thread != nil }
+
     /// The input's size when it is a regular file (for progress).
     public var size: Int? { reader.size }
     /// Bytes of input read so far by the reading thread.
@@ -66,10 +69,12 @@ public final class DraftPipeline: @unchecked Sendable {
         changed.deallocate()
     }
 
-    /// Starts the reading thread. Without it (when a thread cannot be created) `next()` reads
-    /// on the caller's thread.
+    /// Starts the reading thread, for a regular file. Standard input, a pipe or a terminal is
+    /// read on the caller's thread (as it is when a thread cannot be created): there the next
+    /// line may be long in coming, and a bad line must be reported when it is read, not when the
+    /// input ends.
     public func start() {
-        guard thread == nil else { return }
+        guard thread == nil, reader.size != nil else { return }
         let me = Unmanaged.passRetained(self)
         var t = pthread_t()
         let rc = pthread_create(&t, nil, { raw in
