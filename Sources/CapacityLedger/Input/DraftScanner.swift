@@ -121,7 +121,7 @@ struct DraftScanner {
 
         func id(_ f: Field) -> String? {
             let s = spans[f.rawValue]
-            guard s.isString, Self.isSlug(b, s.start, s.end) else { return nil }
+            guard s.isString, EventDraftDecoder.isSlug(b, s.start, s.end) else { return nil }
             return Self.string(b, s)
         }
         func count(_ f: Field) -> Int64? {
@@ -212,18 +212,6 @@ struct DraftScanner {
     private static func equal(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ text: [UInt8]) -> Bool {
         guard end - start == text.count else { return false }
         for k in 0..<text.count where b[start + k] != text[k] { return false }
-        return true
-    }
-
-    /// `EventDraftDecoder.isSlug` over bytes.
-    private static func isSlug(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        guard end > start, end - start <= EventDraftDecoder.maxIDBytes else { return false }
-        func alnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
-        guard alnum(b[start]) else { return false }
-        for k in (start + 1)..<end {
-            let c = b[k]
-            guard alnum(c) || c == 0x2E || c == 0x5F || c == 0x2D else { return false }
-        }
         return true
     }
 

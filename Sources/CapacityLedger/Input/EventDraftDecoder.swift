@@ -84,11 +84,19 @@ public enum EventDraftDecoder {
 
     /// Checks that `s` is a slug: `[a-z0-9][a-z0-9._-]*`, at most 64 bytes.
     public static func isSlug(_ s: String) -> Bool {
-        let u = s.utf8
-        guard let first = u.first, u.count <= maxIDBytes else { return false }
+        var copy = s
+        return copy.withUTF8 { isSlug($0, 0, $0.count) }
+    }
+
+    /// `isSlug` over the bytes `start..<end`.
+    static func isSlug(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard end > start, end - start <= maxIDBytes else { return false }
         func alnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
-        guard alnum(first) else { return false }
-        for c in u.dropFirst() where !(alnum(c) || c == 0x2E || c == 0x5F || c == 0x2D) { return false }
+        guard alnum(b[start]) else { return false }
+        for k in (start + 1)..<end {
+            let c = b[k]
+            guard alnum(c) || c == 0x2E || c == 0x5F || c == 0x2D else { return false }
+        }
         return true
     }
 }
