@@ -68,7 +68,8 @@ struct Import: ParsableCommand {
 /// Appends a JSON Lines file (or stdin) as one atomic batch, streaming: neither the input nor
 /// the written bytes are held in memory. A progress line goes to stderr when it is a terminal.
 func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Bool) throws {
-    // Lines are parsed on a second thread while the writer checks and encodes the ones before.
+    // A regular file's lines are parsed on a second thread while the writer checks and encodes
+    // the ones before (see `DraftPipeline.start`).
     let input = DraftPipeline(reader: try LineReader(path: file))
     let store = try options.open(create: true, forAppending: true)
     input.start()

@@ -55,14 +55,14 @@ public enum FleetCheckpoint {
             keys.append(k)
             return UInt32(keys.count - 1)
         }
-        // The key of a (site, model) or (investor, recipient) pair, without building its text
-        // again for every event.
-        var pairKeys: (f: [PairKey: UInt32], u: [PairKey: UInt32]) = ([:], [:])
-        func key(_ kind: Character, _ a: String, _ b: String) -> UInt32 {
+        // The key of a (site, model) or (investor, recipient) pair, remembered per pair so that
+        // its text is not built again for every event.
+        var chipsKeys: [PairKey: UInt32] = [:], usdKeys: [PairKey: UInt32] = [:]
+        func key(_ known: inout [PairKey: UInt32], _ a: String, _ b: String, _ text: (String, String) -> String) -> UInt32 {
             let pk = PairKey(a: a, b: b)
-            if let k = kind == "f" ? pairKeys.f[pk] : pairKeys.u[pk] { return k }
-            let k = key(kind == "f" ? chipsKey(a, b) : usdKey(a, b))
-            if kind == "f" { pairKeys.f[pk] = k } else { pairKeys.u[pk] = k }
+            if let k = known[pk] { return k }
+            let k = key(text(a, b))
+            known[pk] = k
             return k
         }
         let strings = codec.strings
@@ -98,16 +98,16 @@ public enum FleetCheckpoint {
             let t = e.effective.micros, sq = UInt32(seq)
             switch e.body {
             case .siteOpened, .chipModelDefined: definitions.append(e)
-            case .chipsDelivered(let s, let m, let q): records.append((t, sq, key("f", s, m), .delivered, q, 0))
+            case .chipsDelivered(let s, let m, let q): records.append((t, sq, key(&chipsKeys, s, m, chipsKey), .delivered, q, 0))
             case .rackInstalled(let s, let r, let m, let c, let p):
-                records.append((t, sq, key("f", s, m), .installed, c, p.watts))
+                records.append((t, sq, key(&chipsKeys, s, m, chipsKey), .installed, c, p.watts))
                 markRack(s, r, seq)
             case .rackRetired(let s, let r):
-                if let x = racks[PairKey(a: s, b: r)] { records.append((t, sq, key("f", s, x.model), .retired, x.chips, x.watts)) }
+                if let x = racks[PairKey(a: s, b: r)] { records.append((t, sq, key(&chipsKeys, s, x.model, chipsKey), .retired, x.chips, x.watts)) }
                 markRack(s, r, seq)
             case .powerAllocated(let s, let p): records.append((t, sq, key(powerKey(s)), .allocated, p.watts, 0))
             case .powerReleased(let s, let p): records.append((t, sq, key(powerKey(s)), .allocated, -p.watts, 0))
-            case .investmentCommitted(let i, let r, let u, _): records.append((t, sq, key("u", i, r), .usd, u, 0))
+            case .investmentCommitted(let i, let r, let u, _): records.append((t, sq, key(&usdKeys, i, r, usdKey), .usd, u, 0))
             case .eventVoided: break
             }
         }

@@ -111,8 +111,7 @@ public struct FleetIndex: Sendable {
             default: break
             }
         }
-        var voided = [Bool](repeating: false, count: ledger.count + 1)
-        for seq in ledger.voidedBy.keys { voided[seq] = true }
+        let voided = ledger.voidedMask(through: ledger.count)
         for e in ledger.events where !voided[e.seq] {
             let c = contribution(e)
             let t = e.effective.micros

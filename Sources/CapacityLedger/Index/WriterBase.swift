@@ -77,15 +77,16 @@ final class WriterBase: RuleBase {
         var codec = reader.codecState()
         codec.ids = [:]
         codec.baseLookup = { [reader] in reader.number(of: $0) }
-        let p = UnsafeRawPointer(reader.map)
-        codec.anchors.reserveCapacity(anchorCount)
-        for i in 0..<anchorCount {
-            let at = anchorsAt + i * 24
-            codec.anchors.append(LogAnchor(offset: Int(p.loadUnaligned(fromByteOffset: at, as: UInt64.self)),
-                                           prevRecorded: p.loadUnaligned(fromByteOffset: at + 8, as: Int64.self),
-                                           prevEffectiveSeconds: p.loadUnaligned(fromByteOffset: at + 16, as: Int64.self)))
-        }
+        codec.anchors = (0..<anchorCount).map(anchor)
         return Ledger(base: self, head: reader.head, codec: codec, definitions: reader.definitions)
+    }
+
+    /// Anchor `i` of the directory (24 bytes: offset, previous recorded and effective times).
+    private func anchor(_ i: Int) -> LogAnchor {
+        let p = UnsafeRawPointer(reader.map), at = anchorsAt + i * 24
+        return LogAnchor(offset: Int(p.loadUnaligned(fromByteOffset: at, as: UInt64.self)),
+                         prevRecorded: p.loadUnaligned(fromByteOffset: at + 8, as: Int64.self),
+                         prevEffectiveSeconds: p.loadUnaligned(fromByteOffset: at + 16, as: Int64.self))
     }
 
     // MARK: RuleBase
@@ -171,9 +172,8 @@ final class WriterBase: RuleBase {
     func event(_ seq: Int) throws -> Event {
         let a = (seq - 1) / LogAnchor.interval
         guard seq >= 1, seq <= count, a < anchorCount else { throw NeedsFullLog(reason: "no anchor before seq \(seq)") }
-        let p = UnsafeRawPointer(reader.map)
-        let at = anchorsAt + a * 24
-        let offset = Int(p.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+        let start = anchor(a)
+        let offset = start.offset
         var length = 1 << 16
         while true {
             let end = min(reader.commitEnd, offset + length)
@@ -181,8 +181,8 @@ final class WriterBase: RuleBase {
             var bytes = [UInt8](repeating: 0, count: end - offset)
             guard pread(fd, &bytes, bytes.count, off_t(offset)) == bytes.count else { throw NeedsFullLog(reason: "cannot read the log") }
             var state = reader.codecState()
-            state.prevRecorded = p.loadUnaligned(fromByteOffset: at + 8, as: Int64.self)
-            state.prevEffectiveSeconds = p.loadUnaligned(fromByteOffset: at + 16, as: Int64.self)
+            state.prevRecorded = start.prevRecorded
+            state.prevEffectiveSeconds = start.prevEffectiveSeconds
             let found = try bytes.withUnsafeBytes { raw -> Event? in
                 var r = ByteReader(raw, from: 0, to: raw.count)
                 var s = a * LogAnchor.interval + 1

@@ -83,6 +83,16 @@ public struct LedgerView: Sendable {
 }
 
 extension Ledger {
+    /// Per seq (index 0 unused): whether a void with seq ≤ `seqLimit` voided it, the
+    /// `voidedBy` test of `LedgerView.counts` as one array for a pass over many events.
+    func voidedMask(through seqLimit: Int) -> [Bool] {
+        var mask = [Bool](repeating: false, count: count + 1)
+        for (target, by) in voidedBy where by <= seqLimit && target <= count { mask[target] = true }
+        return mask
+    }
+}
+
+extension Ledger {
     /// The last seq whose recorded time is at or before `t` (recorded times never go backwards).
     public func lastSeq(recordedBy t: Timestamp) -> Int {
         var lo = 0, hi = events.count

@@ -106,25 +106,32 @@ public final class QueryEngine {
 
     /// The events that count in `view`, in effective order.
     public func countingEvents(_ view: LedgerView) -> [Event] {
-        let ledger = store.ledger
         var out: [Event] = []
-        for seq in effectiveOrder() {
-            let e = ledger.events[seq - 1]
-            if e.effective > view.effectiveLimit { break }
-            if view.counts(e, voidedBy: ledger.voidedBy) { out.append(e) }
-        }
+        forEachCounting(view) { out.append($0) }
         return out
     }
 
-    /// The projection state at `view`: a fold of exactly the events that count there (the
-    /// events of `countingEvents(view)`, read in place rather than gathered first).
-    public func state(_ view: LedgerView) throws -> FleetState {
-        var s = FleetState()
+    /// Calls `body` with each event that counts in `view` (`LedgerView.counts`), in effective
+    /// order, read in place.
+    func forEachCounting(_ view: LedgerView, _ body: (Event) throws -> Void) rethrows {
         let ledger = store.ledger
         let order = effectiveOrder()
-        let voidedBy = ledger.voidedBy
-        return try ledger.events.withUnsafeBufferPointer { events in
-            var racks = 0, sites = 0
+        let voided = ledger.voidedMask(through: view.seqLimit)
+        try ledger.events.withUnsafeBufferPointer { events in
+            for seq in order {
+                if events[seq - 1].effective > view.effectiveLimit { break }
+                guard seq <= view.seqLimit, !voided[seq] else { continue }
+                if case .eventVoided = events[seq - 1].body { continue }
+                try body(events[seq - 1])
+            }
+        }
+    }
+
+    /// The projection state at `view`: a fold of exactly the events that count there.
+    public func state(_ view: LedgerView) throws -> FleetState {
+        var s = FleetState()
+        var racks = 0, sites = 0
+        store.ledger.events.withUnsafeBufferPointer { events in
             for i in events.indices {
                 switch events[i].body {
                 case .rackInstalled: racks += 1
@@ -132,21 +139,15 @@ public final class QueryEngine {
                 default: break
                 }
             }
-            s.reserve(racks: racks, sites: sites)
-            // The seqs voided at this view, as bits (`LedgerView.counts` without a lookup per event).
-            var voided = [UInt64](repeating: 0, count: events.count / 64 + 1)
-            for (target, by) in voidedBy where by <= view.seqLimit && target <= events.count {
-                voided[(target - 1) >> 6] |= 1 << UInt64((target - 1) & 63)
-            }
-            for (i, seq) in order.enumerated() {
-                if i & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
-                if events[seq - 1].effective > view.effectiveLimit { break }
-                guard seq <= view.seqLimit, voided[(seq - 1) >> 6] & (1 << UInt64((seq - 1) & 63)) == 0 else { continue }
-                if case .eventVoided = events[seq - 1].body { continue }
-                s.apply(events[seq - 1])
-            }
-            return s
         }
+        s.reserve(racks: racks, sites: sites)
+        var i = 0
+        try forEachCounting(view) { e in
+            if i & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+            i += 1
+            s.apply(e)
+        }
+        return s
     }
 
     public func state(_ p: PointInTime) throws -> FleetState { try state(view(p)) }
