@@ -75,7 +75,7 @@ final class WriterBase: RuleBase {
     /// anchors, and the rule state loaded on demand.
     func ledger() -> Ledger {
         var codec = reader.codecState()
-        codec.ids = [:]
+        codec.ids = SlotIndex()
         codec.baseLookup = { [reader] in reader.number(of: $0) }
         codec.anchors = (0..<anchorCount).map(anchor)
         return Ledger(base: self, head: reader.head, codec: codec, definitions: reader.definitions)

@@ -100,10 +100,7 @@ enum LogScanner {
         var savedSeq = firstSeq - 1
 
         func rollback(_ state: inout CodecState) {
-            while state.strings.count > savedStrings {
-                let s = state.strings.removeLast()
-                state.ids?[ExactText(s)] = nil
-            }
+            while state.strings.count > savedStrings { state.removeLastString() }
             state.prevRecorded = savedRecorded
             state.prevEffectiveSeconds = savedEffective
             state.dropAnchors(after: savedSeq)

@@ -13,8 +13,11 @@ import Darwin
 /// gives the same bytes and therefore the same hash chain.
 public struct CodecState: Sendable {
     var strings: [String] = []
-    /// String → number, by exact bytes (see `ExactText`).
-    var ids: [ExactText: UInt32]? = [:]
+    /// String → number, by exact bytes (see `ExactText`), over `strings` and `baseTexts`; nil
+    /// until a writer needs it.
+    var ids: SlotIndex? = SlotIndex()
+    /// Strings among the first `baseCount` that a writer has looked up (and `ids` numbers).
+    var baseTexts: [UInt32: String] = [:]
     /// Strings numbered below `baseCount` that live elsewhere (a checkpoint file) and are read
     /// on demand; `strings` then holds only the ones after them. Reading only.
     var base: (@Sendable (Int) -> String?)?
@@ -38,9 +41,28 @@ public struct CodecState: Sendable {
 
     mutating func ensureWritable() {
         guard ids == nil else { return }
-        var d = [ExactText: UInt32](minimumCapacity: strings.count)
-        for (i, s) in strings.enumerated() { d[ExactText(s)] = UInt32(baseCount + i) }
-        ids = d
+        var index = SlotIndex(minimumCapacity: strings.count)
+        for (i, s) in strings.enumerated() { index.insert(NameHash.of(s), UInt32(baseCount + i)) }
+        ids = index
+    }
+
+    /// The string numbered `n`, when it is in memory.
+    @inline(__always)
+    func text(_ n: UInt32) -> String? {
+        let i = Int(n) - baseCount
+        return i >= 0 ? strings[i] : baseTexts[n]
+    }
+
+    /// The number of `s` (whose `NameHash` is `hash`) among the strings `ids` holds.
+    @inline(__always)
+    func number(of s: String, hash: UInt64) -> UInt32? {
+        ids!.find(hash) { n in text(n).map { NameHash.same($0, s) } ?? false }
+    }
+
+    /// Drops the newest string (a batch or a torn tail taken back).
+    mutating func removeLastString() {
+        let s = strings.removeLast()
+        ids?.remove(NameHash.of(s), UInt32(baseCount + strings.count))
     }
 
     /// Records an anchor before the record numbered `seq` when one is due.
@@ -129,19 +151,18 @@ enum RecordCodec {
     @inline(__always)
     static func str(_ s: String?, _ state: inout CodecState, _ w: inout ByteWriter) {
         guard let s else { w.byte(0); return }
-        let key = ExactText(s)
-        let next = UInt32(state.baseCount + state.strings.count)
-        if state.baseLookup == nil {
-            // One hash lookup, which also numbers a new string.
-            let (id, isNew) = state.ids!.value(for: key, inserting: next)
-            guard isNew else { w.varint(UInt64(id) + 2); return }
-        } else if let id = state.ids![key] ?? state.baseLookup!(s) {
-            state.ids![key] = id
+        let hash = NameHash.of(s)
+        if let id = state.number(of: s, hash: hash) {
             w.varint(UInt64(id) + 2)
             return
-        } else {
-            state.ids![key] = next
         }
+        if let lookup = state.baseLookup, let id = lookup(s) {
+            state.baseTexts[id] = s
+            state.ids!.insert(hash, id)
+            w.varint(UInt64(id) + 2)
+            return
+        }
+        state.ids!.insert(hash, UInt32(state.baseCount + state.strings.count))
         w.byte(1)
         var copy = s
         copy.withUTF8 { u in
@@ -231,7 +252,7 @@ enum RecordCodec {
             guard let s = JSONLine.isASCII(utf8) ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
             else { throw Malformed(what: "bad text") }
             state.strings.append(s)
-            state.ids?[ExactText(s)] = UInt32(state.baseCount + state.strings.count - 1)
+            state.ids?.insert(NameHash.of(s), UInt32(state.baseCount + state.strings.count - 1))
             return s
         default:
             let id = Int(tag - 2)
@@ -288,16 +309,5 @@ enum Frame {
         w.varint(UInt64(seq))
         w.append(head.bytes)
         return w.bytes
-    }
-}
-
-extension Dictionary {
-    /// The value for `key`, inserting `value` when there is none (one hash lookup either way).
-    @inline(__always)
-    mutating func value(for key: Key, inserting value: @autoclosure () -> Value) -> (value: Value, inserted: Bool) {
-        var inserted = false
-        func read(_ v: inout Value) -> Value { v }
-        let v = read(&self[key, default: { inserted = true; return value() }()])
-        return (v, inserted)
     }
 }

@@ -39,7 +39,8 @@ struct Energizer: Sendable, Hashable {
     private(set) var byModel: [String: ModelTotals] = [:]
     private var stranded = 0
     private var inactive = 0
-    private var index: [String: Int] = [:]
+    /// Active racks by name: their place in `racks` (derived from it, so not part of the value).
+    private var index = SlotIndex()
 
     init() {}
 
@@ -47,6 +48,25 @@ struct Energizer: Sendable, Hashable {
     init(reserving racks: Int) {
         self.racks.reserveCapacity(racks)
         index.reserveCapacity(racks)
+    }
+
+    static func == (a: Energizer, b: Energizer) -> Bool {
+        a.racks == b.racks && a.allocated == b.allocated && a.used == b.used && a.byModel == b.byModel
+            && a.stranded == b.stranded && a.inactive == b.inactive
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(racks)
+        hasher.combine(allocated)
+        hasher.combine(used)
+        hasher.combine(byModel)
+    }
+
+    /// The place in `racks` of the active rack named `rack`.
+    private func position(of rack: String, hash: UInt64) -> UInt32? {
+        racks.withUnsafeBufferPointer { r in
+            index.find(hash) { r[Int($0)].active && NameHash.same(r[Int($0)].rack, rack) }
+        }
     }
 
     mutating func install(rack: String, model: String, chips: Int64, watts: Int64, key: TimeKey) {
@@ -61,7 +81,7 @@ struct Energizer: Sendable, Hashable {
             return
         }
         let fits = used + watts <= allocated
-        index[rack] = racks.count
+        index.insert(NameHash.of(rack), UInt32(racks.count))
         racks.append(Rack(key: key, rack: rack, model: model, chips: chips, watts: watts, energized: fits))
         // One lookup of the model's totals (this runs once per rack of the history).
         byModel[model, default: .init()].add(installed: chips, energized: fits ? chips : 0, watts: fits ? watts : 0)
@@ -71,7 +91,10 @@ struct Energizer: Sendable, Hashable {
     /// Removes a rack; returns it, or nil when it is not active here.
     @discardableResult
     mutating func retire(rack: String) -> Rack? {
-        guard let i = index.removeValue(forKey: rack) else { return nil }
+        let hash = NameHash.of(rack)
+        guard let found = position(of: rack, hash: hash) else { return nil }
+        index.remove(hash, found)
+        let i = Int(found)
         let r = racks[i]
         racks[i].active = false
         inactive += 1
@@ -103,8 +126,8 @@ struct Energizer: Sendable, Hashable {
     }
 
     private mutating func rebuildIndex() {
-        index.removeAll(keepingCapacity: true)
-        for (i, r) in racks.enumerated() where r.active { index[r.rack] = i }
+        index = SlotIndex(minimumCapacity: racks.count)
+        for (i, r) in racks.enumerated() where r.active { index.insert(NameHash.of(r.rack), UInt32(i)) }
     }
 
     private mutating func refit() {

@@ -73,17 +73,18 @@ extension RuleState {
 
     private mutating func loadRack(_ site: String, _ rack: String, from base: any RuleBase, covering key: TimeKey) throws {
         let pk = PairKey(a: site, b: rack)
-        if racks[pk] == nil {
-            if let mark = try base.lastRackMark(site: site, rack: rack) {
-                racks[pk] = [mark]
-                rackFloors[pk] = mark.key
-            } else {
-                racks[pk] = []
-            }
+        let marks: [RackMark]
+        if let known = racks.marks(site: site, rack: rack) {
+            marks = known
+        } else {
+            let last = try base.lastRackMark(site: site, rack: rack)
+            marks = last.map { [$0] } ?? []
+            racks.load(marks, site: site, rack: rack)
+            rackFloors[pk] = last?.key
         }
         // Exact from the floor on while the mark there stands (once it is voided, the marks
         // before it matter again, and they were not loaded).
-        if let floor = rackFloors[pk], key < floor || !racks[pk]!.contains(where: { $0.key == floor }) {
+        if let floor = rackFloors[pk], key < floor || !marks.contains(where: { $0.key == floor }) {
             throw NeedsFullLog(reason: "rack \(rack) before its last mark")
         }
     }

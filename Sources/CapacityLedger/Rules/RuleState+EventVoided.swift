@@ -50,12 +50,12 @@ extension RuleState {
                 throw reject("site \(site) would have \(Format.grouped(low - q)) undeployed \(model) chips at \(at.time.shortString)", installs)
             }
         case .rackInstalled(let site, let rack, _, _, _):
-            let marks = racks[PairKey(a: site, b: rack)] ?? []
+            let marks = racks.marks(site: site, rack: rack) ?? []
             if let i = marks.firstIndex(where: { $0.key == key }), i + 1 < marks.count, !marks[i + 1].install {
                 throw reject("rack \(rack) would be retired without being installed", [marks[i + 1].key.seq])
             }
         case .rackRetired(let site, let rack):
-            let marks = racks[PairKey(a: site, b: rack)] ?? []
+            let marks = racks.marks(site: site, rack: rack) ?? []
             if let i = marks.firstIndex(where: { $0.key == key }), i + 1 < marks.count, marks[i + 1].install {
                 throw reject("rack \(rack) would be installed twice without a retirement", [marks[i + 1].key.seq])
             }

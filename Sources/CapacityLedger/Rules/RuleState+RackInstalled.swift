@@ -3,7 +3,7 @@ extension RuleState {
     /// undeployed chips of the model at the effective time and at every later effective time.
     func checkRackInstalled(site: String, rack: String, model: String, chips: Int64, _ key: TimeKey) throws {
         let subject = "rack.installed \(rack)"
-        if let marks = racks[PairKey(a: site, b: rack)], let idx = marks.lastIndex(where: { $0.key < key }) ?? (marks.isEmpty ? nil : -1) {
+        if let marks = racks.marks(site: site, rack: rack), let idx = marks.lastIndex(where: { $0.key < key }) ?? (marks.isEmpty ? nil : -1) {
             if idx >= 0, marks[idx].install {
                 throw LedgerError.data("\(subject): rack \(rack) is already active at \(site) (installed \(marks[idx].key.time.shortString), #\(marks[idx].key.seq))")
             }

@@ -3,7 +3,7 @@ extension RuleState {
     /// without a reinstall in between).
     func checkRackRetired(site: String, rack: String, _ key: TimeKey) throws {
         let subject = "rack.retired \(rack)"
-        let marks = racks[PairKey(a: site, b: rack)] ?? []
+        let marks = racks.marks(site: site, rack: rack) ?? []
         guard let idx = marks.lastIndex(where: { $0.key < key }) else {
             if let first = marks.first {
                 throw LedgerError.data("\(subject): rack \(rack) is not active at \(site) at \(key.time.shortString); it is first installed \(first.key.time.shortString) (#\(first.key.seq))")

@@ -11,14 +11,6 @@ extension Array {
     mutating func withinPlace(_ body: (inout [Element]) -> Void) { body(&self) }
 }
 
-/// One install or retirement of a rack, on its effective timeline.
-struct RackMark: Sendable {
-    var key: TimeKey
-    var install: Bool
-    var model: String
-    var chips: Int64
-}
-
 /// The state the append-time rules need, over the whole effective timeline.
 ///
 /// The rules of `docs/events.md` are checked here, each in the file named after its event type
@@ -30,7 +22,7 @@ struct RuleState: Sendable {
     var modelDefinitions: [String: [TimeKey]] = [:]
     var undeployed: [PairKey: DeltaTimeline] = [:]
     var allocated: [String: DeltaTimeline] = [:]
-    var racks: [PairKey: [RackMark]] = [:]
+    var racks = RackMarks()
     /// Voided seq → the seq of the void.
     var voided: [Int: Int] = [:]
     /// Rack marks before this key are not loaded (a writer working from a checkpoint).
@@ -82,11 +74,10 @@ struct RuleState: Sendable {
             undeployed[PairKey(a: site, b: model), default: DeltaTimeline()].insert(key, q)
         case .rackInstalled(let site, let rack, let model, let chips, _):
             undeployed[PairKey(a: site, b: model), default: DeltaTimeline()].insert(key, -chips)
-            insertMark(RackMark(key: key, install: true, model: model, chips: chips), PairKey(a: site, b: rack))
+            racks.insert(RackMark(key: key, install: true, model: model, chips: chips), site: site, rack: rack)
         case .rackRetired(let site, let rack):
-            let pk = PairKey(a: site, b: rack)
-            let prior = racks[pk]?.last { $0.key < key }
-            insertMark(RackMark(key: key, install: false, model: prior?.model ?? "", chips: prior?.chips ?? 0), pk)
+            let prior = racks.last(site: site, rack: rack, before: key)
+            racks.insert(RackMark(key: key, install: false, model: prior?.model ?? "", chips: prior?.chips ?? 0), site: site, rack: rack)
         case .powerAllocated(let site, let p):
             allocated[site, default: DeltaTimeline()].insert(key, p.watts)
         case .powerReleased(let site, let p):
@@ -112,9 +103,9 @@ struct RuleState: Sendable {
             undeployed[PairKey(a: site, b: model)]?.remove(key)
         case .rackInstalled(let site, let rack, let model, _, _):
             undeployed[PairKey(a: site, b: model)]?.remove(key)
-            racks[PairKey(a: site, b: rack)]?.removeAll { $0.key == key }
+            racks.remove(at: key, site: site, rack: rack)
         case .rackRetired(let site, let rack):
-            racks[PairKey(a: site, b: rack)]?.removeAll { $0.key == key }
+            racks.remove(at: key, site: site, rack: rack)
         case .powerAllocated(let site, _), .powerReleased(let site, _):
             allocated[site]?.remove(key)
         case .investmentCommitted:
@@ -122,17 +113,6 @@ struct RuleState: Sendable {
         case .eventVoided(let target, _):
             voided[target] = nil
             applyEffects(events[target], events: events)
-        }
-    }
-
-    private mutating func insertMark(_ mark: RackMark, _ pk: PairKey) {
-        // Modified in place (no copy of the array): most marks land at the end.
-        racks[pk, default: []].withinPlace { marks in
-            if let last = marks.last, mark.key < last.key {
-                marks.insert(mark, at: marks.firstIndex { mark.key < $0.key } ?? marks.count)
-            } else {
-                marks.append(mark)
-            }
         }
     }
 

@@ -175,7 +175,7 @@ public struct Ledger: Sendable {
         codec.dropAnchors(after: saved.count)
         head = saved.head
         lastRecorded = saved.lastRecorded
-        while codec.strings.count > saved.strings { codec.ids![ExactText(codec.strings.removeLast())] = nil }
+        while codec.strings.count > saved.strings { codec.removeLastString() }
         codec.prevRecorded = saved.rec
         codec.prevEffectiveSeconds = saved.eff
     }

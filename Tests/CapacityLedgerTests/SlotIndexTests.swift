@@ -1,0 +1,81 @@
+@testable import CapacityLedger
+import Testing
+
+/// The write path's name tables (`SlotIndex` under the codec's string numbers and the rule
+/// state's racks) against a plain dictionary doing the same work.
+struct SlotIndexTests {
+    /// Random inserts and removals, with hashes forced into few values so that runs of
+    /// colliding slots form and removals must shift them back.
+    @Test func findsWhatADictionaryFindsThroughCollisionsAndRemovals() {
+        var rng = SplitMix64(seed: 11)
+        var index = SlotIndex()
+        var keys: [String] = []
+        var live: [String: UInt32] = [:]
+        // Only 64 distinct hashes: every run of slots is crowded.
+        func hash(_ s: String) -> UInt64 { (NameHash.of(s) % 64) << 32 | 0x1234 }
+        for step in 0..<20_000 {
+            let name = "k-\(rng.next() % 3_000)"
+            let found = index.find(hash(name)) { keys[Int($0)] == name }
+            #expect(found == live[name], "step \(step): \(name)")
+            if let e = found, rng.next() % 3 == 0 {
+                index.remove(hash(name), e)
+                live[name] = nil
+            } else if found == nil {
+                let e = UInt32(keys.count)
+                keys.append(name)
+                index.insert(hash(name), e)
+                live[name] = e
+            }
+            #expect(index.count == live.count)
+        }
+        for (name, e) in live { #expect(index.find(hash(name)) { keys[Int($0)] == name } == e) }
+    }
+
+    @Test func growsWithoutLosingEntries() {
+        var index = SlotIndex()
+        let names = (0..<50_000).map { "rack-\($0)" }
+        for (i, n) in names.enumerated() { index.insert(NameHash.of(n), UInt32(i)) }
+        for (i, n) in names.enumerated() { #expect(index.find(NameHash.of(n)) { names[Int($0)] == n } == UInt32(i)) }
+        #expect(index.find(NameHash.of("rack-50000")) { names[Int($0)] == "rack-50000" } == nil)
+    }
+
+    /// Names compare by their bytes: the two spellings of "é" are two names.
+    @Test func namesHashAndCompareByExactBytes() {
+        let precomposed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        #expect(precomposed == decomposed)
+        #expect(!NameHash.same(precomposed, decomposed))
+        #expect(NameHash.of("site-a") == NameHash.of("site-" + "a"))
+        #expect(NameHash.of("r-0001") != NameHash.of("r-0002"))
+        #expect(NameHash.of("abcdefgh") != NameHash.of("abcdefgh\u{0}"))
+    }
+
+    /// Each rack's marks stay in effective order through inserts out of order and removals,
+    /// as an array per (site, rack) keeps them.
+    @Test func rackMarksKeepEachRacksMarksInOrder() {
+        var rng = SplitMix64(seed: 5)
+        var marks = RackMarks()
+        var plain: [String: [RackMark]] = [:]
+        let sites = ["site-a", "site-b", "caf\u{E9}", "cafe\u{301}"]
+        for step in 0..<5_000 {
+            let site = sites[Int(rng.next() % 4)], rack = "r-\(rng.next() % 200)"
+            let k = "\(Array(site.utf8))/\(rack)"
+            let key = TimeKey(effective: Int64(rng.next() % 1_000), seq: step + 1)
+            if rng.next() % 4 == 0, let victim = plain[k]?.randomElement(using: &rng) {
+                marks.remove(at: victim.key, site: site, rack: rack)
+                plain[k]!.removeAll { $0.key == victim.key }
+            } else {
+                let m = RackMark(key: key, install: rng.next() % 2 == 0, model: "m\(step % 3)", chips: Int64(step))
+                marks.insert(m, site: site, rack: rack)
+                plain[k, default: []].append(m)
+                plain[k]!.sort { $0.key < $1.key }
+            }
+            let got = marks.marks(site: site, rack: rack) ?? []
+            #expect(got.map(\.key) == plain[k]!.map(\.key), "step \(step)")
+            let probe = TimeKey(effective: Int64(rng.next() % 1_000), seq: 0)
+            #expect(marks.last(site: site, rack: rack, before: probe)?.key == plain[k]!.last { $0.key < probe }?.key)
+        }
+        #expect(marks.marks(site: "site-c", rack: "r-1") == nil)
+        marks.load([], site: "site-c", rack: "r-1")
+        #expect(marks.marks(site: "site-c", rack: "r-1")?.isEmpty == true)
+    }
+}
