@@ -40,7 +40,7 @@ public final class DraftPipeline: @unchecked Sendable {
     private var thread: pthread_t?
 
     /// Whether a reading thread runs ahead of `next()`.
-    var readsAhead: Bool { thread != nil }
+    public var readsAhead: Bool { thread != nil }
 
     /// The input's size when it is a regular file (for progress).
     public var size: Int? { reader.size }

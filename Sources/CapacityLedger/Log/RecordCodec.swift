@@ -59,6 +59,11 @@ public struct CodecState: Sendable {
         ids!.find(hash) { n in text(n).map { NameHash.same($0, s) } ?? false }
     }
 
+    /// Starts loading what numbering `s` will read (see `SlotIndex.prefetch`).
+    func prefetch(_ s: String) {
+        ids?.prefetch(NameHash.of(s))
+    }
+
     /// Drops the newest string (a batch or a torn tail taken back).
     mutating func removeLastString() {
         let s = strings.removeLast()

@@ -108,6 +108,12 @@ struct RackMarks: Sendable {
         if marks.isEmpty { _ = findOrAdd(site, rack) }
     }
 
+    /// Starts loading what a lookup of the rack will read (see `SlotIndex.prefetch`).
+    func prefetch(site: String, rack: String) {
+        guard let s = siteNumber(site, NameHash.of(site)) else { return }
+        index.prefetch(Self.hash(site: s, rackHash: NameHash.of(rack)))
+    }
+
     // MARK: finding
 
     private func siteNumber(_ site: String, _ hash: UInt64) -> UInt32? {

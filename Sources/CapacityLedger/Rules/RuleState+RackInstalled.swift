@@ -2,7 +2,7 @@ extension RuleState {
     /// `rack.installed`: the rack id is not active at the site, and the site has enough
     /// undeployed chips of the model at the effective time and at every later effective time.
     func checkRackInstalled(site: String, rack: String, model: String, chips: Int64, _ key: TimeKey) throws {
-        let subject = "rack.installed \(rack)"
+        var subject: String { "rack.installed \(rack)" }  // built only for an error
         if let marks = racks.marks(site: site, rack: rack), let idx = marks.lastIndex(where: { $0.key < key }) ?? (marks.isEmpty ? nil : -1) {
             if idx >= 0, marks[idx].install {
                 throw LedgerError.data("\(subject): rack \(rack) is already active at \(site) (installed \(marks[idx].key.time.shortString), #\(marks[idx].key.seq))")

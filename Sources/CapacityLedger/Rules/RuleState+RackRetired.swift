@@ -2,7 +2,7 @@ extension RuleState {
     /// `rack.retired`: the rack is active at the effective time (and not retired again later
     /// without a reinstall in between).
     func checkRackRetired(site: String, rack: String, _ key: TimeKey) throws {
-        let subject = "rack.retired \(rack)"
+        var subject: String { "rack.retired \(rack)" }  // built only for an error
         let marks = racks.marks(site: site, rack: rack) ?? []
         guard let idx = marks.lastIndex(where: { $0.key < key }) else {
             if let first = marks.first {

@@ -139,9 +139,15 @@ public final class FileEventStore: EventStore {
     ///
     /// A store opened `forAppending` starts from the checkpoint when it can; a batch that
     /// reaches behind it is checked again, with the same drafts, from the whole log.
+    ///
+    /// With `lookahead` > 0 the drafts are taken that many ahead of the one being added, so
+    /// that the tables they will touch can be loaded early (`Ledger.prefetch(for:)`); an error
+    /// met taking a draft is raised in its turn, after the drafts before it. For sources that
+    /// have the lines already (a file read ahead), not for one waiting on a person or a pipe.
     /// - Returns: how many events were appended.
     @discardableResult
-    public func appendStream(keepHashes: Bool = false, expected: Int = 0, progress: ((Int) -> Void)? = nil, _ next: () throws -> EventDraft?) throws -> Int {
+    public func appendStream(keepHashes: Bool = false, expected: Int = 0, lookahead: Int = 0, progress: ((Int) -> Void)? = nil,
+                             _ next: () throws -> EventDraft?) throws -> Int {
         let existed = access(path, F_OK) == 0
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.ioError("cannot open", path) }
@@ -173,7 +179,8 @@ public final class FileEventStore: EventStore {
         while true {
             do {
                 _ = try readTail(fd, truncateTorn: true)
-                return try writeBatch(fd, existed: existed, keepHashes: keepHashes, expected: expected, progress: progress, take)
+                return try writeBatch(fd, existed: existed, keepHashes: keepHashes, expected: expected, lookahead: lookahead,
+                                      progress: progress, take)
             } catch {
                 // The batch reaches behind the checkpoint, or a part of the checkpoint read on the
                 // way failed its check (then the error is the checkpoint's, not the log's): start
@@ -192,8 +199,24 @@ public final class FileEventStore: EventStore {
         }
     }
 
-    private func writeBatch(_ fd: Int32, existed: Bool, keepHashes: Bool, expected: Int, progress: ((Int) -> Void)?,
+    private func writeBatch(_ fd: Int32, existed: Bool, keepHashes: Bool, expected: Int, lookahead: Int, progress: ((Int) -> Void)?,
                             _ next: () throws -> EventDraft?) throws -> Int {
+        // The drafts taken but not yet added (the first is next), and any error met taking them.
+        var pending: [Result<EventDraft, any Error>] = []
+        var exhausted = false
+        func pull() throws -> EventDraft? {
+            while !exhausted, pending.count <= lookahead {
+                do {
+                    guard let d = try next() else { exhausted = true; break }
+                    if lookahead > 0 { ledger.prefetch(for: d) }
+                    pending.append(.success(d))
+                } catch {
+                    pending.append(.failure(error))
+                    exhausted = true
+                }
+            }
+            return pending.isEmpty ? nil : try pending.removeFirst().get()
+        }
         let fresh = committedEnd == 0
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 22)
@@ -210,7 +233,7 @@ public final class FileEventStore: EventStore {
         var hashes: [ChainHash] = []
         do {
             if fresh { guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) } }
-            while let d = try next() {
+            while let d = try pull() {
                 try ledger.add(d, now: now, to: &batch, bytes: &buffer, fileOffset: offset)
                 if keepHashes { hashes.append(ledger.head) }
                 count += 1

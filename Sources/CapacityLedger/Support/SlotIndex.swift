@@ -1,3 +1,5 @@
+import CCapacitySupport
+
 /// A hash index over entries that live elsewhere: open addressing with linear probing, each slot
 /// one 64-bit word holding 32 bits of the key's hash and the entry's number.
 ///
@@ -41,6 +43,13 @@ struct SlotIndex: Sendable {
                 i = (i + 1) & mask
             }
         }
+    }
+
+    /// Starts loading the slot where a lookup of `hash` begins, so that the lookup, made a
+    /// little later, does not wait for memory.
+    @inline(__always)
+    func prefetch(_ hash: UInt64) {
+        slots.withUnsafeBufferPointer { s in ccap_prefetch(s.baseAddress! + (Int(truncatingIfNeeded: Self.tag(hash)) & mask)) }
     }
 
     /// Adds `entry` under `hash`. The caller knows its key is not here yet.
