@@ -78,4 +78,23 @@ struct SlotIndexTests {
         marks.load([], site: "site-c", rack: "r-1")
         #expect(marks.marks(site: "site-c", rack: "r-1")?.isEmpty == true)
     }
+
+    /// A rack table holds one value per (site, rack): the same rack name at two sites is two
+    /// entries, setting again replaces, and names compare by their bytes.
+    @Test func rackTableKeepsOneValuePerSiteAndRack() {
+        var t = RackTable<Int>()
+        var plain: [String: Int] = [:]
+        var rng = SplitMix64(seed: 9)
+        let sites = ["site-a", "site-b", "caf\u{E9}", "cafe\u{301}"]
+        for step in 0..<20_000 {
+            let site = sites[Int(rng.next() % 4)], rack = "r-\(rng.next() % 2_000)"
+            let k = "\(Array(site.utf8))/\(rack)"
+            #expect(t[site, rack] == plain[k], "step \(step)")
+            t[site, rack] = step
+            plain[k] = step
+        }
+        #expect(t.count == plain.count)
+        #expect(t["site-c", "r-1"] == nil)
+        #expect(t.entry(site: "site-a", rack: "r-99999") == nil)
+    }
 }

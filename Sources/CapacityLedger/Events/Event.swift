@@ -69,6 +69,14 @@ public enum EventBody: Hashable, Sendable {
         }
     }
 
+    /// The rack an event installs or retires, if any.
+    var rack: String? {
+        switch self {
+        case .rackInstalled(_, let r, _, _, _), .rackRetired(_, let r): r
+        default: nil
+        }
+    }
+
     /// The chip model an event is about, if any.
     public var model: String? {
         switch self {

@@ -92,19 +92,22 @@ public struct FleetIndex: Sendable {
     /// Builds the index of `ledger`; `order` is `ledger.effectiveOrder()` when the caller has it.
     public init(ledger: Ledger, order: [Int]? = nil) {
         count = ledger.count
-        var racks: [PairKey: (model: String, chips: Int64, watts: Int64)] = [:]
+        var racks = RackTable<(model: String, chips: Int64, watts: Int64)>()
         racks.reserveCapacity(ledger.events.rackInstallCount)
         var points: (d: [PairKey: [(Int64, Int64)]], i: [PairKey: [(Int64, Int64)]], r: [PairKey: [(Int64, Int64)]],
                      w: [PairKey: [(Int64, Int64)]], a: [String: [(Int64, Int64)]], u: [PairKey: [(Int64, Int64)]]) = ([:], [:], [:], [:], [:], [:])
-        // Retirements need the rack they retire: walk installs and retirements in effective order.
-        for seq in order ?? ledger.effectiveOrder() {
+        // Retirements need the rack they retire: walk installs and retirements in effective order
+        // (starting to load the table slot of the rack eight events on).
+        let order = order ?? ledger.effectiveOrder()
+        for (i, seq) in order.enumerated() {
+            if i + 8 < order.count { ledger.events[order[i + 8] - 1].prefetchRack(in: racks) }
             let e = ledger.events[seq - 1]
             switch e.body {
             case .rackInstalled(let s, let r, let m, let c, let p):
-                racks[PairKey(a: s, b: r)] = (m, c, p.watts)
+                racks[s, r] = (m, c, p.watts)
                 rackEvents[s, default: []].append(seq)
             case .rackRetired(let s, let r):
-                if let x = racks[PairKey(a: s, b: r)] { retiredRacks[seq] = x }
+                if let x = racks[s, r] { retiredRacks[seq] = x }
                 rackEvents[s, default: []].append(seq)
             case .siteOpened, .chipModelDefined:
                 definitions.append(seq)

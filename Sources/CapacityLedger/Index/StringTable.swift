@@ -1,3 +1,5 @@
+import CCapacitySupport
+
 /// The hash table a checkpoint keeps over the log's string table, so that a writer finds a
 /// string's number without reading every string: open addressing, linear probing, a power-of-two
 /// number of 32-bit slots holding `number + 1` (0 is empty), FNV-1a over the UTF-8 bytes.
@@ -30,6 +32,12 @@ enum StringTable {
             slots[j] = UInt32(i + 1)
         }
         return slots
+    }
+
+    /// Starts loading the slot a lookup of `s` begins at.
+    static func prefetch(_ s: String, slots: [UInt32]) {
+        let j = Int(truncatingIfNeeded: hash(s)) & (slots.count - 1)
+        slots.withUnsafeBufferPointer { ccap_prefetch($0.baseAddress! + j) }
     }
 
     /// The number of `s` in `strings`, through `slots`.
