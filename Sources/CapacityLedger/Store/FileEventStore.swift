@@ -201,21 +201,29 @@ public final class FileEventStore: EventStore {
 
     private func writeBatch(_ fd: Int32, existed: Bool, keepHashes: Bool, expected: Int, lookahead: Int, progress: ((Int) -> Void)?,
                             _ next: () throws -> EventDraft?) throws -> Int {
-        // The drafts taken but not yet added (the first is next), and any error met taking them.
-        var pending: [Result<EventDraft, any Error>] = []
+        // The drafts taken but not yet added, in a ring (`filled` of them from `first`), and any
+        // error met taking them, in its place.
+        var ring = [Result<EventDraft, any Error>?](repeating: nil, count: lookahead + 1)
+        var first = 0, filled = 0
         var exhausted = false
         func pull() throws -> EventDraft? {
-            while !exhausted, pending.count <= lookahead {
+            while !exhausted, filled < ring.count {
+                let slot = (first + filled) % ring.count
                 do {
                     guard let d = try next() else { exhausted = true; break }
                     if lookahead > 0 { ledger.prefetch(for: d) }
-                    pending.append(.success(d))
+                    ring[slot] = .success(d)
                 } catch {
-                    pending.append(.failure(error))
+                    ring[slot] = .failure(error)
                     exhausted = true
                 }
+                filled += 1
             }
-            return pending.isEmpty ? nil : try pending.removeFirst().get()
+            guard filled > 0, let taken = ring[first] else { return nil }
+            ring[first] = nil
+            first = (first + 1) % ring.count
+            filled -= 1
+            return try taken.get()
         }
         let fresh = committedEnd == 0
         var buffer: [UInt8] = []
