@@ -150,7 +150,7 @@ public final class LineEditor {
 public func setUTF8Locale() {
     setlocale(LC_ALL, "")
     let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
-    if codeset.uppercased().filter { $0 != "-" } != "UTF8" {
+    if codeset.uppercased().filter({ $0 != "-" }) != "UTF8" {
         if setlocale(LC_CTYPE, "C.UTF-8") == nil { _ = setlocale(LC_CTYPE, "en_US.UTF-8") }
     }
 }

@@ -34,7 +34,7 @@ public enum EventDraftDecoder {
             let accepted = (type.fields + EventType.commonFields.dropFirst()).map(\.name).joined(separator: ", ")
             throw LedgerError.data("\(type.rawValue): unknown field \"\(key)\" (accepted: \(accepted))")
         }
-        var r = FieldReader(type: type, fields: fields)
+        let r = FieldReader(type: type, fields: fields)
         let body: EventBody
         switch type {
         case .siteOpened:
