@@ -158,5 +158,8 @@ public struct EventDraft: Hashable, Sendable {
 
 extension Collection<Event> {
     /// How many rack installs there are (to make room for the racks before a long fold).
-    var rackInstallCount: Int { count { $0.type == .rackInstalled } }
+    var rackInstallCount: Int {
+        // A pattern without bindings reads the case in place (no copy of the event's text).
+        count { if case .rackInstalled = $0.body { true } else { false } }
+    }
 }
