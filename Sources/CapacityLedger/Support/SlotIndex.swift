@@ -157,11 +157,6 @@ enum NameHash {
         return copy.withUTF8 { of(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Two names together (a site and a rack).
-    static func of(_ a: String, _ b: String) -> UInt64 {
-        of(a) &* 0x9E37_79B9_7F4A_7C15 ^ of(b)
-    }
-
     /// Whether two strings have the same UTF-8 bytes (see `ExactText`).
     @inline(__always)
     static func same(_ a: String, _ b: String) -> Bool {
