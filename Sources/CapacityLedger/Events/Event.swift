@@ -34,14 +34,16 @@ enum Decimal6 {
 
 /// What an event says, by type. Field names follow the JSON form (`power_cap_mw` is `powerCap`).
 public enum EventBody: Hashable, Sendable {
-    case siteOpened(site: String, name: String, region: String?, powerCap: Power?, acres: Double?)
-    case chipModelDefined(model: String, vendor: String, bf16TFLOPS: Double, fp8TFLOPS: Double, hbmGB: Double?, watts: Double?)
+    // The rare cases with the largest payloads are boxed (`indirect`), so that the common ones
+    // set the size of every event a ledger holds in memory.
+    indirect case siteOpened(site: String, name: String, region: String?, powerCap: Power?, acres: Double?)
+    indirect case chipModelDefined(model: String, vendor: String, bf16TFLOPS: Double, fp8TFLOPS: Double, hbmGB: Double?, watts: Double?)
     case chipsDelivered(site: String, model: String, quantity: Int64)
     case rackInstalled(site: String, rack: String, model: String, chips: Int64, power: Power)
     case rackRetired(site: String, rack: String)
     case powerAllocated(site: String, power: Power)
     case powerReleased(site: String, power: Power)
-    case investmentCommitted(investor: String, recipient: String, usd: Int64, instrument: String?)
+    indirect case investmentCommitted(investor: String, recipient: String, usd: Int64, instrument: String?)
     case eventVoided(target: Int, reason: String)
 
     public var type: EventType {
@@ -110,20 +112,57 @@ public struct Event: Hashable, Sendable {
     public var seq: Int
     public var recorded: Timestamp
     public var effective: Timestamp
-    public var note: String?
-    public var source: String?
     public var body: EventBody
+    /// The note and the source, boxed: most events have neither, and a ledger holds millions of
+    /// events in memory (with the boxed rare cases of `EventBody`, an event takes 104 bytes
+    /// instead of 136).
+    private var text: Text?
+
+    private final class Text: Sendable {
+        let note: String?
+        let source: String?
+        init(note: String?, source: String?) {
+            self.note = note
+            self.source = source
+        }
+        static func make(_ note: String?, _ source: String?) -> Text? {
+            note == nil && source == nil ? nil : Text(note: note, source: source)
+        }
+    }
 
     public init(seq: Int = 0, recorded: Timestamp = Timestamp(micros: 0), effective: Timestamp, note: String? = nil, source: String? = nil, body: EventBody) {
         self.seq = seq
         self.recorded = recorded
         self.effective = effective
-        self.note = note
-        self.source = source
         self.body = body
+        text = Text.make(note, source)
+    }
+
+    public var note: String? {
+        get { text?.note }
+        set { text = Text.make(newValue, source) }
+    }
+
+    public var source: String? {
+        get { text?.source }
+        set { text = Text.make(note, newValue) }
     }
 
     public var type: EventType { body.type }
+
+    public static func == (a: Event, b: Event) -> Bool {
+        a.seq == b.seq && a.recorded == b.recorded && a.effective == b.effective && a.body == b.body
+            && a.note == b.note && a.source == b.source
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(seq)
+        hasher.combine(recorded)
+        hasher.combine(effective)
+        hasher.combine(body)
+        hasher.combine(note)
+        hasher.combine(source)
+    }
 }
 
 /// An event as submitted for appending: the event itself plus what the input said about the
