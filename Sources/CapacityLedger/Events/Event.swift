@@ -198,7 +198,7 @@ public struct EventDraft: Hashable, Sendable {
 extension Collection<Event> {
     /// How many rack installs there are (to make room for the racks before a long fold).
     var rackInstallCount: Int {
-        // A pattern without bindings reads the case in place (no copy of the event's text).
+        // A pattern without bindings reads the case in place (no copy of the event's strings).
         count { if case .rackInstalled = $0.body { true } else { false } }
     }
 }
