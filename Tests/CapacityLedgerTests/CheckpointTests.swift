@@ -8,10 +8,7 @@ import Glibc
 /// The checkpoint file answers exactly what a full replay answers, and is never trusted when it
 /// is missing, stale, from another format or damaged.
 struct CheckpointTests {
-    let dir: String = {
-        var template = Array("/tmp/capacity-ckpt-XXXXXX".utf8CString)
-        return String(cString: mkdtemp(&template)!)
-    }()
+    let dir = temporaryDirectory("capacity-ckpt")
 
     /// A file ledger from a generated history, with a checkpoint in small blocks, then a tail.
     func ledger(seed: UInt64, count: Int = 1500, blockSize: Int = 97) throws -> (FileEventStore, ManualClock, String) {

@@ -9,10 +9,7 @@ import Glibc
 struct DraftPipelineTests {
     let dir: String
 
-    init() {
-        var template = Array("/tmp/capacity-pipeline-XXXXXX".utf8CString)
-        dir = String(cString: mkdtemp(&template)!)
-    }
+    init() { dir = temporaryDirectory("capacity-pipeline") }
 
     func write(_ name: String, _ lines: [String]) -> String {
         let p = dir + "/" + name

@@ -8,10 +8,7 @@ import Glibc
 struct FileStoreTests {
     let dir: String
 
-    init() {
-        var template = Array("/tmp/capacity-test-XXXXXX".utf8CString)
-        dir = String(cString: mkdtemp(&template)!)
-    }
+    init() { dir = temporaryDirectory("capacity-test") }
 
     func path(_ name: String = "t.ledger") -> String { dir + "/" + name }
 

@@ -1,5 +1,14 @@
 import CapacityLedger
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A new empty directory under /tmp, named from `prefix` (`capacity-test` → `/tmp/capacity-test-a1B2c3`).
+func temporaryDirectory(_ prefix: String) -> String {
+    var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+    return String(cString: mkdtemp(&template)!)
+}
 
 /// `d("chips.delivered site=s model=m quantity=64 effective=2025-10-01")`: a draft from the
 /// same `TYPE key=value` words a user types after `capacity append`.

@@ -8,10 +8,7 @@ import Glibc
 /// A writer that starts from the checkpoint accepts and refuses exactly what a writer reading
 /// the whole log does, with the same messages, and writes the same bytes.
 struct WriterBaseTests {
-    let dir: String = {
-        var template = Array("/tmp/capacity-writer-XXXXXX".utf8CString)
-        return String(cString: mkdtemp(&template)!)
-    }()
+    let dir = temporaryDirectory("capacity-writer")
 
     static func bytes(_ path: String) -> [UInt8] {
         let fd = open(path, O_RDONLY)

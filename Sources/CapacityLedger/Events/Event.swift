@@ -196,9 +196,20 @@ public struct EventDraft: Hashable, Sendable {
 }
 
 extension Collection<Event> {
-    /// How many rack installs there are (to make room for the racks before a long fold).
-    var rackInstallCount: Int {
-        // A pattern without bindings reads the case in place (no copy of the event's strings).
-        count { if case .rackInstalled = $0.body { true } else { false } }
+    /// How many rack installs and site openings there are (to make room before a long fold).
+    var rackAndSiteCounts: (racks: Int, sites: Int) {
+        var racks = 0, sites = 0
+        for e in self {
+            // Patterns without bindings read the case in place (no copy of the event's strings).
+            switch e.body {
+            case .rackInstalled: racks += 1
+            case .siteOpened: sites += 1
+            default: break
+            }
+        }
+        return (racks, sites)
     }
+
+    /// How many rack installs there are.
+    var rackInstallCount: Int { rackAndSiteCounts.racks }
 }

@@ -86,21 +86,13 @@ public enum FleetCheckpoint {
         }
         var records: [(time: Int64, seq: UInt32, key: UInt32, kind: Kind, a: Int64, b: Int64)] = []
         records.reserveCapacity(ledger.count)
-        var racks = RackTable<(model: String, chips: Int64, watts: Int64)>()
-        racks.reserveCapacity(ledger.events.rackInstallCount)
         var definitions: [Event] = []
         let order = ledger.effectiveOrder()
+        let retired = ledger.retiredRacks(order: order)
         for (i, seq) in order.enumerated() {
-            // The rack eight events on: start loading its slots (rack table, string table).
-            if i + 8 < order.count {
-                let next = ledger.events[order[i + 8] - 1]
-                next.prefetchRack(in: racks)
-                if let r = next.body.rack { StringTable.prefetch(r, slots: table) }
-            }
+            // The rack eight events on: start loading its string-table slot (`markRack`).
+            if i + 8 < order.count, let r = ledger.events[order[i + 8] - 1].body.rack { StringTable.prefetch(r, slots: table) }
             let e = ledger.events[seq - 1]
-            // Retirements need their rack, even when the install was voided later (it never is:
-            // a void that would orphan a retirement is refused).
-            if case .rackInstalled(let s, let r, let m, let c, let p) = e.body { racks[s, r] = (m, c, p.watts) }
             guard ledger.voidedBy[seq] == nil else { continue }
             let t = e.effective.micros, sq = UInt32(seq)
             switch e.body {
@@ -110,7 +102,7 @@ public enum FleetCheckpoint {
                 records.append((t, sq, key(&chipsKeys, s, m, chipsKey), .installed, c, p.watts))
                 markRack(s, r, seq)
             case .rackRetired(let s, let r):
-                if let x = racks[s, r] { records.append((t, sq, key(&chipsKeys, s, x.model, chipsKey), .retired, x.chips, x.watts)) }
+                if let x = retired[seq] { records.append((t, sq, key(&chipsKeys, s, x.model, chipsKey), .retired, x.chips, x.watts)) }
                 markRack(s, r, seq)
             case .powerAllocated(let s, let p): records.append((t, sq, key(powerKey(s)), .allocated, p.watts, 0))
             case .powerReleased(let s, let p): records.append((t, sq, key(powerKey(s)), .allocated, -p.watts, 0))

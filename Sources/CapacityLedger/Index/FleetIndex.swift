@@ -92,22 +92,13 @@ public struct FleetIndex: Sendable {
     /// Builds the index of `ledger`; `order` is `ledger.effectiveOrder()` when the caller has it.
     public init(ledger: Ledger, order: [Int]? = nil) {
         count = ledger.count
-        var racks = RackTable<(model: String, chips: Int64, watts: Int64)>()
-        racks.reserveCapacity(ledger.events.rackInstallCount)
         var points: (d: [PairKey: [(Int64, Int64)]], i: [PairKey: [(Int64, Int64)]], r: [PairKey: [(Int64, Int64)]],
                      w: [PairKey: [(Int64, Int64)]], a: [String: [(Int64, Int64)]], u: [PairKey: [(Int64, Int64)]]) = ([:], [:], [:], [:], [:], [:])
-        // Retirements need the rack they retire: walk installs and retirements in effective order
-        // (starting to load the table slot of the rack eight events on).
         let order = order ?? ledger.effectiveOrder()
-        for (i, seq) in order.enumerated() {
-            if i + 8 < order.count { ledger.events[order[i + 8] - 1].prefetchRack(in: racks) }
-            let e = ledger.events[seq - 1]
-            switch e.body {
-            case .rackInstalled(let s, let r, let m, let c, let p):
-                racks[s, r] = (m, c, p.watts)
-                rackEvents[s, default: []].append(seq)
-            case .rackRetired(let s, let r):
-                if let x = racks[s, r] { retiredRacks[seq] = x }
+        retiredRacks = ledger.retiredRacks(order: order)
+        for seq in order {
+            switch ledger.events[seq - 1].body {
+            case .rackInstalled(let s, _, _, _, _), .rackRetired(let s, _):
                 rackEvents[s, default: []].append(seq)
             case .siteOpened, .chipModelDefined:
                 definitions.append(seq)
@@ -401,5 +392,28 @@ public struct FleetSnapshot: Sendable, FleetFigures {
         usd.filter { $0.value != 0 && (investor == nil || $0.key.a == investor) && (recipient == nil || $0.key.b == recipient) }
             .map { ($0.key.a, $0.key.b, $0.value) }
             .sorted { ($0.investor, $0.recipient) < ($1.investor, $1.recipient) }
+    }
+}
+
+extension Ledger {
+    /// For each retirement, the rack it retires (model, chips, watts): the latest install of that
+    /// (site, rack) before it in effective order (`order`, from `effectiveOrder()`). Installs
+    /// count even when voided later: a void that would orphan a retirement is refused.
+    ///
+    /// One `RackTable` over every rack of the history; the slot of the rack eight events on is
+    /// loaded ahead (see `SlotIndex.prefetch`).
+    func retiredRacks(order: [Int]) -> [Int: (model: String, chips: Int64, watts: Int64)] {
+        var racks = RackTable<(model: String, chips: Int64, watts: Int64)>()
+        racks.reserveCapacity(events.rackInstallCount)
+        var retired: [Int: (model: String, chips: Int64, watts: Int64)] = [:]
+        for (i, seq) in order.enumerated() {
+            if i + 8 < order.count { events[order[i + 8] - 1].prefetchRack(in: racks) }
+            switch events[seq - 1].body {
+            case .rackInstalled(let s, let r, let m, let c, let p): racks[s, r] = (m, c, p.watts)
+            case .rackRetired(let s, let r): if let x = racks[s, r] { retired[seq] = x }
+            default: break
+            }
+        }
+        return retired
     }
 }

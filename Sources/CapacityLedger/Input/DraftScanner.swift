@@ -14,25 +14,6 @@ struct DraftScanner {
         case type, effective, note, source, seq, recorded, hash
         case site, rack, model, chips, kw, quantity, mw
 
-        var name: [UInt8] {
-            switch self {
-            case .type: Array("type".utf8)
-            case .effective: Array("effective".utf8)
-            case .note: Array("note".utf8)
-            case .source: Array("source".utf8)
-            case .seq: Array("seq".utf8)
-            case .recorded: Array("recorded".utf8)
-            case .hash: Array("hash".utf8)
-            case .site: Array("site".utf8)
-            case .rack: Array("rack".utf8)
-            case .model: Array("model".utf8)
-            case .chips: Array("chips".utf8)
-            case .kw: Array("kw".utf8)
-            case .quantity: Array("quantity".utf8)
-            case .mw: Array("mw".utf8)
-            }
-        }
-
         var bit: UInt32 { 1 << UInt32(rawValue) }
     }
 
@@ -43,7 +24,8 @@ struct DraftScanner {
         var isString = false
     }
 
-    private static let names: [[UInt8]] = Field.allCases.map(\.name)
+    /// Each field's JSON name: its case's name.
+    private static let names: [[UInt8]] = Field.allCases.map { Array("\($0)".utf8) }
     private static let common: UInt32 = Field.type.bit | Field.effective.bit | Field.note.bit | Field.source.bit
         | Field.seq.bit | Field.recorded.bit | Field.hash.bit
 
@@ -65,6 +47,18 @@ struct DraftScanner {
         var i = 0
         let n = b.count
         @inline(__always) func ws() { while i < n, b[i] == 0x20 || b[i] == 0x09 { i += 1 } }
+        // A string of plain ASCII without escapes, from after its opening quote to its closing
+        // one (then skipped); nil for anything else.
+        func plainString() -> (start: Int, end: Int)? {
+            let start = i
+            while i < n, b[i] != UInt8(ascii: "\"") {
+                guard b[i] >= 0x20, b[i] < 0x80, b[i] != UInt8(ascii: "\\") else { return nil }
+                i += 1
+            }
+            guard i < n else { return nil }
+            i += 1
+            return (start, i - 1)
+        }
         ws()
         guard i < n, b[i] == UInt8(ascii: "{") else { return nil }
         i += 1
@@ -72,37 +66,22 @@ struct DraftScanner {
             ws()
             guard i < n, b[i] == UInt8(ascii: "\"") else { return nil }
             i += 1
-            let keyStart = i
-            while i < n, b[i] != UInt8(ascii: "\"") {
-                guard b[i] >= 0x20, b[i] < 0x80, b[i] != UInt8(ascii: "\\") else { return nil }
-                i += 1
-            }
-            guard i < n else { return nil }
-            let keyEnd = i
-            i += 1
-            guard let field = Self.field(b, keyStart, keyEnd), seen & field.bit == 0 else { return nil }
+            guard let key = plainString(), let field = Self.field(b, key.start, key.end), seen & field.bit == 0 else { return nil }
             seen |= field.bit
             ws()
             guard i < n, b[i] == UInt8(ascii: ":") else { return nil }
             i += 1
             ws()
             guard i < n else { return nil }
-            var span = Span()
+            let span: Span
             if b[i] == UInt8(ascii: "\"") {
                 i += 1
-                span.start = i
-                while i < n, b[i] != UInt8(ascii: "\"") {
-                    guard b[i] >= 0x20, b[i] < 0x80, b[i] != UInt8(ascii: "\\") else { return nil }
-                    i += 1
-                }
-                guard i < n else { return nil }
-                span.end = i
-                span.isString = true
-                i += 1
+                guard let value = plainString() else { return nil }
+                span = Span(start: value.start, end: value.end, isString: true)
             } else {
-                span.start = i
-                guard Self.skipNumber(b, &i) else { return nil }
-                span.end = i
+                guard let end = JSONLine.numberEnd(b, from: i) else { return nil }
+                span = Span(start: i, end: end, isString: false)
+                i = end
             }
             spans[field.rawValue] = span
             ws()
@@ -225,27 +204,5 @@ struct DraftScanner {
             v = v * 10 + Int64(c - 0x30)
         }
         return v
-    }
-
-    /// Skips a JSON number (as `JSONLine` reads one); false when there is none.
-    private static func skipNumber(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Bool {
-        let n = b.count
-        func run(_ i: inout Int) -> Bool {
-            let s = i
-            while i < n, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
-            return i > s
-        }
-        if i < n, b[i] == UInt8(ascii: "-") { i += 1 }
-        guard run(&i) else { return false }
-        if i < n, b[i] == UInt8(ascii: ".") {
-            i += 1
-            guard run(&i) else { return false }
-        }
-        if i < n, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
-            i += 1
-            if i < n, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
-            guard run(&i) else { return false }
-        }
-        return true
     }
 }

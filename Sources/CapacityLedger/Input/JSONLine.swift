@@ -15,6 +15,29 @@ public enum JSONLine {
         return try copy.withUTF8 { (buf) throws -> RawFields in try parse(buf) }
     }
 
+    /// Where the JSON number starting at `start` ends (`-`, digits, an optional fraction and
+    /// exponent), or nil when there is no well-formed number there.
+    static func numberEnd(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var i = start
+        func digits() -> Bool {
+            let s = i
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+            return i > s
+        }
+        if i < b.count, b[i] == UInt8(ascii: "-") { i += 1 }
+        guard digits() else { return nil }
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digits() else { return nil }
+        }
+        if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() else { return nil }
+        }
+        return i
+    }
+
     /// Whether every byte is below 0x80 (eight at a time).
     @inline(__always)
     static func isASCII(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -100,22 +123,8 @@ public enum JSONLine {
 
         mutating func number(field: String) throws -> String {
             let start = i
-            if b[i] == UInt8(ascii: "-") { i += 1 }
-            func digits(_ p: inout Parser) -> Int {
-                let s = p.i
-                while p.i < p.b.count, p.b[p.i] >= 0x30, p.b[p.i] <= 0x39 { p.i += 1 }
-                return p.i - s
-            }
-            guard digits(&self) > 0 else { throw fail("bad number for \"\(field)\"") }
-            if i < b.count, b[i] == UInt8(ascii: ".") {
-                i += 1
-                guard digits(&self) > 0 else { throw fail("bad number for \"\(field)\"") }
-            }
-            if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
-                i += 1
-                if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
-                guard digits(&self) > 0 else { throw fail("bad number for \"\(field)\"") }
-            }
+            guard let end = JSONLine.numberEnd(b, from: i) else { throw fail("bad number for \"\(field)\"") }
+            i = end
             return String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
         }
 

@@ -130,17 +130,8 @@ public final class QueryEngine {
     /// The projection state at `view`: a fold of exactly the events that count there.
     public func state(_ view: LedgerView) throws -> FleetState {
         var s = FleetState()
-        var racks = 0, sites = 0
-        store.ledger.events.withUnsafeBufferPointer { events in
-            for i in events.indices {
-                switch events[i].body {
-                case .rackInstalled: racks += 1
-                case .siteOpened: sites += 1
-                default: break
-                }
-            }
-        }
-        s.reserve(racks: racks, sites: sites)
+        let counts = store.ledger.events.rackAndSiteCounts
+        s.reserve(racks: counts.racks, sites: counts.sites)
         var i = 0
         try forEachCounting(view) { e in
             if i & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
