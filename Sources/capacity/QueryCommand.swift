@@ -83,7 +83,7 @@ struct Query: ParsableCommand {
                 }
             }
             if rebuild, store.ledger.count >= LedgerOptions.checkpointMinimum {
-                do { try store.writeCheckpoint() } catch { Terminal.stderr("warning: \(error)") }
+                do { try store.writeCheckpoint(walk: session.engine.effectiveWalk) } catch { Terminal.stderr("warning: \(error)") }
             }
             if failures > 0 { throw ExitCode(65) }
         }

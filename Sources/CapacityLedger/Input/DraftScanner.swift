@@ -49,7 +49,8 @@ struct DraftScanner {
         @inline(__always) func ws() { while i < n, b[i] == 0x20 || b[i] == 0x09 { i += 1 } }
         // A string of plain ASCII without escapes, from after its opening quote to its closing
         // one (then skipped); nil for anything else.
-        func plainString() -> (start: Int, end: Int)? {
+        // (`i` passed inout, not captured: a captured var is boxed and every access checked.)
+        func plainString(_ i: inout Int) -> (start: Int, end: Int)? {
             let start = i
             while i < n, b[i] != UInt8(ascii: "\"") {
                 guard b[i] >= 0x20, b[i] < 0x80, b[i] != UInt8(ascii: "\\") else { return nil }
@@ -66,7 +67,7 @@ struct DraftScanner {
             ws()
             guard i < n, b[i] == UInt8(ascii: "\"") else { return nil }
             i += 1
-            guard let key = plainString(), let field = Self.field(b, key.start, key.end), seen & field.bit == 0 else { return nil }
+            guard let key = plainString(&i), let field = Self.field(b, key.start, key.end), seen & field.bit == 0 else { return nil }
             seen |= field.bit
             ws()
             guard i < n, b[i] == UInt8(ascii: ":") else { return nil }
@@ -76,7 +77,7 @@ struct DraftScanner {
             let span: Span
             if b[i] == UInt8(ascii: "\"") {
                 i += 1
-                guard let value = plainString() else { return nil }
+                guard let value = plainString(&i) else { return nil }
                 span = Span(start: value.start, end: value.end, isString: true)
             } else {
                 guard let end = JSONLine.numberEnd(b, from: i) else { return nil }
