@@ -40,7 +40,10 @@ struct Energizer: Sendable, Hashable {
     private var stranded = 0
     private var inactive = 0
     /// Active racks by name: their place in `racks` (derived from it, so not part of the value).
+    /// Racks from `indexed` on are not in it yet: installs only append, and the racks installed
+    /// since the last retirement are added together when the next one looks a rack up.
     private var index = SlotIndex()
+    private var indexed = 0
 
     init() {}
 
@@ -81,7 +84,6 @@ struct Energizer: Sendable, Hashable {
             return
         }
         let fits = used + watts <= allocated
-        index.insert(NameHash.of(rack), UInt32(racks.count))
         racks.append(Rack(key: key, rack: rack, model: model, chips: chips, watts: watts, energized: fits))
         // One lookup of the model's totals (this runs once per rack of the history).
         byModel[model, default: .init()].add(installed: chips, energized: fits ? chips : 0, watts: fits ? watts : 0)
@@ -91,6 +93,7 @@ struct Energizer: Sendable, Hashable {
     /// Removes a rack; returns it, or nil when it is not active here.
     @discardableResult
     mutating func retire(rack: String) -> Rack? {
+        indexPending()
         let hash = NameHash.of(rack)
         guard let found = position(of: rack, hash: hash) else { return nil }
         index.remove(hash, found)
@@ -127,7 +130,28 @@ struct Energizer: Sendable, Hashable {
 
     private mutating func rebuildIndex() {
         index = SlotIndex(minimumCapacity: racks.count)
-        for (i, r) in racks.enumerated() where r.active { index.insert(NameHash.of(r.rack), UInt32(i)) }
+        indexed = 0
+        indexPending()
+    }
+
+    /// Adds the active racks from `indexed` on to `index`, 32 at a time: each group's slots are
+    /// hashed and prefetched first, so that their cache misses (a large fold's index is far
+    /// bigger than the cache) overlap instead of following one another.
+    private mutating func indexPending() {
+        let n = racks.count
+        guard indexed < n else { return }
+        index.reserveCapacity(index.count + n - indexed)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32) { hashes in
+            while indexed < n {
+                let group = indexed..<min(n, indexed + 32)
+                for i in group where racks[i].active {
+                    hashes[i - group.lowerBound] = NameHash.of(racks[i].rack)
+                    index.prefetch(hashes[i - group.lowerBound])
+                }
+                for i in group where racks[i].active { index.insert(hashes[i - group.lowerBound], UInt32(i)) }
+                indexed = group.upperBound
+            }
+        }
     }
 
     private mutating func refit() {
