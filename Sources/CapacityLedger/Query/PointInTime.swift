@@ -109,33 +109,36 @@ extension Ledger {
     /// time so far are already in order; only the others (backdated ones) are sorted, then merged.
     /// - Complexity: O(n + k log k) for k events recorded out of effective order.
     public func effectiveOrder() -> [Int] {
-        var inOrder: [Int] = [], late: [(Int64, Int)] = []
-        inOrder.reserveCapacity(events.count)
-        var latest = Int64.min
-        for (i, e) in events.enumerated() {
-            let t = e.effective.micros
-            if t >= latest {
-                inOrder.append(i + 1)
-                latest = t
-            } else {
-                late.append((t, i + 1))
+        // Only each event's effective time is read, in place (no copy of the events).
+        events.withUnsafeBufferPointer { events in
+            var inOrder: [Int] = [], late: [(Int64, Int)] = []
+            inOrder.reserveCapacity(events.count)
+            var latest = Int64.min
+            for i in events.indices {
+                let t = events[i].effective.micros
+                if t >= latest {
+                    inOrder.append(i + 1)
+                    latest = t
+                } else {
+                    late.append((t, i + 1))
+                }
             }
-        }
-        if late.isEmpty { return inOrder }
-        late.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-        var order: [Int] = []
-        order.reserveCapacity(events.count)
-        var i = 0
-        for (t, seq) in late {
-            while i < inOrder.count {
-                let a = inOrder[i], ta = events[a - 1].effective.micros
-                guard ta < t || (ta == t && a < seq) else { break }
-                order.append(a)
-                i += 1
+            if late.isEmpty { return inOrder }
+            late.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            var order: [Int] = []
+            order.reserveCapacity(events.count)
+            var i = 0
+            for (t, seq) in late {
+                while i < inOrder.count {
+                    let a = inOrder[i], ta = events[a - 1].effective.micros
+                    guard ta < t || (ta == t && a < seq) else { break }
+                    order.append(a)
+                    i += 1
+                }
+                order.append(seq)
             }
-            order.append(seq)
+            order.append(contentsOf: inOrder[i...])
+            return order
         }
-        order.append(contentsOf: inOrder[i...])
-        return order
     }
 }
