@@ -36,7 +36,7 @@ struct Energizer: Sendable, Hashable {
     private(set) var allocated: Int64 = 0
     /// Watts drawn by energized racks.
     private(set) var used: Int64 = 0
-    private(set) var byModel: [String: ModelTotals] = [:]
+    private(set) var byModel = SmallMap<ModelTotals>()
     private var stranded = 0
     private var inactive = 0
     /// Active racks by name: their place in `racks` (derived from it, so not part of the value).
@@ -101,14 +101,13 @@ struct Energizer: Sendable, Hashable {
         let r = racks[i]
         racks[i].active = false
         inactive += 1
-        byModel[r.model]!.installed -= r.chips
         if r.energized {
             used -= r.watts
-            byModel[r.model]!.energized -= r.chips
-            byModel[r.model]!.energizedWatts -= r.watts
+            byModel[r.model, default: .init()].add(installed: -r.chips, energized: -r.chips, watts: -r.watts)
             // Freed power may now fit a stranded rack after it.
             if stranded > 0 { refit() }
         } else {
+            byModel[r.model, default: .init()].installed -= r.chips
             stranded -= 1
         }
         if inactive > 1024, inactive * 2 > racks.count { compact() }
@@ -158,9 +157,9 @@ struct Energizer: Sendable, Hashable {
         var remaining = allocated
         var u: Int64 = 0
         var s = 0
-        for k in byModel.keys {
-            byModel[k]!.energized = 0
-            byModel[k]!.energizedWatts = 0
+        byModel.updateEach {
+            $0.energized = 0
+            $0.energizedWatts = 0
         }
         for i in racks.indices where racks[i].active {
             let fits = racks[i].watts <= remaining
@@ -168,8 +167,7 @@ struct Energizer: Sendable, Hashable {
             if fits {
                 remaining -= racks[i].watts
                 u += racks[i].watts
-                byModel[racks[i].model]!.energized += racks[i].chips
-                byModel[racks[i].model]!.energizedWatts += racks[i].watts
+                byModel[racks[i].model, default: .init()].add(installed: 0, energized: racks[i].chips, watts: racks[i].watts)
             } else {
                 s += 1
             }

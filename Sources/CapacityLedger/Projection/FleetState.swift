@@ -38,7 +38,7 @@ public struct FleetState: Sendable, Hashable {
     /// Retired chips per (site, model).
     var retired: [PairKey: Int64] = [:]
     /// Active racks and power per site.
-    var energizers: [String: Energizer] = [:]
+    var energizers = SmallMap<Energizer>()
     /// Allocated watts per site.
     var allocated: [String: Int64] = [:]
     /// Committed dollars per (investor, recipient).
@@ -73,7 +73,7 @@ public struct FleetState: Sendable, Hashable {
         case .rackInstalled(let site, let rack, let model, let chips, let p):
             energizers[site, default: Energizer(reserving: hint.racksPerSite)].install(rack: rack, model: model, chips: chips, watts: p.watts, key: key)
         case .rackRetired(let site, let rack):
-            if let r = energizers[site]?.retire(rack: rack) {
+            if let r = energizers.update(site, { $0.retire(rack: rack) }) ?? nil {
                 retired[PairKey(a: site, b: r.model), default: 0] += r.chips
             }
         case .powerAllocated(let site, let p):
