@@ -76,14 +76,14 @@ func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Boo
     defer { input.stop() }
     let showProgress = isatty(2) == 1
     // Generated and exported lines run about 100–150 bytes: room for the events up front.
-    // Drafts read ahead are there already: the writer looks a few ahead (`lookahead`).
-    let count = try store.appendStream(keepHashes: json, expected: (input.size ?? 0) / 128, lookahead: input.readsAhead ? 4 : 0,
+    // Drafts read ahead come a chunk at a time: the writer looks a few ahead (`lookahead`).
+    let count = try store.appendChunks(keepHashes: json, expected: (input.size ?? 0) / 128, lookahead: input.readsAhead ? 4 : 0,
                                        progress: showProgress ? { n in
         var line = "\rimporting: \(Format.grouped(n)) events"
         if let size = input.size, size > 0 { line += " (\(input.bytesRead * 100 / size)%)" }
         FileOutput.stderr.write(line)
         FileOutput.stderr.flush()
-    } : nil) { try input.next() }
+    } : nil) { try input.nextChunk() }
     if showProgress, count >= 0x10000 { FileOutput.stderr.write("\r\u{1B}[K") }
     leaveCheckpoint(store, appended: count)
     if quiet { return }

@@ -37,26 +37,37 @@ struct DraftPipelineTests {
         }
     }
 
-    @Test(arguments: [1, 7, 4096])
-    func givesWhatReadingInPlaceGives(chunkSize: Int) throws {
+    /// What `pipeline` hands over, a draft at a time or a chunk at a time.
+    func drain(_ pipeline: DraftPipeline, byChunk: Bool) -> (drafts: [EventDraft], error: String?) {
+        guard byChunk else { return drain { try pipeline.next() } }
+        var pending: ArraySlice<EventDraft> = []
+        return drain {
+            if pending.isEmpty { pending = try pipeline.nextChunk() ?? [] }
+            return pending.popFirst()
+        }
+    }
+
+    @Test(arguments: [1, 7, 4096], [false, true])
+    func givesWhatReadingInPlaceGives(chunkSize: Int, byChunk: Bool) throws {
         let p = write("ok.jsonl", lines(1_000))
         let inPlace = try LineReader(path: p)
         let expected = drain { try inPlace.nextDraft() }
         let pipeline = DraftPipeline(reader: try LineReader(path: p), chunkSize: chunkSize, depth: 2)
         pipeline.start()
         #expect(pipeline.readsAhead)
-        let got = drain { try pipeline.next() }
+        let got = drain(pipeline, byChunk: byChunk)
         pipeline.stop()
         #expect(expected.error == nil)
         #expect(expected.drafts.count == 980)
         #expect(got.drafts == expected.drafts)
         #expect(got.error == nil)
         #expect(try pipeline.next() == nil)
+        #expect(try pipeline.nextChunk() == nil)
         #expect(pipeline.bytesRead == pipeline.size)
     }
 
-    @Test(arguments: [1, 7, 4096])
-    func theFirstBadLineComesAfterTheDraftsBeforeIt(chunkSize: Int) throws {
+    @Test(arguments: [1, 7, 4096], [false, true])
+    func theFirstBadLineComesAfterTheDraftsBeforeIt(chunkSize: Int, byChunk: Bool) throws {
         var input = lines(300)
         input[122] = #"{"type":"chips.delivered","site":"s1","model":"m1","quantity":-4}"#
         input[200] = #"{"type":"bogus"}"#
@@ -65,13 +76,14 @@ struct DraftPipelineTests {
         let expected = drain { try inPlace.nextDraft() }
         let pipeline = DraftPipeline(reader: try LineReader(path: p), chunkSize: chunkSize, depth: 2)
         pipeline.start()
-        let got = drain { try pipeline.next() }
+        let got = drain(pipeline, byChunk: byChunk)
         #expect(got.drafts == expected.drafts)
         #expect(got.drafts.last?.line == 122)
         #expect(got.error == expected.error)
         #expect(got.error?.contains("line 123") == true)
         // It keeps saying so.
         #expect(errorMessage { try pipeline.next() }?.contains("line 123") == true)
+        #expect(errorMessage { try pipeline.nextChunk() }?.contains("line 123") == true)
         pipeline.stop()
     }
 

@@ -171,8 +171,14 @@ struct FileStoreTests {
         for lookahead in [0, 1, 4] {
             let p = path("ahead-\(lookahead).ledger")
             let store = try FileEventStore(path: p, create: true, clock: clock)
-            var next = drafts.makeIterator()
-            #expect(try store.appendStream(lookahead: lookahead) { next.next() } == drafts.count)
+            // In chunks of 1 to 13 drafts: prefetching reaches across none of their ends.
+            var at = 0, size = 0
+            #expect(try store.appendChunks(lookahead: lookahead) {
+                guard at < drafts.count else { return nil }
+                size = size % 13 + 1
+                defer { at = min(drafts.count, at + size) }
+                return drafts[at..<min(drafts.count, at + size)]
+            } == drafts.count)
             #expect(Array(fileBytes(p).dropFirst(LogHeader.size)) == Array(fileBytes(path("ahead-0.ledger")).dropFirst(LogHeader.size)))
             // A rack installed twice (line 5), then a line that cannot be read (line 6).
             let p2 = path("bad-\(lookahead).ledger")
@@ -185,11 +191,12 @@ struct FileStoreTests {
                 "rack.installed site=s1 rack=r-1 model=m1 chips=64 kw=40 effective=2025-03-02",
             ].enumerated().map { i, words in { try d(words, line: i + 1) } }
             lines.append { throw LedgerError.data("line 6: not JSON") }
-            var i = 0
+            // Lines 1–5 in one chunk, then the error reading line 6.
+            var given = false
             let message = errorMessage {
-                try bad.appendStream(lookahead: lookahead) {
-                    defer { i += 1 }
-                    return i < lines.count ? try lines[i]() : nil
+                try bad.appendChunks(lookahead: lookahead) {
+                    defer { given = true }
+                    return given ? [try lines[5]()][...] : try lines[0..<5].map { try $0() }[...]
                 }
             }
             #expect(message?.hasPrefix("line 5: rack.installed r-1: rack r-1 is already active") == true, "\(message ?? "no error")")

@@ -92,14 +92,33 @@ public final class DraftPipeline: @unchecked Sendable {
     /// The next draft in input order, nil at the end; throws the first bad line's error (after
     /// handing over the drafts before it).
     public func next() throws -> EventDraft? {
+        guard try refill() else { return nil }
+        position += 1
+        return current[position - 1]
+    }
+
+    /// The next drafts in input order, as many as are ready: the rest of the chunk the reading
+    /// thread handed over, or one draft read in place when there is none; nil at the end.
+    /// Throws the first bad line's error after handing over the drafts before it. Taking a
+    /// whole chunk spares copying each draft out on its own.
+    public func nextChunk() throws -> ArraySlice<EventDraft>? {
+        guard try refill() else { return nil }
+        defer { position = current.count }
+        return current[position...]
+    }
+
+    /// Makes `current[position...]` non-empty; false at the end of the input.
+    private func refill() throws -> Bool {
         while position == current.count {
             if let failure { throw failure }
-            if done { return nil }
+            if done { return false }
             guard thread != nil else {
                 // No reading thread: read in place.
-                guard let d = try reader.nextDraft() else { done = true; return nil }
+                guard let d = try reader.nextDraft() else { done = true; return false }
                 shared = reader.bytesRead
-                return d
+                current = [d]
+                position = 0
+                return true
             }
             pthread_mutex_lock(lock)
             while queue.isEmpty { pthread_cond_wait(changed, lock) }
@@ -111,8 +130,7 @@ public final class DraftPipeline: @unchecked Sendable {
             if chunk.end { done = true }
             if let error = chunk.error { failure = error }
         }
-        position += 1
-        return current[position - 1]
+        return true
     }
 
     /// Ends the reading thread (it stops after its current chunk) and waits for it.

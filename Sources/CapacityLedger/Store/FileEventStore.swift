@@ -126,28 +126,42 @@ public final class FileEventStore: EventStore {
 
     @discardableResult
     public func append(_ drafts: [EventDraft]) throws -> [Event] {
-        var next = drafts.makeIterator()
-        let count = try appendStream(keepHashes: true) { next.next() }
+        var given = false
+        let count = try appendChunks(keepHashes: true) {
+            defer { given = true }
+            return given ? nil : drafts[...]
+        }
         return Array(ledger.events.suffix(count))
     }
 
     /// Appends drafts produced one at a time (`next` returns nil at the end) as one atomic,
-    /// durable batch, writing frames to the file as it goes so that memory does not grow with the
-    /// input: the commit record is written and synced last; on any error the file is cut back to
-    /// where it was and nothing of the batch remains. `expected` (about how many drafts will
-    /// come) makes room for them up front.
+    /// durable batch; see `appendChunks`, which this calls with one draft per chunk.
+    @discardableResult
+    public func appendStream(keepHashes: Bool = false, expected: Int = 0, lookahead: Int = 0, progress: ((Int) -> Void)? = nil,
+                             _ next: () throws -> EventDraft?) throws -> Int {
+        try appendChunks(keepHashes: keepHashes, expected: expected, lookahead: lookahead, progress: progress) {
+            try next().map { [$0][...] }
+        }
+    }
+
+    /// Appends drafts produced a chunk at a time (`next` returns the next drafts in order, nil
+    /// at the end) as one atomic, durable batch, writing frames to the file as it goes so that
+    /// memory does not grow with the input: the commit record is written and synced last; on
+    /// any error the file is cut back to where it was and nothing of the batch remains.
+    /// `expected` (about how many drafts will come) makes room for them up front. An error
+    /// `next` throws comes after every draft it handed over before.
     ///
     /// A store opened `forAppending` starts from the checkpoint when it can; a batch that
     /// reaches behind it is checked again, with the same drafts, from the whole log.
     ///
-    /// With `lookahead` > 0 the drafts are taken that many ahead of the one being added, so
-    /// that the tables they will touch can be loaded early (`Ledger.prefetch(for:)`); an error
-    /// met taking a draft is raised in its turn, after the drafts before it. For sources that
-    /// have the lines already (a file read ahead), not for one waiting on a person or a pipe.
+    /// With `lookahead` > 0, adding a draft first starts loading the tables the draft that many
+    /// further on in its chunk will touch (`Ledger.prefetch(for:)`). Chunks are handed over
+    /// as read (`DraftPipeline.nextChunk`), so a person at a terminal or a pipe still gets a
+    /// bad line reported as it arrives.
     /// - Returns: how many events were appended.
     @discardableResult
-    public func appendStream(keepHashes: Bool = false, expected: Int = 0, lookahead: Int = 0, progress: ((Int) -> Void)? = nil,
-                             _ next: () throws -> EventDraft?) throws -> Int {
+    public func appendChunks(keepHashes: Bool = false, expected: Int = 0, lookahead: Int = 0, progress: ((Int) -> Void)? = nil,
+                             _ next: () throws -> ArraySlice<EventDraft>?) throws -> Int {
         let existed = access(path, F_OK) == 0
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.ioError("cannot open", path) }
@@ -166,15 +180,15 @@ public final class FileEventStore: EventStore {
                 checkpointUse = .unusable(u.reason)
             }
         }
-        // Drafts taken while working from the checkpoint, to check again from the whole log if
+        // Chunks taken while working from the checkpoint, to check again from the whole log if
         // the batch reaches behind it.
-        var taken: [EventDraft] = []
+        var taken: [ArraySlice<EventDraft>] = []
         var retake = 0
-        func take() throws -> EventDraft? {
+        func take() throws -> ArraySlice<EventDraft>? {
             if retake < taken.count { retake += 1; return taken[retake - 1] }
-            guard let d = try next() else { return nil }
-            if ledger.isPartial { taken.append(d); retake += 1 }
-            return d
+            guard let c = try next() else { return nil }
+            if ledger.isPartial { taken.append(c); retake += 1 }
+            return c
         }
         while true {
             do {
@@ -200,31 +214,7 @@ public final class FileEventStore: EventStore {
     }
 
     private func writeBatch(_ fd: Int32, existed: Bool, keepHashes: Bool, expected: Int, lookahead: Int, progress: ((Int) -> Void)?,
-                            _ next: () throws -> EventDraft?) throws -> Int {
-        // The drafts taken but not yet added, in a ring (`filled` of them from `first`), and any
-        // error met taking them, in its place.
-        var ring = [Result<EventDraft, any Error>?](repeating: nil, count: lookahead + 1)
-        var first = 0, filled = 0
-        var exhausted = false
-        func pull() throws -> EventDraft? {
-            while !exhausted, filled < ring.count {
-                let slot = (first + filled) % ring.count
-                do {
-                    guard let d = try next() else { exhausted = true; break }
-                    if lookahead > 0 { ledger.prefetch(for: d) }
-                    ring[slot] = .success(d)
-                } catch {
-                    ring[slot] = .failure(error)
-                    exhausted = true
-                }
-                filled += 1
-            }
-            guard filled > 0, let taken = ring[first] else { return nil }
-            ring[first] = nil
-            first = (first + 1) % ring.count
-            filled -= 1
-            return try taken.get()
-        }
+                            _ next: () throws -> ArraySlice<EventDraft>?) throws -> Int {
         let fresh = committedEnd == 0
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 22)
@@ -241,16 +231,19 @@ public final class FileEventStore: EventStore {
         var hashes: [ChainHash] = []
         do {
             if fresh { guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) } }
-            while let d = try pull() {
-                try ledger.add(d, now: now, to: &batch, bytes: &buffer, fileOffset: offset)
-                if keepHashes { hashes.append(ledger.head) }
-                count += 1
-                if buffer.count >= 1 << 22 {
-                    try writeAll(fd, buffer, at: offset)
-                    offset += buffer.count
-                    buffer.removeAll(keepingCapacity: true)
+            while let chunk = try next() {
+                for i in chunk.indices {
+                    if lookahead > 0, i + lookahead < chunk.endIndex { ledger.prefetch(for: chunk[i + lookahead]) }
+                    try ledger.add(chunk[i], now: now, to: &batch, bytes: &buffer, fileOffset: offset)
+                    if keepHashes { hashes.append(ledger.head) }
+                    count += 1
+                    if buffer.count >= 1 << 22 {
+                        try writeAll(fd, buffer, at: offset)
+                        offset += buffer.count
+                        buffer.removeAll(keepingCapacity: true)
+                    }
+                    if count & 0xFFFF == 0 { progress?(count) }
                 }
-                if count & 0xFFFF == 0 { progress?(count) }
             }
             guard count > 0 else {
                 if !existed { unlink(path) }
