@@ -66,6 +66,17 @@ struct Query: ParsableCommand {
             if store.ledger.count == 0, !fileExists(options.path) {
                 throw LedgerError.io("no ledger at \(options.path) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
             }
+            if rebuild {
+                // A question the checkpoint answers, and no usable checkpoint: write it now and
+                // answer from it. Answering from the log first would build the same figures in
+                // memory (the index) only to write them out after. A checkpoint that cannot be
+                // written leaves a warning and the answer from the log.
+                if store.ledger.count >= LedgerOptions.checkpointMinimum {
+                    var written = true
+                    do { try store.writeCheckpoint() } catch { Terminal.stderr("warning: \(error)"); written = false }
+                    if written, try runFromCheckpoint(words.joined(separator: " "), format: format).done { return }
+                }
+            }
             let session = Session(engine: QueryEngine(store: store), out: FileOutput.stdout, err: FileOutput.stderr)
             session.format = format
             let failures: Int
@@ -81,9 +92,6 @@ struct Query: ParsableCommand {
                     session.out.flush()
                     throw e
                 }
-            }
-            if rebuild, store.ledger.count >= LedgerOptions.checkpointMinimum {
-                do { try store.writeCheckpoint(walk: session.engine.effectiveWalk) } catch { Terminal.stderr("warning: \(error)") }
             }
             if failures > 0 { throw ExitCode(65) }
         }

@@ -1,5 +1,4 @@
 @testable import CapacityLedger
-import CapacityConsole
 import PropertyBased
 import Testing
 #if canImport(Glibc)
@@ -40,39 +39,6 @@ struct CheckpointTests {
     }
 
     static func same(_ a: any FleetFigures, _ b: any FleetFigures) -> Bool { FleetIndexTests.same(a, b) }
-
-    /// The bytes of the checkpoint written with a query engine's walk of the ledger (order and
-    /// retirements, as its index found them) against those written from a walk of its own.
-    func checkpointBytes(_ store: FileEventStore, _ path: String, walk: EffectiveWalk?) throws -> [UInt8] {
-        try store.writeCheckpoint(blockSize: 97, walk: walk)
-        return try readWholeFile(FleetCheckpoint.path(forLedger: path))
-    }
-
-    @Test func anEnginesWalkWritesTheSameCheckpoint() throws {
-        let (store, clock, path) = try ledger(seed: 23)
-        let engine = QueryEngine(store: store, clock: clock)
-        #expect(engine.effectiveWalk == nil)  // nothing walked yet
-        _ = try engine.figures(PointInTime())
-        let walk = try #require(engine.effectiveWalk)
-        #expect(!walk.retired.isEmpty)
-        let fresh = try checkpointBytes(store, path, walk: nil)
-        #expect(try checkpointBytes(store, path, walk: walk) == fresh)
-
-        // After appends the index takes in (a backdated install, then its retirement), the
-        // walk still describes the ledger, and an old walk is not used for the new one.
-        clock.advance(seconds: 60)
-        try store.append([try d("rack.installed site=site-b rack=walk-1 model=b200 chips=64 kw=45 effective=2023-05-01")])
-        _ = try engine.figures(PointInTime())
-        try store.append([try d("rack.retired site=site-b rack=walk-1 effective=2023-07-01")])
-        _ = try engine.figures(PointInTime())
-        _ = engine.effectiveOrder()
-        let updated = try #require(engine.effectiveWalk)
-        #expect(updated.count == store.ledger.count && updated.retired.count == walk.retired.count + 1)
-        let fresh2 = try checkpointBytes(store, path, walk: nil)
-        #expect(fresh2 != fresh)
-        #expect(try checkpointBytes(store, path, walk: updated) == fresh2)
-        #expect(try checkpointBytes(store, path, walk: walk) == fresh2)
-    }
 
     @Test func checkpointAnswersEqualFullReplay() async {
         await propertyCheck(count: 8, input: Gen.int(in: 1...1_000_000)) { seed in

@@ -349,14 +349,12 @@ extension FleetCheckpoint {
 }
 
 extension FileEventStore {
-    /// Writes the checkpoint for the ledger as last read; `walk`, when it describes that ledger
-    /// (a query engine's, `QueryEngine.effectiveWalk`), saves sorting and walking it again.
-    public func writeCheckpoint(blockSize: Int = FleetCheckpoint.defaultBlockSize, walk: EffectiveWalk? = nil) throws {
+    /// Writes the checkpoint for the ledger as last read.
+    public func writeCheckpoint(blockSize: Int = FleetCheckpoint.defaultBlockSize) throws {
         guard ledger.count > 0 else { return }
         let payload = Frame.anchorPayload(kind: Frame.commitKind, seq: ledger.count, head: ledger.head)
         let frameLength = ByteWriter.varintSize(UInt64(payload.count)) + 4 + payload.count
         try FleetCheckpoint.write(ledger: ledger, ledgerPath: path, codec: ledger.codec,
-                                  tie: (ledger.count, committedOffset - frameLength, committedOffset), blockSize: blockSize,
-                                  walk: walk?.count == ledger.count ? walk : nil)
+                                  tie: (ledger.count, committedOffset - frameLength, committedOffset), blockSize: blockSize)
     }
 }

@@ -45,7 +45,7 @@ public enum FleetCheckpoint {
     /// Builds the checkpoint for `ledger` as stored in the file at `ledgerPath`, and writes it
     /// atomically (temporary file, fsync, rename).
     public static func write(ledger: Ledger, ledgerPath: String, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
-                             blockSize: Int = defaultBlockSize, walk: EffectiveWalk? = nil) throws {
+                             blockSize: Int = defaultBlockSize) throws {
         guard !ledger.isPartial, codec.baseCount == 0 else { throw LedgerError.io("a checkpoint is written from the whole log") }
         var keys: [String] = []       // see `chipsKey`, `powerKey`, `usdKey`
         var keyIndex: [String: UInt32] = [:]
@@ -87,8 +87,8 @@ public enum FleetCheckpoint {
         var records: [(time: Int64, seq: UInt32, key: UInt32, kind: Kind, a: Int64, b: Int64)] = []
         records.reserveCapacity(ledger.count)
         var definitions: [Event] = []
-        let walk = walk.flatMap { $0.count == ledger.count ? $0 : nil } ?? EffectiveWalk(ledger)
-        let order = walk.order, retired = walk.retired
+        let order = ledger.effectiveOrder()
+        let retired = ledger.retiredRacks(order: order)
         for (i, seq) in order.enumerated() {
             // The rack eight events on: start loading its string-table slot (`markRack`).
             if i + 8 < order.count, let r = ledger.events[order[i + 8] - 1].body.rack { StringTable.prefetch(r, slots: table) }

@@ -91,17 +91,11 @@ public struct FleetIndex: Sendable {
 
     /// Builds the index of `ledger`; `order` is `ledger.effectiveOrder()` when the caller has it.
     public init(ledger: Ledger, order: [Int]? = nil) {
-        self.init(ledger: ledger, walk: EffectiveWalk(ledger, order: order))
-    }
-
-    /// Builds the index of `ledger` from a walk of it (`walk.count == ledger.count`).
-    init(ledger: Ledger, walk: EffectiveWalk) {
-        precondition(walk.count == ledger.count, "a walk of another ledger")
         count = ledger.count
         var points: (d: [PairKey: [(Int64, Int64)]], i: [PairKey: [(Int64, Int64)]], r: [PairKey: [(Int64, Int64)]],
                      w: [PairKey: [(Int64, Int64)]], a: [String: [(Int64, Int64)]], u: [PairKey: [(Int64, Int64)]]) = ([:], [:], [:], [:], [:], [:])
-        let order = walk.order
-        retiredRacks = walk.retired
+        let order = order ?? ledger.effectiveOrder()
+        retiredRacks = ledger.retiredRacks(order: order)
         for seq in order {
             switch ledger.events[seq - 1].body {
             case .rackInstalled(let s, _, _, _, _), .rackRetired(let s, _):
@@ -398,29 +392,6 @@ public struct FleetSnapshot: Sendable, FleetFigures {
         usd.filter { $0.value != 0 && (investor == nil || $0.key.a == investor) && (recipient == nil || $0.key.b == recipient) }
             .map { ($0.key.a, $0.key.b, $0.value) }
             .sorted { ($0.investor, $0.recipient) < ($1.investor, $1.recipient) }
-    }
-}
-
-/// What a walk of a ledger's events in effective order finds and more than one reader needs:
-/// the order itself and, for each retirement, the rack it retires (`Ledger.retiredRacks`).
-/// The index build and the checkpoint writer share it, so the first query after an import does
-/// not sort the events and walk every rack twice.
-public struct EffectiveWalk: Sendable {
-    /// The ledger's event count when the walk was made; it describes that ledger only.
-    public let count: Int
-    let order: [Int]
-    let retired: [Int: (model: String, chips: Int64, watts: Int64)]
-
-    init(count: Int, order: [Int], retired: [Int: (model: String, chips: Int64, watts: Int64)]) {
-        self.count = count
-        self.order = order
-        self.retired = retired
-    }
-
-    /// Walks `ledger` (`order` is its `effectiveOrder()` when the caller has it).
-    init(_ ledger: Ledger, order: [Int]? = nil) {
-        let order = order ?? ledger.effectiveOrder()
-        self.init(count: ledger.count, order: order, retired: ledger.retiredRacks(order: order))
     }
 }
 

@@ -151,17 +151,7 @@ public final class QueryEngine {
             do { return try checkpointFigures(p) } catch is FleetCheckpoint.Unusable { self.checkpointFigures = nil }
         }
         let ledger = store.ledger
-        if indexCache?.count != ledger.count, indexCache?.update(to: ledger) != true {
-            indexCache = FleetIndex(ledger: ledger, walk: EffectiveWalk(ledger, order: effectiveOrder()))
-        }
+        if indexCache?.count != ledger.count, indexCache?.update(to: ledger) != true { indexCache = FleetIndex(ledger: ledger, order: effectiveOrder()) }
         return indexCache!.snapshot(view(p), ledger: ledger)
-    }
-
-    /// The effective order and the racks retirements retire, for the ledger as it is now, when
-    /// this engine already has both (its index is built): for `FileEventStore.writeCheckpoint`.
-    public var effectiveWalk: EffectiveWalk? {
-        let n = store.ledger.count
-        guard let index = indexCache, index.count == n, let o = orderCache, o.count == n else { return nil }
-        return EffectiveWalk(count: n, order: o.order, retired: index.retiredRacks)
     }
 }
