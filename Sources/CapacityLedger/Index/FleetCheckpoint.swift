@@ -89,11 +89,12 @@ public enum FleetCheckpoint {
         var definitions: [Event] = []
         let order = ledger.effectiveOrder()
         let retired = ledger.retiredRacks(order: order)
+        let voided = ledger.voidedMask(through: ledger.count)
         for (i, seq) in order.enumerated() {
             // The rack eight events on: start loading its string-table slot (`markRack`).
             if i + 8 < order.count, let r = ledger.events[order[i + 8] - 1].body.rack { StringTable.prefetch(r, slots: table) }
+            guard !voided[seq] else { continue }
             let e = ledger.events[seq - 1]
-            guard ledger.voidedBy[seq] == nil else { continue }
             let t = e.effective.micros, sq = UInt32(seq)
             switch e.body {
             case .siteOpened, .chipModelDefined: definitions.append(e)

@@ -18,12 +18,14 @@ struct ByteWriter {
         varint(UInt64(bitPattern: (v << 1) ^ (v >> 63)))
     }
 
+    // Little-endian, appended in one piece (not a byte at a time: the checkpoint writes
+    // millions of these).
     mutating func u32(_ v: UInt32) {
-        for k in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * k))) }
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func u64(_ v: UInt64) {
-        for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * k))) }
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func append<C: Collection>(_ c: C) where C.Element == UInt8 { bytes.append(contentsOf: c) }
