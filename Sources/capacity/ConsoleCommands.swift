@@ -64,6 +64,7 @@ enum ProcessInfo {
 
 struct Repl: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "repl",
         abstract: "Open the console on the ledger (the default command).",
         discussion: "With standard input not a terminal (or --batch) each line runs as in `capacity query --file -`."
     )

@@ -7,6 +7,7 @@ import Glibc
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "demo",
         abstract: "Build a fresh ledger from events/ in a temporary directory and open the console on it.",
         discussion: "With standard input not a terminal it runs batch mode: capacity demo < REPL/tour.repl"
     )

@@ -3,6 +3,7 @@ import CapacityLedger
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "generate",
         abstract: "Write a valid synthetic history of N events as JSON Lines (for benchmarks).",
         discussion: "About 83% rack installs, 11% deliveries (5% backdated up to 20 days), 3% retirements, 1% investments, 1% power changes, 0.5% voids, over three years."
     )

@@ -7,6 +7,7 @@ import Glibc
 
 struct Append: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "append",
         abstract: "Append one event, or a JSON Lines batch atomically.",
         discussion: """
             capacity append chips.delivered site=rainier-in model=trainium2 quantity=50000 effective=2025-10-01
@@ -47,6 +48,7 @@ struct Append: ParsableCommand {
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Append a JSON Lines file as one atomic batch (same as append --file).",
         discussion: "Exported lines (with seq, recorded and hash) restore a ledger exactly when imported into an empty one."
     )
@@ -121,7 +123,7 @@ func appendAndPrint(_ drafts: [EventDraft], options: LedgerOptions, json: Bool) 
 }
 
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write the stored events, oldest first.")
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the stored events, oldest first.")
     @OptionGroup var options: LedgerOptions
     @Option(name: .long, help: ArgumentHelp("Stop after this seq, or after the last event recorded by this time.", valueName: "seq|time"))
     var until: String?
@@ -156,7 +158,7 @@ struct Export: ParsableCommand {
 }
 
 struct Log: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List events in seq order.")
+    static let configuration = CommandConfiguration(commandName: "log", abstract: "List events in seq order.")
     @OptionGroup var options: LedgerOptions
     @Option(name: .long, help: ArgumentHelp("Only events of this type.", valueName: "type"))
     var type: String?
@@ -197,6 +199,7 @@ struct Log: ParsableCommand {
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check every record, the hash chain and every rule.",
         discussion: "Prints the event count and head hash; exits 1 naming the first bad seq and byte offset."
     )

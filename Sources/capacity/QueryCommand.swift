@@ -4,6 +4,7 @@ import CapacityLedger
 
 struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "query",
         abstract: "Run query-language commands non-interactively.",
         discussion: """
             capacity query 'fleet at=2025-10-29'
