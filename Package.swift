@@ -14,18 +14,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
-        // CRC32C (hardware accelerated where the CPU has SSE4.2) and other small C helpers.
+        // CRC32C and SHA-256 (with the CPU's instructions where it has them) and other small C helpers.
         .target(name: "CCapacitySupport"),
         .target(
             name: "CapacityLedger",
-            dependencies: [
-                "CCapacitySupport",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["CCapacitySupport"],
             swiftSettings: strict
         ),
         // libedit's native histedit.h API, with static inline wrappers for its variadic calls.

@@ -204,7 +204,7 @@ public final class Session {
             text = String(decoding: try readWholeFile(path), as: UTF8.self)
         } catch let e as LedgerError {
             // "cannot open PATH: reason" → ".read PATH: reason"
-            let reason = e.message.components(separatedBy: "\(path): ").last ?? e.message
+            let reason = e.message.split(separator: "\(path): ", omittingEmptySubsequences: false).last.map(String.init) ?? e.message
             throw LedgerError(e.kind, ".read \(path): \(reason)")
         }
         reading.append(path)

@@ -8,6 +8,15 @@
 /// Uses the SSE4.2 crc32 instruction when the CPU has it, else a table.
 uint32_t ccap_crc32c(uint32_t crc, const void *data, size_t len);
 
+/// SHA-256 of the `alen` bytes at `a` followed by the `blen` bytes at `b`, into `out` (32 bytes),
+/// with no allocation. Uses the CPU's SHA instructions when it has them, unless `portable` is
+/// nonzero (the tests compare the two ways).
+void ccap_sha256_two(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32], int portable);
+/// Whether ccap_sha256_two uses the CPU's SHA instructions on this machine.
+int ccap_sha256_uses_cpu_instructions(void);
+/// SHA-256's 64 round constants, as the code uses them (for a test that derives them).
+const uint32_t *ccap_sha256_round_constants(void);
+
 /// Installs a SIGINT handler that only records the interrupt (no SA_RESTART, so a blocking
 /// read returns EINTR). Long commands poll ccap_interrupt_pending().
 void ccap_install_sigint(void);

@@ -1,4 +1,4 @@
-import Crypto
+import CCapacitySupport
 
 /// A SHA-256 value of the hash chain. The chain starts from 32 zero bytes; each record's hash is
 /// SHA-256(previous hash ‖ the record's frame bytes).
@@ -36,10 +36,25 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
 
     /// The hash of the record whose frame is `frame`, chained after `self`.
     public func chained(with frame: UnsafeRawBufferPointer) -> ChainHash {
-        var h = SHA256()
-        withUnsafeBytes(of: words) { h.update(bufferPointer: $0) }
-        h.update(bufferPointer: frame)
-        return h.finalize().withUnsafeBytes { ChainHash($0) }
+        var out = ChainHash.genesis
+        withUnsafeBytes(of: words) { prev in
+            withUnsafeMutableBytes(of: &out.words) { o in
+                ccap_sha256_two(prev.baseAddress, 32, frame.baseAddress, frame.count, o.baseAddress!.assumingMemoryBound(to: UInt8.self), 0)
+            }
+        }
+        return out
+    }
+
+    /// SHA-256 of `bytes` (the chain's own hash function; `portable` forces the C code that
+    /// does not use the CPU's SHA instructions).
+    static func sha256(_ bytes: [UInt8], portable: Bool = false) -> ChainHash {
+        var out = ChainHash.genesis
+        bytes.withUnsafeBytes { b in
+            withUnsafeMutableBytes(of: &out.words) { o in
+                ccap_sha256_two(b.baseAddress, b.count, nil, 0, o.baseAddress!.assumingMemoryBound(to: UInt8.self), portable ? 1 : 0)
+            }
+        }
+        return out
     }
 
     public var hex: String {
