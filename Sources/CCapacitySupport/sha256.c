@@ -112,9 +112,13 @@ typedef void (*blocks_fn)(uint32_t s[8], const uint8_t *p, size_t count);
 
 static blocks_fn chosen(int portable) {
 #ifdef CCAP_SHA_X86
-    static int sha = -1;  // benign race: every thread computes the same answer
-    if (sha < 0) sha = has_sha_instructions();
-    if (sha && !portable) return blocks_x86;
+    static int sha = -1;  // -1 until asked; threads that ask at once all store the same answer
+    int known = __atomic_load_n(&sha, __ATOMIC_RELAXED);
+    if (known < 0) {
+        known = has_sha_instructions();
+        __atomic_store_n(&sha, known, __ATOMIC_RELAXED);
+    }
+    if (known && !portable) return blocks_x86;
 #endif
     (void)portable;
     return blocks_portable;
@@ -133,6 +137,7 @@ void ccap_sha256_two(const void *a, size_t alen, const void *b, size_t blen, uin
     for (int k = 0; k < 2; k++) {
         const uint8_t *p = pieces[k];
         size_t n = lengths[k];
+        if (n == 0) continue;  // (an empty piece may come with a null pointer)
         if (have > 0) {
             size_t take = 64 - have < n ? 64 - have : n;
             memcpy(buf + have, p, take);
