@@ -15,6 +15,9 @@ struct DraftScanner {
         case site, rack, model, chips, kw, quantity, mw
 
         var bit: UInt32 { 1 << UInt32(rawValue) }
+
+        /// The field whose JSON name (its case's name) is `name`.
+        static func named(_ name: String) -> Field? { allCases.first { "\($0)" == name } }
     }
 
     /// Where a value is in the line: bytes `start..<end` (inside the quotes for a string).
@@ -26,18 +29,23 @@ struct DraftScanner {
 
     /// Each field's JSON name: its case's name.
     private static let names: [[UInt8]] = Field.allCases.map { Array("\($0)".utf8) }
-    private static let common: UInt32 = Field.type.bit | Field.effective.bit | Field.note.bit | Field.source.bit
-        | Field.seq.bit | Field.recorded.bit | Field.hash.bit
+    /// The fields any event may carry (`EventType.commonFields` and `ledgerFields`) that the
+    /// fast path knows; a line with one it does not know goes the general way.
+    private static let common: UInt32 = (EventType.commonFields + EventType.ledgerFields)
+        .reduce(0) { $0 | (Field.named($1.name)?.bit ?? 0) }
 
-    /// The types the fast path takes: their `type` text, their own fields and those required.
-    private static let types: [(text: [UInt8], type: EventType, fields: UInt32)] = [
-        (Array("rack.installed".utf8), .rackInstalled,
-         Field.site.bit | Field.rack.bit | Field.model.bit | Field.chips.bit | Field.kw.bit),
-        (Array("chips.delivered".utf8), .chipsDelivered, Field.site.bit | Field.model.bit | Field.quantity.bit),
-        (Array("rack.retired".utf8), .rackRetired, Field.site.bit | Field.rack.bit),
-        (Array("power.allocated".utf8), .powerAllocated, Field.site.bit | Field.mw.bit),
-        (Array("power.released".utf8), .powerReleased, Field.site.bit | Field.mw.bit),
-    ]
+    /// The types `draft` decodes, with their `type` text and their fields, all required, as
+    /// `EventType.fields` lists them. A field added there that this scanner does not know, or
+    /// an optional one, takes the type off the fast path rather than letting it decode wrongly.
+    private static let types: [(text: [UInt8], type: EventType, fields: UInt32)] =
+        [EventType.rackInstalled, .chipsDelivered, .rackRetired, .powerAllocated, .powerReleased].compactMap { t in
+            var mask: UInt32 = 0
+            for f in t.fields {
+                guard !f.optional, let known = Field.named(f.name) else { return nil }
+                mask |= known.bit
+            }
+            return (Array(t.rawValue.utf8), t, mask)
+        }
 
     private var spans = [Span](repeating: Span(), count: Field.allCases.count)
 
