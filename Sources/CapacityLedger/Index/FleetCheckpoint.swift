@@ -123,8 +123,7 @@ public enum FleetCheckpoint {
             var w = ByteWriter()
             w.bytes.reserveCapacity(slice.count * recordSize)
             for r in slice {
-                w.u64(UInt64(bitPattern: r.time)); w.u32(r.seq); w.u32(r.key | UInt32(r.kind.rawValue) << 28)
-                w.u64(UInt64(bitPattern: r.a)); w.u64(UInt64(bitPattern: r.b))
+                w.record(time: r.time, seq: r.seq, keyAndKind: r.key | UInt32(r.kind.rawValue) << 28, a: r.a, b: r.b)
                 apply(kind: r.kind, a: r.a, b: r.b, into: &totals, at: Int(r.key) * 4)
             }
             blockMeta.u32(w.bytes.withUnsafeBytes { Frame.crc($0) })

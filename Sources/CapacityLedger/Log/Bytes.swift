@@ -18,14 +18,24 @@ struct ByteWriter {
         varint(UInt64(bitPattern: (v << 1) ^ (v >> 63)))
     }
 
-    // Little-endian, appended in one piece (not a byte at a time: the checkpoint writes
-    // millions of these).
-    mutating func u32(_ v: UInt32) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    // Little-endian, each appended in one piece from a typed buffer (a copy, not a byte at a
+    // time).
+    mutating func u32(_ v: UInt32) { append(fixed: v.littleEndian) }
+
+    mutating func u64(_ v: UInt64) { append(fixed: v.littleEndian) }
+
+    /// One checkpoint effect record: 32 bytes, little-endian, appended at once (the checkpoint
+    /// writes one per event).
+    mutating func record(time: Int64, seq: UInt32, keyAndKind: UInt32, a: Int64, b: Int64) {
+        // A tuple is laid out in order with natural alignment: 8 + 4 + 4 + 8 + 8, no padding.
+        append(fixed: (time.littleEndian, seq.littleEndian, keyAndKind.littleEndian, a.littleEndian, b.littleEndian))
     }
 
-    mutating func u64(_ v: UInt64) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    @inline(__always)
+    private mutating func append<T>(fixed value: T) {
+        withUnsafeBytes(of: value) { raw in
+            bytes.append(contentsOf: UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: raw.count))
+        }
     }
 
     mutating func append<C: Collection>(_ c: C) where C.Element == UInt8 { bytes.append(contentsOf: c) }
