@@ -57,9 +57,10 @@ struct Query: ParsableCommand {
     func run() throws {
         try CapacityLedger_run {
             let format = json ? OutputFormat.json : OutputFormat(rawValue: self.format)!
+            let line = words.joined(separator: " ")
             var rebuild = false
             if file == nil {
-                let attempt = try runFromCheckpoint(words.joined(separator: " "), format: format)
+                let attempt = try runFromCheckpoint(line, format: format)
                 if attempt.done { return }
                 rebuild = attempt.rebuild
             }
@@ -75,7 +76,7 @@ struct Query: ParsableCommand {
                 if store.ledger.count >= LedgerOptions.checkpointMinimum {
                     var written = true
                     do { try store.writeCheckpoint() } catch { Terminal.stderr("warning: \(error)"); written = false }
-                    if written, try runFromCheckpoint(words.joined(separator: " "), format: format).done { return }
+                    if written, try runFromCheckpoint(line, format: format).done { return }
                 }
             }
             let session = Session(engine: QueryEngine(store: store), out: FileOutput.stdout, err: FileOutput.stderr)
@@ -86,7 +87,7 @@ struct Query: ParsableCommand {
                 failures = BatchRunner(session: session, bail: bail).run(text: String(decoding: bytes, as: UTF8.self))
             } else {
                 do {
-                    try session.run(words.joined(separator: " "))
+                    try session.run(line)
                     session.out.flush()
                     failures = 0
                 } catch let e as LedgerError {

@@ -123,7 +123,10 @@ public enum FleetCheckpoint {
             var w = ByteWriter()
             w.bytes.reserveCapacity(slice.count * recordSize)
             for r in slice {
-                w.record(time: r.time, seq: r.seq, keyAndKind: r.key | UInt32(r.kind.rawValue) << 28, a: r.a, b: r.b)
+                // One 32-byte record at once: a tuple is laid out in order with natural alignment
+                // (8 + 4 + 4 + 8 + 8, no padding).
+                w.append(fixed: (r.time.littleEndian, r.seq.littleEndian, (r.key | UInt32(r.kind.rawValue) << 28).littleEndian,
+                                 r.a.littleEndian, r.b.littleEndian))
                 apply(kind: r.kind, a: r.a, b: r.b, into: &totals, at: Int(r.key) * 4)
             }
             blockMeta.u32(w.bytes.withUnsafeBytes { Frame.crc($0) })

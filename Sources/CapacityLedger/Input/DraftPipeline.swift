@@ -116,7 +116,9 @@ public final class DraftPipeline: @unchecked Sendable {
                 // No reading thread: read in place.
                 guard let d = try reader.nextDraft() else { done = true; return false }
                 shared = reader.bytesRead
-                current = [d]
+                // The storage is reused once the caller has let go of the last draft handed over.
+                current.removeAll(keepingCapacity: true)
+                current.append(d)
                 position = 0
                 return true
             }

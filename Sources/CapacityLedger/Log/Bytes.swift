@@ -24,15 +24,10 @@ struct ByteWriter {
 
     mutating func u64(_ v: UInt64) { append(fixed: v.littleEndian) }
 
-    /// One checkpoint effect record: 32 bytes, little-endian, appended at once (the checkpoint
-    /// writes one per event).
-    mutating func record(time: Int64, seq: UInt32, keyAndKind: UInt32, a: Int64, b: Int64) {
-        // A tuple is laid out in order with natural alignment: 8 + 4 + 4 + 8 + 8, no padding.
-        append(fixed: (time.littleEndian, seq.littleEndian, keyAndKind.littleEndian, a.littleEndian, b.littleEndian))
-    }
-
+    /// The bytes of `value` as they lie in memory (fixed-width numbers, or tuples of them, made
+    /// little-endian by the caller), appended in one copy.
     @inline(__always)
-    private mutating func append<T>(fixed value: T) {
+    mutating func append<T>(fixed value: T) {
         withUnsafeBytes(of: value) { raw in
             bytes.append(contentsOf: UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: raw.count))
         }

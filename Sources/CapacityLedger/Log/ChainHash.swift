@@ -45,18 +45,6 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
         return out
     }
 
-    /// SHA-256 of `bytes` (the chain's own hash function; `portable` forces the C code that
-    /// does not use the CPU's SHA instructions).
-    static func sha256(_ bytes: [UInt8], portable: Bool = false) -> ChainHash {
-        var out = ChainHash.genesis
-        bytes.withUnsafeBytes { b in
-            withUnsafeMutableBytes(of: &out.words) { o in
-                ccap_sha256_two(b.baseAddress, b.count, nil, 0, o.baseAddress!.assumingMemoryBound(to: UInt8.self), portable ? 1 : 0)
-            }
-        }
-        return out
-    }
-
     public var hex: String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
