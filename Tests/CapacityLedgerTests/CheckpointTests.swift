@@ -40,6 +40,43 @@ struct CheckpointTests {
 
     static func same(_ a: any FleetFigures, _ b: any FleetFigures) -> Bool { FleetIndexTests.same(a, b) }
 
+    /// A rack name used again after a retirement, with another model and size, and retired
+    /// again, and the same name at another site: each retirement takes out the install it ends.
+    @Test func aRackNamedAgainRetiresItsLatestInstall() throws {
+        let path = dir + "/again.ledger"
+        unlink(path)
+        let clock = ManualClock(Timestamp.parse("2026-01-01")!)
+        let store = try FileEventStore(path: path, create: true, clock: clock)
+        try store.append([
+            "site.opened site=s1 name=One effective=2025-01-01", "site.opened site=s2 name=Two effective=2025-01-01",
+            "chip.model.defined model=m1 vendor=V bf16_tflops=100 fp8_tflops=200 effective=2025-01-01",
+            "chip.model.defined model=m2 vendor=V bf16_tflops=300 fp8_tflops=600 effective=2025-01-01",
+            "chips.delivered site=s1 model=m1 quantity=1000 effective=2025-01-02", "chips.delivered site=s1 model=m2 quantity=1000 effective=2025-01-02",
+            "chips.delivered site=s2 model=m1 quantity=1000 effective=2025-01-02",
+            "power.allocated site=s1 mw=10 effective=2025-01-02", "power.allocated site=s2 mw=10 effective=2025-01-02",
+            "rack.installed site=s1 rack=r1 model=m1 chips=64 kw=40 effective=2025-02-01",
+            "rack.installed site=s2 rack=r1 model=m1 chips=32 kw=20 effective=2025-02-01",
+            "rack.retired site=s1 rack=r1 effective=2025-03-01",
+            "rack.installed site=s1 rack=r1 model=m2 chips=128 kw=80 effective=2025-04-01",
+        ].map { try d($0) })
+        clock.advance(seconds: 86_400)
+        // Seq order differs from effective order here.
+        try store.append([try d("rack.retired site=s2 rack=r1 effective=2025-06-01"), try d("rack.retired site=s1 rack=r1 effective=2025-05-01")])
+        try store.writeCheckpoint()
+        let engine = QueryEngine(store: store, clock: clock)
+        let index = FleetIndex(ledger: store.ledger)
+        for day in ["2025-02-15", "2025-03-15", "2025-04-15", "2025-05-15", "2025-07-01"] {
+            let p = PointInTime(at: .time(Timestamp.parse(day)!))
+            engine.useIndex = false
+            let fold = try engine.figures(p)
+            #expect(Self.same(try FleetCheckpoint.figures(ledgerPath: path, point: p, now: clock.now()), fold), "checkpoint at \(day)")
+            #expect(Self.same(index.snapshot(try engine.view(p), ledger: store.ledger), fold), "index at \(day)")
+        }
+        let end = try engine.figures(PointInTime(at: .time(Timestamp.parse("2025-07-01")!)))
+        let rows = end.fleet(site: "s1", model: nil).map { "\($0.model) installed \($0.installed) retired \($0.retired)" }
+        #expect(rows == ["m1 installed 0 retired 64", "m2 installed 0 retired 128"])
+    }
+
     @Test func checkpointAnswersEqualFullReplay() async {
         await propertyCheck(count: 8, input: Gen.int(in: 1...1_000_000)) { seed in
             let (store, clock, path) = try! ledger(seed: UInt64(seed))

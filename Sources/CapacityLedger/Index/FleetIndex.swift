@@ -400,17 +400,29 @@ extension Ledger {
     /// (site, rack) before it in effective order (`order`, from `effectiveOrder()`). Installs
     /// count even when voided later: a void that would orphan a retirement is refused.
     ///
-    /// One `RackTable` over every rack of the history; the slot of the rack eight events on is
-    /// loaded ahead (see `SlotIndex.prefetch`).
+    /// Two passes: the first notes the (site, rack) pairs that some retirement names (a few in a
+    /// hundred of a history's racks), the second follows only their installs in effective order.
+    /// Every other install then misses in a table small enough to stay in the cache, instead of
+    /// adding its rack to a table of every rack of the history (hundreds of megabytes at ten
+    /// million events, a cache miss per install).
     func retiredRacks(order: [Int]) -> [Int: (model: String, chips: Int64, watts: Int64)] {
-        var racks = RackTable<(model: String, chips: Int64, watts: Int64)>()
-        racks.reserveCapacity(events.rackInstallCount)
+        var racks = RackTable<(model: String, chips: Int64, watts: Int64)?>()
+        var retirements = 0
+        for i in events.indices {
+            if case .rackRetired(let s, let r) = events[i].body {
+                _ = racks.entry(site: s, rack: r, adding: nil)
+                retirements += 1
+            }
+        }
         var retired: [Int: (model: String, chips: Int64, watts: Int64)] = [:]
-        for (i, seq) in order.enumerated() {
-            if i + 8 < order.count { events[order[i + 8] - 1].prefetchRack(in: racks) }
+        guard retirements > 0 else { return retired }
+        retired.reserveCapacity(retirements)
+        for seq in order {
             switch events[seq - 1].body {
-            case .rackInstalled(let s, let r, let m, let c, let p): racks[s, r] = (m, c, p.watts)
-            case .rackRetired(let s, let r): if let x = racks[s, r] { retired[seq] = x }
+            case .rackInstalled(let s, let r, let m, let c, let p):
+                if let x = racks.entry(site: s, rack: r) { racks[entry: x] = (m, c, p.watts) }
+            case .rackRetired(let s, let r):
+                if let x = racks.entry(site: s, rack: r), let installed = racks[entry: x] { retired[seq] = installed }
             default: break
             }
         }

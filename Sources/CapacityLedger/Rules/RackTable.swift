@@ -1,5 +1,5 @@
-/// A value per (site, rack), for the passes that meet every rack of a history: the rule state's
-/// marks (`RackMarks`), the index build and the checkpoint writer (what a retirement retires).
+/// A value per (site, rack): the rule state's marks of every rack (`RackMarks`), and the racks
+/// that retirements name, for the index build and the checkpoint writer (`retiredRacks`).
 ///
 /// Sites are few and numbered on first sight; racks are many and found through a `SlotIndex`
 /// by their name's hash and the site's number. Entries are never removed. `prefetch` lets a
@@ -84,18 +84,5 @@ struct RackTable<Value: Sendable>: Sendable {
 
     private func find(_ site: UInt32, _ rack: String, _ rackHash: UInt64) -> UInt32? {
         index.find(Self.hash(site, rackHash)) { sites[Int($0)] == site && NameHash.same(racks[Int($0)], rack) }
-    }
-}
-
-extension Event {
-    /// Starts loading `table`'s slot for this event's rack, if it installs or retires one.
-    @inline(__always)
-    func prefetchRack<V>(in table: RackTable<V>) {
-        switch body {
-        case .rackInstalled(let site, let rack, _, _, _), .rackRetired(let site, let rack):
-            table.prefetch(site: site, rack: rack)
-        default:
-            break
-        }
     }
 }
