@@ -402,9 +402,10 @@ extension Ledger {
     ///
     /// Two passes: the first notes the (site, rack) pairs that some retirement names (a few in a
     /// hundred of a history's racks), the second follows only their installs in effective order.
-    /// Every other install then misses in a table small enough to stay in the cache, instead of
+    /// Every other install then only misses in a table some thirty times smaller, instead of
     /// adding its rack to a table of every rack of the history (hundreds of megabytes at ten
-    /// million events, a cache miss per install).
+    /// million events). The slot of the rack eight events on is loaded ahead (see
+    /// `SlotIndex.prefetch`): at ten million events even the smaller table outgrows the cache.
     func retiredRacks(order: [Int]) -> [Int: (model: String, chips: Int64, watts: Int64)] {
         var racks = RackTable<(model: String, chips: Int64, watts: Int64)?>()
         var retirements = 0
@@ -417,7 +418,8 @@ extension Ledger {
         var retired: [Int: (model: String, chips: Int64, watts: Int64)] = [:]
         guard retirements > 0 else { return retired }
         retired.reserveCapacity(retirements)
-        for seq in order {
+        for (i, seq) in order.enumerated() {
+            if i + 8 < order.count { events[order[i + 8] - 1].prefetchRack(in: racks) }
             switch events[seq - 1].body {
             case .rackInstalled(let s, let r, let m, let c, let p):
                 if let x = racks.entry(site: s, rack: r) { racks[entry: x] = (m, c, p.watts) }

@@ -86,3 +86,16 @@ struct RackTable<Value: Sendable>: Sendable {
         index.find(Self.hash(site, rackHash)) { sites[Int($0)] == site && NameHash.same(racks[Int($0)], rack) }
     }
 }
+
+extension Event {
+    /// Starts loading `table`'s slot for this event's rack, if it installs or retires one.
+    @inline(__always)
+    func prefetchRack<V>(in table: RackTable<V>) {
+        switch body {
+        case .rackInstalled(let site, let rack, _, _, _), .rackRetired(let site, let rack):
+            table.prefetch(site: site, rack: rack)
+        default:
+            break
+        }
+    }
+}
