@@ -67,44 +67,57 @@ public enum FleetCheckpoint {
         }
         let strings = codec.strings
         let table = StringTable.slots(for: strings)
+        let racks = try ledger.rackStringNumbers(strings: strings) { StringTable.find($0, slots: table, strings: strings) }
         var rackLast = [UInt32](repeating: 0, count: strings.count)  // per string number: see `WriterBase`
         var rackSite = [UInt32](repeating: 0, count: strings.count)
-        var lastSite: (name: String, number: Int)?
-        func markRack(_ site: String, _ rack: String, _ seq: Int) {
-            let siteNumber: Int?
-            if let l = lastSite, ExactText(l.name) == ExactText(site) { siteNumber = l.number } else {
-                siteNumber = StringTable.find(site, slots: table, strings: strings)
-                if let n = siteNumber { lastSite = (site, n) }
-            }
-            guard let r = StringTable.find(rack, slots: table, strings: strings), let s = siteNumber else { return }
-            if rackLast[r] == 0 || (rackLast[r] != WriterBase.severalSites && rackSite[r] == UInt32(s)) {
+        var lastSite: (name: String, number: UInt32)?
+        func siteNumber(_ site: String) -> UInt32 {
+            if let l = lastSite, ExactText(l.name) == ExactText(site) { return l.number }
+            let n = StringTable.find(site, slots: table, strings: strings).map(UInt32.init) ?? WriterBase.severalSites
+            lastSite = (site, n)
+            return n
+        }
+        func markRack(_ s: UInt32, _ r: Int, _ seq: Int) {
+            if rackLast[r] == 0 || (rackLast[r] != WriterBase.severalSites && rackSite[r] == s) {
                 rackLast[r] = UInt32(seq)
-                rackSite[r] = UInt32(s)
+                rackSite[r] = s
             } else {
                 rackLast[r] = WriterBase.severalSites
             }
         }
+        // What a retirement retires: the latest install of its (site, rack) before it in effective
+        // order, voided later or not (a void that would orphan a retirement is refused). Kept only
+        // for the rack names some retirement uses, by (site number, rack number).
+        var retiredName = [Bool](repeating: false, count: strings.count)
+        for i in ledger.events.indices {
+            if case .rackRetired = ledger.events[i].body { retiredName[Int(racks[i])] = true }
+        }
+        var installs: [UInt64: (model: String, chips: Int64, watts: Int64)] = [:]
         var records: [(time: Int64, seq: UInt32, key: UInt32, kind: Kind, a: Int64, b: Int64)] = []
         records.reserveCapacity(ledger.count)
         var definitions: [Event] = []
         let order = ledger.effectiveOrder()
-        let retired = ledger.retiredRacks(order: order)
         let voided = ledger.voidedMask(through: ledger.count)
-        for (i, seq) in order.enumerated() {
-            // The rack eight events on: start loading its string-table slot (`markRack`).
-            if i + 8 < order.count, let r = ledger.events[order[i + 8] - 1].body.rack { StringTable.prefetch(r, slots: table) }
+        for seq in order {
+            let r = Int(racks[seq - 1])
+            if case .rackInstalled(let s, _, let m, let c, let p) = ledger.events[seq - 1].body, retiredName[r] {
+                installs[UInt64(siteNumber(s)) << 32 | UInt64(r)] = (m, c, p.watts)
+            }
             guard !voided[seq] else { continue }
             let e = ledger.events[seq - 1]
             let t = e.effective.micros, sq = UInt32(seq)
             switch e.body {
             case .siteOpened, .chipModelDefined: definitions.append(e)
             case .chipsDelivered(let s, let m, let q): records.append((t, sq, key(&chipsKeys, s, m, chipsKey), .delivered, q, 0))
-            case .rackInstalled(let s, let r, let m, let c, let p):
+            case .rackInstalled(let s, _, let m, let c, let p):
                 records.append((t, sq, key(&chipsKeys, s, m, chipsKey), .installed, c, p.watts))
-                markRack(s, r, seq)
-            case .rackRetired(let s, let r):
-                if let x = retired[seq] { records.append((t, sq, key(&chipsKeys, s, x.model, chipsKey), .retired, x.chips, x.watts)) }
-                markRack(s, r, seq)
+                markRack(siteNumber(s), r, seq)
+            case .rackRetired(let s, _):
+                let site = siteNumber(s)
+                if let x = installs[UInt64(site) << 32 | UInt64(r)] {
+                    records.append((t, sq, key(&chipsKeys, s, x.model, chipsKey), .retired, x.chips, x.watts))
+                }
+                markRack(site, r, seq)
             case .powerAllocated(let s, let p): records.append((t, sq, key(powerKey(s)), .allocated, p.watts, 0))
             case .powerReleased(let s, let p): records.append((t, sq, key(powerKey(s)), .allocated, -p.watts, 0))
             case .investmentCommitted(let i, let r, let u, _): records.append((t, sq, key(&usdKeys, i, r, usdKey), .usd, u, 0))

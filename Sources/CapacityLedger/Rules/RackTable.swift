@@ -1,5 +1,5 @@
 /// A value per (site, rack): the rule state's marks of every rack (`RackMarks`), and the racks
-/// that retirements name, for the index build and the checkpoint writer (`retiredRacks`).
+/// that retirements name, for the in-memory index build (`Ledger.retiredRacks`).
 ///
 /// Sites are few and numbered on first sight; racks are many and found through a `SlotIndex`
 /// by their name's hash and the site's number. Entries are never removed. `prefetch` lets a
