@@ -77,9 +77,10 @@ func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Boo
     input.start()
     defer { input.stop() }
     let showProgress = isatty(2) == 1
-    // Generated and exported lines run about 100–150 bytes: room for the events up front.
-    // Drafts read ahead come a chunk at a time: the writer looks a few ahead (`lookahead`).
-    let count = try store.appendChunks(keepHashes: json, expected: (input.size ?? 0) / 128, lookahead: input.readsAhead ? 4 : 0,
+    // Generated lines run about 130 bytes, exported ones 250: room for the events up front
+    // (room not used costs address space only). Drafts read ahead come a chunk at a time: the
+    // writer looks a few ahead (`lookahead`).
+    let count = try store.appendChunks(keepHashes: json, expected: (input.size ?? 0) / 100, lookahead: input.readsAhead ? 4 : 0,
                                        progress: showProgress ? { n in
         var line = "\rimporting: \(Format.grouped(n)) events"
         if let size = input.size, size > 0 { line += " (\(input.bytesRead * 100 / size)%)" }

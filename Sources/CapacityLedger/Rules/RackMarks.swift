@@ -28,9 +28,10 @@ struct RackMarks: Sendable {
     /// How many racks are known.
     var count: Int { heads.count }
 
-    /// Makes room for `n` racks (and as many marks) in all.
-    mutating func reserveCapacity(_ n: Int) {
-        heads.reserveCapacity(n)
+    /// Makes room for `n` racks (and as many marks) in all; in the hash index of rack names too
+    /// unless `index` is false.
+    mutating func reserveCapacity(_ n: Int, index: Bool = true) {
+        heads.reserveCapacity(n, index: index)
         nodes.reserveCapacity(n)
     }
 

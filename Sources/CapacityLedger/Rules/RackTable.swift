@@ -18,8 +18,9 @@ struct RackTable<Value: Sendable>: Sendable {
     /// How many (site, rack) entries there are.
     var count: Int { values.count }
 
-    mutating func reserveCapacity(_ n: Int) {
-        index.reserveCapacity(n)
+    /// Makes room for `n` entries; the hash index too unless `index` is false.
+    mutating func reserveCapacity(_ n: Int, index reservingIndex: Bool = true) {
+        if reservingIndex { index.reserveCapacity(n) }
         racks.reserveCapacity(n)
         sites.reserveCapacity(n)
         values.reserveCapacity(n)

@@ -122,14 +122,17 @@ public struct Ledger: Sendable {
         var payload = ByteWriter()
     }
 
-    /// Makes room for about `n` more events (a large import), so that the event list, the rule
-    /// state's racks and the string numbers are not rehashed and copied as they grow.
+    /// Makes room for about `n` more events (a large import), so that the event list and the
+    /// rule state's racks are not copied as they grow. Room an estimate got wrong costs address
+    /// space only (pages are not touched until used). The hash indexes (racks, string numbers) are
+    /// left to grow instead: their slots are zeroed, and so in memory, as soon as they are made,
+    /// and sized for every event where only some of them name a new rack or string, they would
+    /// take twice the memory they end up needing.
     public mutating func reserve(events n: Int) {
         guard n > 0 else { return }
         events.reserveCapacity(events.count + n)
-        let racks = rules?.racks.count ?? 0, ids = codec.ids?.count ?? 0
-        rules?.racks.reserveCapacity(racks + n)
-        codec.ids?.reserveCapacity(ids + n)
+        let racks = rules?.racks.count ?? 0
+        rules?.racks.reserveCapacity(racks + n, index: false)
     }
 
     /// Starts a batch: `add` drafts one at a time, then `finish` it, or `rollback` on any error.
