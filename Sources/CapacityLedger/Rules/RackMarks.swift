@@ -12,16 +12,49 @@ struct RackMark: Sendable {
 /// A large history has millions of racks and nearly every event names a new one, so this is
 /// the rule state's biggest table. It keeps no array per rack: the marks live in one arena as
 /// short lists (a rack has one or two), each rack's first found through a `RackTable`. Marks
-/// taken out (by a void, or a batch rolled back) leave their slot in the arena unused.
+/// taken out (by a void, or a batch rolled back) leave their slot in the arena unused. A node
+/// takes 32 bytes: the chip model as its number among the few models marks name, the seq in 32
+/// bits (as the arena's links are).
 struct RackMarks: Sendable {
     private struct Node: Sendable {
-        var mark: RackMark
+        var effective: Int64
+        var chips: Int64
+        var seq: UInt32
         var next: Int32
+        /// The model's number in `models`; the top bit is set for an install.
+        var modelAndKind: UInt32
+
+        init(_ m: RackMark, model: UInt32, next: Int32) {
+            precondition(m.key.seq >= 0 && m.key.seq < Int(UInt32.max), "seq \(m.key.seq) out of range for rack marks")
+            effective = m.key.effective
+            chips = m.chips
+            seq = UInt32(m.key.seq)
+            self.next = next
+            modelAndKind = model | (m.install ? 1 << 31 : 0)
+        }
+
+        var key: TimeKey { TimeKey(effective: effective, seq: Int(seq)) }
     }
 
     /// Per rack, its first mark's node, or −1 when it has none (known, but not installed).
     private var heads = RackTable<Int32>()
     private var nodes: [Node] = []
+    /// The chip models the marks name (and "" for a retirement of a rack never installed).
+    private var models = SmallMap<UInt32>()
+
+    private func mark(_ n: Int32) -> RackMark {
+        let node = nodes[Int(n)]
+        return RackMark(key: node.key, install: node.modelAndKind >> 31 != 0,
+                        model: models.keys[Int(node.modelAndKind & 0x7FFF_FFFF)], chips: node.chips)
+    }
+
+    private mutating func modelNumber(_ model: String) -> UInt32 {
+        if let i = models.index(of: model) { return UInt32(i) }
+        let n = UInt32(models.count)
+        precondition(n < 1 << 31, "too many chip models")
+        models[model, default: n] = n
+        return n
+    }
 
     init() {}
 
@@ -41,7 +74,7 @@ struct RackMarks: Sendable {
         var out: [RackMark] = []
         var n = heads[entry: r]
         while n >= 0 {
-            out.append(nodes[Int(n)].mark)
+            out.append(mark(n))
             n = nodes[Int(n)].next
         }
         return out
@@ -52,8 +85,8 @@ struct RackMarks: Sendable {
         guard let r = heads.entry(site: site, rack: rack) else { return nil }
         var found: RackMark?
         var n = heads[entry: r]
-        while n >= 0, nodes[Int(n)].mark.key < key {
-            found = nodes[Int(n)].mark
+        while n >= 0, nodes[Int(n)].key < key {
+            found = mark(n)
             n = nodes[Int(n)].next
         }
         return found
@@ -64,10 +97,10 @@ struct RackMarks: Sendable {
         let r = heads.entry(site: site, rack: rack, adding: -1)
         precondition(nodes.count < Int32.max, "too many rack marks")
         let node = Int32(nodes.count)
-        nodes.append(Node(mark: mark, next: -1))
+        nodes.append(Node(mark, model: modelNumber(mark.model), next: -1))
         var prev: Int32 = -1
         var n = heads[entry: r]
-        while n >= 0, !(mark.key < nodes[Int(n)].mark.key) {
+        while n >= 0, !(mark.key < nodes[Int(n)].key) {
             prev = n
             n = nodes[Int(n)].next
         }
@@ -82,7 +115,7 @@ struct RackMarks: Sendable {
         var n = heads[entry: r]
         while n >= 0 {
             let next = nodes[Int(n)].next
-            if nodes[Int(n)].mark.key == key {
+            if nodes[Int(n)].key == key {
                 if prev < 0 { heads[entry: r] = next } else { nodes[Int(prev)].next = next }
             } else {
                 prev = n
