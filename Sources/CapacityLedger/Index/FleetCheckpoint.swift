@@ -56,13 +56,13 @@ public enum FleetCheckpoint {
             return UInt32(keys.count - 1)
         }
         // The key of a (site, model) or (investor, recipient) pair, remembered per pair so that
-        // its text is not built again for every event.
-        var chipsKeys: [PairKey: UInt32] = [:], usdKeys: [PairKey: UInt32] = [:]
-        func key(_ known: inout [PairKey: UInt32], _ a: String, _ b: String, _ text: (String, String) -> String) -> UInt32 {
-            let pk = PairKey(a: a, b: b)
-            if let k = known[pk] { return k }
+        // its text is not built again for every event; the few names of each side compared in
+        // turn (`SmallMap`) rather than a pair hashed for every event.
+        var chipsKeys = SmallMap<SmallMap<UInt32>>(), usdKeys = SmallMap<SmallMap<UInt32>>()
+        func key(_ known: inout SmallMap<SmallMap<UInt32>>, _ a: String, _ b: String, _ text: (String, String) -> String) -> UInt32 {
+            if let i = known.index(of: a), let j = known.values[i].index(of: b) { return known.values[i].values[j] }
             let k = key(text(a, b))
-            known[pk] = k
+            known[a, default: SmallMap()][b, default: k] = k
             return k
         }
         let strings = codec.strings
@@ -70,11 +70,11 @@ public enum FleetCheckpoint {
         let racks = try ledger.rackStringNumbers(strings: strings) { StringTable.find($0, slots: table, strings: strings) }
         var rackLast = [UInt32](repeating: 0, count: strings.count)  // per string number: see `WriterBase`
         var rackSite = [UInt32](repeating: 0, count: strings.count)
-        var lastSite: (name: String, number: UInt32)?
+        var siteNumbers = SmallMap<UInt32>()  // the few sites, found once each in the table
         func siteNumber(_ site: String) -> UInt32 {
-            if let l = lastSite, ExactText(l.name) == ExactText(site) { return l.number }
+            if let i = siteNumbers.index(of: site) { return siteNumbers.values[i] }
             let n = StringTable.find(site, slots: table, strings: strings).map(UInt32.init) ?? WriterBase.severalSites
-            lastSite = (site, n)
+            siteNumbers[site, default: n] = n
             return n
         }
         func markRack(_ s: UInt32, _ r: Int, _ seq: Int) {
@@ -158,9 +158,10 @@ public enum FleetCheckpoint {
             blob.append(contentsOf: s.utf8)
         }
         area.u64(UInt64(blob.count))
+        area.bytes.reserveCapacity(area.bytes.count + blob.count + (table.count + rackLast.count) * 4)
         area.append(blob)
-        for v in table { area.u32(v) }
-        for v in rackLast { area.u32(v) }
+        area.append(littleEndian: table)
+        area.append(littleEndian: rackLast)
         var chunkCRCs: [UInt32] = []
         area.bytes.withUnsafeBytes { raw in
             var at = 0
@@ -240,8 +241,8 @@ public enum FleetCheckpoint {
         let voids = ledger.voidedBy.sorted { $0.key < $1.key }
         w.varint(UInt64(voids.count))
         for (target, by) in voids { w.u32(UInt32(target)); w.u32(UInt32(by)) }
-        struct Line { var level: Int64 = 0, plus: Int64 = 0, minus: Int64 = 0, points = ByteWriter(), count = 0 }
-        var lines: [Int: Line] = [:]
+        struct Line { var level: Int64 = 0, plus: Int64 = 0, minus: Int64 = 0, points = ByteWriter(), count = 0, used = false }
+        var lines = [Line](repeating: Line(), count: keys.count)  // by key number
         for r in records {
             let delta: Int64
             switch r.kind {
@@ -250,21 +251,23 @@ public enum FleetCheckpoint {
             case .retired, .usd: continue
             }
             let k = Int(r.key)
-            if lines[k] == nil { lines[k] = Line() }
+            lines[k].used = true
             if r.time < cut {
-                lines[k]!.level += delta
-                if delta > 0 { lines[k]!.plus += delta } else { lines[k]!.minus -= delta }
+                lines[k].level += delta
+                if delta > 0 { lines[k].plus += delta } else { lines[k].minus -= delta }
             } else {
-                lines[k]!.points.u64(UInt64(bitPattern: r.time))
-                lines[k]!.points.u32(r.seq)
-                lines[k]!.points.u64(UInt64(bitPattern: delta))
-                lines[k]!.count += 1
+                lines[k].points.u64(UInt64(bitPattern: r.time))
+                lines[k].points.u32(r.seq)
+                lines[k].points.u64(UInt64(bitPattern: delta))
+                lines[k].count += 1
             }
         }
-        // The directory, then each timeline's points (fixed 20 bytes: effective µs, seq, amount).
-        let sorted = lines.sorted { $0.key < $1.key }
-        w.varint(UInt64(sorted.count))
-        for (k, line) in sorted {
+        // The directory, then each timeline's points (fixed 20 bytes: effective µs, seq, amount),
+        // in key order.
+        let present = lines.indices.filter { lines[$0].used }
+        w.varint(UInt64(present.count))
+        for k in present {
+            let line = lines[k]
             w.varint(UInt64(k))
             w.zigzag(line.level); w.zigzag(line.plus); w.zigzag(line.minus)
             w.varint(UInt64(line.count))
@@ -273,7 +276,7 @@ public enum FleetCheckpoint {
         var section = ByteWriter()
         section.u64(UInt64(w.bytes.count))
         section.append(w.bytes)
-        for (_, line) in sorted { section.append(line.points.bytes) }
+        for k in present { section.append(lines[k].points.bytes) }
         return (section.bytes, 8 + w.bytes.count)
     }
 

@@ -35,6 +35,19 @@ struct ByteWriter {
 
     mutating func append<C: Collection>(_ c: C) where C.Element == UInt8 { bytes.append(contentsOf: c) }
 
+    /// Fixed-width numbers, little-endian: on a little-endian machine the array's memory in one
+    /// copy.
+    mutating func append<T: FixedWidthInteger>(littleEndian values: [T]) {
+        #if _endian(little)
+        values.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: raw.count))
+        }
+        #else
+        for v in values { append(fixed: v.littleEndian) }
+        #endif
+    }
+
     static func varintSize(_ v: UInt64) -> Int {
         var n = 1
         var v = v
