@@ -127,23 +127,22 @@ public enum FleetCheckpoint {
         // Blocks, and the totals before each block.
         var totals = [Int64](repeating: 0, count: keys.count * 4)
         var blocks = ByteWriter()
+        blocks.bytes.reserveCapacity(records.count * recordSize)
         var blockMeta = ByteWriter()
         let blockCount = (records.count + blockSize - 1) / blockSize
         for b in 0..<blockCount {
             let slice = records[(b * blockSize)..<min(records.count, (b + 1) * blockSize)]
             blockMeta.u64(UInt64(bitPattern: slice.first!.time))
             for v in totals { blockMeta.u64(UInt64(bitPattern: v)) }
-            var w = ByteWriter()
-            w.bytes.reserveCapacity(slice.count * recordSize)
+            let start = blocks.bytes.count
             for r in slice {
                 // One 32-byte record at once: a tuple is laid out in order with natural alignment
                 // (8 + 4 + 4 + 8 + 8, no padding).
-                w.append(fixed: (r.time.littleEndian, r.seq.littleEndian, (r.key | UInt32(r.kind.rawValue) << 28).littleEndian,
-                                 r.a.littleEndian, r.b.littleEndian))
+                blocks.append(fixed: (r.time.littleEndian, r.seq.littleEndian, (r.key | UInt32(r.kind.rawValue) << 28).littleEndian,
+                                      r.a.littleEndian, r.b.littleEndian))
                 apply(kind: r.kind, a: r.a, b: r.b, into: &totals, at: Int(r.key) * 4)
             }
-            blockMeta.u32(w.bytes.withUnsafeBytes { Frame.crc($0) })
-            blocks.append(w.bytes)
+            blockMeta.u32(blocks.bytes.withUnsafeBytes { Frame.crc(UnsafeRawBufferPointer(rebasing: $0[start...])) })
         }
 
         // The writer's section: the rule state a writer needs, as of the tie.

@@ -20,16 +20,31 @@ enum StringTable {
         return copy.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
-    /// The slots for `strings` (at least twice as many as strings).
+    /// The slots for `strings` (at least twice as many as strings). Strings go in 32 at a time:
+    /// the group's first slots are hashed and prefetched before any is filled, so that their
+    /// cache misses (the table of a large log is far bigger than the cache) overlap.
     static func slots(for strings: [String]) -> [UInt32] {
         var count = 16
         while count < strings.count * 2 { count <<= 1 }
         var slots = [UInt32](repeating: 0, count: count)
         let mask = count - 1
-        for (i, s) in strings.enumerated() {
-            var j = Int(truncatingIfNeeded: hash(s)) & mask
-            while slots[j] != 0 { j = (j + 1) & mask }
-            slots[j] = UInt32(i + 1)
+        slots.withUnsafeMutableBufferPointer { slots in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 32) { first in
+                var i = 0
+                while i < strings.count {
+                    let group = i..<min(strings.count, i + 32)
+                    for k in group {
+                        first[k - i] = Int(truncatingIfNeeded: hash(strings[k])) & mask
+                        ccap_prefetch(slots.baseAddress! + first[k - i])
+                    }
+                    for k in group {
+                        var j = first[k - i]
+                        while slots[j] != 0 { j = (j + 1) & mask }
+                        slots[j] = UInt32(k + 1)
+                    }
+                    i = group.upperBound
+                }
+            }
         }
         return slots
     }
