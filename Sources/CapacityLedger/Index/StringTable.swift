@@ -49,12 +49,6 @@ enum StringTable {
         return slots
     }
 
-    /// Starts loading the slot a lookup of `s` begins at.
-    static func prefetch(_ s: String, slots: [UInt32]) {
-        let j = Int(truncatingIfNeeded: hash(s)) & (slots.count - 1)
-        slots.withUnsafeBufferPointer { ccap_prefetch($0.baseAddress! + j) }
-    }
-
     /// The number of `s` in `strings`, through `slots`.
     static func find(_ s: String, slots: [UInt32], strings: [String]) -> Int? {
         let mask = slots.count - 1
