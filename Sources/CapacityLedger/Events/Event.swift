@@ -209,7 +209,4 @@ extension Collection<Event> {
         }
         return (racks, sites)
     }
-
-    /// How many rack installs there are.
-    var rackInstallCount: Int { rackAndSiteCounts.racks }
 }
