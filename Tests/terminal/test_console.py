@@ -45,6 +45,9 @@ def spawn(ledger, tmp_path, history=None):
 
 
 def quit(child):
+    """Ctrl-D at the prompt. Callers first expect the prompt that follows their last command: a
+    Ctrl-D typed between two prompts meets the terminal in cooked mode, which takes it as end of
+    input there, and the line editor never sees it."""
     child.sendcontrol("d")
     child.expect(pexpect.EOF)
     child.close()
@@ -74,8 +77,12 @@ def test_tab_lists_site_ids(ledger, tmp_path):
     child.expect("site=azure-gb")
     child.expect("site=gcp-tpu")
     child.expect("site=rainier-in")
+    # Clear the line and run a command: its output proves the listing's redrawn prompt is
+    # behind us, so the Ctrl-D of `quit` meets the next prompt and not the moment between two
+    # prompts (when the terminal is in cooked mode and would take it for end of input there).
     child.sendcontrol("u")
-    child.send("\r")
+    child.sendline("at")
+    child.expect("at now, known now")
     child.expect(PROMPT)
     assert quit(child) == 0
 
@@ -115,6 +122,7 @@ def test_ctrl_c_stops_a_long_timeline(ledger, tmp_path):
     child.expect(PROMPT)
     child.sendline("at")
     child.expect("at now")
+    child.expect(PROMPT)
     assert quit(child) == 0
 
 
