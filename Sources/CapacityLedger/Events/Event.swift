@@ -109,14 +109,25 @@ public enum EventBody: Hashable, Sendable {
 /// (in the log) its hash. `effective` is when the fact took effect (valid time); `recorded` is
 /// when the ledger learned it (transaction time).
 public struct Event: Hashable, Sendable {
-    public var seq: Int
     public var recorded: Timestamp
     public var effective: Timestamp
     public var body: EventBody
-    /// The note and the source, boxed: most events have neither, and a ledger holds millions of
-    /// events in memory (with the boxed rare cases of `EventBody`, an event takes 104 bytes
-    /// instead of 136).
+    /// The seq in 32 bits, stored after the body's case tag where it fills what would be padding
+    /// (a ledger holds millions of events in memory: 96 bytes each instead of 104).
+    private var seq32: UInt32
+    /// The note and the source, boxed: most events have neither (this, and boxing the rare cases
+    /// of `EventBody` with the largest payloads, keeps an event at 96 bytes).
     private var text: Text?
+
+    public var seq: Int {
+        get { Int(seq32) }
+        set { seq32 = Self.seq32(newValue) }
+    }
+
+    private static func seq32(_ seq: Int) -> UInt32 {
+        precondition(seq >= 0 && seq <= Int(UInt32.max), "seq \(seq) is out of range (0 to \(UInt32.max))")
+        return UInt32(seq)
+    }
 
     private final class Text: Sendable {
         let note: String?
@@ -131,7 +142,7 @@ public struct Event: Hashable, Sendable {
     }
 
     public init(seq: Int = 0, recorded: Timestamp = Timestamp(micros: 0), effective: Timestamp, note: String? = nil, source: String? = nil, body: EventBody) {
-        self.seq = seq
+        seq32 = Self.seq32(seq)
         self.recorded = recorded
         self.effective = effective
         self.body = body
