@@ -103,7 +103,7 @@ final class CheckpointReader: @unchecked Sendable {
         }
         guard let nd = mr.varint() else { throw Unusable(reason: "checkpoint metadata malformed") }
         for _ in 0..<nd {
-            guard let seq = mr.varint() else { throw Unusable(reason: "checkpoint metadata malformed") }
+            guard let seq = mr.varint(), seq <= UInt32.max else { throw Unusable(reason: "checkpoint metadata malformed") }
             let draft = try EventDraftDecoder.decode(try JSONLine.parse(try str()))
             definitions.append(Event(seq: Int(seq), recorded: draft.recorded ?? Timestamp(micros: 0), effective: draft.effective ?? Timestamp(micros: 0),
                                      note: draft.note, source: draft.source, body: draft.body))
