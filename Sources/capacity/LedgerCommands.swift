@@ -108,7 +108,20 @@ func leaveCheckpoint(_ store: FileEventStore, appended: Int) {
     case .none, .used: return
     case .unusable, .reachedBehind:
         guard !store.ledger.isPartial, store.ledger.count - appended >= LedgerOptions.checkpointMinimum else { return }
-        do { try store.writeCheckpoint() } catch { Terminal.stderr("warning: \(error)") }
+        writeCheckpointOrWarn(store)
+    }
+}
+
+/// Writes the checkpoint beside the store's ledger; when that fails, says why on stderr as a
+/// warning (the ledger is fine without one) and returns false.
+@discardableResult
+func writeCheckpointOrWarn(_ store: FileEventStore) -> Bool {
+    do {
+        try store.writeCheckpoint()
+        return true
+    } catch {
+        Terminal.stderr("warning: \(error)")
+        return false
     }
 }
 

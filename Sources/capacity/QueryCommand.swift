@@ -68,16 +68,13 @@ struct Query: ParsableCommand {
             if store.ledger.count == 0, !fileExists(options.path) {
                 throw LedgerError.io("no ledger at \(options.path) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
             }
-            if rebuild {
-                // A question the checkpoint answers, and no usable checkpoint: write it now and
-                // answer from it. Answering from the log first would build the same figures in
-                // memory (the index) only to write them out after. A checkpoint that cannot be
-                // written leaves a warning and the answer from the log.
-                if store.ledger.count >= LedgerOptions.checkpointMinimum {
-                    var written = true
-                    do { try store.writeCheckpoint() } catch { Terminal.stderr("warning: \(error)"); written = false }
-                    if written, try runFromCheckpoint(line, format: format).done { return }
-                }
+            // A question the checkpoint answers, and no usable checkpoint: write it now and answer
+            // from it. Answering from the log first would build the same figures in memory (the
+            // index) only to write them out after. A checkpoint that cannot be written leaves a
+            // warning and the answer from the log.
+            if rebuild, store.ledger.count >= LedgerOptions.checkpointMinimum, writeCheckpointOrWarn(store),
+               try runFromCheckpoint(line, format: format).done {
+                return
             }
             let session = Session(engine: QueryEngine(store: store), out: FileOutput.stdout, err: FileOutput.stderr)
             session.format = format

@@ -121,10 +121,10 @@ public struct Event: Hashable, Sendable {
 
     public var seq: Int {
         get { Int(seq32) }
-        set { seq32 = Self.seq32(newValue) }
+        set { seq32 = Self.checkedSeq(newValue) }
     }
 
-    private static func seq32(_ seq: Int) -> UInt32 {
+    private static func checkedSeq(_ seq: Int) -> UInt32 {
         precondition(seq >= 0 && seq <= Int(UInt32.max), "seq \(seq) is out of range (0 to \(UInt32.max))")
         return UInt32(seq)
     }
@@ -142,7 +142,7 @@ public struct Event: Hashable, Sendable {
     }
 
     public init(seq: Int = 0, recorded: Timestamp = Timestamp(micros: 0), effective: Timestamp, note: String? = nil, source: String? = nil, body: EventBody) {
-        seq32 = Self.seq32(seq)
+        seq32 = Self.checkedSeq(seq)
         self.recorded = recorded
         self.effective = effective
         self.body = body

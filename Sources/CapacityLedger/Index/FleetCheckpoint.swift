@@ -71,9 +71,11 @@ public enum FleetCheckpoint {
         var rackLast = [UInt32](repeating: 0, count: strings.count)  // per string number: see `WriterBase`
         var rackSite = [UInt32](repeating: 0, count: strings.count)
         var siteNumbers = SmallMap<UInt32>()  // the few sites, found once each in the table
-        func siteNumber(_ site: String) -> UInt32 {
+        func siteNumber(_ site: String) throws -> UInt32 {
             if let i = siteNumbers.index(of: site) { return siteNumbers.values[i] }
-            let n = StringTable.find(site, slots: table, strings: strings).map(UInt32.init) ?? WriterBase.severalSites
+            guard let n = StringTable.find(site, slots: table, strings: strings).map(UInt32.init) else {
+                throw LedgerError.verification("site \(site) is not in the log's string table")
+            }
             siteNumbers[site, default: n] = n
             return n
         }
@@ -101,7 +103,8 @@ public enum FleetCheckpoint {
         for seq in order {
             let r = Int(racks[seq - 1])
             if case .rackInstalled(let s, _, let m, let c, let p) = ledger.events[seq - 1].body, retiredName[r] {
-                installs[UInt64(siteNumber(s)) << 32 | UInt64(r)] = (m, c, p.watts)
+                let site = try siteNumber(s)
+                installs[UInt64(site) << 32 | UInt64(r)] = (m, c, p.watts)
             }
             guard !voided[seq] else { continue }
             let e = ledger.events[seq - 1]
@@ -111,9 +114,9 @@ public enum FleetCheckpoint {
             case .chipsDelivered(let s, let m, let q): records.append((t, sq, key(&chipsKeys, s, m, chipsKey), .delivered, q, 0))
             case .rackInstalled(let s, _, let m, let c, let p):
                 records.append((t, sq, key(&chipsKeys, s, m, chipsKey), .installed, c, p.watts))
-                markRack(siteNumber(s), r, seq)
+                try markRack(siteNumber(s), r, seq)
             case .rackRetired(let s, _):
-                let site = siteNumber(s)
+                let site = try siteNumber(s)
                 if let x = installs[UInt64(site) << 32 | UInt64(r)] {
                     records.append((t, sq, key(&chipsKeys, s, x.model, chipsKey), .retired, x.chips, x.watts))
                 }
