@@ -60,8 +60,8 @@ public struct CodecState: Sendable {
     }
 
     /// Starts loading what numbering `s` will read (see `SlotIndex.prefetch`).
-    func prefetch(_ s: String) {
-        ids?.prefetch(NameHash.of(s))
+    func prefetch(hash: UInt64) {
+        ids?.prefetch(hash)
     }
 
     /// Drops the newest string (a batch or a torn tail taken back).

@@ -132,7 +132,8 @@ struct RackMarks: Sendable {
     }
 
     /// Starts loading what a lookup of the rack will read (see `SlotIndex.prefetch`).
-    func prefetch(site: String, rack: String) {
-        heads.prefetch(site: site, rack: rack)
+    /// `rackHash` is the rack name's `NameHash`.
+    func prefetch(site: String, rackHash: UInt64) {
+        heads.prefetch(site: site, rackHash: rackHash)
     }
 }

@@ -61,8 +61,13 @@ struct RackTable<Value: Sendable>: Sendable {
 
     /// Starts loading the slot a lookup of (site, rack) begins at (see `SlotIndex.prefetch`).
     func prefetch(site: String, rack: String) {
+        prefetch(site: site, rackHash: NameHash.of(rack))
+    }
+
+    /// `prefetch(site:rack:)` for a rack name whose `NameHash` is `rackHash`.
+    func prefetch(site: String, rackHash: UInt64) {
         guard let s = siteNumber(site) else { return }
-        index.prefetch(Self.hash(s, NameHash.of(rack)))
+        index.prefetch(Self.hash(s, rackHash))
     }
 
     // MARK: finding

@@ -164,11 +164,16 @@ public struct Ledger: Sendable {
     /// Starts loading the table slots that adding `d` will look up first (its rack, in the rule
     /// state and in the string numbers): called a few drafts ahead, it lets those lookups, which
     /// in a large import nearly always miss the cache, find their memory already on the way.
-    public func prefetch(for d: EventDraft) {
+    ///
+    /// Mutating only so that a store holding the ledger calls it in place: called as a
+    /// non-mutating method on a class's stored property, the whole ledger was copied (every one
+    /// of its buffers retained and released) once per draft.
+    public mutating func prefetch(for d: EventDraft) {
         switch d.body {
         case .rackInstalled(let site, let rack, _, _, _), .rackRetired(let site, let rack):
-            rules?.racks.prefetch(site: site, rack: rack)
-            codec.prefetch(rack)
+            let hash = NameHash.of(rack)
+            rules?.racks.prefetch(site: site, rackHash: hash)
+            codec.prefetch(hash: hash)
         default:
             break
         }
