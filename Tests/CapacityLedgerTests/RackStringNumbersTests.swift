@@ -25,16 +25,20 @@ struct RackStringNumbersTests {
     static func check(_ ledger: Ledger, strings: [String]) throws -> (lookups: Int, reused: Int) {
         let number = Dictionary(strings.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         var lookups = 0
-        let numbers = try ledger.rackStringNumbers(strings: strings) { lookups += 1; return number[$0] }
-        var seen = Set<String>(), reused = 0
+        let (numbers, retired) = try ledger.rackStringNumbers(strings: strings) { lookups += 1; return number[$0] }
+        var seen = Set<String>(), reused = 0, retiredNames = Set<String>()
         for (i, e) in ledger.events.enumerated() {
             if let r = e.body.rack {
                 #expect(numbers[i] == UInt32(number[r]!), "#\(e.seq) \(r)")
                 if !seen.insert(r).inserted { reused += 1 }
+                if case .rackRetired = e.body { retiredNames.insert(r) }
             } else {
                 #expect(numbers[i] == .max, "#\(e.seq)")
             }
         }
+        // Marked: exactly the strings that name a rack some retirement names.
+        #expect(!retiredNames.isEmpty)
+        #expect(Set(retired.indices.filter { retired[$0] }) == Set(retiredNames.map { number[$0]! }))
         return (lookups, reused)
     }
 

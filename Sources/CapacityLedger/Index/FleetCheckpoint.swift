@@ -67,7 +67,7 @@ public enum FleetCheckpoint {
         }
         let strings = codec.strings
         let table = StringTable.slots(for: strings)
-        let racks = try ledger.rackStringNumbers(strings: strings) { StringTable.find($0, slots: table, strings: strings) }
+        let (racks, retiredName) = try ledger.rackStringNumbers(strings: strings) { StringTable.find($0, slots: table, strings: strings) }
         var rackLast = [UInt32](repeating: 0, count: strings.count)  // per string number: see `WriterBase`
         var rackSite = [UInt32](repeating: 0, count: strings.count)
         var siteNumbers = SmallMap<UInt32>()  // the few sites, found once each in the table
@@ -89,11 +89,7 @@ public enum FleetCheckpoint {
         }
         // What a retirement retires: the latest install of its (site, rack) before it in effective
         // order, voided later or not (a void that would orphan a retirement is refused). Kept only
-        // for the rack names some retirement uses, by (site number, rack number).
-        var retiredName = [Bool](repeating: false, count: strings.count)
-        for i in ledger.events.indices {
-            if case .rackRetired = ledger.events[i].body { retiredName[Int(racks[i])] = true }
-        }
+        // for the rack names some retirement uses (`retiredName`), by (site number, rack number).
         var installs: [UInt64: (model: String, chips: Int64, watts: Int64)] = [:]
         var records: [(time: Int64, seq: UInt32, key: UInt32, kind: Kind, a: Int64, b: Int64)] = []
         records.reserveCapacity(ledger.count)

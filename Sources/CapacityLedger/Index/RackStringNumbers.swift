@@ -1,6 +1,8 @@
 extension Ledger {
     /// For each event (at `seq − 1`), the number in the log's string table of the rack it installs
-    /// or retires; `UInt32.max` for other events. Only for a ledger holding every event.
+    /// or retires, `UInt32.max` for other events; and, per string number, whether a retirement
+    /// names it (what a retirement retires is kept for those names only). Only for a ledger
+    /// holding every event.
     ///
     /// `strings` is the log's string table: a string is numbered where it first appears. Walking
     /// the events in seq order beside it, a string seen for the first time is the next one of the
@@ -9,9 +11,10 @@ extension Ledger {
     /// again) is looked up with `find`. The strings an event brings in are taken in the order
     /// `RecordCodec.encode` writes them; a rack name found past the walk's place puts it there, so
     /// a walk that fell out of step costs lookups, never a wrong number.
-    func rackStringNumbers(strings: [String], find: (String) -> Int?) throws -> [UInt32] {
+    func rackStringNumbers(strings: [String], find: (String) -> Int?) throws -> (numbers: [UInt32], retired: [Bool]) {
         precondition(!isPartial, "rack numbers need every event")
         var numbers = [UInt32](repeating: .max, count: events.count)
+        var retired = [Bool](repeating: false, count: strings.count)
         var next = 0
         @inline(__always)
         func see(_ s: String?) {
@@ -45,6 +48,7 @@ extension Ledger {
             case .rackRetired(let site, let rack):
                 see(site)
                 numbers[i] = try number(rack, i)
+                retired[Int(numbers[i])] = true
             case .powerAllocated(let site, _), .powerReleased(let site, _):
                 see(site)
             case .investmentCommitted(let investor, let recipient, _, let instrument):
@@ -53,6 +57,6 @@ extension Ledger {
                 see(reason)
             }
         }
-        return numbers
+        return (numbers, retired)
     }
 }
