@@ -148,6 +148,35 @@ struct FileStoreTests {
         _ = store
     }
 
+    /// A damaged length byte can make a frame claim more bytes than the file holds, which is
+    /// what a torn write looks like; the commits after it show it is not one. Both ways a
+    /// length can run past the end: a continuation bit set on its last byte, and a larger
+    /// one-byte length.
+    @Test func aLengthRunningPastTheEndWithCommitsAfterItIsDamage() throws {
+        let store = try seeded(path())
+        let original = fileBytes(path())
+        let at = try offsetOfLastBatch(store)  // record seq 8 (rack r-5) starts here
+        for (name, damage) in [("bit", { (b: inout [UInt8]) in b[at] |= 0x80 }),
+                               ("long", { (b: inout [UInt8]) in b[at] = 0x7F })] {
+            var bytes = original
+            damage(&bytes)
+            let p = path("\(name).ledger")
+            writeBytes(p, bytes)
+            let message = errorMessage { _ = try FileEventStore(path: p, create: false) }
+            #expect(message?.hasPrefix("log damaged at byte offset \(at) (seq 8): ") == true, "\(message ?? "")")
+            #expect(message?.contains("committed data follows at byte offset") == true, "\(message ?? "")")
+            let verified = errorMessage { _ = try FileEventStore(path: p, create: false).verify() }
+            #expect(verified != nil)
+            // A writer stops too: nothing is cut off and nothing is appended.
+            let appended = errorMessage {
+                let s = try FileEventStore(path: p, create: false)
+                try s.append([try d("investment.committed investor=a recipient=b usd=1")])
+            }
+            #expect(appended != nil)
+            #expect(fileBytes(p) == bytes)
+        }
+    }
+
     @Test func aZeroFilledTailIsATornWrite() throws {
         let store = try seeded(path())
         writeBytes(path("zeros.ledger"), fileBytes(path()) + [UInt8](repeating: 0, count: 300))
