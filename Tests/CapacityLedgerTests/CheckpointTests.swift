@@ -139,8 +139,8 @@ struct CheckpointTests {
         try store.writeCheckpoint(blockSize: 97)
 
         // Another format: the version field.
-        patch(ckpt, at: 8, xor: 0x02)
-        #expect(reason(path, fine, now: clock.now()) == "checkpoint format 0 (this build writes 2)")
+        patch(ckpt, at: 8, xor: 0x01)
+        #expect(reason(path, fine, now: clock.now()) == "checkpoint format 2 (this build writes 3)")
         try store.writeCheckpoint(blockSize: 97)
         #expect(reason(path, fine, now: clock.now()) == nil)
 

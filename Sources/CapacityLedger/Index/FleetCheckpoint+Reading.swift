@@ -32,6 +32,8 @@ final class CheckpointReader: @unchecked Sendable {
     var keyNames: [String] = []
     var definitions: [Event] = []
     var prevRecorded: Int64 = 0, prevEffective: Int64 = 0
+    /// The magnitudes of every amount up to the tie (`AmountTotals`).
+    var amounts = AmountTotals()
     var recordCount = 0
     var blockSize = FleetCheckpoint.defaultBlockSize
     var blocks: [(first: Int64, totals: [Int64], crc: UInt32)] = []
@@ -108,10 +110,12 @@ final class CheckpointReader: @unchecked Sendable {
             definitions.append(Event(seq: Int(seq), recorded: draft.recorded ?? Timestamp(micros: 0), effective: draft.effective ?? Timestamp(micros: 0),
                                      note: draft.note, source: draft.source, body: draft.body))
         }
-        guard let pr = mr.zigzag(), let pe = mr.zigzag(), let rc = mr.varint(), let bc = mr.varint(), let bs = mr.varint(), bs > 0 else {
+        guard let pr = mr.zigzag(), let pe = mr.zigzag(), let ac = mr.varint(), let aw = mr.varint(), let au = mr.varint(),
+              let rc = mr.varint(), let bc = mr.varint(), let bs = mr.varint(), bs > 0 else {
             throw Unusable(reason: "checkpoint metadata malformed")
         }
         prevRecorded = pr; prevEffective = pe; recordCount = Int(rc); blockSize = Int(bs)
+        amounts = AmountTotals(chips: ac, watts: aw, usd: au)
         for _ in 0..<bc {
             guard let first = mr.u64() else { throw Unusable(reason: "checkpoint metadata malformed") }
             var totals: [Int64] = []

@@ -19,7 +19,7 @@ import Darwin
 /// caller replays the log instead and writes a new checkpoint.
 public enum FleetCheckpoint {
     static let magic: [UInt8] = Array("CAPLCKP1".utf8)
-    public static let version: UInt32 = 2
+    public static let version: UInt32 = 3
     static let headerSize = 128
     /// The lookup area is checked in chunks of this many bytes, each when first read.
     static let chunkSize = 65_536
@@ -96,14 +96,19 @@ public enum FleetCheckpoint {
         var definitions: [Event] = []
         let order = ledger.effectiveOrder()
         let voided = ledger.voidedMask(through: ledger.count)
+        var amounts = AmountTotals()  // for writers: see `AmountTotals`
         for seq in order {
             let r = Int(racks[seq - 1])
             if case .rackInstalled(let s, _, let m, let c, let p) = ledger.events[seq - 1].body, retiredName[r] {
                 let site = try siteNumber(s)
                 installs[UInt64(site) << 32 | UInt64(r)] = (m, c, p.watts)
             }
-            guard !voided[seq] else { continue }
+            guard !voided[seq] else {
+                amounts.absorb(ledger.events[seq - 1].body)
+                continue
+            }
             let e = ledger.events[seq - 1]
+            amounts.absorb(e.body)
             let t = e.effective.micros, sq = UInt32(seq)
             switch e.body {
             case .siteOpened, .chipModelDefined: definitions.append(e)
@@ -178,6 +183,7 @@ public enum FleetCheckpoint {
         for e in definitions { meta.varint(UInt64(e.seq)); writeString(EventJSON.line(e), &meta) }
         meta.zigzag(codec.prevRecorded)
         meta.zigzag(codec.prevEffectiveSeconds)
+        meta.varint(amounts.chips); meta.varint(amounts.watts); meta.varint(amounts.usd)
         meta.varint(UInt64(records.count))
         meta.varint(UInt64(blockCount))
         meta.varint(UInt64(blockSize))

@@ -78,7 +78,7 @@ final class WriterBase: RuleBase {
         codec.ids = SlotIndex()
         codec.baseLookup = { [reader] in reader.number(of: $0) }
         codec.anchors = (0..<anchorCount).map(anchor)
-        return Ledger(base: self, head: reader.head, codec: codec, definitions: reader.definitions)
+        return Ledger(base: self, head: reader.head, codec: codec, definitions: reader.definitions, totals: reader.amounts)
     }
 
     /// Anchor `i` of the directory (24 bytes: offset, previous recorded and effective times).

@@ -22,6 +22,8 @@ public struct Ledger: Sendable {
 
     var codec = CodecState.readOnly()
     var rules: RuleState?
+    /// The magnitudes of every amount so far, per unit; kept by writers (with `rules`).
+    var totals = AmountTotals()
     var lastRecorded = Timestamp(micros: 0)
 
     public init() {}
@@ -36,8 +38,9 @@ public struct Ledger: Sendable {
 
     /// A writer's view of a ledger from a checkpoint: its last seq and hash, the codec state and
     /// the rule state as of the checkpoint, without its events.
-    init(base: any RuleBase, head: ChainHash, codec: CodecState, definitions: [Event]) {
+    init(base: any RuleBase, head: ChainHash, codec: CodecState, definitions: [Event], totals: AmountTotals) {
         self.base = base
+        self.totals = totals
         firstSeq = base.count + 1
         self.head = head
         self.codec = codec
@@ -62,7 +65,11 @@ public struct Ledger: Sendable {
             if let base { try loadRules(for: e, from: base) }
             events.append(e)
             if case .eventVoided(let target, _) = e.body { voidedBy[target] = e.seq }
-            if rules != nil { let all = lookup; rules!.applyEffects(e, events: all) }
+            if rules != nil {
+                let all = lookup
+                rules!.applyEffects(e, events: all)
+                totals.absorb(e.body)
+            }
             lastRecorded = max(lastRecorded, e.recorded)
         }
         self.head = head
@@ -81,7 +88,11 @@ public struct Ledger: Sendable {
         var r = RuleState()
         r.racks.reserveCapacity(events.count)
         let all = lookup
-        for e in events { r.applyEffects(e, events: all) }
+        totals = AmountTotals()
+        for e in events {
+            r.applyEffects(e, events: all)
+            totals.absorb(e.body)
+        }
         rules = r
     }
 
@@ -118,6 +129,7 @@ public struct Ledger: Sendable {
         let strings: Int
         let rec: Int64
         let eff: Int64
+        let totals: AmountTotals
         var added = 0
         var payload = ByteWriter()
     }
@@ -140,7 +152,7 @@ public struct Ledger: Sendable {
     public mutating func beginBatch() -> Batch {
         prepareRules()
         return Batch(count: count, head: head, lastRecorded: lastRecorded, strings: codec.strings.count,
-                     rec: codec.prevRecorded, eff: codec.prevEffectiveSeconds)
+                     rec: codec.prevRecorded, eff: codec.prevEffectiveSeconds, totals: totals)
     }
 
     /// Checks and adds one draft; appends its frame (and a chain mark every 1,024 records) to `bytes`.
@@ -199,6 +211,7 @@ public struct Ledger: Sendable {
         while codec.strings.count > saved.strings { codec.removeLastString() }
         codec.prevRecorded = saved.rec
         codec.prevEffectiveSeconds = saved.eff
+        totals = saved.totals
     }
 
     /// Checks one draft against the ledger so far and adds it.
@@ -222,11 +235,16 @@ public struct Ledger: Sendable {
         let effective = d.effective ?? Timestamp(seconds: recorded.seconds)
         let e = Event(seq: seq, recorded: recorded, effective: effective, note: d.note, source: d.source, body: d.body)
         if let base { try loadRules(for: e, from: base) }
+        let newTotals: AmountTotals
         do {
             try rules!.check(e, events: lookup)
+            newTotals = try totals.adding(e.body)
         } catch let error as LedgerError {
             throw error.atLine(d.line)
+        } catch let o as AmountTotals.Overflow {
+            throw LedgerError.data("\(e.type.rawValue): with this event the ledger's \(o.unit) would add up to more than \(Format.grouped(Int(Int64.max))) (counting \(o.counted)), and totals past that cannot be computed exactly").atLine(d.line)
         }
+        totals = newTotals
         events.append(e)
         let all = lookup
         rules!.applyEffects(e, events: all)
