@@ -41,6 +41,18 @@ struct AmountTotalsTests {
         #expect(Renderer.render(try QueryEngine(store: store).run("fleet"), as: .csv).contains(",\(quarter - 1),"))
     }
 
+    /// The totals are checked before the rules, whose own sums (power against a site's cap)
+    /// then cannot overflow either.
+    @Test func powerPastTheTotalsIsRefusedBeforeTheCapIsChecked() throws {
+        let store = try Self.opened()
+        try store.append([try d("site.opened site=big name=Big power_cap_mw=9000000000000 effective=2025-01-01")])
+        try store.append([try d("power.allocated site=big mw=9000000000000 effective=2025-02-01")])
+        let message = errorMessage { try store.append([try d("power.allocated site=big mw=9000000000000 effective=2025-02-02")]) }
+        #expect(message?.hasPrefix("power.allocated: with this event the ledger's watts would add up to more than") == true, "\(message ?? "")")
+        let over = errorMessage { try store.append([try d("power.allocated site=big mw=1 effective=2025-02-02")]) }
+        #expect(over?.contains("over its cap") == true, "\(over ?? "")")
+    }
+
     /// A refused batch takes its amounts back out: what it added before the line that failed
     /// does not count against the next batch.
     @Test func aRefusedBatchLeavesTheTotalsAsTheyWere() throws {

@@ -237,8 +237,9 @@ public struct Ledger: Sendable {
         if let base { try loadRules(for: e, from: base) }
         let newTotals: AmountTotals
         do {
-            try rules!.check(e, events: lookup)
+            // The totals first: within them no sum the rules compute can overflow.
             newTotals = try totals.adding(e.body)
+            try rules!.check(e, events: lookup)
         } catch let error as LedgerError {
             throw error.atLine(d.line)
         } catch let o as AmountTotals.Overflow {
