@@ -1,5 +1,8 @@
 @testable import CapacityLedger
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Amounts whose magnitudes would add up past `Int64.max` are refused, so that no total a query
 /// computes can overflow; by a writer from the checkpoint as by one reading the whole log.
@@ -51,6 +54,30 @@ struct AmountTotalsTests {
         #expect(message?.hasPrefix("power.allocated: with this event the ledger's watts would add up to more than") == true, "\(message ?? "")")
         let over = errorMessage { try store.append([try d("power.allocated site=big mw=1 effective=2025-02-02")]) }
         #expect(over?.contains("over its cap") == true, "\(over ?? "")")
+    }
+
+    /// `verify` checks the limit on replay too, as it does every other rule: here two
+    /// investments that no writer would accept one after the other, encoded into a log directly.
+    @Test func verifyReportsTotalsPastTheLimit() throws {
+        let clock = ManualClock(Timestamp.parse("2026-01-01")!)
+        var bytes = LogHeader.make(created: clock.now())
+        var codec = CodecState()
+        var head = ChainHash.genesis
+        for (seq, usd) in [Self.max, 1].enumerated() {
+            let e = Event(seq: seq + 1, recorded: clock.now(), effective: Timestamp.parse("2025-02-01")!, note: nil, source: nil,
+                          body: .investmentCommitted(investor: "a", recipient: "b", usd: usd, instrument: nil))
+            var w = ByteWriter()
+            RecordCodec.encode(e, state: &codec, into: &w)
+            let frame = Frame.append(payload: w.bytes, to: &bytes)
+            head = bytes[frame].withUnsafeBytes { head.chained(with: $0) }
+            _ = Frame.append(payload: Frame.anchorPayload(kind: Frame.commitKind, seq: seq + 1, head: head), to: &bytes)
+        }
+        let path = dir + "/edited.ledger"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+        close(fd)
+        let message = errorMessage { try FileEventStore(path: path, create: false).verify() }
+        #expect(message == "seq 2 breaks a rule: investment.committed: with this event the ledger's dollars would add up to more than 9,223,372,036,854,775,807 (counting every investment), and totals past that cannot be computed exactly")
     }
 
     /// A refused batch takes its amounts back out: what it added before the line that failed

@@ -26,6 +26,11 @@ struct AmountTotals: Sendable, Equatable {
     struct Overflow: Error, Equatable {
         var unit: String
         var counted: String
+
+        /// The refusal of an event of type `type`.
+        func message(_ type: EventType) -> String {
+            "\(type.rawValue): with this event the ledger's \(unit) would add up to more than \(Format.grouped(Int64.max)) (counting \(counted)), and totals past that cannot be computed exactly"
+        }
     }
 
     /// The totals with `body`'s amounts added; throws when one would pass `limit`.

@@ -89,6 +89,7 @@ public enum LedgerVerifier {
         let scan = try LogScanner.scan(body, base: LogHeader.size, from: 0, firstSeq: 1, head: .genesis, state: &state,
                                        options: .init(verifyChain: true))
         var rules = RuleState()
+        var totals = AmountTotals()
         let all = EventLookup(scan.events)
         var lastRecorded = Timestamp(micros: 0)
         for e in scan.events {
@@ -97,9 +98,12 @@ public enum LedgerVerifier {
             }
             lastRecorded = e.recorded
             do {
+                totals = try totals.adding(e.body)
                 try rules.check(e, events: all)
             } catch let error as LedgerError {
                 throw LedgerError.verification("seq \(e.seq) breaks a rule: \(error.message)")
+            } catch let o as AmountTotals.Overflow {
+                throw LedgerError.verification("seq \(e.seq) breaks a rule: \(o.message(e.type))")
             }
             rules.applyEffects(e, events: all)
         }

@@ -243,7 +243,7 @@ public struct Ledger: Sendable {
         } catch let error as LedgerError {
             throw error.atLine(d.line)
         } catch let o as AmountTotals.Overflow {
-            throw LedgerError.data("\(e.type.rawValue): with this event the ledger's \(o.unit) would add up to more than \(Format.grouped(Int(Int64.max))) (counting \(o.counted)), and totals past that cannot be computed exactly").atLine(d.line)
+            throw LedgerError.data(o.message(e.type)).atLine(d.line)
         }
         totals = newTotals
         events.append(e)
