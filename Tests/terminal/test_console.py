@@ -45,11 +45,18 @@ def spawn(ledger, tmp_path, history=None):
 
 
 def quit(child):
-    """Ctrl-D at the prompt. Callers first expect the prompt that follows their last command: a
-    Ctrl-D typed between two prompts meets the terminal in cooked mode, which takes it as end of
-    input there, and the line editor never sees it."""
-    child.sendcontrol("d")
-    child.expect(pexpect.EOF)
+    """Ctrl-D at the prompt. Callers first expect the prompt that follows their last command,
+    but the line editor may draw a prompt again while it takes in a typed line, and a pattern
+    can match that one instead: a Ctrl-D typed while the command still runs meets the terminal
+    in cooked mode, which takes it as end of input there, and the line editor never sees it.
+    So when the console has not ended a few seconds after a Ctrl-D, it is sent again (at the
+    prompt, a second Ctrl-D is the same request; nothing else can end the console here)."""
+    for _ in range(5):
+        child.sendcontrol("d")
+        if child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=6) == 0:
+            break
+    else:
+        child.expect(pexpect.EOF)
     child.close()
     return child.exitstatus
 
