@@ -22,6 +22,7 @@ public final class Console {
         seen = session.store.ledger.count
         editor.completer = { [unowned self] before in self.completer().complete(before) }
         session.engine.isCancelled = { ccap_interrupt_pending() != 0 }
+        FileOutput.stdout.isCancelled = { ccap_interrupt_pending() != 0 }
     }
 
     /// The history file: `$CAPACITY_HISTORY`, else `~/.capacity_history`; `/dev/null` keeps none.
@@ -149,8 +150,10 @@ public final class Console {
             try session.run(line)
             session.out.flush()
         } catch let e as LedgerError where e.kind == .interrupted {
+            // With the flag still set, this drops what the result had not printed yet.
             session.out.flush()
-            say("interrupted")
+            ccap_interrupt_clear()
+            say(FileOutput.stdout.atLineStart ? "interrupted" : "\ninterrupted")
         } catch let e as LedgerError {
             sayError(e.message)
         } catch {

@@ -61,7 +61,7 @@ public final class Session {
             let start = elapsed()
             let output = try engine.run(line, defaults: cursor)
             for f in output.files { try writeFile(f.path, f.contents) }
-            emit(Renderer.render(output, as: format))
+            try emitResult(Renderer.render(output, as: format))
             if timing {
                 let line = "time: \(Format.fixed((elapsed() - start) * 1000, places: 1)) ms"
                 if format == .table { emit(line) } else { out.flush(); err.write(line + "\n") }
@@ -72,6 +72,25 @@ public final class Session {
     func emit(_ text: String) {
         guard !text.isEmpty else { return }
         out.write(text + "\n")
+    }
+
+    /// Prints a query's result a piece of about 16 KiB at a time (whole lines), asking the
+    /// engine's `isCancelled` before each: Ctrl-C in the console stops a long result while it
+    /// prints, as it stops a query while it computes. Elsewhere `isCancelled` is always false and
+    /// the output is the same as `emit`'s.
+    func emitResult(_ text: String) throws {
+        guard !text.isEmpty else { return }
+        let u = text.utf8
+        var start = u.startIndex
+        while start != u.endIndex {
+            if engine.isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+            let least = u.index(start, offsetBy: 1 << 14, limitedBy: u.endIndex) ?? u.endIndex
+            let end = u[least...].firstIndex(of: 0x0A).map { u.index(after: $0) } ?? u.endIndex
+            out.write(String(text[start..<end]))
+            start = end
+        }
+        out.write("\n")
+        if engine.isCancelled() { throw LedgerError(.interrupted, "interrupted") }
     }
 
     /// Confirms the cursor: a line of text, or `{"at":…,"known":…}` in JSON mode.

@@ -17,6 +17,12 @@ public final class FileOutput: TextOutput, @unchecked Sendable {
     let fd: Int32
     let owned: Bool
     private var buffer: [UInt8] = []
+    /// When this returns true, `flush` stops writing and drops what it has not written yet. The
+    /// console sets it to its Ctrl-C flag, so that a long result stops while it prints, even when
+    /// a write to a slow terminal is waiting (the signal cuts the write short).
+    public var isCancelled: () -> Bool = { false }
+    /// Whether the last byte written to the descriptor ended a line (or nothing was written).
+    public private(set) var atLineStart = true
 
     public init(fd: Int32, owned: Bool = false) {
         self.fd = fd
@@ -40,11 +46,12 @@ public final class FileOutput: TextOutput, @unchecked Sendable {
 
     public func flush() {
         var done = 0
-        while done < buffer.count {
+        while done < buffer.count, !isCancelled() {
             let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0 { if errno == EINTR { continue }; break }
             done += n
         }
+        if done > 0 { atLineStart = buffer[done - 1] == 0x0A }
         buffer.removeAll(keepingCapacity: true)
     }
 

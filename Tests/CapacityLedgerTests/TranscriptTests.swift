@@ -41,6 +41,35 @@ struct TranscriptTests {
         #expect(output.text == expected, "\(name): run with UPDATE_TRANSCRIPTS=1 and review the diff")
     }
 
+    /// Output that asks to stop once anything is written (as Ctrl-C does in the console).
+    final class StoppingOutput: TextOutput {
+        var text = ""
+        var stop = false
+        func write(_ t: String) {
+            text += t
+            stop = true
+        }
+        func flush() {}
+    }
+
+    @Test func aLongResultStopsWhileItPrints() throws {
+        let query = "replay from=2024-01-01 to=2030-01-01"
+        let full = BufferOutput()
+        try Session(engine: QueryEngine(store: Self.demo, clock: ManualClock(Self.now)), out: full, err: full).run(query)
+        #expect(full.text.split(separator: "\n").count > 10_000)
+
+        let output = StoppingOutput()
+        let engine = QueryEngine(store: Self.demo, clock: ManualClock(Self.now))
+        engine.isCancelled = { output.stop }
+        let session = Session(engine: engine, out: output, err: output)
+        let message = errorMessage { try session.run(query) }
+        #expect(message == "interrupted")
+        // One piece of about 16 KiB was printed, in whole lines, and nothing after it.
+        #expect(output.text.utf8.count < 20_000)
+        #expect(output.text.hasSuffix("\n"))
+        #expect(full.text.hasPrefix(output.text))
+    }
+
     @Test func thereAreTranscripts() {
         #expect(Self.transcripts.contains("tour.repl"))
     }

@@ -133,6 +133,24 @@ def test_ctrl_c_stops_a_long_timeline(ledger, tmp_path):
     assert quit(child) == 0
 
 
+def test_ctrl_c_stops_a_long_result_while_it_prints(ledger, tmp_path):
+    child = spawn(ledger, tmp_path)
+    child.sendline("replay from=2024-01-01 to=2030-01-01")
+    # The first rows are out: the query is answered and its 21,000 rows are being printed. The
+    # test reads no further, so the terminal fills up and the console waits to write the rest.
+    child.expect(r"site\.opened rainier-ms")
+    time.sleep(0.5)
+    child.sendcontrol("c")
+    index = child.expect([r"interrupted", PROMPT], timeout=60, searchwindowsize=4000)
+    assert index == 0, "the whole result was printed"
+    assert child.before.count("\n") < 2000
+    child.expect(PROMPT)
+    child.sendline("at")
+    child.expect("at now, known now")
+    child.expect(PROMPT)
+    assert quit(child) == 0
+
+
 def test_ctrl_d_exits_0_and_saves_history(ledger, tmp_path):
     history = str(tmp_path / "hist")
     child = spawn(ledger, tmp_path, history=history)
