@@ -166,6 +166,20 @@ struct LedgerEdgeTests {
         #expect(r.err == "capacity: site.opened: field \"name\" is 4097 bytes; at most 4096 are allowed\n")
     }
 
+    @Test func aNumberWithALeadingZeroIsRefusedNamingTheLineAndField() throws {
+        let cli = CLI()
+        try cli.run(["append", "-"], input: LedgerCommandTests().opening)
+        let before = try cli.bytes()
+        // Enough lines of the common shape that the file is read on a thread of its own.
+        var lines = (1...5000).map { _ in #"{"type":"chips.delivered","site":"rainier-in","model":"trainium2","quantity":1}"# }
+        lines[4199] = #"{"type":"chips.delivered","site":"rainier-in","model":"trainium2","quantity":01}"#
+        try lines.joined(separator: "\n").write(toFile: cli.dir + "/zero.jsonl", atomically: true, encoding: .utf8)
+        let r = try cli.run(["import", cli.dir + "/zero.jsonl"])
+        #expect(r.status == 65)
+        #expect(r.err == #"capacity: line 4200: invalid JSON at column 78: bad number for "quantity" (JSON numbers have no leading zeros)"# + "\n")
+        #expect(try cli.bytes() == before)
+    }
+
     @Test func appendJSONPrintsTheStoredHashes() throws {
         let cli = CLI()
         let r = try cli.run(["append", "--json", "investment.committed", "investor=a", "recipient=b", "usd=1"])

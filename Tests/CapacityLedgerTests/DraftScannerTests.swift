@@ -103,6 +103,27 @@ struct DraftScannerTests {
         #expect(checked == 4_000)
     }
 
+    /// `01` is not JSON: neither path reads it as 1. A lone `0` and `0.5` are.
+    @Test func numbersWithLeadingZerosAreRefusedEitherWay() throws {
+        for value in ["01", "00064", "-01", "00.5", "01e3"] {
+            let line = #"{"type":"power.allocated","site":"s1","mw":\#(value),"effective":"2025-10-29"}"#
+            let (fast, general) = both(line, number: 3)
+            #expect(fast == nil, "\(line)")
+            #expect(errorMessage { try general.get() } == #"invalid JSON at column 44: bad number for "mw" (JSON numbers have no leading zeros)"#)
+        }
+        for value in ["0.5", "10", "0e0"] {
+            let line = #"{"type":"power.allocated","site":"s1","mw":\#(value),"effective":"2025-10-29"}"#
+            let (fast, general) = both(line)
+            if value == "0e0" {
+                #expect(fast == nil)
+                #expect(errorMessage { try general.get() } == #"line 7: power.allocated: field "mw" must be greater than 0, got 0e0"#)
+            } else {
+                let expected = try general.get()
+                #expect(fast == expected, "\(line)")
+            }
+        }
+    }
+
     @Test func theReaderGivesTheSameDraftsEitherWay() throws {
         let lines = try corpus()
         let path = "/tmp/capacity-scanner-\(lines.count).jsonl"

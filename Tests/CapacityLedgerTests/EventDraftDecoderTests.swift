@@ -54,6 +54,12 @@ struct EventDraftDecoderTests {
          #"field "quantity" is given twice"#),
         (#"{"type":"chips.delivered","site":["s"],"model":"m","quantity":1}"#,
          #"chips.delivered: field "site" must be a string, got an array or object"#),
+        (#"{"type":"chips.delivered","site":"s","model":"m","quantity":01}"#,
+         #"invalid JSON at column 61: bad number for "quantity" (JSON numbers have no leading zeros)"#),
+        (#"{"type":"power.allocated","site":"s","mw":-00.5}"#,
+         #"invalid JSON at column 43: bad number for "mw" (JSON numbers have no leading zeros)"#),
+        (#"{"type":"chips.delivered","site":"s","model":"m","quantity":1.}"#,
+         #"invalid JSON at column 61: bad number for "quantity""#),
     ])
     func rejectsWithTheFieldNamed(line: String, message: String) {
         // Through the batch path, as `capacity append --file` reads it: the bad line is line 3.

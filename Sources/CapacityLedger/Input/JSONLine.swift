@@ -15,8 +15,8 @@ public enum JSONLine {
         return try copy.withUTF8 { (buf) throws -> RawFields in try parse(buf) }
     }
 
-    /// Where the JSON number starting at `start` ends (`-`, digits, an optional fraction and
-    /// exponent), or nil when there is no well-formed number there.
+    /// Where the JSON number starting at `start` ends (`-`, digits without a leading zero, an
+    /// optional fraction and exponent), or nil when there is no well-formed number there.
     static func numberEnd(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         var i = start
         func digits() -> Bool {
@@ -25,7 +25,8 @@ public enum JSONLine {
             return i > s
         }
         if i < b.count, b[i] == UInt8(ascii: "-") { i += 1 }
-        guard digits() else { return nil }
+        let whole = i
+        guard digits(), b[whole] != 0x30 || i == whole + 1 else { return nil }
         if i < b.count, b[i] == UInt8(ascii: ".") {
             i += 1
             guard digits() else { return nil }
@@ -123,7 +124,13 @@ public enum JSONLine {
 
         mutating func number(field: String) throws -> String {
             let start = i
-            guard let end = JSONLine.numberEnd(b, from: i) else { throw fail("bad number for \"\(field)\"") }
+            guard let end = JSONLine.numberEnd(b, from: i) else {
+                let k = b[i] == UInt8(ascii: "-") ? i + 1 : i
+                if k + 1 < b.count, b[k] == 0x30, b[k + 1] >= 0x30, b[k + 1] <= 0x39 {
+                    throw fail("bad number for \"\(field)\" (JSON numbers have no leading zeros)")
+                }
+                throw fail("bad number for \"\(field)\"")
+            }
             i = end
             return String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
         }
