@@ -180,6 +180,18 @@ struct LedgerEdgeTests {
         #expect(try cli.bytes() == before)
     }
 
+    @Test func aControlCharacterInANameIsRefusedAndNothingIsStored() throws {
+        let cli = CLI()
+        let r = try cli.run(["append", "site.opened", "site=s1", "name=a\u{1}b"])
+        #expect(r.status == 65)
+        #expect(r.err == "capacity: site.opened: field \"name\" must not contain control characters, got U+0001\n")
+        #expect(!FileManager.default.fileExists(atPath: cli.ledger))
+        let opened = try cli.run(["import", "-"], input: #"{"type":"site.opened","site":"s1","name":"a\u0000b"}"# + "\n")
+        #expect(opened.status == 65)
+        #expect(opened.err == "capacity: line 1: site.opened: field \"name\" must not contain control characters, got U+0000\n")
+        #expect(!FileManager.default.fileExists(atPath: cli.ledger))
+    }
+
     @Test func appendJSONPrintsTheStoredHashes() throws {
         let cli = CLI()
         let r = try cli.run(["append", "--json", "investment.committed", "investor=a", "recipient=b", "usd=1"])

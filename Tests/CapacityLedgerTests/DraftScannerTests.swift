@@ -124,6 +124,18 @@ struct DraftScannerTests {
         }
     }
 
+    /// A control character in a text field is refused either way: DEL (0x7F) is ASCII, but not
+    /// plain text.
+    @Test func aControlCharacterInATextFieldIsRefusedEitherWay() throws {
+        for (field, value) in [("note", "a\u{7F}b"), ("source", "a\u{7F}"), ("note", #"a\u0000b"#), ("source", #"x\u001b[2J"#)] {
+            let line = #"{"type":"rack.retired","site":"s1","rack":"r-1","\#(field)":"\#(value)"}"#
+            let (fast, general) = both(line)
+            #expect(fast == nil, "\(line)")
+            let message = errorMessage { try general.get() }
+            #expect(message?.hasPrefix(#"line 7: rack.retired: field "\#(field)" must not contain control characters"#) == true, "\(line): \(message ?? "accepted")")
+        }
+    }
+
     @Test func theReaderGivesTheSameDraftsEitherWay() throws {
         let lines = try corpus()
         let path = "/tmp/capacity-scanner-\(lines.count).jsonl"

@@ -54,6 +54,18 @@ struct EventDraftDecoderTests {
          #"field "quantity" is given twice"#),
         (#"{"type":"chips.delivered","site":["s"],"model":"m","quantity":1}"#,
          #"chips.delivered: field "site" must be a string, got an array or object"#),
+        (#"{"type":"site.opened","site":"s","name":"a\u0000b"}"#,
+         #"site.opened: field "name" must not contain control characters, got U+0000"#),
+        (#"{"type":"chip.model.defined","model":"m","vendor":"V\u009b","bf16_tflops":1,"fp8_tflops":1}"#,
+         #"chip.model.defined: field "vendor" must not contain control characters, got U+009B"#),
+        ("{\"type\":\"event.voided\",\"target\":1,\"reason\":\"typo\u{7F}\"}",
+         #"event.voided: field "reason" must not contain control characters, got U+007F"#),
+        (#"{"type":"chips.delivered","site":"s","model":"m","quantity":1,"source":"a\tb"}"#,
+         #"chips.delivered: field "source" must not contain control characters, got U+0009"#),
+        (#"{"type":"chips.delivered","site":"s","model":"m","quantity":1,"note":"a\r\nb"}"#,
+         #"chips.delivered: field "note" must not contain control characters other than tab and line feed, got U+000D"#),
+        (#"{"type":"chips.delivered","site":"s\u0001","model":"m","quantity":1}"#,
+         #"chips.delivered: field "site" must be an id of lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, at most 64 bytes; got "s\u0001""#),
         (#"{"type":"chips.delivered","site":"s","model":"m","quantity":01}"#,
          #"invalid JSON at column 61: bad number for "quantity" (JSON numbers have no leading zeros)"#),
         (#"{"type":"power.allocated","site":"s","mw":-00.5}"#,
@@ -74,6 +86,12 @@ struct EventDraftDecoderTests {
             _ = try bytes.withUnsafeBufferPointer { try EventDraftDecoder.decode(try JSONLine.parse($0)) }
         }
         #expect(message == #"field "name" is not valid UTF-8"#)
+    }
+
+    @Test func aNoteMayHoldTabsAndLineFeeds() throws {
+        let draft = try EventDraftDecoder.decode(try JSONLine.parse(#"{"type":"investment.committed","investor":"a","recipient":"b","usd":1,"note":"one\ttwo\nthree"}"#))
+        #expect(draft.note == "one\ttwo\nthree")
+        #expect(errorMessage { _ = try d("site.opened site=s name=a\u{1}b") } == #"site.opened: field "name" must not contain control characters, got U+0001"#)
     }
 
     @Test func rejectsANoteOverOneKiB() {

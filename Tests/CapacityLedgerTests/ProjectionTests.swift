@@ -31,6 +31,21 @@ struct ProjectionTests {
         #expect(s.pflops(.fp8) == 25.6)
     }
 
+    /// A name stored before control characters were refused is shown with escapes: a table
+    /// never sends a control character to the terminal.
+    @Test func tablesShowControlCharactersAsEscapes() throws {
+        let store = try makeStore()
+        try store.append([EventDraft(body: .siteOpened(site: "s2", name: "a\u{0}b\u{1B}[2J\tc", region: "r\u{9B}", powerCap: nil, acres: nil),
+                                     effective: Timestamp.parse("2025-01-01"))])
+        let engine = QueryEngine(store: store, clock: ManualClock(Timestamp.parse("2026-01-01")!))
+        for query in ["sites", "log type=site.opened"] {
+            let table = Renderer.render(try engine.run(query), as: .table)
+            #expect(table.contains(#"a\u0000b\u001b[2J\tc"#), "\(query): \(table)")
+            #expect(table.contains(#"r\u009b"#), "\(query): \(table)")
+            #expect(!table.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) }, "\(query)")
+        }
+    }
+
     @Test func retiringAnEnergizedRackLetsAStrandedOneFit() throws {
         let (store, engine) = try strandedSite()
         try store.append([try d("rack.retired site=s1 rack=r-2 effective=2025-03-05")])

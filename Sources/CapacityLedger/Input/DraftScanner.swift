@@ -55,13 +55,13 @@ struct DraftScanner {
         var i = 0
         let n = b.count
         @inline(__always) func ws() { while i < n, b[i] == 0x20 || b[i] == 0x09 { i += 1 } }
-        // A string of plain ASCII without escapes, from after its opening quote to its closing
-        // one (then skipped); nil for anything else.
+        // A string of plain ASCII without escapes or control characters (DEL, 0x7F, included),
+        // from after its opening quote to its closing one (then skipped); nil for anything else.
         // (`i` passed inout, not captured: a captured var is boxed and every access checked.)
         func plainString(_ i: inout Int) -> (start: Int, end: Int)? {
             let start = i
             while i < n, b[i] != UInt8(ascii: "\"") {
-                guard b[i] >= 0x20, b[i] < 0x80, b[i] != UInt8(ascii: "\\") else { return nil }
+                guard b[i] >= 0x20, b[i] < 0x7F, b[i] != UInt8(ascii: "\\") else { return nil }
                 i += 1
             }
             guard i < n else { return nil }

@@ -82,6 +82,15 @@ public enum EventDraftDecoder {
         Set((t.fields + EventType.commonFields + EventType.ledgerFields).map(\.name))
     }
 
+    /// The first control character (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) in `s`,
+    /// or nil when it has none. With `note`, tab and line feed are allowed.
+    static func control(in s: String, note: Bool) -> Unicode.Scalar? {
+        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) else { return nil }
+        return s.unicodeScalars.first { u in
+            (u.value < 0x20 || (0x7F...0x9F).contains(u.value)) && !(note && (u.value == 0x09 || u.value == 0x0A))
+        }
+    }
+
     /// Checks that `s` is a slug: `[a-z0-9][a-z0-9._-]*`, at most 64 bytes.
     public static func isSlug(_ s: String) -> Bool {
         var copy = s
@@ -127,15 +136,25 @@ struct FieldReader {
         }
     }
 
-    func text(_ name: String) throws -> String { try stringValue(name, try required(name)) }
+    func text(_ name: String) throws -> String { try withoutControls(name, try stringValue(name, try required(name))) }
 
     func optText(_ name: String) throws -> String? {
         guard let v = fields[name] else { return nil }
-        return try stringValue(name, v)
+        return try withoutControls(name, try stringValue(name, v))
+    }
+
+    /// Text fields hold no control characters; `note` may hold tabs and line feeds.
+    func withoutControls(_ name: String, _ s: String) throws -> String {
+        let note = name == "note"
+        guard let c = EventDraftDecoder.control(in: s, note: note) else { return s }
+        let h = String(c.value, radix: 16, uppercase: true)
+        let code = "U+" + String(repeating: "0", count: max(0, 4 - h.count)) + h
+        throw err(name, note ? "must not contain control characters other than tab and line feed, got \(code)"
+                             : "must not contain control characters, got \(code)")
     }
 
     func id(_ name: String) throws -> String {
-        let s = try text(name)
+        let s = try stringValue(name, try required(name))
         guard EventDraftDecoder.isSlug(s) else {
             throw err(name, "must be an id of lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, at most 64 bytes; got \(RawValue.string(s).display)")
         }

@@ -39,9 +39,11 @@ public enum EventListing {
     }
 }
 
-/// Aligned plain-text tables. Column widths count characters, not bytes.
+/// Aligned plain-text tables. Column widths count characters, not bytes. Control characters in
+/// a cell are shown as escapes (`Format.visible`).
 public enum TextTable {
     public static func render(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
+        let rows = rows.map { $0.map(Format.visible) }
         guard let first = rows.first else { return "" }
         var widths = [Int](repeating: 0, count: first.count)
         for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }

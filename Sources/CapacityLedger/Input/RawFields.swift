@@ -25,7 +25,7 @@ public enum RawValue: Hashable, Sendable {
     /// Text to quote back in an error message.
     var display: String {
         switch self {
-        case .string(let s), .word(let s): "\"\(s.count > 40 ? String(s.prefix(40)) + "…" : s)\""
+        case .string(let s), .word(let s): "\"\(Format.visible(s.count > 40 ? String(s.prefix(40)) + "…" : s))\""
         case .number(let s): s
         case .bool(let b): String(b)
         case .null: "null"

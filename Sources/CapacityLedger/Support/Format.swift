@@ -43,6 +43,27 @@ public enum Format {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// `s` with its control characters (Unicode category Cc: U+0000–U+001F and U+007F–U+009F)
+    /// written as escapes: `\t`, `\n`, `\r`, else `\u001b`. Tables and messages show text
+    /// through it, so that they never send a control character to the terminal. Text without
+    /// any comes back as it is.
+    public static func visible(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) else { return s }
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u.value {
+            case 0x09: out += "\\t"
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0..<0x20, 0x7F...0x9F:
+                let h = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
     /// The shortest text that reads back as the same Double: `667`, `0.4`, `1299.5`.
     public static func number(_ v: Double) -> String {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
