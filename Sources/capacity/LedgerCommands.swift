@@ -37,6 +37,7 @@ struct Append: ParsableCommand {
             } else if words == ["-"] {
                 return try streamImport("-", options: options, json: json, quiet: false)
             } else {
+                try RawArguments.checkFields(words)
                 var fields = try RawFields.fromWords(words.dropFirst())
                 fields.pairs.insert(("type", .word(words[0])), at: 0)
                 drafts = [try EventDraftDecoder.decode(fields)]

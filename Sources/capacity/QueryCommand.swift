@@ -57,6 +57,7 @@ struct Query: ParsableCommand {
     func run() throws {
         try CapacityLedger_run {
             let format = json ? OutputFormat.json : OutputFormat(rawValue: self.format)!
+            try RawArguments.checkQuery(words)
             let line = words.joined(separator: " ")
             var rebuild = false
             if file == nil {

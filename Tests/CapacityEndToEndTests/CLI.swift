@@ -67,6 +67,27 @@ struct CLI {
         return p
     }
 
+    /// Runs a shell script as `shell` does and waits for it: for arguments a `[String]` cannot
+    /// carry, such as bytes that are not UTF-8 (`$(printf '\\377')`).
+    func runShell(_ script: String) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", script]
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        environment["PATH"] = URL(fileURLWithPath: Self.binary).deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        p.environment = environment
+        let outPipe = Pipe(), errPipe = Pipe()
+        p.standardOutput = outPipe
+        p.standardError = errPipe
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let err = errPipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self))
+    }
+
     func bytes(_ path: String? = nil) throws -> [UInt8] {
         Array(try Data(contentsOf: URL(fileURLWithPath: path ?? ledger)))
     }

@@ -192,6 +192,34 @@ struct LedgerEdgeTests {
         #expect(!FileManager.default.fileExists(atPath: cli.ledger))
     }
 
+    /// Bytes that are not UTF-8 in an argument are refused, as in JSON input, not stored as U+FFFD.
+    @Test func anArgumentThatIsNotUTF8IsRefusedNamingTheField() throws {
+        let cli = CLI()
+        try cli.run(["append", "-"], input: LedgerCommandTests().opening)
+        let before = try cli.bytes()
+        let bad = #"$(printf '\377\376')"#
+        var r = try cli.runShell("capacity append chips.delivered site=rainier-in model=trainium2 quantity=1 note=\(bad)")
+        #expect(r.status == 65)
+        #expect(r.err == "capacity: chips.delivered: field \"note\" is not valid UTF-8\n")
+        r = try cli.runShell("capacity append chips.delivered site=rainier-in model=trainium2 quantity=1 n\(bad)te=x")
+        #expect(r.status == 65)
+        #expect(r.err == "capacity: chips.delivered: a field name is not valid UTF-8\n")
+        r = try cli.runShell("capacity append chips.delivered\(bad) site=rainier-in")
+        #expect(r.status == 65)
+        #expect(r.err == "capacity: field \"type\" is not valid UTF-8\n")
+        #expect(try cli.bytes() == before)
+        // U+FFFD itself, in valid UTF-8, is text like any other.
+        r = try cli.run(["append", "chips.delivered", "site=rainier-in", "model=trainium2", "quantity=1", "note=\u{FFFD}"])
+        #expect(r.status == 0 && r.out == "#4 chips.delivered\n", "\(r.err)")
+        // Query words too.
+        r = try cli.runShell("capacity query \"fleet site=rainier\(bad)\"")
+        #expect(r.status == 65)
+        #expect(r.err == "capacity: fleet: option \"site\" is not valid UTF-8\n")
+        r = try cli.runShell("capacity query fleet at=now \(bad)")
+        #expect(r.status == 65)
+        #expect(r.err == "capacity: fleet: \"\u{FFFD}\u{FFFD}\" is not valid UTF-8\n")
+    }
+
     @Test func appendJSONPrintsTheStoredHashes() throws {
         let cli = CLI()
         let r = try cli.run(["append", "--json", "investment.committed", "investor=a", "recipient=b", "usd=1"])
