@@ -74,6 +74,7 @@ func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Boo
     // A regular file's lines are parsed on a second thread while the writer checks and encodes
     // the ones before (see `DraftPipeline.start`).
     let input = DraftPipeline(reader: try LineReader(path: file))
+    let existed = fileExists(options.path)
     let store = try options.open(create: true, forAppending: true)
     input.start()
     defer { input.stop() }
@@ -91,6 +92,12 @@ func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Boo
     if showProgress, count >= 0x10000 { FileOutput.stderr.write("\r\u{1B}[K") }
     leaveCheckpoint(store, appended: count)
     if quiet { return }
+    if count == 0 {
+        let what = file == "-" ? "standard input" : file
+        Terminal.stderr(existed ? "capacity: \(what) holds no events; nothing was appended"
+                                : "capacity: \(what) holds no events; created the empty ledger \(options.path)")
+        return
+    }
     let events = store.ledger.events.suffix(count)
     if json {
         for (e, h) in zip(events, store.lastAppendHashes) { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }

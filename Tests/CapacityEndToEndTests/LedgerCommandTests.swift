@@ -220,6 +220,26 @@ struct LedgerEdgeTests {
         #expect(r.err == "capacity: fleet: \"\u{FFFD}\u{FFFD}\" is not valid UTF-8\n")
     }
 
+    /// An empty import is an accepted batch: into a missing ledger it creates the ledger, empty,
+    /// so that `verify` and the next append find it (an export of an empty ledger restores).
+    @Test func anEmptyImportCreatesAnEmptyLedgerAndSaysSo() throws {
+        let cli = CLI()
+        try "\n  \n".write(toFile: cli.dir + "/empty.jsonl", atomically: true, encoding: .utf8)
+        var r = try cli.run(["import", cli.dir + "/empty.jsonl"])
+        #expect(r.status == 0)
+        #expect(r.out == "")
+        #expect(r.err == "capacity: \(cli.dir)/empty.jsonl holds no events; created the empty ledger \(cli.ledger)\n")
+        r = try cli.run(["verify", "--json"])
+        #expect(r.status == 0 && r.out.hasPrefix(#"{"ok":true,"events":0,"#), "\(r.err)")
+        #expect(try cli.run(["export"]).out == "")
+        r = try cli.run(["import", "-"], input: "")
+        #expect(r.status == 0 && r.err == "capacity: standard input holds no events; nothing was appended\n")
+        #expect(try cli.run(["import", "--quiet", "-"], input: "").err == "")
+        r = try cli.run(["append", "investment.committed", "investor=a", "recipient=b", "usd=1"])
+        #expect(r.out == "#1 investment.committed\n")
+        #expect(try cli.run(["verify", "--json"]).out.hasPrefix(#"{"ok":true,"events":1,"#))
+    }
+
     @Test func appendJSONPrintsTheStoredHashes() throws {
         let cli = CLI()
         let r = try cli.run(["append", "--json", "investment.committed", "investor=a", "recipient=b", "usd=1"])

@@ -246,7 +246,12 @@ public final class FileEventStore: EventStore {
                 }
             }
             guard count > 0 else {
-                if !existed { unlink(path) }
+                // An empty batch into a new ledger leaves it new and empty: the header alone.
+                if fresh {
+                    try writeAll(fd, buffer, at: 0)
+                    guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+                    if !existed { syncDirectory() }
+                }
                 return 0
             }
             // A string number read from a damaged part of the checkpoint would encode wrongly.
