@@ -125,6 +125,21 @@ struct ProjectionTests {
         #expect(Renderer.render(out, as: .json) == #"{"at":"now","known":"now","flops":1.62e+26,"pflops":12.8,"mfu":0.5,"days":\#(Format.json(days)),"precision":"bf16"}"#)
     }
 
+    /// 6·params·tokens and the days figure overflow a Double long before the inputs do; each is an
+    /// error naming the figure instead of an infinity in the output (or a scientific form that never
+    /// ends looking for the exponent of one).
+    @Test func trainFiguresTooLargeForADoubleAreErrors() throws {
+        let (_, engine) = try strandedSite()
+        #expect(errorMessage { try engine.run("train params=1e200 tokens=1e200") }
+            == "train: the FLOPs figure 6·params·tokens is too large (above 1.798×10^308); lower params= or tokens=")
+        #expect(errorMessage { try engine.run("train params=1e308T tokens=1") } == "train: params=1e308T is too large (at most 1.798×10^308)")
+        // 6e300 FLOPs over 12.8 PFLOPS at mfu 1e-300.
+        #expect(errorMessage { try engine.run("train params=1e300 tokens=1 mfu=1e-300") }
+            == "train: the days figure FLOPs / (PFLOPS·10^15·mfu) is too large (above 1.798×10^308); lower params= or tokens=, or raise mfu=")
+        let out = try engine.run("train params=1e200 tokens=1e100")
+        #expect(out.rows[2] == [.text("FLOPs (6·params·tokens)"), .text("6×10^300")])
+    }
+
     @Test func zeroCapacityIsAClearMessage() throws {
         let store = try makeStore()
         let engine = QueryEngine(store: store)

@@ -111,7 +111,7 @@ extension QueryEngine {
             t.removeLast()
         }
         guard let v = Double(t), v.isFinite, v > 0 else { return nil }
-        return v * m
+        return v * m  // may overflow to infinity (1e308T); the caller says so
     }
 
     func train(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
@@ -119,6 +119,7 @@ extension QueryEngine {
         func need(_ key: String) throws -> Double {
             guard let v = q[key] else { throw LedgerError.data("train: \(key)= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16])") }
             guard let x = Self.amount(v) else { throw LedgerError.data("train: \(key)=\(v) is not a positive number (suffixes K M B T, e.g. 1.8T)") }
+            guard x.isFinite else { throw LedgerError.data("train: \(key)=\(v) is too large (at most \(Format.scientific(.greatestFiniteMagnitude)))") }
             return x
         }
         let params = try need("params"), tokens = try need("tokens")
@@ -132,13 +133,21 @@ extension QueryEngine {
         guard pflops > 0 else {
             throw LedgerError.data("train: the fleet has no energized capacity at \(p.atText) (known \(p.knownText)); pick a later at= or check power allocations")
         }
+        // A 64-bit float overflows to infinity quietly; every figure printed must be finite.
+        guard pflops.isFinite else { throw LedgerError.data("train: the fleet PFLOPS figure at \(p.atText) is too large to compute") }
         let flops = 6 * params * tokens
+        guard flops.isFinite else {
+            throw LedgerError.data("train: the FLOPs figure 6·params·tokens is too large (above \(Format.scientific(.greatestFiniteMagnitude))); lower params= or tokens=")
+        }
         let days = flops / (pflops * 1e15 * mfu) / 86_400
+        guard days.isFinite else {
+            throw LedgerError.data("train: the days figure FLOPs / (PFLOPS·10^15·mfu) is too large (above \(Format.scientific(.greatestFiniteMagnitude))); lower params= or tokens=, or raise mfu=")
+        }
         var out = QueryOutput(command: "train", point: p)
         out.columns = [Column("quantity"), Column("value")]
         out.rows = [
             [.text("params"), .text(Self.short(params))], [.text("tokens"), .text(Self.short(tokens))],
-            [.text("FLOPs (6·params·tokens)"), .text(Self.scientific(flops))],
+            [.text("FLOPs (6·params·tokens)"), .text(Format.scientific(flops))],
             [.text("fleet PFLOPS (\(prec.rawValue))"), .number(pflops, places: 1)],
             [.text("mfu"), .number(mfu, places: 2)], [.text("days"), .number(days, places: 1)],
         ]
@@ -156,15 +165,5 @@ extension QueryEngine {
             return Format.json(v / m) + s
         }
         return Format.json(v)
-    }
-
-    /// `1.62×10^26`
-    static func scientific(_ v: Double) -> String {
-        guard v > 0 else { return "0" }
-        var e = 0
-        var m = v
-        while m >= 10 { m /= 10; e += 1 }
-        while m < 1 { m *= 10; e -= 1 }
-        return Format.json((m * 1000).rounded() / 1000) + "×10^" + String(e)
     }
 }

@@ -64,9 +64,36 @@ public enum Format {
         return out
     }
 
+    /// At most 4 significant digits times a power of ten, trailing zeros dropped: `1.62×10^26`,
+    /// `5.67×10^25`, `-2×10^300`. `0` for zero.
+    public static func scientific(_ v: Double) -> String {
+        guard v.isFinite else { return String(v) }
+        guard v != 0 else { return "0" }
+        // `%.3e` rounds the mantissa correctly and carries into the exponent (9.9996e25 → 1.000e+26).
+        let text = printf("%.3e", v)
+        let parts = text.split(separator: "e", maxSplits: 1)
+        var mantissa = String(parts[0])
+        while mantissa.hasSuffix("0") { mantissa.removeLast() }
+        if mantissa.hasSuffix(".") { mantissa.removeLast() }
+        let exponent = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+        return mantissa + "×10^" + String(exponent)
+    }
+
     /// The shortest text that reads back as the same Double: `667`, `0.4`, `1299.5`.
     public static func number(_ v: Double) -> String {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return String(v)
+    }
+
+    /// One Double through C's `printf`, with a buffer as long as the text needs.
+    static func printf(_ format: String, _ v: Double) -> String {
+        var buf = [CChar](repeating: 0, count: 64)
+        var n = Int(withVaList([v]) { vsnprintf(&buf, buf.count, format, $0) })
+        if n >= buf.count {
+            buf = [CChar](repeating: 0, count: n + 1)
+            n = Int(withVaList([v]) { vsnprintf(&buf, buf.count, format, $0) })
+        }
+        let bytes = buf.prefix(max(0, n)).map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
