@@ -82,6 +82,7 @@ public enum Renderer {
 extension Format {
     /// Grouped, with only the decimals the value needs (at most 3): `1,299.5`, `667`.
     public static func groupedTrimmed(_ d: Double) -> String {
+        guard abs(d) < scientificFrom else { return scientific(d) }
         var s = grouped(d, places: 3)
         if s.contains(".") {
             while s.hasSuffix("0") { s.removeLast() }
@@ -90,9 +91,12 @@ extension Format {
         return s
     }
 
-    /// A Double for JSON: rounded to 6 decimals, no trailing zeros, never exponent notation.
+    /// A Double for JSON: rounded to 6 decimals, no trailing zeros, without an exponent. From
+    /// 9×10^15 on, where every Double is whole and 6 decimals mean nothing, the shortest text that
+    /// reads back as the same Double, which may have one: `1.5e+17`, `1e+300`.
     public static func json(_ d: Double) -> String {
         guard d.isFinite else { return "null" }
+        if abs(d) >= 9e15 { return String(d) }
         let rounded = (d * 1e6).rounded() / 1e6
         if rounded == rounded.rounded(), abs(rounded) < 9e15 { return String(Int64(rounded)) }
         var s = fixed(rounded, places: 6)

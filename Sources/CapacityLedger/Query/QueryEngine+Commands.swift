@@ -161,6 +161,7 @@ extension QueryEngine {
     }
 
     static func short(_ v: Double) -> String {
+        if v >= Format.scientificFrom { return Format.scientific(v) }
         for (s, m) in [("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)] where v >= m {
             return Format.json(v / m) + s
         }

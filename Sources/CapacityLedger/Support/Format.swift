@@ -6,41 +6,47 @@ import Darwin
 
 /// Number formatting shared by messages and tables. Locale-independent: `,` groups thousands.
 public enum Format {
+    /// Decimals of this magnitude or more are shown in scientific form in tables (`5.67×10^25`):
+    /// grouped digits that long are unreadable, and most of them would be noise.
+    public static let scientificFrom = 1e15
+
     /// `1,001,600`
     public static func grouped(_ v: Int64) -> String {
-        let neg = v < 0
-        var digits = Array(String(neg ? -v : v))
-        var out: [Character] = []
-        out.reserveCapacity(digits.count + digits.count / 3)
-        var n = 0
-        while let c = digits.popLast() {
-            if n > 0, n % 3 == 0 { out.append(",") }
-            out.append(c)
-            n += 1
-        }
-        return (neg ? "-" : "") + String(out.reversed())
+        let text = String(v)
+        return v < 0 ? "-" + groupDigits(text.dropFirst()) : groupDigits(Substring(text))
     }
 
     public static func grouped(_ v: Int) -> String { grouped(Int64(v)) }
 
     /// A decimal with a fixed number of places and thousands separators: `333,521.3`.
+    /// From `scientificFrom` on, the scientific form instead: `1.235×10^18`.
     public static func grouped(_ v: Double, places: Int) -> String {
         guard v.isFinite else { return String(v) }
-        let fixed = fixed(v, places: places)
+        if abs(v) >= scientificFrom { return scientific(v) }
+        var fixed = Substring(fixed(v, places: places))
+        let sign = fixed.hasPrefix("-") ? "-" : ""
+        if !sign.isEmpty { fixed = fixed.dropFirst() }
         let parts = fixed.split(separator: ".", maxSplits: 1)
-        let intPart = Int64(parts[0]) ?? 0
-        var s = (fixed.hasPrefix("-") && intPart == 0 ? "-" : "") + grouped(intPart)
+        var s = sign + groupDigits(parts[0])
         if parts.count > 1 { s += "." + parts[1] }
         return s
     }
 
-    /// `v` with exactly `places` decimals, no grouping: `0.40`.
+    /// `1234567` → `1,234,567`, for a string of digits only.
+    static func groupDigits(_ digits: Substring) -> String {
+        var out = ""
+        out.reserveCapacity(digits.count + digits.count / 3)
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// `v` with exactly `places` decimals, no grouping: `0.40`. Any finite Double, however long.
     public static func fixed(_ v: Double, places: Int) -> String {
         guard v.isFinite else { return String(v) }
-        var buf = [CChar](repeating: 0, count: 64)
-        let n = withVaList([v]) { vsnprintf(&buf, 64, "%.\(places)f", $0) }
-        let bytes = buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }
-        return String(decoding: bytes, as: UTF8.self)
+        return printf("%.\(places)f", v)
     }
 
     /// `s` with its control characters (Unicode category Cc: U+0000–U+001F and U+007F–U+009F)
