@@ -8,6 +8,10 @@ public enum EventDraftDecoder {
     public static let maxIDBytes = 64
     /// Every text field but `note` (1 KiB) is at most 4 KiB, so a record always fits a frame.
     public static let maxTextBytes = 4096
+    /// `bf16_tflops` and `fp8_tflops` are at most 10^9 TFLOPS per chip (a zettaFLOPS), so that
+    /// PFLOPS summed over any number of chips a ledger can hold (below 2^63), per MW and in
+    /// `train`, stays a finite 64-bit float.
+    public static let maxTFLOPS = 1e9
 
     public static func decode(_ fields: RawFields, line: Int? = nil) throws -> EventDraft {
         do {
@@ -43,8 +47,8 @@ public enum EventDraftDecoder {
                                acres: try r.optDecimal("acres", positive: false))
         case .chipModelDefined:
             body = .chipModelDefined(model: try r.id("model"), vendor: try r.text("vendor"),
-                                     bf16TFLOPS: try r.decimal("bf16_tflops", positive: true),
-                                     fp8TFLOPS: try r.decimal("fp8_tflops", positive: true),
+                                     bf16TFLOPS: try r.decimal("bf16_tflops", positive: true, atMost: (maxTFLOPS, "TFLOPS per chip")),
+                                     fp8TFLOPS: try r.decimal("fp8_tflops", positive: true, atMost: (maxTFLOPS, "TFLOPS per chip")),
                                      hbmGB: try r.optDecimal("hbm_gb", positive: false),
                                      watts: try r.optDecimal("watts", positive: false))
         case .chipsDelivered:
@@ -193,13 +197,16 @@ struct FieldReader {
         return n
     }
 
-    func decimal(_ name: String, positive: Bool) throws -> Double {
+    func decimal(_ name: String, positive: Bool, atMost limit: (value: Double, unit: String)? = nil) throws -> Double {
         let v = try required(name)
         let t = try numberText(name, v)
         guard let d = Double(t) else { throw err(name, "must be a number, got \(v.display)") }
         guard d.isFinite, !t.lowercased().contains("n") else { throw err(name, "must be finite, got \(t)") }
         guard d >= 0 else { throw err(name, "must not be negative, got \(t)") }
         if positive, d == 0 { throw err(name, "must be greater than 0, got \(t)") }
+        if let limit, d > limit.value {
+            throw err(name, "is too large (at most \(Format.grouped(limit.value, places: 0)) \(limit.unit)), got \(t)")
+        }
         return d
     }
 
