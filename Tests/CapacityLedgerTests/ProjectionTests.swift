@@ -162,6 +162,22 @@ struct ProjectionTests {
             == #"chip.model.defined: field "bf16_tflops" is too large (at most 1,000,000,000 TFLOPS per chip), got 1000000001"#)
     }
 
+    /// A range that ends before the first event is charted like one that starts before it: with
+    /// zero points. Only without from= is there nothing to start from.
+    @Test func timelineBeforeTheFirstEventIsZeroPoints() throws {
+        let (_, engine) = try strandedSite()
+        #expect(Renderer.render(try engine.run("timeline metric=chips every=day from=2020-01-01 to=2020-01-03"), as: .json)
+            == #"{"at":"now","known":"now","metric":"chips","every":"day","points":[{"at":"2020-01-01","value":0},{"at":"2020-01-02","value":0},{"at":"2020-01-03","value":0}]}"#)
+        #expect(Renderer.render(try engine.run("timeline metric=chips every=day from=2024-12-31 to=2025-01-01"), as: .json)
+            == #"{"at":"now","known":"now","metric":"chips","every":"day","points":[{"at":"2024-12-31","value":0},{"at":"2025-01-01","value":0}]}"#)
+        #expect(errorMessage { try engine.run("timeline metric=chips every=day to=2020-01-03") }
+            == "timeline: no events count by to=2020-01-03 (known now), so there is no first event to start from; give from=")
+        let empty = QueryEngine(store: try makeStore(opening: false))
+        #expect(errorMessage { try empty.run("timeline metric=chips every=day") } == "timeline: no events count at now (known now)")
+        #expect(Renderer.render(try empty.run("timeline metric=usd every=day from=2025-01-01 to=2025-01-01"), as: .json)
+            == #"{"at":"now","known":"now","metric":"usd","every":"day","points":[{"at":"2025-01-01","value":0}]}"#)
+    }
+
     @Test func zeroCapacityIsAClearMessage() throws {
         let store = try makeStore()
         let engine = QueryEngine(store: store)

@@ -55,10 +55,17 @@ extension QueryEngine {
             v = view(reach)
         }
         let events = countingEvents(v)
-        guard let firstEvent = events.first else {
+        var start: Timestamp
+        if let from = try time(q, "from") {
+            // Points before the first counting event are zero, like those before any later event.
+            start = from
+        } else if let firstEvent = events.first {
+            start = firstEvent.effective
+        } else if q["to"] != nil {
+            throw LedgerError.data("timeline: no events count by to=\(end.shortString) (known \(p.knownText)), so there is no first event to start from; give from=")
+        } else {
             throw LedgerError.data("timeline: no events count at \(p.atText) (known \(p.knownText))")
         }
-        var start = try time(q, "from") ?? firstEvent.effective
         start = start.startOfDay
         if q["from"] == nil, every == "month" || every == "quarter" {
             let (y, mo, _) = start.civil
