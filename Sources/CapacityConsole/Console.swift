@@ -107,7 +107,7 @@ public final class Console {
     public func run() -> Int32 {
         ccap_install_sigint()
         let store = session.store
-        say(paint("Capacity Ledger", "1") + " — \(store.name): \(Format.grouped(store.ledger.count)) events, head \(String(store.ledger.head.hex.prefix(12)))…")
+        say(paint("Capacity Ledger", "1") + " — \(store.name): \(Format.counted(store.ledger.count, "event")), head \(String(store.ledger.head.hex.prefix(12)))…")
         say("Type help for commands, .help CMD for one command, .quit or Ctrl-D to leave.")
         var pending = ""
         while !session.quitRequested {

@@ -242,9 +242,10 @@ struct Verify: ParsableCommand {
                     if report.ignoredTailBytes > 0 { w.int("ignored_tail_bytes", Int64(report.ignoredTailBytes)) }
                     Terminal.stdout(w.finished())
                 } else {
-                    Terminal.stdout("ok: \(Format.grouped(report.events)) events, head \(report.head.hex)")
+                    Terminal.stdout("ok: \(Format.counted(report.events, "event")), head \(report.head.hex)")
                     if report.ignoredTailBytes > 0 {
-                        Terminal.stderr("warning: \(report.ignoredTailBytes) bytes after the last commit are ignored (\(report.tailReason ?? "unfinished batch")); the next append removes them")
+                        let one = report.ignoredTailBytes == 1
+                        Terminal.stderr("warning: \(Format.counted(report.ignoredTailBytes, "byte")) after the last commit \(one ? "is" : "are") ignored (\(report.tailReason ?? "unfinished batch")); the next append removes \(one ? "it" : "them")")
                     }
                 }
             } catch let e as LedgerError where json && e.kind == .verification {

@@ -99,6 +99,23 @@ struct LedgerCommandTests {
         }
     }
 
+    @Test func countsOfOneAreSingular() throws {
+        let cli = CLI()
+        try cli.run(["append", "site.opened", "site=s1", "name=S", "effective=2025-01-01"])
+        var r = try cli.run(["verify"])
+        #expect(r.out.hasPrefix("ok: 1 event, head "))
+        try cli.run(["append", "-"], input: opening)
+        let size = try cli.bytes().count
+        // One byte of a frame whose length says more follow: a torn write.
+        try cli.write(try cli.bytes() + [0x05], to: cli.ledger)
+        r = try cli.run(["verify"])
+        #expect(r.status == 0)
+        #expect(r.out.hasPrefix("ok: 4 events, head "))
+        #expect(r.err == "warning: 1 byte after the last commit is ignored (a frame at byte offset \(size) is cut short); the next append removes it\n")
+        r = try cli.run(["append", "investment.committed", "investor=amazon", "recipient=anthropic", "usd=1"])
+        #expect(r.err.contains("removed an unfinished batch of 1 byte after seq 4 "))
+    }
+
     @Test func aFlippedByteMakesVerifyExit1NamingTheSeq() throws {
         let cli = CLI()
         try cli.run(["append", "-"], input: opening)

@@ -30,7 +30,7 @@ public enum LogHeader {
     /// Checks the header; returns its creation time.
     static func check(_ buf: UnsafeRawBufferPointer, path: String) throws -> Timestamp {
         guard buf.count >= size else {
-            throw LedgerError.verification("\(path): not a capacity ledger (file is \(buf.count) bytes, shorter than the 32-byte header)")
+            throw LedgerError.verification("\(path): not a capacity ledger (file is \(Format.counted(buf.count, "byte")), shorter than the 32-byte header)")
         }
         guard Array(buf[0..<8]) == magic else {
             throw LedgerError.verification("\(path): not a capacity ledger (the file does not start with CAPLEDGR)")

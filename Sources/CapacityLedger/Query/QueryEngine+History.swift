@@ -212,7 +212,7 @@ extension QueryEngine {
     func verify() throws -> QueryOutput {
         let r = try store.verify()
         var out = QueryOutput(command: "verify")
-        out.message = ["ok: \(Format.grouped(r.events)) events, head \(r.head.hex)"]
+        out.message = ["ok: \(Format.counted(r.events, "event")), head \(r.head.hex)"]
         out.json = #"{"ok":true,"events":\#(r.events),"head":"\#(r.head.hex)"}"#
         return out
     }

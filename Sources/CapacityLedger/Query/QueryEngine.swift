@@ -68,7 +68,7 @@ public final class QueryEngine {
                 throw LedgerError.data("\(q.spec.name): at=\(a) is not a point in time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, #SEQ, or now)")
             }
             if case .seq(let n) = at, n > store.ledger.count {
-                throw LedgerError.data("\(q.spec.name): at=#\(n) is past the last event (the ledger has \(Format.grouped(store.ledger.count)) events)")
+                throw LedgerError.data("\(q.spec.name): at=#\(n) is past the last event (the ledger has \(Format.counted(store.ledger.count, "event")))")
             }
             p.at = at
         }

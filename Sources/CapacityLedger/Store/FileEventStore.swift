@@ -100,7 +100,7 @@ public final class FileEventStore: EventStore {
         try ledger.absorb(scan.events, head: scan.head)
         committedEnd = scan.committedEnd
         if truncateTorn, scan.tailBytes > 0 {
-            warn("warning: \(path): removed an unfinished batch of \(scan.tailBytes) bytes after seq \(ledger.count) (\(scan.tailReason ?? "torn write")); it was never acknowledged")
+            warn("warning: \(path): removed an unfinished batch of \(Format.counted(scan.tailBytes, "byte")) after seq \(ledger.count) (\(scan.tailReason ?? "torn write")); it was never acknowledged")
             guard ftruncate(fd, off_t(committedEnd)) == 0, fsync(fd) == 0 else { throw Self.ioError("cannot truncate", path) }
             byteCount = committedEnd
         }

@@ -18,6 +18,11 @@ public enum Format {
 
     public static func grouped(_ v: Int) -> String { grouped(Int64(v)) }
 
+    /// A count and its noun, singular for one: `1 byte`, `54 bytes`, `22,174 events`.
+    public static func counted(_ n: Int, _ noun: String) -> String {
+        "\(grouped(n)) \(noun)\(n == 1 ? "" : "s")"
+    }
+
     /// A decimal with a fixed number of places and thousands separators: `333,521.3`.
     /// From `scientificFrom` on, the scientific form instead: `1.235×10^18`.
     public static func grouped(_ v: Double, places: Int) -> String {
