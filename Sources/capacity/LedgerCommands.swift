@@ -188,7 +188,8 @@ struct Log: ParsableCommand {
     var site: String?
     @Option(name: .long, help: ArgumentHelp("Only events effective at or after this time.", valueName: "time"))
     var since: String?
-    @Option(name: .long, help: ArgumentHelp("Only the last N matching events.", valueName: "n"))
+    // Unconditional, so that `--limit -1` reaches the range check instead of reading as an option.
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only the last N matching events.", valueName: "n"))
     var limit: Int?
     @Flag(name: .long, help: "JSON Lines output.")
     var json = false
@@ -208,6 +209,7 @@ struct Log: ParsableCommand {
                 guard let t = Timestamp.parse(since) else { throw LedgerError.usage("--since must be a date or UTC date-time, got \(since)") }
                 filter.since = t
             }
+            if let limit, limit < 0 { throw LedgerError.usage("--limit must be a whole number ≥ 0, got \(limit)") }
             filter.limit = limit
             let events = filter.apply(store.ledger)
             if json {

@@ -116,6 +116,20 @@ struct LedgerCommandTests {
         #expect(r.err.contains("removed an unfinished batch of 1 byte after seq 4 "))
     }
 
+    @Test func logLimitMustNotBeNegative() throws {
+        let cli = CLI()
+        try cli.run(["append", "-"], input: opening)
+        for args in [["log", "--limit", "-1"], ["log", "--limit=-1"]] {
+            let r = try cli.run(args)
+            #expect(r.status == 64, "\(args)")
+            #expect(r.err == "capacity: --limit must be a whole number ≥ 0, got -1\n", "\(args)")
+            #expect(r.out == "", "\(args)")
+        }
+        let r = try cli.run(["log", "--limit", "1", "--json"])
+        #expect(r.status == 0)
+        #expect(r.out.hasPrefix(#"{"seq":3,"type":"chips.delivered""#))
+    }
+
     @Test func aFlippedByteMakesVerifyExit1NamingTheSeq() throws {
         let cli = CLI()
         try cli.run(["append", "-"], input: opening)
