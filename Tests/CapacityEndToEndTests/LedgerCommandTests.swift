@@ -130,6 +130,42 @@ struct LedgerCommandTests {
         #expect(r.out.hasPrefix(#"{"seq":3,"type":"chips.delivered""#))
     }
 
+    /// Damage found while the file is opened is reported by `verify --json` as any other: a JSON
+    /// line on standard output, the message on standard error, exit 1.
+    @Test func verifyJSONReportsDamageFoundWhileOpening() throws {
+        let cli = CLI()
+        try cli.run(["append", "site.opened", "site=rainier-in", "name=Project Rainier", "power_cap_mw=2200", "acres=1200",
+                     "effective=2024-09-01", "recorded=2025-01-02T09:00:00Z"])
+        var bytes = try cli.bytes()
+        // The annotated example of docs/log-format.md: the commit frame at 0x61 = 97 is its length
+        // (34), its CRC, the commit kind and seq 1, then the hash.
+        #expect(bytes.count == 136 && bytes[97] == 34 && bytes[102] == 0x40 && bytes[103] == 1)
+        bytes[103] = 2
+        let crc = Self.crc32c(bytes[102..<136])
+        bytes.replaceSubrange(98..<102, with: withUnsafeBytes(of: crc.littleEndian) { Array($0) })
+        try cli.write(bytes, to: cli.ledger)
+        let message = "log damaged at byte offset 97: commit record names seq 2 but the last record is seq 1"
+        var r = try cli.run(["verify", "--json"])
+        #expect(r.status == 1)
+        #expect(r.out == #"{"ok":false,"error":"\#(message)"}"# + "\n")
+        #expect(r.err == "capacity: \(message)\n")
+        bytes[16] ^= 1  // the creation time: the header CRC no longer matches
+        try cli.write(bytes, to: cli.ledger)
+        r = try cli.run(["verify", "--json"])
+        #expect(r.status == 1)
+        #expect(r.out.hasPrefix(#"{"ok":false,"error":""#) && r.out.hasSuffix(#"the ledger header is damaged (CRC mismatch at byte offset 0)"}"# + "\n"))
+        #expect(r.err.hasSuffix(": the ledger header is damaged (CRC mismatch at byte offset 0)\n"))
+    }
+
+    static func crc32c(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for b in bytes {
+            crc ^= UInt32(b)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+        }
+        return ~crc
+    }
+
     @Test func aFlippedByteMakesVerifyExit1NamingTheSeq() throws {
         let cli = CLI()
         try cli.run(["append", "-"], input: opening)
