@@ -178,6 +178,24 @@ struct ProjectionTests {
             == #"{"at":"now","known":"now","metric":"usd","every":"day","points":[{"at":"2025-01-01","value":0}]}"#)
     }
 
+    /// JSON gives the FLOPs in full; the table rounds them to at most 4 significant digits.
+    @Test func trainFLOPsAreFullInJSONAndRoundedInTheTable() throws {
+        let (_, engine) = try strandedSite()
+        let out = try engine.run("train params=1.23456T tokens=1T")
+        #expect(Renderer.render(out, as: .json).hasPrefix(#"{"at":"now","known":"now","flops":7.40736e+24,"#))
+        #expect(out.rows[2] == [.text("FLOPs (6·params·tokens)"), .text("7.407×10^24")])
+    }
+
+    /// stats counts only what is effective by at=: at now, not an event effective later.
+    @Test func statsLeavesOutEventsEffectiveAfterAt() throws {
+        let (store, engine) = try strandedSite()
+        try store.append([try d("chips.delivered site=s1 model=m1 quantity=64 effective=2026-06-01")])
+        let now = Renderer.render(try engine.run("stats"), as: .json)
+        #expect(now.hasPrefix(#"{"events":7,"voided":0,"#) && now.contains(#""first_effective":"2025-01-01","last_effective":"2025-03-04","#))
+        let later = Renderer.render(try engine.run("stats at=2026-12-31"), as: .json)
+        #expect(later.hasPrefix(#"{"events":8,"voided":0,"#) && later.contains(#""first_effective":"2025-01-01","last_effective":"2026-06-01","#))
+    }
+
     @Test func zeroCapacityIsAClearMessage() throws {
         let store = try makeStore()
         let engine = QueryEngine(store: store)
