@@ -54,8 +54,9 @@ struct CLI {
         return Result(status: p.terminationStatus, out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self))
     }
 
-    /// Runs a shell script with `capacity` on the PATH and this CLI's environment.
-    func shell(_ script: String) throws -> Process {
+    /// A shell running `script` with `capacity` on the PATH and this CLI's environment, not
+    /// started yet.
+    private func shellProcess(_ script: String) -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", script]
@@ -63,6 +64,12 @@ struct CLI {
         for (k, v) in env { environment[k] = v }
         environment["PATH"] = URL(fileURLWithPath: Self.binary).deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         p.environment = environment
+        return p
+    }
+
+    /// Runs a shell script with `capacity` on the PATH and this CLI's environment.
+    func shell(_ script: String) throws -> Process {
+        let p = shellProcess(script)
         try p.run()
         return p
     }
@@ -70,13 +77,7 @@ struct CLI {
     /// Runs a shell script as `shell` does and waits for it: for arguments a `[String]` cannot
     /// carry, such as bytes that are not UTF-8 (`$(printf '\\377')`).
     func runShell(_ script: String) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", script]
-        var environment = ProcessInfo.processInfo.environment
-        for (k, v) in env { environment[k] = v }
-        environment["PATH"] = URL(fileURLWithPath: Self.binary).deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        p.environment = environment
+        let p = shellProcess(script)
         let outPipe = Pipe(), errPipe = Pipe()
         p.standardOutput = outPipe
         p.standardError = errPipe
