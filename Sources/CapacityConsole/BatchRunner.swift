@@ -13,21 +13,22 @@ public struct BatchRunner {
         self.bail = bail
     }
 
-    /// Runs every line; returns the number of lines that failed.
+    /// Runs every line; returns the number of lines that failed. A nil line is one whose bytes
+    /// are not UTF-8 (`lines(of:)`): it is refused, with the command it belongs to, and not run.
     @discardableResult
-    public func run(lines raw: [String], firstLine: Int = 1) -> Int {
+    public func run(lines raw: [String?], firstLine: Int = 1) -> Int {
         var failures = 0
         // A line ending in `\` continues on the next; errors name the first line of the command.
-        var lines: [(Int, String)] = []
-        var pending: (Int, String)?
+        var lines: [(Int, String?)] = []
+        var pending: (Int, String?)?
         for (i, l) in raw.enumerated() {
-            if l.hasSuffix("\\") {
+            if let l, l.hasSuffix("\\") {
                 let part = String(l.dropLast()).trimmingSpaces() + " "
-                pending = pending.map { ($0.0, $0.1 + part) } ?? (i, part)
+                pending = pending.map { ($0.0, $0.1.map { $0 + part }) } ?? (i, part)
                 continue
             }
             if let p = pending {
-                lines.append((p.0, p.1 + l))
+                lines.append((p.0, p.1.flatMap { a in l.map { a + $0 } }))
                 pending = nil
             } else {
                 lines.append((i, l))
@@ -36,6 +37,7 @@ public struct BatchRunner {
         if let p = pending { lines.append(p) }
         for (i, line) in lines {
             do {
+                guard let line else { throw LedgerError.data("the line is not valid UTF-8; it was not run") }
                 try session.run(line)
             } catch let e as LedgerError {
                 session.out.flush()
@@ -58,5 +60,23 @@ public struct BatchRunner {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         return run(lines: lines)
+    }
+
+    /// Runs the lines of `bytes` (standard input, a `--file`), each checked as UTF-8 on its own:
+    /// a line that is not is refused and the others run, rather than the whole text decoded
+    /// with U+FFFD in place of the bad bytes and run changed.
+    @discardableResult
+    public func run(bytes: [UInt8]) -> Int {
+        run(lines: Self.lines(of: bytes))
+    }
+
+    /// The lines of `bytes` split at line feeds, nil for a line that is not valid UTF-8; no
+    /// empty line after a final line feed.
+    public static func lines(of bytes: [UInt8]) -> [String?] {
+        var out = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
+            line.withUnsafeBytes { String(validating: $0, as: UTF8.self) }
+        }
+        if bytes.last == 0x0A || bytes.isEmpty { out.removeLast() }
+        return out
     }
 }

@@ -218,9 +218,9 @@ public final class Session {
     /// Runs the lines of a file; errors name the file and line and stop the file.
     func read(_ path: String) throws {
         guard !reading.contains(path) else { throw LedgerError.data(".read \(path): the file is already being read") }
-        let text: String
+        let lines: [String?]
         do {
-            text = String(decoding: try readWholeFile(path), as: UTF8.self)
+            lines = BatchRunner.lines(of: try readWholeFile(path))
         } catch let e as LedgerError {
             // "cannot open PATH: reason" → ".read PATH: reason"
             let reason = e.message.split(separator: "\(path): ", omittingEmptySubsequences: false).last.map(String.init) ?? e.message
@@ -228,9 +228,10 @@ public final class Session {
         }
         reading.append(path)
         defer { reading.removeLast() }
-        for (i, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, l) in lines.enumerated() {
             do {
-                try run(String(l))
+                guard let l else { throw LedgerError.data("the line is not valid UTF-8; it was not run") }
+                try run(l)
             } catch let e as LedgerError {
                 throw LedgerError(e.kind, "\(path) line \(i + 1): \(e.message)")
             }

@@ -35,7 +35,7 @@ struct ConsoleOptions: ParsableArguments {
         let interactiveMode = interactive || (!batch && isatty(0) == 1)
         if !interactiveMode {
             let input = try readWholeFile("-")
-            let failures = BatchRunner(session: session, bail: bail).run(text: String(decoding: input, as: UTF8.self))
+            let failures = BatchRunner(session: session, bail: bail).run(bytes: input)
             if failures > 0 { throw ExitCode(65) }
             return
         }

@@ -82,7 +82,7 @@ struct Query: ParsableCommand {
             let failures: Int
             if let file {
                 let bytes = try readWholeFile(file)
-                failures = BatchRunner(session: session, bail: bail).run(text: String(decoding: bytes, as: UTF8.self))
+                failures = BatchRunner(session: session, bail: bail).run(bytes: bytes)
             } else {
                 do {
                     try session.run(line)

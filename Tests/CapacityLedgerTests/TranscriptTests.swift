@@ -41,6 +41,36 @@ struct TranscriptTests {
         #expect(output.text == expected, "\(name): run with UPDATE_TRANSCRIPTS=1 and review the diff")
     }
 
+    /// Lines are checked as UTF-8 one at a time: a line with bytes that are not is refused and
+    /// not run (not stored with U+FFFD in their place); the lines around it run. The same
+    /// through `.read`, where the file stops at the bad line.
+    @Test func aLineThatIsNotUTF8IsRefusedAndTheOthersRun() throws {
+        let store = Self.demo.copy(clock: ManualClock(Self.now))
+        let output = BufferOutput()
+        let session = Session(engine: QueryEngine(store: store, clock: ManualClock(Self.now)), out: output, err: output)
+        let count = store.ledger.count
+        var bytes = Array("append investment.committed investor=a recipient=b usd=1 note=ok\n".utf8)
+        bytes += Array("append investment.committed investor=a recipient=b usd=2 note=".utf8) + [0xFF, 0xFE, 0x0A]
+        bytes += Array("append investment.committed investor=a recipient=b usd=3 \\\n".utf8)
+        bytes += Array("note=".utf8) + [0xC3, 0x0A]
+        bytes += Array("append investment.committed investor=a recipient=b usd=4 note=café\n".utf8)
+        #expect(BatchRunner.lines(of: bytes).map { $0 == nil } == [false, true, false, true, false])
+        let failures = BatchRunner(session: session).run(bytes: bytes)
+        #expect(failures == 2)
+        #expect(output.text.contains("line 2: the line is not valid UTF-8; it was not run"), "\(output.text)")
+        #expect(output.text.contains("line 3: the line is not valid UTF-8; it was not run"), "\(output.text)")
+        #expect(store.ledger.count == count + 2)
+        #expect(store.ledger.events.suffix(2).map(\.note) == ["ok", "café"])
+
+        let path = NSTemporaryDirectory() + "capacity-read-\(getpid()).cap"
+        try Data(Array("append investment.committed investor=a recipient=b usd=5\n".utf8) + [0x80, 0x0A]
+                 + Array("append investment.committed investor=a recipient=b usd=6\n".utf8)).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let message = errorMessage { try session.run(".read \(path)") }
+        #expect(message == "\(path) line 2: the line is not valid UTF-8; it was not run")
+        #expect(store.ledger.count == count + 3)
+    }
+
     /// Output that asks to stop once anything is written (as Ctrl-C does in the console).
     final class StoppingOutput: TextOutput {
         var text = ""
