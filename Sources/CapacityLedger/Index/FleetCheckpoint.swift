@@ -10,11 +10,12 @@ import Darwin
 /// what is needed to read the log's tail — so a new process answers `fleet`, `power`,
 /// `capacity`, `investments` and `train` without replaying the log.
 ///
-/// Layout (little-endian): a 96-byte header (magic `CAPLCKP1`, version, the tie to the log: seq,
+/// Layout (little-endian): a 128-byte header (magic `CAPLCKP1`, version, the tie to the log: seq,
 /// byte range and hash of the commit record it was built at), a metadata section (keys,
-/// definitions, the log's string table and codec state, one checkpoint of totals per block) with
-/// its CRC-32C, then blocks of fixed 32-byte effect records in effective order, each block with
-/// its own CRC. Nothing in it is trusted blindly: the header and metadata CRCs, the tie to the
+/// definitions, the log's codec state, the writers' amount totals, one checkpoint of totals per
+/// block) with its CRC-32C, the writer section, the lookup area (the log's string table and its
+/// hash table, each rack name's last mark), then blocks of fixed 32-byte effect records in
+/// effective order, each block with its own CRC (`docs/log-format.md` has every field). Nothing in it is trusted blindly: the header and metadata CRCs, the tie to the
 /// log and each block's CRC are checked before use, and any failure means "not usable" — the
 /// caller replays the log instead and writes a new checkpoint.
 public enum FleetCheckpoint {
