@@ -61,6 +61,16 @@ def quit(child):
     return child.exitstatus
 
 
+def goes_on_after_ctrl_c(child, cursor):
+    """After `interrupted`: the prompt comes back, the next command answers (`at` shows the
+    cursor, matched by `cursor`), and Ctrl-D then ends the console; returns its exit status."""
+    child.expect(PROMPT)
+    child.sendline("at")
+    child.expect(cursor)
+    child.expect(PROMPT)
+    return quit(child)
+
+
 def test_prompt_and_banner(ledger, tmp_path):
     child = spawn(ledger, tmp_path)
     assert "22,174 events" in child.before
@@ -126,11 +136,7 @@ def test_ctrl_c_stops_a_long_timeline(ledger, tmp_path):
     time.sleep(1.0)
     child.sendcontrol("c")
     child.expect("interrupted", timeout=20)
-    child.expect(PROMPT)
-    child.sendline("at")
-    child.expect("at now")
-    child.expect(PROMPT)
-    assert quit(child) == 0
+    assert goes_on_after_ctrl_c(child, "at now") == 0
 
 
 def test_ctrl_c_stops_a_long_result_while_it_prints(ledger, tmp_path):
@@ -144,11 +150,7 @@ def test_ctrl_c_stops_a_long_result_while_it_prints(ledger, tmp_path):
     index = child.expect([r"interrupted", PROMPT], timeout=60, searchwindowsize=4000)
     assert index == 0, "the whole result was printed"
     assert child.before.count("\n") < 2000
-    child.expect(PROMPT)
-    child.sendline("at")
-    child.expect("at now, known now")
-    child.expect(PROMPT)
-    assert quit(child) == 0
+    assert goes_on_after_ctrl_c(child, "at now, known now") == 0
 
 
 def test_ctrl_d_exits_0_and_saves_history(ledger, tmp_path):

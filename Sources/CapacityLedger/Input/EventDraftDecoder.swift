@@ -89,10 +89,8 @@ public enum EventDraftDecoder {
     /// The first control character (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) in `s`,
     /// or nil when it has none. With `note`, tab and line feed are allowed.
     static func control(in s: String, note: Bool) -> Unicode.Scalar? {
-        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) else { return nil }
-        return s.unicodeScalars.first { u in
-            (u.value < 0x20 || (0x7F...0x9F).contains(u.value)) && !(note && (u.value == 0x09 || u.value == 0x0A))
-        }
+        guard Format.mayHoldControl(s) else { return nil }
+        return s.unicodeScalars.first { u in Format.isControl(u) && !(note && (u.value == 0x09 || u.value == 0x0A)) }
     }
 
     /// Checks that `s` is a slug: `[a-z0-9][a-z0-9._-]*`, at most 64 bytes.

@@ -114,7 +114,7 @@ enum LogScanner {
             var r = ByteReader(buf, from: pos, to: end)
             let seqHere = firstSeq + out.events.count + pending.count
             guard let len = r.varint() else {
-                try cutShort(buf, base: base, at: frameStart, seq: seqHere, why: "its length does not end before the end of the file")
+                try damageIfCommitFollows(buf, base: base, at: frameStart, seq: seqHere, why: "its length does not end before the end of the file")
                 rollback(&state)
                 out.tailBytes = fileEnd - out.committedEnd
                 out.tailReason = "a frame at byte offset \(at) is cut short"
@@ -125,7 +125,7 @@ enum LogScanner {
                 return out
             }
             guard let crc = r.u32(), let payload = r.bytes(Int(len)) else {
-                try cutShort(buf, base: base, at: frameStart, seq: seqHere, why: "its length \(len) runs past the end of the file")
+                try damageIfCommitFollows(buf, base: base, at: frameStart, seq: seqHere, why: "its length \(len) runs past the end of the file")
                 rollback(&state)
                 out.tailBytes = fileEnd - out.committedEnd
                 out.tailReason = "a frame at byte offset \(at) is cut short"
@@ -204,9 +204,7 @@ enum LogScanner {
     private static func badFrame(_ buf: UnsafeRawBufferPointer, base: Int, at offset: Int, seq: Int, why: String,
                                  out: inout LogScan, state: inout CodecState,
                                  rollback: (inout CodecState) -> Void) throws {
-        if let later = findCommit(buf, after: offset) {
-            throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why); committed data follows at byte offset \(base + later), so this is not a torn write")
-        }
+        try damageIfCommitFollows(buf, base: base, at: offset, seq: seq, why: why)
         if buf[offset...].contains(where: { $0 != 0 }) {
             throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why) in a complete frame; a crash cuts writes short but does not change bytes, so this is not a torn write")
         }
@@ -215,12 +213,13 @@ enum LogScanner {
         out.tailReason = "the file ends in zero bytes from byte offset \(base + offset), where a write never landed"
     }
 
-    /// A frame that the file ends inside of. That is a torn write only when no commit follows:
-    /// a damaged length byte can make a frame seem to run past the end, and taking it for a torn
-    /// tail would drop every committed batch after it.
-    private static func cutShort(_ buf: UnsafeRawBufferPointer, base: Int, at offset: Int, seq: Int, why: String) throws {
+    /// A frame that fails its checks or that the file ends inside of is a torn write only when
+    /// no valid commit follows it (a damaged length byte can make a frame seem to run past the
+    /// end; taking it for a torn tail would drop every committed batch after it). Throws the
+    /// damage when one does.
+    private static func damageIfCommitFollows(_ buf: UnsafeRawBufferPointer, base: Int, at offset: Int, seq: Int, why: String) throws {
         if let later = findCommit(buf, after: offset) {
-            throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why), but committed data follows at byte offset \(base + later), so this is not a torn write")
+            throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why); committed data follows at byte offset \(base + later), so this is not a torn write")
         }
     }
 

@@ -59,20 +59,29 @@ public enum Format {
     /// through it, so that they never send a control character to the terminal. Text without
     /// any comes back as it is.
     public static func visible(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) else { return s }
+        guard mayHoldControl(s) else { return s }
         var out = ""
         for u in s.unicodeScalars {
             switch u.value {
             case 0x09: out += "\\t"
             case 0x0A: out += "\\n"
             case 0x0D: out += "\\r"
-            case 0..<0x20, 0x7F...0x9F:
+            case _ where isControl(u):
                 let h = String(u.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
             default: out.unicodeScalars.append(u)
             }
         }
         return out
+    }
+
+    /// A control character: Unicode category Cc, U+0000–U+001F and U+007F–U+009F.
+    static func isControl(_ u: Unicode.Scalar) -> Bool { u.value < 0x20 || (0x7F...0x9F).contains(u.value) }
+
+    /// False when `s` surely holds no control character: none of its UTF-8 bytes is below 0x20,
+    /// DEL, or 0xC2 (the lead byte of U+0080–U+00BF). A byte scan, for the common case.
+    static func mayHoldControl(_ s: String) -> Bool {
+        s.utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }
     }
 
     /// At most 4 significant digits times a power of ten, trailing zeros dropped: `1.62×10^26`,
