@@ -163,6 +163,7 @@ public final class Session {
             return
         }
         var s = FleetState()
+        s.prepare(for: all)
         for e in all[0...i] { s.apply(e) }
         let e = all[i]
         stepKey = TimeKey(e.effective, e.seq)

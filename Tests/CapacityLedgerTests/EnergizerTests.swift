@@ -49,7 +49,7 @@ struct EnergizerTests {
                 let i = Int(rng.next() % UInt64(m.racks.count))
                 let r = m.racks.remove(at: i)
                 let out = e.retire(rack: r.name)
-                #expect(out?.rack == r.name && out?.chips == r.chips, "seed \(seed) step \(step)")
+                #expect(out?.model == r.model && out?.chips == r.chips, "seed \(seed) step \(step)")
             } else if roll < retireShare + 5 {
                 m.allocated = Int64(rng.next() % 4000) * 1000
                 e.setAllocated(m.allocated)
@@ -73,5 +73,21 @@ struct EnergizerTests {
         }
         #expect(e.retire(rack: "r0") == nil)  // never installed
         #expect(e.racks.count < installs)  // retired racks were compacted away on the way
+    }
+
+    /// A rack installed without `named` counts like any other but is not found by name; a
+    /// named one installed after it, out of install order, still is.
+    @Test func onlyNamedRacksAreFoundByName() {
+        var e = Energizer()
+        e.setAllocated(100_000)
+        e.install(rack: "a", model: "m1", chips: 64, watts: 40_000, key: TimeKey(effective: 10, seq: 1), named: false)
+        e.install(rack: "b", model: "m2", chips: 32, watts: 40_000, key: TimeKey(effective: 20, seq: 2))
+        e.install(rack: "c", model: "m1", chips: 16, watts: 40_000, key: TimeKey(effective: 5, seq: 3))
+        #expect(e.chipsByModel()["m1"]! == (80, 80) && e.chipsByModel()["m2"]! == (32, 0))  // c, a, b in install order: b does not fit
+        #expect(e.retire(rack: "a") == nil)
+        #expect(e.retire(rack: "b")! == ("m2", 32))
+        #expect(e.retire(rack: "b") == nil)  // no longer active
+        #expect(e.retire(rack: "c")! == ("m1", 16))
+        #expect(e.chipsByModel()["m1"]! == (64, 64) && e.used == 40_000)
     }
 }

@@ -107,6 +107,26 @@ struct ProjectionPropertyTests {
         }
     }
 
+    /// A fold told which racks retirements name keeps only those findable by name; it ends in
+    /// the same state as one that keeps every rack findable.
+    @Test func aPreparedFoldEqualsAPlainOne() async {
+        await propertyCheck(count: 10, input: Gen.int(in: 1...1_000_000), Gen.int(in: 0...1000)) { seed, k in
+            let (store, clock) = try! Self.history(seed: UInt64(seed), count: 400)
+            let engine = QueryEngine(store: store, clock: clock)
+            let known = store.ledger.events[store.ledger.count * k / 1001].recorded
+            let events = engine.countingEvents(engine.view(PointInTime(known: known)))
+            var plain = FleetState(), prepared = FleetState()
+            prepared.prepare(for: store.ledger.events)
+            for e in events {
+                plain.apply(e)
+                prepared.apply(e)
+            }
+            #expect(plain == prepared, "seed \(seed)")
+            #expect(plain.fleet() == prepared.fleet() && plain.power() == prepared.power(), "seed \(seed)")
+            #expect(prepared.fleet().contains { $0.retired > 0 } || !events.contains { $0.type == .rackRetired }, "seed \(seed)")
+        }
+    }
+
     @Test func generatedHistoriesAreValidAndVerify() throws {
         let (store, _) = try Self.history(seed: 7, count: 2000)
         let report = try store.verify()

@@ -205,19 +205,3 @@ public struct EventDraft: Hashable, Sendable {
         self.line = line
     }
 }
-
-extension Collection<Event> {
-    /// How many rack installs and site openings there are (to make room before a long fold).
-    var rackAndSiteCounts: (racks: Int, sites: Int) {
-        var racks = 0, sites = 0
-        for e in self {
-            // Patterns without bindings read the case in place (no copy of the event's strings).
-            switch e.body {
-            case .rackInstalled: racks += 1
-            case .siteOpened: sites += 1
-            default: break
-            }
-        }
-        return (racks, sites)
-    }
-}

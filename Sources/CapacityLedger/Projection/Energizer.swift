@@ -6,15 +6,21 @@
 /// retirement or more power changes nothing else; only when racks are stranded (or power drops
 /// below what is drawn) does first fit run again over the site. Per-model totals are kept as
 /// racks change, so reading them costs nothing.
+///
+/// Racks are held without their names: a fold of a long history holds millions of them, and
+/// only the few that some retirement names are ever looked up by name. An install says whether
+/// its rack is to be found by name later (`named`); those racks are numbered in `names`.
 /// - Complexity: install O(1); retire O(1) and power changes O(1) while nothing is stranded,
 ///   otherwise O(racks at the site).
 struct Energizer: Sendable, Hashable {
-    struct Rack: Sendable, Hashable {
+    struct Rack: Sendable {
         var key: TimeKey
-        var rack: String
-        var model: String
         var chips: Int64
         var watts: Int64
+        /// The rack's chip model: its place in `byModel`.
+        var model: UInt32
+        /// Its place in `names`, or -1 when it is not found by name.
+        var name: Int32
         var energized: Bool
         var active = true
     }
@@ -39,79 +45,99 @@ struct Energizer: Sendable, Hashable {
     private(set) var byModel = SmallMap<ModelTotals>()
     private var stranded = 0
     private var inactive = 0
-    /// Active racks by name: their place in `racks` (derived from it, so not part of the value).
-    /// Racks from `indexed` on are not in it yet: installs only append, and the racks installed
-    /// since the last retirement are added together when the next one looks a rack up.
+    /// The names of the racks found by name, and where each such rack is in `racks`; `index`
+    /// finds the active ones by name. Derived from the installs, so not part of the value.
+    private var names: [String] = []
+    private var places: [UInt32] = []
     private var index = SlotIndex()
-    private var indexed = 0
 
     init() {}
 
-    /// An energizer with room for `racks` racks (no rehashing while a large history is folded).
+    /// An energizer with room for `racks` racks (no copying while a large history is folded).
     init(reserving racks: Int) {
         self.racks.reserveCapacity(racks)
-        index.reserveCapacity(racks)
     }
 
     static func == (a: Energizer, b: Energizer) -> Bool {
-        a.racks == b.racks && a.allocated == b.allocated && a.used == b.used && a.byModel == b.byModel
-            && a.stranded == b.stranded && a.inactive == b.inactive
+        guard a.racks.count == b.racks.count, a.allocated == b.allocated, a.used == b.used, a.byModel == b.byModel,
+              a.stranded == b.stranded, a.inactive == b.inactive else { return false }
+        // Models compare by name: two energizers may have met them in another order.
+        for (r, s) in zip(a.racks, b.racks) {
+            guard r.key == s.key, r.chips == s.chips, r.watts == s.watts, r.energized == s.energized, r.active == s.active,
+                  a.byModel.keys[Int(r.model)] == b.byModel.keys[Int(s.model)] else { return false }
+        }
+        return true
     }
 
     func hash(into hasher: inout Hasher) {
-        hasher.combine(racks)
+        hasher.combine(racks.count)
+        for r in racks { hasher.combine(r.key) }
         hasher.combine(allocated)
         hasher.combine(used)
         hasher.combine(byModel)
     }
 
-    /// The place in `racks` of the active rack named `rack`.
-    private func position(of rack: String, hash: UInt64) -> UInt32? {
-        racks.withUnsafeBufferPointer { r in
-            index.find(hash) { r[Int($0)].active && NameHash.same(r[Int($0)].rack, rack) }
-        }
+    /// The place in `names` of the active rack named `rack`.
+    private func slot(of rack: String, hash: UInt64) -> UInt32? {
+        index.find(hash) { racks[Int(places[Int($0)])].active && NameHash.same(names[Int($0)], rack) }
     }
 
-    mutating func install(rack: String, model: String, chips: Int64, watts: Int64, key: TimeKey) {
+    /// Starts loading the slot `retire(rack:)` begins at (see `SlotIndex.prefetch`).
+    func prefetch(_ rack: String) {
+        if !names.isEmpty { index.prefetch(NameHash.of(rack)) }
+    }
+
+    /// Adds a rack. `named`: whether `retire(rack:)` is to find it (a fold that knows which racks
+    /// its retirements name passes false for the others).
+    mutating func install(rack: String, model: String, chips: Int64, watts: Int64, key: TimeKey, named: Bool = true) {
+        let m = UInt32(byModel.place(of: model, adding: .init()))
+        var name: Int32 = -1
+        if named {
+            name = Int32(names.count)
+            names.append(rack)
+            places.append(UInt32(racks.count))
+            index.insert(NameHash.of(rack), UInt32(name))
+        }
         if let last = racks.last, key < last.key {
             // Out of install order (only when folding in another order): place it and re-fit.
-            racks.append(Rack(key: key, rack: rack, model: model, chips: chips, watts: watts, energized: false))
+            racks.append(Rack(key: key, chips: chips, watts: watts, model: m, name: name, energized: false))
             racks.sort { $0.key < $1.key }
-            rebuildIndex()
-            byModel[model, default: .init()].installed += chips
+            renumber()
+            byModel[place: Int(m)].installed += chips
             stranded += 1
             refit()
             return
         }
         let fits = used + watts <= allocated
-        racks.append(Rack(key: key, rack: rack, model: model, chips: chips, watts: watts, energized: fits))
-        // One lookup of the model's totals (this runs once per rack of the history).
-        byModel[model, default: .init()].add(installed: chips, energized: fits ? chips : 0, watts: fits ? watts : 0)
+        racks.append(Rack(key: key, chips: chips, watts: watts, model: m, name: name, energized: fits))
+        byModel[place: Int(m)].add(installed: chips, energized: fits ? chips : 0, watts: fits ? watts : 0)
         if fits { used += watts } else { stranded += 1 }
     }
 
-    /// Removes a rack; returns it, or nil when it is not active here.
+    /// Removes the active rack named `rack` (installed with `named`); returns its model and
+    /// chips, or nil when no such rack is active here.
     @discardableResult
-    mutating func retire(rack: String) -> Rack? {
-        indexPending()
+    mutating func retire(rack: String) -> (model: String, chips: Int64)? {
+        guard !names.isEmpty else { return nil }
         let hash = NameHash.of(rack)
-        guard let found = position(of: rack, hash: hash) else { return nil }
+        guard let found = slot(of: rack, hash: hash) else { return nil }
         index.remove(hash, found)
-        let i = Int(found)
+        let i = Int(places[Int(found)])
         let r = racks[i]
         racks[i].active = false
         inactive += 1
         if r.energized {
             used -= r.watts
-            byModel[r.model, default: .init()].add(installed: -r.chips, energized: -r.chips, watts: -r.watts)
+            byModel[place: Int(r.model)].add(installed: -r.chips, energized: -r.chips, watts: -r.watts)
             // Freed power may now fit a stranded rack after it.
             if stranded > 0 { refit() }
         } else {
-            byModel[r.model, default: .init()].installed -= r.chips
+            byModel[place: Int(r.model)].installed -= r.chips
             stranded -= 1
         }
+        let out = (byModel.keys[Int(r.model)], r.chips)
         if inactive > 1024, inactive * 2 > racks.count { compact() }
-        return r
+        return out
     }
 
     mutating func setAllocated(_ watts: Int64) {
@@ -124,32 +150,22 @@ struct Energizer: Sendable, Hashable {
     private mutating func compact() {
         racks.removeAll { !$0.active }
         inactive = 0
-        rebuildIndex()
+        renumber()
     }
 
-    private mutating func rebuildIndex() {
-        index = SlotIndex(minimumCapacity: racks.count)
-        indexed = 0
-        indexPending()
-    }
-
-    /// Adds the active racks from `indexed` on to `index`, 32 at a time: each group's slots are
-    /// hashed and prefetched first, so that their cache misses (a large fold's index is far
-    /// bigger than the cache) overlap instead of following one another.
-    private mutating func indexPending() {
-        let n = racks.count
-        guard indexed < n else { return }
-        index.reserveCapacity(index.count + n - indexed)
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32) { hashes in
-            while indexed < n {
-                let group = indexed..<min(n, indexed + 32)
-                for i in group where racks[i].active {
-                    hashes[i - group.lowerBound] = NameHash.of(racks[i].rack)
-                    index.prefetch(hashes[i - group.lowerBound])
-                }
-                for i in group where racks[i].active { index.insert(hashes[i - group.lowerBound], UInt32(i)) }
-                indexed = group.upperBound
-            }
+    /// Numbers the named racks again after `racks` moved: only the active ones keep a name.
+    private mutating func renumber() {
+        let old = names
+        names.removeAll(keepingCapacity: true)
+        places.removeAll(keepingCapacity: true)
+        index = SlotIndex(minimumCapacity: old.count)
+        for i in racks.indices where racks[i].name >= 0 {
+            guard racks[i].active else { racks[i].name = -1; continue }
+            let name = old[Int(racks[i].name)]
+            racks[i].name = Int32(names.count)
+            index.insert(NameHash.of(name), UInt32(names.count))
+            names.append(name)
+            places.append(UInt32(i))
         }
     }
 
@@ -167,7 +183,7 @@ struct Energizer: Sendable, Hashable {
             if fits {
                 remaining -= racks[i].watts
                 u += racks[i].watts
-                byModel[racks[i].model, default: .init()].add(installed: 0, energized: racks[i].chips, watts: racks[i].watts)
+                byModel[place: Int(racks[i].model)].add(installed: 0, energized: racks[i].chips, watts: racks[i].watts)
             } else {
                 s += 1
             }

@@ -47,14 +47,43 @@ public struct FleetState: Sendable, Hashable {
     public private(set) var applied = 0
     /// The last event applied (its effective time and seq).
     public private(set) var last: TimeKey?
-    /// How many racks a site's energizer makes room for when it is created.
+    /// How many racks a site's energizer makes room for when it is created, and which racks
+    /// retirements name.
     private var hint = SizeHint()
 
     public init() {}
 
-    /// Makes room for about `racks` racks over `sites` sites before a long fold.
-    public mutating func reserve(racks: Int, sites: Int) {
+    /// Prepares a long fold over `events` (or a part of them): makes room for their racks, and
+    /// notes which racks their retirements name, so that only those are kept findable by name.
+    public mutating func prepare(for events: [Event]) {
+        var racks = 0, sites = 0
+        var retired = NameSet()
+        for e in events {
+            // Only a retirement's strings are read (patterns without bindings read in place).
+            switch e.body {
+            case .rackInstalled: racks += 1
+            case .siteOpened: sites += 1
+            case .rackRetired(_, let rack): retired.insert(rack)
+            default: break
+            }
+        }
         hint.racksPerSite = racks / max(1, sites) + 16
+        hint.retired = retired
+        hint.anyRack = false
+    }
+
+    /// Starts loading what applying `e` will look up first: a fold over millions of events calls
+    /// it a few events ahead, so that looking up the name of a rack installed or retired does not
+    /// wait for memory.
+    public func prefetch(_ e: Event) {
+        switch e.body {
+        case .rackInstalled(_, let rack, _, _, _) where !hint.anyRack:
+            hint.retired.prefetch(rack)
+        case .rackRetired(let site, let rack):
+            if let i = energizers.index(of: site) { energizers.values[i].prefetch(rack) }
+        default:
+            break
+        }
     }
 
     /// Applies one event. Voids are not applied: the caller leaves voided events out.
@@ -71,7 +100,8 @@ public struct FleetState: Sendable, Hashable {
         case .chipsDelivered(let site, let model, let q):
             delivered[PairKey(a: site, b: model), default: 0] += q
         case .rackInstalled(let site, let rack, let model, let chips, let p):
-            energizers[site, default: Energizer(reserving: hint.racksPerSite)].install(rack: rack, model: model, chips: chips, watts: p.watts, key: key)
+            let named = hint.anyRack || hint.retired.contains(rack)
+            energizers[site, default: Energizer(reserving: hint.racksPerSite)].install(rack: rack, model: model, chips: chips, watts: p.watts, key: key, named: named)
         case .rackRetired(let site, let rack):
             if let r = energizers.update(site, { $0.retire(rack: rack) }) ?? nil {
                 retired[PairKey(a: site, b: r.model), default: 0] += r.chips
@@ -90,9 +120,36 @@ public struct FleetState: Sendable, Hashable {
     }
 }
 
-/// A capacity hint: part of a state's storage, not of its value (always equal).
+/// What a fold was told before it started (`FleetState.prepare`): part of a state's storage,
+/// not of its value (always equal).
 struct SizeHint: Sendable, Hashable {
     var racksPerSite = 0
+    /// The rack names retirements use (at any site), unless any rack may be retired.
+    var retired = NameSet()
+    var anyRack = true
     static func == (_: SizeHint, _: SizeHint) -> Bool { true }
     func hash(into hasher: inout Hasher) {}
+}
+
+/// A set of names, hashed with `NameHash` (a fold asks it once per rack installed).
+struct NameSet: Sendable {
+    private var names: [String] = []
+    private var index = SlotIndex()
+
+    /// Starts loading the slot `contains(name)` begins at (see `SlotIndex.prefetch`).
+    func prefetch(_ name: String) {
+        if !names.isEmpty { index.prefetch(NameHash.of(name)) }
+    }
+
+    func contains(_ name: String) -> Bool {
+        guard !names.isEmpty else { return false }
+        return index.find(NameHash.of(name)) { NameHash.same(names[Int($0)], name) } != nil
+    }
+
+    mutating func insert(_ name: String) {
+        let h = NameHash.of(name)
+        guard index.find(h, { NameHash.same(names[Int($0)], name) }) == nil else { return }
+        index.insert(h, UInt32(names.count))
+        names.append(name)
+    }
 }

@@ -88,6 +88,7 @@ extension QueryEngine {
         }
         if points.last != end, end.isMidnight || q["to"] != nil { points.append(end) }
         var s = FleetState()
+        s.prepare(for: events)
         var i = 0
         var values: [(label: String, value: Double)] = []
         for pt in points {
@@ -131,10 +132,12 @@ extension QueryEngine {
         let to = try time(q, "to")
         let site = q["site"]
         var s = FleetState()
+        let events = countingEvents(v)
+        s.prepare(for: events)
         var out = QueryOutput(command: "replay", point: p)
         out.columns = [Column("seq"), Column("effective"), Column("event"), Column("pflops", "fleet PFLOPS (bf16)"),
                        Column("energized", "energized (chips)"), Column("drawn_mw", "drawn (MW)")]
-        for (i, e) in countingEvents(v).enumerated() {
+        for (i, e) in events.enumerated() {
             if i & 0x3FF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
             if let to, e.effective > to { break }
             s.apply(e)

@@ -112,13 +112,14 @@ public final class QueryEngine {
     }
 
     /// Calls `body` with each event that counts in `view` (`LedgerView.counts`), in effective
-    /// order, read in place.
-    func forEachCounting(_ view: LedgerView, _ body: (Event) throws -> Void) rethrows {
+    /// order, read in place; and `ahead` with the event eight places further in that order.
+    func forEachCounting(_ view: LedgerView, ahead: (Event) -> Void = { _ in }, _ body: (Event) throws -> Void) rethrows {
         let ledger = store.ledger
         let order = effectiveOrder()
         let voided = ledger.voidedMask(through: view.seqLimit)
         try ledger.events.withUnsafeBufferPointer { events in
-            for seq in order {
+            for (k, seq) in order.enumerated() {
+                if k + 8 < order.count { ahead(events[order[k + 8] - 1]) }
                 if events[seq - 1].effective > view.effectiveLimit { break }
                 guard seq <= view.seqLimit, !voided[seq] else { continue }
                 if case .eventVoided = events[seq - 1].body { continue }
@@ -130,10 +131,9 @@ public final class QueryEngine {
     /// The projection state at `view`: a fold of exactly the events that count there.
     public func state(_ view: LedgerView) throws -> FleetState {
         var s = FleetState()
-        let counts = store.ledger.events.rackAndSiteCounts
-        s.reserve(racks: counts.racks, sites: counts.sites)
+        s.prepare(for: store.ledger.events)
         var i = 0
-        try forEachCounting(view) { e in
+        try forEachCounting(view, ahead: { s.prefetch($0) }) { e in
             if i & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
             i += 1
             s.apply(e)

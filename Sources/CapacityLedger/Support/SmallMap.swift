@@ -37,6 +37,18 @@ struct SmallMap<Value> {
         }
     }
 
+    /// The place of `key` (its position among the keys, which never changes), added with
+    /// `fallback` first when it is new.
+    mutating func place(of key: String, adding fallback: @autoclosure () -> Value) -> Int {
+        index(of: key) ?? add(key, fallback())
+    }
+
+    /// The value at a place `place(of:adding:)` gave.
+    subscript(place i: Int) -> Value {
+        get { values[i] }
+        _modify { yield &values[i] }
+    }
+
     /// Calls `body` with the value for `key` to change it in place; nil (and no call) when the
     /// key is not here.
     mutating func update<R>(_ key: String, _ body: (inout Value) -> R) -> R? {
