@@ -22,59 +22,100 @@ public struct TimeKey: Hashable, Comparable, Sendable {
 /// Keeps the level after each point, so "the lowest (or highest) level from time t on" is a scan
 /// of the points after t. Most events arrive in effective order and land at the end.
 ///
+/// The points are kept in blocks of at most `blockLimit`, each with a `shift` added to the levels
+/// it stores: a point inserted before the end (a backdated delivery) moves the points after it in
+/// its block only, and changes the shift of each later block instead of the level of each later
+/// point. At ten million events a timeline holds hundreds of thousands of points, and a delivery
+/// backdated by a few weeks used to move and change the tens of thousands after it.
+///
 /// A timeline read from a checkpoint may start at a `floor`: the points before it are summed up
 /// in `baseLevel` (and `basePlus`, `baseMinus`) instead of being kept. It answers exactly for
 /// keys at or after the floor only (`covers`); the writer checks that before using it.
-/// - Complexity: insert, remove and suffix queries are O(k) in the number of points after the key.
+/// - Complexity: suffix queries are O(k) in the number of points after the key; insert and remove
+///   O(`blockLimit` + number of blocks), O(1) amortized at the end.
 struct DeltaTimeline: Sendable {
-    private(set) var keys: [TimeKey] = []
-    private(set) var deltas: [Int64] = []
-    private(set) var levels: [Int64] = []
+    private struct Block: Sendable {
+        var keys: [TimeKey] = []
+        var deltas: [Int64] = []
+        /// Levels without `shift`.
+        var levels: [Int64] = []
+        var shift: Int64 = 0
+
+        init(capacity: Int) {
+            keys.reserveCapacity(capacity)
+            deltas.reserveCapacity(capacity)
+            levels.reserveCapacity(capacity)
+        }
+
+        func level(_ j: Int) -> Int64 { levels[j] + shift }
+
+        mutating func append(_ key: TimeKey, _ delta: Int64, level: Int64) {
+            keys.append(key)
+            deltas.append(delta)
+            levels.append(level - shift)
+        }
+    }
+
+    /// Blocks fill up to this many points; a block that an insert takes past twice as many is
+    /// split in two. (Blocks of 512 points were as quick, but their three small allocations
+    /// each took about 100 MiB more memory at 10M events.)
+    private(set) var blockLimit = 4096
+
+    /// No block is empty.
+    private var blocks: [Block] = []
+    private(set) var count = 0
     /// Points before this key are not kept; nil when every point is.
     private(set) var floor: TimeKey?
     private(set) var baseLevel: Int64 = 0
     private(set) var basePlus: Int64 = 0
     private(set) var baseMinus: Int64 = 0
 
+    /// A point's place: block, then index in the block; `(blocks.count, 0)` is the end.
+    private struct Place: Equatable {
+        var block: Int
+        var index: Int
+    }
+
     init() {}
+
+    /// An empty timeline with blocks of `blockLimit` points (small ones let tests reach splits).
+    init(blockLimit: Int) {
+        self.blockLimit = blockLimit
+    }
 
     /// A timeline whose points before `floor` add up to `baseLevel` (`basePlus` − `baseMinus`),
     /// followed by `count` points in key order, `point(i)` each.
-    init(floor: TimeKey, baseLevel: Int64, basePlus: Int64, baseMinus: Int64, count: Int, point: (Int) -> (TimeKey, Int64)) {
+    init(floor: TimeKey, baseLevel: Int64, basePlus: Int64, baseMinus: Int64, count: Int, blockLimit: Int = 4096,
+         point: (Int) -> (TimeKey, Int64)) {
+        self.blockLimit = blockLimit
         self.floor = floor
         self.baseLevel = baseLevel
         self.basePlus = basePlus
         self.baseMinus = baseMinus
-        keys.reserveCapacity(count)
-        deltas.reserveCapacity(count)
-        levels.reserveCapacity(count)
-        var level = baseLevel
+        blocks = Self.blocks(count: count, from: baseLevel, limit: blockLimit, point: point)
+        self.count = count
+    }
+
+    /// Blocks of `count` points in key order, `point(i)` each, levels counted from `level`.
+    private static func blocks(count: Int, from level: Int64, limit blockLimit: Int, point: (Int) -> (TimeKey, Int64)) -> [Block] {
+        var out: [Block] = []
+        out.reserveCapacity((count + blockLimit - 1) / blockLimit)
+        var level = level
         for i in 0..<count {
+            if i % blockLimit == 0 { out.append(Block(capacity: min(blockLimit, count - i))) }
             let (k, d) = point(i)
             level += d
-            keys.append(k)
-            deltas.append(d)
-            levels.append(level)
+            out[out.count - 1].append(k, d, level: level)
         }
+        return out
     }
 
     /// Reaches further back: `count` points (`point(i)`, in key order) that come before the
     /// current floor and from `floor` on, with the sums of the points before `floor`. The levels
     /// of the points already here do not change.
     mutating func extend(floor: TimeKey, baseLevel: Int64, basePlus: Int64, baseMinus: Int64, count: Int, point: (Int) -> (TimeKey, Int64)) {
-        var k: [TimeKey] = [], d: [Int64] = [], l: [Int64] = []
-        k.reserveCapacity(count + keys.count)
-        d.reserveCapacity(count + keys.count)
-        l.reserveCapacity(count + keys.count)
-        var level = baseLevel
-        for i in 0..<count {
-            let (key, delta) = point(i)
-            level += delta
-            k.append(key); d.append(delta); l.append(level)
-        }
-        keys = k + keys
-        deltas = d + deltas
-        levels = l + levels
+        blocks = Self.blocks(count: count, from: baseLevel, limit: blockLimit, point: point) + blocks
+        self.count += count
         self.floor = floor
         self.baseLevel = baseLevel
         self.basePlus = basePlus
@@ -84,52 +125,83 @@ struct DeltaTimeline: Sendable {
     /// Whether questions about `key` (and inserts or removals there) can be answered exactly.
     func covers(_ key: TimeKey) -> Bool { floor.map { $0 <= key } ?? true }
 
-    var isEmpty: Bool { keys.isEmpty }
+    var isEmpty: Bool { count == 0 }
 
-    /// Index of the first point after `key`.
-    func position(of key: TimeKey) -> Int {
-        if let last = keys.last, last < key { return keys.count }
-        var lo = 0, hi = keys.count
+    private var end: Place { Place(block: blocks.count, index: 0) }
+
+    /// The place of the first point at or after `key`.
+    private func place(of key: TimeKey) -> Place {
+        guard let last = blocks.last, !(last.keys[last.keys.count - 1] < key) else { return end }
+        // The first block whose last key is at or after `key`, then the place in it.
+        var lo = 0, hi = blocks.count - 1
         while lo < hi {
             let mid = (lo + hi) / 2
-            if keys[mid] < key { lo = mid + 1 } else { hi = mid }
+            let b = blocks[mid].keys
+            if b[b.count - 1] < key { lo = mid + 1 } else { hi = mid }
         }
-        return lo
+        let keys = blocks[lo].keys
+        var a = 0, z = keys.count
+        while a < z {
+            let mid = (a + z) / 2
+            if keys[mid] < key { a = mid + 1 } else { z = mid }
+        }
+        return Place(block: lo, index: a)
     }
 
-    /// The level just before point index `i` (the level at a key inserted there).
-    func level(before i: Int) -> Int64 { i == 0 ? baseLevel : levels[i - 1] }
+    /// The level just before `p` (the level at a key inserted there).
+    private func level(before p: Place) -> Int64 {
+        if p.index > 0 { return blocks[p.block].level(p.index - 1) }
+        guard p.block > 0 else { return baseLevel }
+        let b = blocks[p.block - 1]
+        return b.level(b.keys.count - 1)
+    }
+
+    /// Calls `body` with the key, delta and level of each point from `p` on, in key order, until
+    /// it returns false.
+    private func forEach(from p: Place, _ body: (TimeKey, Int64, Int64) -> Bool) {
+        var j = p.index
+        for b in p.block..<blocks.count {
+            let block = blocks[b]
+            while j < block.keys.count {
+                guard body(block.keys[j], block.deltas[j], block.levels[j] + block.shift) else { return }
+                j += 1
+            }
+            j = 0
+        }
+    }
 
     /// The lowest level from `key` on (including the level in force at `key`), and where.
     func minimum(from key: TimeKey) -> (level: Int64, at: TimeKey) {
-        let p = position(of: key)
+        let p = place(of: key)
         var best = level(before: p), at = key
-        for i in p..<keys.count where levels[i] < best {
-            best = levels[i]
-            at = keys[i]
+        forEach(from: p) { k, _, l in
+            if l < best { best = l; at = k }
+            return true
         }
         return (best, at)
     }
 
     /// The highest level from `key` on, and where.
     func maximum(from key: TimeKey) -> (level: Int64, at: TimeKey) {
-        let p = position(of: key)
+        let p = place(of: key)
         var best = level(before: p), at = key
-        for i in p..<keys.count where levels[i] > best {
-            best = levels[i]
-            at = keys[i]
+        forEach(from: p) { k, _, l in
+            if l > best { best = l; at = k }
+            return true
         }
         return (best, at)
     }
 
     /// The lowest and highest level over the points from `key` (a point that exists) on.
     func extremes(fromExisting key: TimeKey) -> (low: Int64, lowAt: TimeKey, high: Int64, highAt: TimeKey) {
-        let p = position(of: key)
-        guard p < keys.count else { let l = level(before: p); return (l, key, l, key) }
-        var low = levels[p], high = levels[p], lowAt = keys[p], highAt = keys[p]
-        for i in p..<keys.count {
-            if levels[i] < low { low = levels[i]; lowAt = keys[i] }
-            if levels[i] > high { high = levels[i]; highAt = keys[i] }
+        let p = place(of: key)
+        guard p != end else { let l = level(before: p); return (l, key, l, key) }
+        let first = blocks[p.block]
+        var low = first.level(p.index), high = low, lowAt = first.keys[p.index], highAt = lowAt
+        forEach(from: p) { k, _, l in
+            if l < low { low = l; lowAt = k }
+            if l > high { high = l; highAt = k }
+            return true
         }
         return (low, lowAt, high, highAt)
     }
@@ -137,40 +209,75 @@ struct DeltaTimeline: Sendable {
     /// Sum of the positive and of the negative deltas up to and including `key`.
     func parts(at key: TimeKey) -> (plus: Int64, minus: Int64) {
         var plus = basePlus, minus = baseMinus
-        for i in 0..<keys.count where keys[i] <= key {
-            if deltas[i] > 0 { plus += deltas[i] } else { minus -= deltas[i] }
+        forEach(from: Place(block: 0, index: 0)) { k, d, _ in
+            guard k <= key else { return false }
+            if d > 0 { plus += d } else { minus -= d }
+            return true
         }
         return (plus, minus)
     }
 
     /// Keys of the points after `key` with a delta of the given sign.
     func keys(after key: TimeKey, through last: TimeKey? = nil, negative: Bool) -> [TimeKey] {
-        let p = position(of: key)
         var out: [TimeKey] = []
-        for i in p..<keys.count {
-            if let last, last < keys[i] { break }
-            if (deltas[i] < 0) == negative { out.append(keys[i]) }
+        forEach(from: place(of: key)) { k, d, _ in
+            if let last, last < k { return false }
+            if (d < 0) == negative { out.append(k) }
+            return true
         }
         return out
     }
 
     mutating func insert(_ key: TimeKey, _ delta: Int64) {
-        let p = position(of: key)
-        keys.insert(key, at: p)
-        deltas.insert(delta, at: p)
-        levels.insert(level(before: p) + delta, at: p)
-        var i = p + 1
-        while i < levels.count { levels[i] += delta; i += 1 }
+        let p = place(of: key)
+        let level = level(before: p) + delta
+        count += 1
+        if p == end {
+            if blocks.isEmpty || blocks[blocks.count - 1].keys.count >= blockLimit {
+                // A timeline's first block grows as needed: most timelines stay small.
+                blocks.append(Block(capacity: blocks.isEmpty ? 0 : blockLimit))
+            }
+            blocks[blocks.count - 1].append(key, delta, level: level)
+            return
+        }
+        blocks[p.block].keys.insert(key, at: p.index)
+        blocks[p.block].deltas.insert(delta, at: p.index)
+        blocks[p.block].levels.insert(level - blocks[p.block].shift, at: p.index)
+        shift(after: Place(block: p.block, index: p.index + 1), by: delta)
+        if blocks[p.block].keys.count > 2 * blockLimit { split(p.block) }
     }
 
     mutating func remove(_ key: TimeKey) {
-        let p = position(of: key)
-        guard p < keys.count, keys[p] == key else { return }
-        let delta = deltas[p]
-        keys.remove(at: p)
-        deltas.remove(at: p)
-        levels.remove(at: p)
-        var i = p
-        while i < levels.count { levels[i] -= delta; i += 1 }
+        let p = place(of: key)
+        guard p != end, blocks[p.block].keys[p.index] == key else { return }
+        let delta = blocks[p.block].deltas[p.index]
+        blocks[p.block].keys.remove(at: p.index)
+        blocks[p.block].deltas.remove(at: p.index)
+        blocks[p.block].levels.remove(at: p.index)
+        count -= 1
+        shift(after: p, by: -delta)
+        if blocks[p.block].keys.isEmpty { blocks.remove(at: p.block) }
+    }
+
+    /// Adds `delta` to the level of every point from `p` on.
+    private mutating func shift(after p: Place, by delta: Int64) {
+        blocks[p.block].levels.withUnsafeMutableBufferPointer { l in
+            for j in p.index..<l.count { l[j] += delta }
+        }
+        for b in (p.block + 1)..<blocks.count { blocks[b].shift += delta }
+    }
+
+    private mutating func split(_ b: Int) {
+        let block = blocks[b]
+        let half = block.keys.count / 2
+        var second = Block(capacity: blockLimit * 2)
+        second.keys.append(contentsOf: block.keys[half...])
+        second.deltas.append(contentsOf: block.deltas[half...])
+        second.levels.append(contentsOf: block.levels[half...])
+        second.shift = block.shift
+        blocks[b].keys.removeSubrange(half...)
+        blocks[b].deltas.removeSubrange(half...)
+        blocks[b].levels.removeSubrange(half...)
+        blocks.insert(second, at: b + 1)
     }
 }
