@@ -31,12 +31,19 @@ struct SlotIndexTests {
         for (name, e) in live { #expect(index.find(hash(name)) { keys[Int($0)] == name } == e) }
     }
 
+    /// Through growth, also to sizes whose slots are made with the huge-page advice (4 MiB and
+    /// up: more than 262,144 entries).
     @Test func growsWithoutLosingEntries() {
         var index = SlotIndex()
-        let names = (0..<50_000).map { "rack-\($0)" }
+        let names = (0..<300_000).map { "rack-\($0)" }
         for (i, n) in names.enumerated() { index.insert(NameHash.of(n), UInt32(i)) }
-        for (i, n) in names.enumerated() { #expect(index.find(NameHash.of(n)) { names[Int($0)] == n } == UInt32(i)) }
-        #expect(index.find(NameHash.of("rack-50000")) { names[Int($0)] == "rack-50000" } == nil)
+        var found = 0
+        for (i, n) in names.enumerated() where index.find(NameHash.of(n), { names[Int($0)] == n }) == UInt32(i) { found += 1 }
+        #expect(found == names.count)
+        #expect(index.find(NameHash.of("rack-300000")) { names[Int($0)] == "rack-300000" } == nil)
+        var big = SlotIndex(minimumCapacity: 300_000)
+        for (i, n) in names.enumerated() where i % 3 == 0 { big.insert(NameHash.of(n), UInt32(i)) }
+        #expect(names.indices.allSatisfy { i in (big.find(NameHash.of(names[i])) { names[Int($0)] == names[i] } != nil) == (i % 3 == 0) })
     }
 
     /// Names compare by their bytes: the two spellings of "é" are two names.

@@ -31,4 +31,9 @@ void ccap_name_this_thread(const char *name);
 /// Asks the CPU to start loading the cache line at `p` (a hint: never faults).
 static inline void ccap_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 
+/// Asks the system to back the whole 2 MiB pages inside [p, p + len) with huge pages when they
+/// are first touched (Linux `madvise(MADV_HUGEPAGE)`; a hint, ignored where unsupported). For
+/// large tables read at random places, where each lookup would otherwise also miss the TLB.
+void ccap_advise_huge_pages(void *p, size_t len);
+
 #endif

@@ -89,6 +89,7 @@ enum LogScanner {
         // Records average about 25 bytes: room for all of them at once, not doubling (each
         // doubling copies every event and faults in fresh pages).
         pending.reserveCapacity((buf.count - offset) / 20 + 16)
+        pending.adviseHugePages()
         var pendingHashes: [(ChainHash, Int)] = []
         var chain = head
         var lastChecked = firstSeq - 1

@@ -66,6 +66,7 @@ struct RackMarks: Sendable {
     mutating func reserveCapacity(_ n: Int, index: Bool = true) {
         heads.reserveCapacity(n, index: index)
         nodes.reserveCapacity(n)
+        nodes.adviseHugePages()
     }
 
     /// The rack's marks in effective order, or nil when the rack is not known.

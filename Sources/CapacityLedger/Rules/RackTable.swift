@@ -24,6 +24,10 @@ struct RackTable<Value: Sendable>: Sendable {
         racks.reserveCapacity(n)
         sites.reserveCapacity(n)
         values.reserveCapacity(n)
+        // Read at random places (the entry a lookup's hash finds), so huge pages.
+        racks.adviseHugePages()
+        sites.adviseHugePages()
+        values.adviseHugePages()
     }
 
     /// The entry of (site, rack), if there is one.

@@ -143,6 +143,7 @@ public struct Ledger: Sendable {
     public mutating func reserve(events n: Int) {
         guard n > 0 else { return }
         events.reserveCapacity(events.count + n)
+        events.adviseHugePages()
         let racks = rules?.racks.count ?? 0
         rules?.racks.reserveCapacity(racks + n, index: false)
     }
