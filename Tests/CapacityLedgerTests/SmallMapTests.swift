@@ -38,4 +38,28 @@ struct SmallMapTests {
         c["cafe\u{301}", default: 0] += 1
         #expect(c.count == 1 && c["caf\u{E9}"] == 2)
     }
+
+    /// A pair map holds what a dictionary keyed by the pair holds, through many sites (past the
+    /// short list's limit) and models; `update` changes only keys that are there.
+    @Test func pairMapHoldsWhatADictionaryHolds() {
+        var rng = SplitMix64(seed: 11)
+        var map = PairMap<Int64>(), dict: [PairKey: Int64] = [:]
+        for _ in 0..<4000 {
+            let k = PairKey(a: "site-\(rng.next() % 40)", b: "model-\(rng.next() % 6)")
+            let d = Int64(rng.next() % 100) - 50
+            switch rng.next() % 3 {
+            case 0: map[k, default: 0] += d; dict[k, default: 0] += d
+            case 1: map.update(k) { $0 *= 2 }; if dict[k] != nil { dict[k]! *= 2 }
+            default: map[k] = d; dict[k] = d
+            }
+            #expect(map[k] == dict[k])
+        }
+        #expect(Dictionary(uniqueKeysWithValues: map.entries.map { ($0.key, $0.value) }) == dict)
+        #expect(map.entries.count == dict.count)
+        var other = PairMap<Int64>()
+        for (k, v) in dict.sorted(by: { ($0.key.b, $0.key.a) < ($1.key.b, $1.key.a) }) { other[k] = v }
+        #expect(other == map && other.hashValue == map.hashValue)
+        other[PairKey(a: "site-0", b: "model-0"), default: 0] += 1
+        #expect(other != map)
+    }
 }

@@ -35,8 +35,8 @@ extension FleetState {
     public func fleet(site: String? = nil, model: String? = nil) -> [FleetRow] {
         var rows: [PairKey: FleetRow] = [:]
         func row(_ k: PairKey) -> FleetRow { rows[k] ?? FleetRow(site: k.a, model: k.b) }
-        for (k, q) in delivered { var r = row(k); r.delivered = q; rows[k] = r }
-        for (k, q) in retired { var r = row(k); r.retired = q; rows[k] = r }
+        for (k, q) in delivered.entries { var r = row(k); r.delivered = q; rows[k] = r }
+        for (k, q) in retired.entries { var r = row(k); r.retired = q; rows[k] = r }
         for (s, e) in energizers {
             for (m, c) in e.chipsByModel() {
                 let k = PairKey(a: s, b: m)

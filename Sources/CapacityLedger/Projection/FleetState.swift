@@ -34,9 +34,9 @@ public struct FleetState: Sendable, Hashable {
     public private(set) var sites: [String: SiteInfo] = [:]
     public private(set) var catalog: [String: ChipSpec] = [:]
     /// Delivered chips per (site, model).
-    var delivered: [PairKey: Int64] = [:]
+    var delivered = PairMap<Int64>()
     /// Retired chips per (site, model).
-    var retired: [PairKey: Int64] = [:]
+    var retired = PairMap<Int64>()
     /// Active racks and power per site.
     var energizers = SmallMap<Energizer>()
     /// Allocated watts per site.

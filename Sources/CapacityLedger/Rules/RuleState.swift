@@ -20,7 +20,7 @@ extension Array {
 struct RuleState: Sendable {
     var sites: [String: (opened: TimeKey, cap: Power?)] = [:]
     var modelDefinitions: [String: [TimeKey]] = [:]
-    var undeployed: [PairKey: DeltaTimeline] = [:]
+    var undeployed = PairMap<DeltaTimeline>()
     var allocated: [String: DeltaTimeline] = [:]
     var racks = RackMarks()
     /// Voided seq → the seq of the void.
@@ -100,9 +100,9 @@ struct RuleState: Sendable {
             modelDefinitions[model]?.removeAll { $0 == key }
             if modelDefinitions[model]?.isEmpty == true { modelDefinitions[model] = nil }
         case .chipsDelivered(let site, let model, _):
-            undeployed[PairKey(a: site, b: model)]?.remove(key)
+            undeployed.update(PairKey(a: site, b: model)) { $0.remove(key) }
         case .rackInstalled(let site, let rack, let model, _, _):
-            undeployed[PairKey(a: site, b: model)]?.remove(key)
+            undeployed.update(PairKey(a: site, b: model)) { $0.remove(key) }
             racks.remove(at: key, site: site, rack: rack)
         case .rackRetired(let site, let rack):
             racks.remove(at: key, site: site, rack: rack)

@@ -131,7 +131,9 @@ struct DeltaTimeline: Sendable {
 
     /// The place of the first point at or after `key`.
     private func place(of key: TimeKey) -> Place {
-        guard let last = blocks.last, !(last.keys[last.keys.count - 1] < key) else { return end }
+        // Most keys land at the end: that test reads the last key in place (no copy of a block).
+        let n = blocks.count - 1
+        guard n >= 0, !(blocks[n].keys[blocks[n].keys.count - 1] < key) else { return end }
         // The first block whose last key is at or after `key`, then the place in it.
         var lo = 0, hi = blocks.count - 1
         while lo < hi {

@@ -45,7 +45,7 @@ struct SmallMap<Value> {
 
     /// The value at a place `place(of:adding:)` gave.
     subscript(place i: Int) -> Value {
-        get { values[i] }
+        _read { yield values[i] }
         _modify { yield &values[i] }
     }
 
