@@ -57,8 +57,8 @@ struct DeltaTimeline: Sendable {
     }
 
     /// Blocks fill up to this many points; a block that an insert takes past twice as many is
-    /// split in two. (Blocks of 512 points were as quick, but their three small allocations
-    /// each took about 100 MiB more memory at 10M events.)
+    /// split in two. (Blocks of 512 points were as quick, but with three small allocations per
+    /// block the 10M import took about 100 MiB more memory.)
     private(set) var blockLimit = 4096
 
     /// No block is empty.
