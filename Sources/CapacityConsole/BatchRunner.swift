@@ -37,7 +37,7 @@ public struct BatchRunner {
         if let p = pending { lines.append(p) }
         for (i, line) in lines {
             do {
-                guard let line else { throw LedgerError.data("the line is not valid UTF-8; it was not run") }
+                guard let line else { throw Self.notUTF8 }
                 try session.run(line)
             } catch let e as LedgerError {
                 session.out.flush()
@@ -56,10 +56,10 @@ public struct BatchRunner {
         return failures
     }
 
+    /// Runs the lines of `text` (as `run(bytes:)` does).
+    @discardableResult
     public func run(text: String) -> Int {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.last == "" { lines.removeLast() }
-        return run(lines: lines)
+        run(bytes: Array(text.utf8))
     }
 
     /// Runs the lines of `bytes` (standard input, a `--file`), each checked as UTF-8 on its own:
@@ -69,6 +69,9 @@ public struct BatchRunner {
     public func run(bytes: [UInt8]) -> Int {
         run(lines: Self.lines(of: bytes))
     }
+
+    /// The refusal of a line that `lines(of:)` found not to be UTF-8.
+    static let notUTF8 = LedgerError.data("the line is not valid UTF-8; it was not run")
 
     /// The lines of `bytes` split at line feeds, nil for a line that is not valid UTF-8; no
     /// empty line after a final line feed.

@@ -231,7 +231,7 @@ public final class Session {
         defer { reading.removeLast() }
         for (i, l) in lines.enumerated() {
             do {
-                guard let l else { throw LedgerError.data("the line is not valid UTF-8; it was not run") }
+                guard let l else { throw BatchRunner.notUTF8 }
                 try run(l)
             } catch let e as LedgerError {
                 throw LedgerError(e.kind, "\(path) line \(i + 1): \(e.message)")

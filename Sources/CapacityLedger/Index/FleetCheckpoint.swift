@@ -104,12 +104,9 @@ public enum FleetCheckpoint {
                 let site = try siteNumber(s)
                 installs[UInt64(site) << 32 | UInt64(r)] = (m, c, p.watts)
             }
-            guard !voided[seq] else {
-                amounts.absorb(ledger.events[seq - 1].body)
-                continue
-            }
+            amounts.absorb(ledger.events[seq - 1].body)  // voided or not
+            guard !voided[seq] else { continue }
             let e = ledger.events[seq - 1]
-            amounts.absorb(e.body)
             let t = e.effective.micros, sq = UInt32(seq)
             switch e.body {
             case .siteOpened, .chipModelDefined: definitions.append(e)

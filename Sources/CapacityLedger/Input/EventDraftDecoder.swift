@@ -149,8 +149,7 @@ struct FieldReader {
     func withoutControls(_ name: String, _ s: String) throws -> String {
         let note = name == "note"
         guard let c = EventDraftDecoder.control(in: s, note: note) else { return s }
-        let h = String(c.value, radix: 16, uppercase: true)
-        let code = "U+" + String(repeating: "0", count: max(0, 4 - h.count)) + h
+        let code = "U+" + Format.paddedHex(c.value, uppercase: true)
         throw err(name, note ? "must not contain control characters other than tab and line feed, got \(code)"
                              : "must not contain control characters, got \(code)")
     }

@@ -252,8 +252,7 @@ public struct JSONWriter {
             case "\t": out += "\\t"
             default:
                 if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                    out += "\\u" + Format.paddedHex(u.value)
                 } else {
                     out.unicodeScalars.append(u)
                 }

@@ -66,13 +66,18 @@ public enum Format {
             case 0x09: out += "\\t"
             case 0x0A: out += "\\n"
             case 0x0D: out += "\\r"
-            case _ where isControl(u):
-                let h = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+            case _ where isControl(u): out += "\\u" + paddedHex(u.value)
             default: out.unicodeScalars.append(u)
             }
         }
         return out
+    }
+
+    /// At least four hexadecimal digits, zero-padded: `001b` (`001B` uppercase), for `\u001b`
+    /// escapes and `U+001B` code points.
+    static func paddedHex(_ value: UInt32, uppercase: Bool = false) -> String {
+        let h = String(value, radix: 16, uppercase: uppercase)
+        return String(repeating: "0", count: max(0, 4 - h.count)) + h
     }
 
     /// A control character: Unicode category Cc, U+0000–U+001F and U+007F–U+009F.
