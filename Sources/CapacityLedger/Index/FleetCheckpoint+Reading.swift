@@ -293,7 +293,8 @@ extension FleetCheckpoint {
         let size = try reader.checkTie(fd: fd, ledgerPath: ledgerPath)
         // The tail: committed events appended since the checkpoint.
         var codec = reader.codecState()
-        let tailEvents = try reader.readTail(fd: fd, size: size, codec: &codec).events
+        let tail = try reader.readTail(fd: fd, size: size, codec: &codec).events
+        let tailEvents = Array(EventList(storage: tail, names: codec, firstSeq: reader.tieSeq + 1))
         guard tailEvents.count <= 100_000 else { throw Unusable(reason: "stale checkpoint (\(tailEvents.count) events since it)") }
         let lastRecorded = tailEvents.last?.recorded ?? Timestamp(micros: reader.prevRecorded)
         if let known = point.known, known < lastRecorded { throw Unusable(reason: "known= before the last record needs the log") }

@@ -56,30 +56,21 @@ public enum FleetCheckpoint {
             keys.append(k)
             return UInt32(keys.count - 1)
         }
-        // The key of a (site, model) or (investor, recipient) pair, remembered per pair so that
-        // its text is not built again for every event; the few names of each side compared in
-        // turn (`SmallMap`) rather than a pair hashed for every event.
-        var chipsKeys = SmallMap<SmallMap<UInt32>>(), usdKeys = SmallMap<SmallMap<UInt32>>()
-        func key(_ known: inout SmallMap<SmallMap<UInt32>>, _ a: String, _ b: String, _ text: (String, String) -> String) -> UInt32 {
-            if let i = known.index(of: a), let j = known.values[i].index(of: b) { return known.values[i].values[j] }
-            let k = key(text(a, b))
-            known[a, default: SmallMap()][b, default: k] = k
-            return k
-        }
-        let strings = codec.strings
-        let table = StringTable.slots(for: strings)
-        let (racks, retiredName) = try ledger.rackStringNumbers(strings: strings) { StringTable.find($0, slots: table, strings: strings) }
-        var rackLast = [UInt32](repeating: 0, count: strings.count)  // per string number: see `WriterBase`
-        var rackSite = [UInt32](repeating: 0, count: strings.count)
-        var siteNumbers = SmallMap<UInt32>()  // the few sites, found once each in the table
-        func siteNumber(_ site: String) throws -> UInt32 {
-            if let i = siteNumbers.index(of: site) { return siteNumbers.values[i] }
-            guard let n = StringTable.find(site, slots: table, strings: strings).map(UInt32.init) else {
-                throw LedgerError.verification("site \(site) is not in the log's string table")
-            }
-            siteNumbers[site, default: n] = n
+        // The key of a (site, model), site or (investor, recipient), remembered per pair of name
+        // numbers so that its text is built once.
+        var known = [NumberMap<UInt32>](repeating: NumberMap(), count: 3)  // chips, power, usd
+        func key(_ kind: Int, _ a: UInt32, _ b: UInt32, _ text: () -> String) -> UInt32 {
+            let k = NumberMap<UInt32>.pair(a, b)
+            if let i = known[kind].index(of: k) { return known[kind].values[i] }
+            let n = key(text())
+            known[kind][k, default: n] = n
             return n
         }
+        let strings = codec.strings
+        let name = { (n: UInt32) in strings[Int(n)] }
+        let table = StringTable.slots(for: strings)
+        var rackLast = [UInt32](repeating: 0, count: strings.count)  // per string number: see `WriterBase`
+        var rackSite = [UInt32](repeating: 0, count: strings.count)
         func markRack(_ s: UInt32, _ r: Int, _ seq: Int) {
             if rackLast[r] == 0 || (rackLast[r] != WriterBase.severalSites && rackSite[r] == s) {
                 rackLast[r] = UInt32(seq)
@@ -88,42 +79,38 @@ public enum FleetCheckpoint {
                 rackLast[r] = WriterBase.severalSites
             }
         }
+        let order = ledger.effectiveOrder()
         // What a retirement retires: the latest install of its (site, rack) before it in effective
-        // order, voided later or not (a void that would orphan a retirement is refused). Kept only
-        // for the rack names some retirement uses (`retiredName`), by (site number, rack number).
-        var installs: [UInt64: (model: String, chips: Int64, watts: Int64)] = [:]
+        // order, voided later or not (a void that would orphan a retirement is refused).
+        let retiring = ledger.retiredRackNumbers(order: order)
         var records: [(time: Int64, seq: UInt32, key: UInt32, kind: Kind, a: Int64, b: Int64)] = []
         records.reserveCapacity(ledger.count)
         var definitions: [Event] = []
-        let order = ledger.effectiveOrder()
         let voided = ledger.voidedMask(through: ledger.count)
+        let events = ledger.events
         var amounts = AmountTotals()  // for writers: see `AmountTotals`
         for seq in order {
-            let r = Int(racks[seq - 1])
-            if case .rackInstalled(let s, _, let m, let c, let p) = ledger.events[seq - 1].body, retiredName[r] {
-                let site = try siteNumber(s)
-                installs[UInt64(site) << 32 | UInt64(r)] = (m, c, p.watts)
-            }
-            amounts.absorb(ledger.events[seq - 1].body)  // voided or not
+            let p = ledger.stored[seq - 1]
+            amounts.absorb(p)  // voided or not
             guard !voided[seq] else { continue }
-            let e = ledger.events[seq - 1]
-            let t = e.effective.micros, sq = UInt32(seq)
-            switch e.body {
-            case .siteOpened, .chipModelDefined: definitions.append(e)
-            case .chipsDelivered(let s, let m, let q): records.append((t, sq, key(&chipsKeys, s, m, chipsKey), .delivered, q, 0))
-            case .rackInstalled(let s, _, let m, let c, let p):
-                records.append((t, sq, key(&chipsKeys, s, m, chipsKey), .installed, c, p.watts))
-                try markRack(siteNumber(s), r, seq)
-            case .rackRetired(let s, _):
-                let site = try siteNumber(s)
-                if let x = installs[UInt64(site) << 32 | UInt64(r)] {
-                    records.append((t, sq, key(&chipsKeys, s, x.model, chipsKey), .retired, x.chips, x.watts))
+            let t = p.effective, sq = UInt32(seq)
+            switch p.code {
+            case PackedEvent.siteOpened, PackedEvent.chipModelDefined: definitions.append(events[seq - 1])
+            case PackedEvent.chipsDelivered:
+                records.append((t, sq, key(0, p.a, p.b) { chipsKey(name(p.a), name(p.b)) }, .delivered, p.amount, 0))
+            case PackedEvent.rackInstalled:
+                records.append((t, sq, key(0, p.a, p.c) { chipsKey(name(p.a), name(p.c)) }, .installed, p.amount, p.amount2))
+                markRack(p.a, Int(p.b), seq)
+            case PackedEvent.rackRetired:
+                if let x = retiring[seq] {
+                    records.append((t, sq, key(0, p.a, x.model) { chipsKey(name(p.a), name(x.model)) }, .retired, x.chips, x.watts))
                 }
-                markRack(site, r, seq)
-            case .powerAllocated(let s, let p): records.append((t, sq, key(powerKey(s)), .allocated, p.watts, 0))
-            case .powerReleased(let s, let p): records.append((t, sq, key(powerKey(s)), .allocated, -p.watts, 0))
-            case .investmentCommitted(let i, let r, let u, _): records.append((t, sq, key(&usdKeys, i, r, usdKey), .usd, u, 0))
-            case .eventVoided: break
+                markRack(p.a, Int(p.b), seq)
+            case PackedEvent.powerAllocated: records.append((t, sq, key(1, p.a, 0) { powerKey(name(p.a)) }, .allocated, p.amount, 0))
+            case PackedEvent.powerReleased: records.append((t, sq, key(1, p.a, 0) { powerKey(name(p.a)) }, .allocated, -p.amount, 0))
+            case PackedEvent.investmentCommitted:
+                records.append((t, sq, key(2, p.a, p.b) { usdKey(name(p.a), name(p.b)) }, .usd, p.amount, 0))
+            default: break
             }
         }
         // Blocks, and the totals before each block.

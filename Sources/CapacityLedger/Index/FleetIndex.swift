@@ -25,7 +25,11 @@ public struct FleetIndex: Sendable {
 
         /// Builds from (time, delta) pairs in any order.
         init(_ points: [(Int64, Int64)]) {
-            let sorted = points.sorted { $0.0 < $1.0 }
+            self.init(sorted: points.sorted { $0.0 < $1.0 })
+        }
+
+        /// Builds from (time, delta) pairs in time order.
+        init(sorted: [(Int64, Int64)]) {
             times.reserveCapacity(sorted.count)
             totals.reserveCapacity(sorted.count)
             var sum: Int64 = 0
@@ -90,41 +94,64 @@ public struct FleetIndex: Sendable {
     var rackEvents: [String: [Int]] = [:]
 
     /// Builds the index of `ledger`; `order` is `ledger.effectiveOrder()` when the caller has it.
+    /// One pass over the packed records in effective order: the points of each series arrive
+    /// sorted, keyed by name numbers (`NumberMap`), and get their names at the end.
     public init(ledger: Ledger, order: [Int]? = nil) {
         count = ledger.count
-        var points: (d: [PairKey: [(Int64, Int64)]], i: [PairKey: [(Int64, Int64)]], r: [PairKey: [(Int64, Int64)]],
-                     w: [PairKey: [(Int64, Int64)]], a: [String: [(Int64, Int64)]], u: [PairKey: [(Int64, Int64)]]) = ([:], [:], [:], [:], [:], [:])
         let order = order ?? ledger.effectiveOrder()
-        retiredRacks = ledger.retiredRacks(order: order)
+        let records = ledger.stored
+        let names = ledger.codec
+        let retiring = ledger.retiredRackNumbers(order: order)
+        var racksBySite = NumberMap<[Int]>()
+        var points = (d: NumberMap<[(Int64, Int64)]>(), i: NumberMap<[(Int64, Int64)]>(), r: NumberMap<[(Int64, Int64)]>(),
+                      w: NumberMap<[(Int64, Int64)]>(), a: NumberMap<[(Int64, Int64)]>(), u: NumberMap<[(Int64, Int64)]>())
+        let voided = ledger.voidedMask(through: ledger.count)
         for seq in order {
-            switch ledger.events[seq - 1].body {
-            case .rackInstalled(let s, _, _, _, _), .rackRetired(let s, _):
-                rackEvents[s, default: []].append(seq)
-            case .siteOpened, .chipModelDefined:
+            let p = records[seq - 1]
+            let t = p.effective
+            switch p.code {
+            case PackedEvent.siteOpened, PackedEvent.chipModelDefined:
                 definitions.append(seq)
+            case PackedEvent.rackInstalled:
+                racksBySite[UInt64(p.a), default: []].append(seq)
+                guard !voided[seq] else { continue }
+                let pair = NumberMap<Int>.pair(p.a, p.c)
+                points.i[pair, default: []].append((t, p.amount))
+                points.w[pair, default: []].append((t, p.amount2))
+            case PackedEvent.rackRetired:
+                racksBySite[UInt64(p.a), default: []].append(seq)
+                guard !voided[seq], let x = retiring[seq] else { continue }
+                let pair = NumberMap<Int>.pair(p.a, x.model)
+                points.i[pair, default: []].append((t, -x.chips))
+                points.r[pair, default: []].append((t, x.chips))
+                points.w[pair, default: []].append((t, -x.watts))
+            case PackedEvent.chipsDelivered where !voided[seq]:
+                points.d[NumberMap<Int>.pair(p.a, p.b), default: []].append((t, p.amount))
+            case PackedEvent.powerAllocated where !voided[seq]:
+                points.a[UInt64(p.a), default: []].append((t, p.amount))
+            case PackedEvent.powerReleased where !voided[seq]:
+                points.a[UInt64(p.a), default: []].append((t, -p.amount))
+            case PackedEvent.investmentCommitted where !voided[seq]:
+                points.u[NumberMap<Int>.pair(p.a, p.b), default: []].append((t, p.amount))
             default: break
             }
         }
-        let voided = ledger.voidedMask(through: ledger.count)
-        for e in ledger.events where !voided[e.seq] {
-            let c = contribution(e)
-            let t = e.effective.micros
-            guard let pair = c.pair else {
-                if let s = c.site, c.allocated != 0 { points.a[s, default: []].append((t, c.allocated)) }
-                continue
-            }
-            if c.delivered != 0 { points.d[pair, default: []].append((t, c.delivered)) }
-            if c.installed != 0 { points.i[pair, default: []].append((t, c.installed)) }
-            if c.retired != 0 { points.r[pair, default: []].append((t, c.retired)) }
-            if c.activeWatts != 0 { points.w[pair, default: []].append((t, c.activeWatts)) }
-            if c.usd != 0 { points.u[pair, default: []].append((t, c.usd)) }
+        retiredRacks.reserveCapacity(retiring.count)
+        for (seq, x) in retiring { retiredRacks[seq] = (names.name(x.model), x.chips, x.watts) }
+        func pair(_ k: UInt64) -> PairKey { PairKey(a: names.name(UInt32(k >> 32)), b: names.name(UInt32(truncatingIfNeeded: k))) }
+        func series(_ m: NumberMap<[(Int64, Int64)]>, _ key: (UInt64) -> PairKey) -> [PairKey: Series] {
+            Dictionary(uniqueKeysWithValues: zip(m.keys, m.values).map { (key($0.0), Series(sorted: $0.1)) })
         }
-        delivered = points.d.mapValues { Series($0) }
-        installed = points.i.mapValues { Series($0) }
-        retired = points.r.mapValues { Series($0) }
-        activeWatts = points.w.mapValues { Series($0) }
-        allocated = points.a.mapValues { Series($0) }
-        usd = points.u.mapValues { Series($0) }
+        delivered = series(points.d, pair)
+        installed = series(points.i, pair)
+        retired = series(points.r, pair)
+        activeWatts = series(points.w, pair)
+        usd = series(points.u) { k in
+            let p = pair(k)
+            return PairKey(a: "$" + p.a, b: p.b)
+        }
+        allocated = Dictionary(uniqueKeysWithValues: zip(points.a.keys, points.a.values).map { (names.name(UInt32($0.0)), Series(sorted: $0.1)) })
+        rackEvents = Dictionary(uniqueKeysWithValues: zip(racksBySite.keys, racksBySite.values).map { (names.name(UInt32($0.0)), $0.1) })
     }
 
     /// Takes in the events appended to `ledger` since the index was built or last updated, at a
@@ -396,36 +423,35 @@ public struct FleetSnapshot: Sendable, FleetFigures {
 }
 
 extension Ledger {
-    /// For each retirement, the rack it retires (model, chips, watts): the latest install of that
-    /// (site, rack) before it in effective order (`order`, from `effectiveOrder()`). Installs
-    /// count even when voided later: a void that would orphan a retirement is refused.
+    /// For each retirement, the rack it retires (model as its string number, chips, watts): the
+    /// latest install of that (site, rack) before it in effective order (`order`, from
+    /// `effectiveOrder()`). Installs count even when voided later: a void that would orphan a
+    /// retirement is refused. Only for a ledger holding every event.
     ///
-    /// Two passes: the first notes the (site, rack) pairs that some retirement names (a few in a
-    /// hundred of a history's racks), the second follows only their installs in effective order.
-    /// Every other install then only misses in a table some thirty times smaller, instead of
-    /// adding its rack to a table of every rack of the history (hundreds of megabytes at ten
-    /// million events). The slot of the rack eight events on is loaded ahead (see
-    /// `SlotIndex.prefetch`): at ten million events even the smaller table outgrows the cache.
-    func retiredRacks(order: [Int]) -> [Int: (model: String, chips: Int64, watts: Int64)] {
-        var racks = RackTable<(model: String, chips: Int64, watts: Int64)?>()
+    /// Two passes: the first notes the rack numbers that some retirement names (a few in a
+    /// hundred of a history's racks), the second follows only their installs in effective order,
+    /// so that the table of installs holds those racks alone.
+    func retiredRackNumbers(order: [Int]) -> [Int: (model: UInt32, chips: Int64, watts: Int64)] {
+        var named = Bitset()
         var retirements = 0
-        for i in events.indices {
-            if case .rackRetired(let s, let r) = events[i].body {
-                _ = racks.entry(site: s, rack: r, adding: nil)
-                retirements += 1
-            }
+        for i in 0..<stored.count where stored[i].code == PackedEvent.rackRetired {
+            named.insert(Int(stored[i].b))
+            retirements += 1
         }
-        var retired: [Int: (model: String, chips: Int64, watts: Int64)] = [:]
+        var retired: [Int: (model: UInt32, chips: Int64, watts: Int64)] = [:]
         guard retirements > 0 else { return retired }
         retired.reserveCapacity(retirements)
-        for (i, seq) in order.enumerated() {
-            if i + 8 < order.count { events[order[i + 8] - 1].prefetchRack(in: racks) }
-            switch events[seq - 1].body {
-            case .rackInstalled(let s, let r, let m, let c, let p):
-                if let x = racks.entry(site: s, rack: r) { racks[entry: x] = (m, c, p.watts) }
-            case .rackRetired(let s, let r):
-                if let x = racks.entry(site: s, rack: r), let installed = racks[entry: x] { retired[seq] = installed }
-            default: break
+        var installs: [UInt64: (model: UInt32, chips: Int64, watts: Int64)] = [:]
+        stored.records.withUnsafeBufferPointer { records in
+            for seq in order {
+                let p = records[seq - 1]
+                switch p.code {
+                case PackedEvent.rackInstalled where named.contains(Int(p.b)):
+                    installs[NumberMap<Int>.pair(p.a, p.b)] = (p.c, p.amount, p.amount2)
+                case PackedEvent.rackRetired:
+                    if let x = installs[NumberMap<Int>.pair(p.a, p.b)] { retired[seq] = x }
+                default: break
+                }
             }
         }
         return retired

@@ -48,16 +48,4 @@ enum StringTable {
         }
         return slots
     }
-
-    /// The number of `s` in `strings`, through `slots`.
-    static func find(_ s: String, slots: [UInt32], strings: [String]) -> Int? {
-        let mask = slots.count - 1
-        var j = Int(truncatingIfNeeded: hash(s)) & mask
-        while slots[j] != 0 {
-            let id = Int(slots[j]) - 1
-            if ExactText(strings[id]) == ExactText(s) { return id }
-            j = (j + 1) & mask
-        }
-        return nil
-    }
 }

@@ -54,7 +54,7 @@ public enum LogHeader {
 
 /// What scanning a stretch of the log found.
 struct LogScan {
-    var events: [Event] = []
+    var events = EventStorage()
     /// Byte offset just past the last commit frame read.
     var committedEnd: Int
     var head: ChainHash
@@ -78,18 +78,18 @@ enum LogScanner {
 
     /// Scans from `offset`, continuing after the records already read (`firstSeq` is the seq the
     /// next record gets, `head` the hash after the last one). `state` is advanced past committed
-    /// records only. `onRecord` sees every committed record with its hash when verifying.
+    /// records only. `onRecord` sees every committed record, as an event, with its hash when
+    /// verifying.
     /// `buf` holds the file from byte offset `base` on; `offset` is where to start in `buf`.
     static func scan(_ buf: UnsafeRawBufferPointer, base: Int = 0, from offset: Int, firstSeq: Int, head: ChainHash,
                      state: inout CodecState, options: Options = .init(),
                      onRecord: ((Event, ChainHash, Int) -> Void)? = nil) throws -> LogScan {
         var out = LogScan(committedEnd: base + offset, head: head)
         var pos = offset
-        var pending: [Event] = []
+        var pending = EventStorage()
         // Records average about 25 bytes: room for all of them at once, not doubling (each
         // doubling copies every event and faults in fresh pages).
         pending.reserveCapacity((buf.count - offset) / 20 + 16)
-        pending.adviseHugePages()
         var pendingHashes: [(ChainHash, Int)] = []
         var chain = head
         var lastChecked = firstSeq - 1
@@ -156,13 +156,14 @@ enum LogScanner {
                 }
                 if kind == Frame.commitKind {
                     if let onRecord {
-                        for (e, h) in zip(pending, pendingHashes) { onRecord(e, h.0, h.1) }
+                        let first = firstSeq + out.events.count
+                        for (i, h) in pendingHashes.enumerated() { onRecord(pending.event(i, seq: first + i, names: state), h.0, h.1) }
                     }
                     if out.events.isEmpty {
                         swap(&out.events, &pending)  // the common case: one large batch, moved not copied
                     } else {
                         out.events.append(contentsOf: pending)
-                        pending.removeAll(keepingCapacity: true)
+                        pending.removeAll()
                     }
                     pendingHashes.removeAll(keepingCapacity: true)
                     out.committedEnd = base + pos
@@ -178,9 +179,9 @@ enum LogScanner {
             }
             state.anchor(seq: seqHere, offset: at)
             var pr = ByteReader(payload, from: 0, to: payload.count)
-            let event: Event
             do {
-                event = try RecordCodec.decode(&pr, seq: seqHere, state: &state)
+                let (record, extra) = try RecordCodec.decodePacked(&pr, state: &state)
+                pending.append(record, recorded: state.prevRecorded, extra: extra)
             } catch {
                 let what = error.what
                 throw LedgerError.verification("log damaged at byte offset \(at) (seq \(seqHere)): \(what)")
@@ -189,7 +190,6 @@ enum LogScanner {
                 chain = chain.chained(with: frame)
                 pendingHashes.append((chain, at))
             }
-            pending.append(event)
         }
         if !pending.isEmpty {
             rollback(&state)

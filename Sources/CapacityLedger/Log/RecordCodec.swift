@@ -53,6 +53,16 @@ public struct CodecState: Sendable {
         return i >= 0 ? strings[i] : baseTexts[n]
     }
 
+    /// The string numbered `n`, which the log has (in memory, or read from the checkpoint the
+    /// state continues).
+    @inline(__always)
+    func name(_ n: UInt32) -> String {
+        let i = Int(n) - baseCount
+        if i >= 0 { return strings[i] }
+        if let s = baseTexts[n] ?? base?(Int(n)) { return s }
+        preconditionFailure("string #\(n) is not in the log's string table")
+    }
+
     /// The number of `s` (whose `NameHash` is `hash`) among the strings `ids` holds.
     @inline(__always)
     func number(of s: String, hash: UInt64) -> UInt32? {
@@ -116,7 +126,10 @@ struct LogAnchor: Sendable, Equatable {
 enum RecordCodec {
     // MARK: encoding
 
-    static func encode(_ e: Event, state: inout CodecState, into w: inout ByteWriter) {
+    /// Encodes `e` and returns it packed (`PackedEvent`), its names numbered as the record
+    /// numbers them.
+    @discardableResult
+    static func encode(_ e: Event, state: inout CodecState, into w: inout ByteWriter) -> PackedEvent {
         state.ensureWritable()
         w.byte(e.type.code)
         w.zigzag(e.recorded.micros &- state.prevRecorded)
@@ -124,50 +137,59 @@ enum RecordCodec {
         let eff = e.effective.seconds
         w.zigzag(eff &- state.prevEffectiveSeconds)
         state.prevEffectiveSeconds = eff
+        var p = PackedEvent(code: e.type.code, effective: e.effective.micros)
         str(e.note, &state, &w)
         str(e.source, &state, &w)
         switch e.body {
         case .siteOpened(let site, let name, let region, let cap, let acres):
-            str(site, &state, &w); str(name, &state, &w); str(region, &state, &w)
+            p.a = str(site, &state, &w)!; str(name, &state, &w); str(region, &state, &w)
             w.varint(cap.map { UInt64($0.watts) + 1 } ?? 0)
             optDouble(acres, &w)
         case .chipModelDefined(let model, let vendor, let bf16, let fp8, let hbm, let watts):
-            str(model, &state, &w); str(vendor, &state, &w)
+            p.a = str(model, &state, &w)!; str(vendor, &state, &w)
             w.u64(bf16.bitPattern); w.u64(fp8.bitPattern)
             optDouble(hbm, &w); optDouble(watts, &w)
         case .chipsDelivered(let site, let model, let q):
-            str(site, &state, &w); str(model, &state, &w); w.varint(UInt64(q))
-        case .rackInstalled(let site, let rack, let model, let chips, let p):
-            str(site, &state, &w); str(rack, &state, &w); str(model, &state, &w)
-            w.varint(UInt64(chips)); w.varint(UInt64(p.watts))
+            p.a = str(site, &state, &w)!; p.b = str(model, &state, &w)!; w.varint(UInt64(q))
+            p.amount = q
+        case .rackInstalled(let site, let rack, let model, let chips, let power):
+            p.a = str(site, &state, &w)!; p.b = str(rack, &state, &w)!; p.c = str(model, &state, &w)!
+            w.varint(UInt64(chips)); w.varint(UInt64(power.watts))
+            p.amount = chips; p.amount2 = power.watts
         case .rackRetired(let site, let rack):
-            str(site, &state, &w); str(rack, &state, &w)
-        case .powerAllocated(let site, let p), .powerReleased(let site, let p):
-            str(site, &state, &w); w.varint(UInt64(p.watts))
+            p.a = str(site, &state, &w)!; p.b = str(rack, &state, &w)!
+        case .powerAllocated(let site, let power), .powerReleased(let site, let power):
+            p.a = str(site, &state, &w)!; w.varint(UInt64(power.watts))
+            p.amount = power.watts
         case .investmentCommitted(let investor, let recipient, let usd, let instrument):
-            str(investor, &state, &w); str(recipient, &state, &w); w.varint(UInt64(usd))
-            str(instrument, &state, &w)
+            p.a = str(investor, &state, &w)!; p.b = str(recipient, &state, &w)!; w.varint(UInt64(usd))
+            p.c = str(instrument, &state, &w).map { $0 + 1 } ?? 0
+            p.amount = usd
         case .eventVoided(let target, let reason):
-            w.varint(UInt64(target)); str(reason, &state, &w)
+            w.varint(UInt64(target)); p.b = str(reason, &state, &w)!
+            p.amount = Int64(target)
         }
+        return p
     }
 
     /// 0: absent; 1: a new string follows (length, bytes); n ≥ 2: the string numbered n − 2.
-    @inline(__always)
-    static func str(_ s: String?, _ state: inout CodecState, _ w: inout ByteWriter) {
-        guard let s else { w.byte(0); return }
+    /// Returns the string's number.
+    @inline(__always) @discardableResult
+    static func str(_ s: String?, _ state: inout CodecState, _ w: inout ByteWriter) -> UInt32? {
+        guard let s else { w.byte(0); return nil }
         let hash = NameHash.of(s)
         if let id = state.number(of: s, hash: hash) {
             w.varint(UInt64(id) + 2)
-            return
+            return id
         }
         if let lookup = state.baseLookup, let id = lookup(s) {
             state.baseTexts[id] = s
             state.ids!.insert(hash, id)
             w.varint(UInt64(id) + 2)
-            return
+            return id
         }
-        state.ids!.insert(hash, UInt32(state.baseCount + state.strings.count))
+        let id = UInt32(state.baseCount + state.strings.count)
+        state.ids!.insert(hash, id)
         w.byte(1)
         var copy = s
         copy.withUTF8 { u in
@@ -175,6 +197,7 @@ enum RecordCodec {
             w.append(u)
         }
         state.strings.append(s)
+        return id
     }
 
     static func optDouble(_ v: Double?, _ w: inout ByteWriter) {
@@ -187,51 +210,66 @@ enum RecordCodec {
 
     struct Malformed: Error { var what: String }
 
+    /// Decodes one record's payload as an event numbered `seq`.
     static func decode(_ r: inout ByteReader, seq: Int, state: inout CodecState) throws(Malformed) -> Event {
+        let (p, extra) = try decodePacked(&r, state: &state)
+        return EventStorage.event(p, extra: extra, seq: seq, recorded: state.prevRecorded, names: state)
+    }
+
+    /// Decodes one record's payload packed (its recorded time is `state.prevRecorded` after),
+    /// with what the packed record leaves out. Only a new string is made into a `String`.
+    static func decodePacked(_ r: inout ByteReader, state: inout CodecState) throws(Malformed) -> (PackedEvent, EventStorage.Extra?) {
         guard let code = r.byte(), let type = EventType(code: code) else { throw Malformed(what: "unknown record type") }
         guard let dRec = r.zigzag(), let dEff = r.zigzag() else { throw Malformed(what: "truncated times") }
         state.prevRecorded &+= dRec
         state.prevEffectiveSeconds &+= dEff
-        let recorded = Timestamp(micros: state.prevRecorded)
-        let effective = Timestamp(seconds: state.prevEffectiveSeconds)
-        let note = try optStr(&r, &state)
-        let source = try optStr(&r, &state)
-        let body: EventBody
+        var p = PackedEvent(code: code, effective: state.prevEffectiveSeconds &* Timestamp.microsPerSecond)
+        let note = try optNum(&r, &state), source = try optNum(&r, &state)
+        var extra: EventStorage.Extra?
+        if note != nil || source != nil {
+            extra = EventStorage.Extra(note: note.map(state.name), source: source.map(state.name))
+        }
         switch type {
         case .siteOpened:
-            let site = try reqStr(&r, &state), name = try reqStr(&r, &state), region = try optStr(&r, &state)
+            let site = try reqNum(&r, &state), name = try reqNum(&r, &state), region = try optNum(&r, &state)
             guard let cap = r.varint() else { throw Malformed(what: "truncated power cap") }
-            body = .siteOpened(site: site, name: name, region: region,
-                               powerCap: cap == 0 ? nil : Power(watts: Int64(cap - 1)), acres: try optDouble(&r))
+            let acres = try optDouble(&r)
+            p.a = site
+            extra = EventStorage.Extra(note: extra?.note, source: extra?.source,
+                                       body: .siteOpened(site: state.name(site), name: state.name(name), region: region.map(state.name),
+                                                         powerCap: cap == 0 ? nil : Power(watts: Int64(cap - 1)), acres: acres))
         case .chipModelDefined:
-            let model = try reqStr(&r, &state), vendor = try reqStr(&r, &state)
+            let model = try reqNum(&r, &state), vendor = try reqNum(&r, &state)
             guard let bf = r.u64(), let fp = r.u64() else { throw Malformed(what: "truncated specs") }
-            body = .chipModelDefined(model: model, vendor: vendor, bf16TFLOPS: Double(bitPattern: bf),
-                                     fp8TFLOPS: Double(bitPattern: fp), hbmGB: try optDouble(&r), watts: try optDouble(&r))
+            let hbm = try optDouble(&r), watts = try optDouble(&r)
+            p.a = model
+            extra = EventStorage.Extra(note: extra?.note, source: extra?.source,
+                                       body: .chipModelDefined(model: state.name(model), vendor: state.name(vendor), bf16TFLOPS: Double(bitPattern: bf),
+                                                               fp8TFLOPS: Double(bitPattern: fp), hbmGB: hbm, watts: watts))
         case .chipsDelivered:
-            let site = try reqStr(&r, &state), model = try reqStr(&r, &state)
-            body = .chipsDelivered(site: site, model: model, quantity: try int(&r))
+            p.a = try reqNum(&r, &state); p.b = try reqNum(&r, &state)
+            p.amount = try int(&r)
         case .rackInstalled:
-            let site = try reqStr(&r, &state), rack = try reqStr(&r, &state), model = try reqStr(&r, &state)
-            let chips = try int(&r)
-            body = .rackInstalled(site: site, rack: rack, model: model, chips: chips, power: Power(watts: try int(&r)))
+            p.a = try reqNum(&r, &state); p.b = try reqNum(&r, &state); p.c = try reqNum(&r, &state)
+            p.amount = try int(&r); p.amount2 = try int(&r)
         case .rackRetired:
-            body = .rackRetired(site: try reqStr(&r, &state), rack: try reqStr(&r, &state))
-        case .powerAllocated:
-            let site = try reqStr(&r, &state)
-            body = .powerAllocated(site: site, power: Power(watts: try int(&r)))
-        case .powerReleased:
-            let site = try reqStr(&r, &state)
-            body = .powerReleased(site: site, power: Power(watts: try int(&r)))
+            p.a = try reqNum(&r, &state); p.b = try reqNum(&r, &state)
+        case .powerAllocated, .powerReleased:
+            p.a = try reqNum(&r, &state)
+            p.amount = try int(&r)
         case .investmentCommitted:
-            let investor = try reqStr(&r, &state), recipient = try reqStr(&r, &state), usd = try int(&r)
-            body = .investmentCommitted(investor: investor, recipient: recipient, usd: usd, instrument: try optStr(&r, &state))
+            p.a = try reqNum(&r, &state); p.b = try reqNum(&r, &state)
+            p.amount = try int(&r)
+            p.c = try optNum(&r, &state).map { $0 + 1 } ?? 0
         case .eventVoided:
             let target = try int(&r)
-            body = .eventVoided(target: Int(target), reason: try reqStr(&r, &state))
+            guard target <= Int64(UInt32.max) else { throw Malformed(what: "bad void target") }
+            p.amount = target
+            p.b = try reqNum(&r, &state)
         }
         guard r.remaining == 0 else { throw Malformed(what: "\(r.remaining) unexpected bytes at the end of the record") }
-        return Event(seq: seq, recorded: recorded, effective: effective, note: note, source: source, body: body)
+        if extra != nil { p.flags |= PackedEvent.extraFlag }
+        return (p, extra)
     }
 
     @inline(__always)
@@ -240,13 +278,14 @@ enum RecordCodec {
         return Int64(v)
     }
 
-    static func reqStr(_ r: inout ByteReader, _ state: inout CodecState) throws(Malformed) -> String {
-        guard let s = try optStr(&r, &state) else { throw Malformed(what: "missing required text") }
-        return s
+    static func reqNum(_ r: inout ByteReader, _ state: inout CodecState) throws(Malformed) -> UInt32 {
+        guard let n = try optNum(&r, &state) else { throw Malformed(what: "missing required text") }
+        return n
     }
 
+    /// A string's number: a new string is added to the table; a reference must name one in it.
     @inline(__always)
-    static func optStr(_ r: inout ByteReader, _ state: inout CodecState) throws(Malformed) -> String? {
+    static func optNum(_ r: inout ByteReader, _ state: inout CodecState) throws(Malformed) -> UInt32? {
         guard let tag = r.varint() else { throw Malformed(what: "truncated text") }
         switch tag {
         case 0: return nil
@@ -256,17 +295,19 @@ enum RecordCodec {
             // ASCII (almost every string) needs no further check.
             guard let s = JSONLine.isASCII(utf8) ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
             else { throw Malformed(what: "bad text") }
+            let id = state.baseCount + state.strings.count
+            guard id < Int(UInt32.max) else { throw Malformed(what: "too many strings") }
             state.strings.append(s)
-            state.ids?.insert(NameHash.of(s), UInt32(state.baseCount + state.strings.count - 1))
-            return s
+            state.ids?.insert(NameHash.of(s), UInt32(id))
+            return UInt32(id)
         default:
+            guard tag - 2 < UInt64(state.baseCount + state.strings.count) else { throw Malformed(what: "reference to unknown text #\(tag - 2)") }
             let id = Int(tag - 2)
-            if id < state.baseCount, let base = state.base {
-                guard let s = base(id) else { throw Malformed(what: "reference to unknown text #\(id)") }
-                return s
+            // A string the checkpoint holds must be readable there (a damaged table is found here).
+            if id < state.baseCount, state.baseTexts[UInt32(id)] == nil, let base = state.base, base(id) == nil {
+                throw Malformed(what: "reference to unknown text #\(id)")
             }
-            guard id - state.baseCount < state.strings.count else { throw Malformed(what: "reference to unknown text #\(id)") }
-            return state.strings[id - state.baseCount]
+            return UInt32(id)
         }
     }
 

@@ -90,9 +90,19 @@ struct Energizer: Sendable, Hashable {
     /// Adds a rack. `named`: whether `retire(rack:)` is to find it (a fold that knows which racks
     /// its retirements name passes false for the others).
     mutating func install(rack: String, model: String, chips: Int64, watts: Int64, key: TimeKey, named: Bool = true) {
-        let m = UInt32(byModel.place(of: model, adding: .init()))
+        install(model: modelPlace(model), rack: named ? rack : nil, chips: chips, watts: watts, key: key)
+    }
+
+    /// The place of `model` among the models this site's racks hold (places never change).
+    mutating func modelPlace(_ model: String) -> UInt32 {
+        UInt32(byModel.place(of: model, adding: .init()))
+    }
+
+    /// Adds a rack of the model at place `m` (`modelPlace`); `rack` is its name when
+    /// `retire(rack:)` is to find it, nil otherwise.
+    mutating func install(model m: UInt32, rack: String?, chips: Int64, watts: Int64, key: TimeKey) {
         var name: Int32 = -1
-        if named {
+        if let rack {
             name = Int32(names.count)
             names.append(rack)
             places.append(UInt32(racks.count))

@@ -44,18 +44,18 @@ public struct FleetState: Sendable, Hashable {
     /// Committed dollars per (investor, recipient).
     var investments: [PairKey: Int64] = [:]
     /// Events applied so far.
-    public private(set) var applied = 0
+    public internal(set) var applied = 0
     /// The last event applied (its effective time and seq).
-    public private(set) var last: TimeKey?
+    public internal(set) var last: TimeKey?
     /// How many racks a site's energizer makes room for when it is created, and which racks
     /// retirements name.
-    private var hint = SizeHint()
+    var hint = SizeHint()
 
     public init() {}
 
     /// Prepares a long fold over `events` (or a part of them): makes room for their racks, and
     /// notes which racks their retirements name, so that only those are kept findable by name.
-    public mutating func prepare(for events: [Event]) {
+    public mutating func prepare<Events: Sequence<Event>>(for events: Events) {
         var racks = 0, sites = 0
         var retired = NameSet()
         for e in events {
@@ -87,6 +87,7 @@ public struct FleetState: Sendable, Hashable {
     }
 
     /// Applies one event. Voids are not applied: the caller leaves voided events out.
+    /// (`apply(_:at:of:names:)` does the same for a ledger's packed records.)
     public mutating func apply(_ e: Event) {
         applied += 1
         let key = TimeKey(e.effective, e.seq)
@@ -126,6 +127,8 @@ struct SizeHint: Sendable, Hashable {
     var racksPerSite = 0
     /// The rack names retirements use (at any site), unless any rack may be retired.
     var retired = NameSet()
+    /// The same for a fold of packed records (`prepare(packed:)`): a bit per string number.
+    var retiredNumbers = Bitset()
     var anyRack = true
     static func == (_: SizeHint, _: SizeHint) -> Bool { true }
     func hash(into hasher: inout Hasher) {}

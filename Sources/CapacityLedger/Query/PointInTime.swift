@@ -95,12 +95,7 @@ extension Ledger {
 extension Ledger {
     /// The last seq whose recorded time is at or before `t` (recorded times never go backwards).
     public func lastSeq(recordedBy t: Timestamp) -> Int {
-        var lo = 0, hi = events.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if events[mid].recorded <= t { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        stored.count(recordedBy: t.micros)
     }
 
     /// Seqs of all events sorted by (effective, seq).
@@ -109,35 +104,44 @@ extension Ledger {
     /// time so far are already in order; only the others (backdated ones) are sorted, then merged.
     /// - Complexity: O(n + k log k) for k events recorded out of effective order.
     public func effectiveOrder() -> [Int] {
-        // Only each event's effective time is read, in place (no copy of the events).
-        events.withUnsafeBufferPointer { events in
-            var inOrder: [Int] = [], late: [(Int64, Int)] = []
-            inOrder.reserveCapacity(events.count)
-            var latest = Int64.min
-            for i in events.indices {
-                let t = events[i].effective.micros
-                if t >= latest {
-                    inOrder.append(i + 1)
-                    latest = t
-                } else {
-                    late.append((t, i + 1))
+        // Only each record's effective time is read, in place.
+        stored.records.withUnsafeBufferPointer { records in
+            var order = [Int](unsafeUninitializedCapacity: records.count) { buffer, n in
+                var late: [(Int64, Int)] = []
+                var latest = Int64.min
+                n = 0
+                for i in records.indices {
+                    let t = records[i].effective
+                    if t >= latest {
+                        buffer[n] = i + 1
+                        n += 1
+                        latest = t
+                    } else {
+                        late.append((t, i + 1))
+                    }
                 }
-            }
-            if late.isEmpty { return inOrder }
-            late.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-            var order: [Int] = []
-            order.reserveCapacity(events.count)
-            var i = 0
-            for (t, seq) in late {
-                while i < inOrder.count {
-                    let a = inOrder[i], ta = events[a - 1].effective.micros
-                    guard ta < t || (ta == t && a < seq) else { break }
-                    order.append(a)
-                    i += 1
+                guard !late.isEmpty else { return }
+                late.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+                // Merge from the back, in place: the in-order seqs are at the front of the buffer.
+                var i = n - 1, j = late.count - 1, out = records.count - 1
+                while j >= 0 {
+                    let (t, seq) = late[j]
+                    if i >= 0 {
+                        let a = buffer[i], ta = records[a - 1].effective
+                        if ta > t || (ta == t && a > seq) {
+                            buffer[out] = a
+                            i -= 1
+                            out -= 1
+                            continue
+                        }
+                    }
+                    buffer[out] = seq
+                    j -= 1
+                    out -= 1
                 }
-                order.append(seq)
+                n = records.count
             }
-            order.append(contentsOf: inOrder[i...])
+            if firstSeq != 1 { order = order.map { $0 + firstSeq - 1 } }
             return order
         }
     }

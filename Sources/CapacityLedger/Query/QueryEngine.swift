@@ -112,31 +112,43 @@ public final class QueryEngine {
     }
 
     /// Calls `body` with each event that counts in `view` (`LedgerView.counts`), in effective
-    /// order, read in place; and `ahead` with the event eight places further in that order.
-    func forEachCounting(_ view: LedgerView, ahead: (Event) -> Void = { _ in }, _ body: (Event) throws -> Void) rethrows {
+    /// order.
+    func forEachCounting(_ view: LedgerView, _ body: (Event) throws -> Void) rethrows {
+        let events = store.ledger.events
+        try forEachCountingRecord(view) { _, i in try body(events[i]) }
+    }
+
+    /// Calls `body` with the packed record and index of each event that counts in `view`, in
+    /// effective order, read in place.
+    func forEachCountingRecord(_ view: LedgerView, _ body: (PackedEvent, Int) throws -> Void) rethrows {
         let ledger = store.ledger
         let order = effectiveOrder()
         let voided = ledger.voidedMask(through: view.seqLimit)
-        try ledger.events.withUnsafeBufferPointer { events in
-            for (k, seq) in order.enumerated() {
-                if k + 8 < order.count { ahead(events[order[k + 8] - 1]) }
-                if events[seq - 1].effective > view.effectiveLimit { break }
-                guard seq <= view.seqLimit, !voided[seq] else { continue }
-                if case .eventVoided = events[seq - 1].body { continue }
-                try body(events[seq - 1])
+        let limit = view.effectiveLimit.micros
+        try ledger.stored.records.withUnsafeBufferPointer { records in
+            try voided.withUnsafeBufferPointer { voided in
+                for seq in order {
+                    let r = records[seq - 1]
+                    if r.effective > limit { break }
+                    guard seq <= view.seqLimit, !voided[seq], r.code != PackedEvent.eventVoided else { continue }
+                    try body(r, seq - 1)
+                }
             }
         }
     }
 
     /// The projection state at `view`: a fold of exactly the events that count there.
     public func state(_ view: LedgerView) throws -> FleetState {
+        let ledger = store.ledger
+        let events = ledger.events
         var s = FleetState()
-        s.prepare(for: store.ledger.events)
-        var i = 0
-        try forEachCounting(view, ahead: { s.prefetch($0) }) { e in
-            if i & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
-            i += 1
-            s.apply(e)
+        s.prepare(packed: ledger.stored)
+        var names = PackedFoldNames()
+        var n = 0
+        try forEachCountingRecord(view) { r, i in
+            if n & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+            n += 1
+            s.apply(r, at: i, of: events, names: &names)
         }
         return s
     }

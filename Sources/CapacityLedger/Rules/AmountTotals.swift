@@ -57,12 +57,31 @@ struct AmountTotals: Sendable, Equatable {
         usd = Self.sum(usd, a.usd) ?? Self.limit
     }
 
+    /// `absorb` for a packed record.
+    mutating func absorb(_ p: PackedEvent) {
+        let a = Self.amounts(p)
+        chips = Self.sum(chips, a.chips) ?? Self.limit
+        watts = Self.sum(watts, a.watts) ?? Self.limit
+        usd = Self.sum(usd, a.usd) ?? Self.limit
+    }
+
+    private static func twice(_ x: UInt64) -> UInt64 {
+        let (y, o) = x.multipliedReportingOverflow(by: 2)
+        return o ? .max : y
+    }
+
+    private static func amounts(_ p: PackedEvent) -> (chips: UInt64, watts: UInt64, usd: UInt64) {
+        switch p.code {
+        case PackedEvent.chipsDelivered: return (p.amount.magnitude, 0, 0)
+        case PackedEvent.rackInstalled: return (twice(p.amount.magnitude), twice(p.amount2.magnitude), 0)
+        case PackedEvent.powerAllocated, PackedEvent.powerReleased: return (0, p.amount.magnitude, 0)
+        case PackedEvent.investmentCommitted: return (0, 0, p.amount.magnitude)
+        default: return (0, 0, 0)
+        }
+    }
+
     /// The magnitudes an event adds, per unit (saturating at `UInt64.max`).
     private static func amounts(_ body: EventBody) -> (chips: UInt64, watts: UInt64, usd: UInt64) {
-        func twice(_ x: UInt64) -> UInt64 {
-            let (y, o) = x.multipliedReportingOverflow(by: 2)
-            return o ? .max : y
-        }
         switch body {
         case .chipsDelivered(_, _, let q): return (q.magnitude, 0, 0)
         case .rackInstalled(_, _, _, let c, let p): return (twice(c.magnitude), twice(p.watts.magnitude), 0)

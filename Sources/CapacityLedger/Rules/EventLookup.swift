@@ -4,15 +4,18 @@
 /// events after it (`recent`, from `firstSeq` on) and the earlier ones it read from the log for
 /// the batch at hand (`fetched`); `isComplete` tells the rules whether they may scan them all.
 struct EventLookup {
-    var recent: [Event]
-    var firstSeq = 1
+    var recent: EventList
     var fetched: [Int: Event] = [:]
 
-    init(_ events: [Event], firstSeq: Int = 1, fetched: [Int: Event] = [:]) {
+    init(_ events: EventList, fetched: [Int: Event] = [:]) {
         recent = events
-        self.firstSeq = firstSeq
         self.fetched = fetched
     }
+
+    /// No events at all.
+    static let none = EventLookup(EventList(storage: EventStorage(), names: CodecState(), firstSeq: 1))
+
+    var firstSeq: Int { recent.firstSeq }
 
     var isComplete: Bool { firstSeq == 1 }
 

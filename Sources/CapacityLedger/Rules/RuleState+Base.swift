@@ -28,7 +28,7 @@ extension RuleState {
     init(definitions: [Event]) {
         self.init()
         for e in definitions.sorted(by: { TimeKey($0.effective, $0.seq) < TimeKey($1.effective, $1.seq) }) {
-            applyEffects(e, events: EventLookup([]))
+            applyEffects(e, events: .none)
         }
     }
 

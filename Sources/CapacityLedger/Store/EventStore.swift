@@ -90,9 +90,10 @@ public enum LedgerVerifier {
                                        options: .init(verifyChain: true))
         var rules = RuleState()
         var totals = AmountTotals()
-        let all = EventLookup(scan.events)
+        let events = EventList(storage: scan.events, names: state, firstSeq: 1)
+        let all = EventLookup(events)
         var lastRecorded = Timestamp(micros: 0)
-        for e in scan.events {
+        for e in events {
             guard e.recorded >= lastRecorded else {
                 throw LedgerError.verification("seq \(e.seq): recorded time \(e.recorded.iso8601) is earlier than the one before it (\(lastRecorded.iso8601))")
             }

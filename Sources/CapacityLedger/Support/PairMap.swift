@@ -27,6 +27,19 @@ struct PairMap<Value> {
         _modify { yield &outer[key.a, default: SmallMap()][key.b, default: fallback()] }
     }
 
+    /// Where `key`'s value is (places never change), added as `fallback` first when the key is new.
+    mutating func place(of key: PairKey, adding fallback: @autoclosure () -> Value) -> (outer: Int, inner: Int) {
+        let i = outer.place(of: key.a, adding: SmallMap())
+        let j = outer[place: i].place(of: key.b, adding: fallback())
+        return (i, j)
+    }
+
+    /// The value at a place `place(of:adding:)` gave.
+    subscript(place p: (outer: Int, inner: Int)) -> Value {
+        get { outer[place: p.outer][place: p.inner] }
+        _modify { yield &outer[place: p.outer][place: p.inner] }
+    }
+
     /// Calls `body` with the value of `key` to change it in place; no call when the key is not
     /// here. (Use this, not `map[key]?.change()`, which would change a copy and store it back.)
     mutating func update(_ key: PairKey, _ body: (inout Value) -> Void) {

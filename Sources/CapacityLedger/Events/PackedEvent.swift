@@ -1,0 +1,221 @@
+/// An event as a ledger holds it in memory: 40 bytes of numbers, its names as their numbers in
+/// the log's string table (`CodecState`), so that a ledger of ten million events takes 400 MB
+/// instead of a gigabyte, and a fold or an index build compares numbers instead of strings.
+///
+/// What each field holds, by type (a name is its string number):
+///
+/// | type                   | `a`      | `b`       | `c`              | `amount` | `amount2` |
+/// |------------------------|----------|-----------|------------------|----------|-----------|
+/// | `site.opened`          | site     |           |                  |          |           |
+/// | `chip.model.defined`   | model    |           |                  |          |           |
+/// | `chips.delivered`      | site     | model     |                  | quantity |           |
+/// | `rack.installed`       | site     | rack      | model            | chips    | watts     |
+/// | `rack.retired`         | site     | rack      |                  |          |           |
+/// | `power.allocated`, `power.released` | site |   |                  | watts    |           |
+/// | `investment.committed` | investor | recipient | instrument + 1, or 0 | usd  |           |
+/// | `event.voided`         |          | reason    |                  | target   |           |
+///
+/// The rest of a `site.opened` or `chip.model.defined`, and any note or source, are kept beside
+/// the records (`EventStorage.Extra`); `hasExtra` says so. The seq is the record's place and the
+/// recorded time is kept per batch (`EventStorage`).
+struct PackedEvent: Sendable, Equatable {
+    /// Effective time, µs since the epoch.
+    var effective: Int64
+    var amount: Int64 = 0
+    var amount2: Int64 = 0
+    var a: UInt32 = 0
+    var b: UInt32 = 0
+    var c: UInt32 = 0
+    /// `EventType.code`.
+    var code: UInt8
+    var flags: UInt8 = 0
+
+    static let extraFlag: UInt8 = 1
+
+    init(code: UInt8, effective: Int64) {
+        self.code = code
+        self.effective = effective
+    }
+
+    var hasExtra: Bool { flags & Self.extraFlag != 0 }
+
+    // The codes, spelled once for the hot paths that switch on them.
+    static let siteOpened = EventType.siteOpened.code
+    static let chipModelDefined = EventType.chipModelDefined.code
+    static let chipsDelivered = EventType.chipsDelivered.code
+    static let rackInstalled = EventType.rackInstalled.code
+    static let rackRetired = EventType.rackRetired.code
+    static let powerAllocated = EventType.powerAllocated.code
+    static let powerReleased = EventType.powerReleased.code
+    static let investmentCommitted = EventType.investmentCommitted.code
+    static let eventVoided = EventType.eventVoided.code
+
+    var type: EventType { EventType(code: code)! }
+    var key: TimeKey { TimeKey(effective: effective, seq: 0) }
+}
+
+/// The events of a ledger (or of a stretch of its log) as packed records, with what does not fit
+/// in them kept beside: the recorded times, one per run of events recorded together, and the
+/// extras of the few events that carry more.
+/// - Complexity: appending O(1) amortized; reading an event's recorded time O(log r) for r runs
+///   (one per batch appended).
+struct EventStorage: Sendable {
+    /// What a packed record leaves out: a note, a source, and the whole body of the types whose
+    /// fields do not fit (`site.opened`, `chip.model.defined`).
+    struct Extra: Sendable, Equatable {
+        var note: String?
+        var source: String?
+        var body: EventBody?
+    }
+
+    private(set) var records: [PackedEvent] = []
+    /// By index in `records`.
+    private(set) var extras: [Int: Extra] = [:]
+    /// Runs of equal recorded times: from index `from` on, until the next run, µs.
+    private(set) var runs: [(from: Int, recorded: Int64)] = []
+
+    init() {}
+
+    var count: Int { records.count }
+    var isEmpty: Bool { records.isEmpty }
+
+    mutating func reserveCapacity(_ n: Int) {
+        records.reserveCapacity(n)
+        records.adviseHugePages()
+    }
+
+    @inline(__always)
+    mutating func append(_ r: PackedEvent, recorded: Int64, extra: Extra? = nil) {
+        if runs.last?.recorded != recorded { runs.append((records.count, recorded)) }
+        var r = r
+        if let extra {
+            r.flags |= PackedEvent.extraFlag
+            extras[records.count] = extra
+        } else {
+            r.flags &= ~PackedEvent.extraFlag
+        }
+        records.append(r)
+    }
+
+    mutating func append(contentsOf other: EventStorage) {
+        if isEmpty {
+            self = other
+            return
+        }
+        let base = records.count
+        records.append(contentsOf: other.records)
+        for (i, x) in other.extras { extras[base + i] = x }
+        for run in other.runs where runs.last?.recorded != run.recorded { runs.append((base + run.from, run.recorded)) }
+    }
+
+    mutating func removeLast() {
+        let i = records.count - 1
+        records.removeLast()
+        extras[i] = nil
+        if let last = runs.last, last.from == i { runs.removeLast() }
+    }
+
+    mutating func removeAll() { self = EventStorage() }
+
+    @inline(__always)
+    subscript(i: Int) -> PackedEvent { records[i] }
+
+    func extra(_ i: Int) -> Extra? { records[i].hasExtra ? extras[i] : nil }
+
+    /// The recorded time of record `i`, µs.
+    func recorded(_ i: Int) -> Int64 {
+        var lo = 0, hi = runs.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if runs[mid].from <= i { lo = mid + 1 } else { hi = mid }
+        }
+        return runs[lo - 1].recorded
+    }
+
+    /// How many records, from the first, have a recorded time at or before `t` (recorded times
+    /// never go backwards).
+    func count(recordedBy t: Int64) -> Int {
+        var lo = 0, hi = runs.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if runs[mid].recorded <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo == runs.count ? records.count : runs[lo].from
+    }
+
+    /// The last recorded time, µs, or nil when empty.
+    var lastRecorded: Int64? { runs.last?.recorded }
+
+    /// The event at `i` with seq `seq`, its names read from `names`.
+    func event(_ i: Int, seq: Int, names: CodecState) -> Event {
+        Self.event(records[i], extra: extra(i), seq: seq, recorded: recorded(i), names: names)
+    }
+
+    /// The event a packed record (and its extra) stands for.
+    static func event(_ r: PackedEvent, extra x: Extra?, seq: Int, recorded: Int64, names: CodecState) -> Event {
+        @inline(__always) func name(_ n: UInt32) -> String { names.name(n) }
+        let body: EventBody
+        if let whole = x?.body {
+            body = whole
+        } else {
+            switch r.code {
+            case PackedEvent.chipsDelivered: body = .chipsDelivered(site: name(r.a), model: name(r.b), quantity: r.amount)
+            case PackedEvent.rackInstalled:
+                body = .rackInstalled(site: name(r.a), rack: name(r.b), model: name(r.c), chips: r.amount, power: Power(watts: r.amount2))
+            case PackedEvent.rackRetired: body = .rackRetired(site: name(r.a), rack: name(r.b))
+            case PackedEvent.powerAllocated: body = .powerAllocated(site: name(r.a), power: Power(watts: r.amount))
+            case PackedEvent.powerReleased: body = .powerReleased(site: name(r.a), power: Power(watts: r.amount))
+            case PackedEvent.investmentCommitted:
+                body = .investmentCommitted(investor: name(r.a), recipient: name(r.b), usd: r.amount, instrument: r.c == 0 ? nil : name(r.c - 1))
+            case PackedEvent.eventVoided: body = .eventVoided(target: Int(r.amount), reason: name(r.b))
+            default: preconditionFailure("seq \(seq): a record of type \(r.code) without its body")
+            }
+        }
+        return Event(seq: seq, recorded: Timestamp(micros: recorded), effective: Timestamp(micros: r.effective),
+                     note: x?.note, source: x?.source, body: body)
+    }
+}
+
+extension EventStorage.Extra {
+    /// What of `e` a packed record leaves out, or nil when it holds all of it.
+    init?(of e: Event) {
+        let whole: EventBody?
+        switch e.body {
+        case .siteOpened, .chipModelDefined: whole = e.body
+        default: whole = nil
+        }
+        guard whole != nil || e.note != nil || e.source != nil else { return nil }
+        self.init(note: e.note, source: e.source, body: whole)
+    }
+}
+
+/// The events of a ledger in seq order, each built from its packed record when read.
+///
+/// `ledger.events[i]` is the event with seq `firstSeq + i`. Reading one builds an `Event` (its
+/// names are the string table's, shared, not copied); code that walks millions of events reads
+/// the packed records instead.
+public struct EventList: RandomAccessCollection, Sendable {
+    let storage: EventStorage
+    let names: CodecState
+    let firstSeq: Int
+
+    init(storage: EventStorage, names: CodecState, firstSeq: Int) {
+        self.storage = storage
+        self.names = names
+        self.firstSeq = firstSeq
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { storage.count }
+
+    public subscript(i: Int) -> Event {
+        precondition(i >= 0 && i < storage.count, "event index \(i) out of range")
+        return storage.event(i, seq: firstSeq + i, names: names)
+    }
+}
+
+extension EventList: Equatable {
+    public static func == (a: EventList, b: EventList) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
+    }
+}
