@@ -179,13 +179,19 @@ struct EventStorage: Sendable {
 extension EventStorage.Extra {
     /// What of `e` a packed record leaves out, or nil when it holds all of it.
     init?(of e: Event) {
+        guard let x = Self.of(body: e.body, note: e.note, source: e.source) else { return nil }
+        self = x
+    }
+
+    /// What of an event with these parts a packed record leaves out, or nil when it holds all of it.
+    static func of(body: EventBody, note: String?, source: String?) -> Self? {
         let whole: EventBody?
-        switch e.body {
-        case .siteOpened, .chipModelDefined: whole = e.body
+        switch body {
+        case .siteOpened, .chipModelDefined: whole = body
         default: whole = nil
         }
-        guard whole != nil || e.note != nil || e.source != nil else { return nil }
-        self.init(note: e.note, source: e.source, body: whole)
+        guard whole != nil || note != nil || source != nil else { return nil }
+        return Self(note: note, source: source, body: whole)
     }
 }
 

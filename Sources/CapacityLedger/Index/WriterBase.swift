@@ -73,12 +73,17 @@ final class WriterBase: RuleBase {
 
     /// The ledger as a writer sees it from here: no events, the checkpoint's head, codec state and
     /// anchors, and the rule state loaded on demand.
-    func ledger() -> Ledger {
+    func ledger() throws -> Ledger {
         var codec = reader.codecState()
         codec.ids = SlotIndex()
         codec.baseLookup = { [reader] in reader.number(of: $0) }
         codec.anchors = (0..<anchorCount).map(anchor)
-        return Ledger(base: self, head: reader.head, codec: codec, definitions: reader.definitions, totals: reader.amounts)
+        do {
+            return try Ledger(base: self, head: reader.head, codec: codec, definitions: reader.definitions, totals: reader.amounts)
+        } catch let u as FleetCheckpoint.Unusable {
+            // A name not found because the string table is damaged: say so.
+            throw reader.damage ?? u
+        }
     }
 
     /// Anchor `i` of the directory (24 bytes: offset, previous recorded and effective times).
@@ -136,21 +141,18 @@ final class WriterBase: RuleBase {
         return DeltaTimeline(floor: key, baseLevel: level, basePlus: plus, baseMinus: minus, count: t.count - from) { point(from + $0) }
     }
 
-    func lastRackMark(site: String, rack: String) throws -> RackMark? {
-        guard let id = reader.number(of: rack) else {
-            if let damage { throw NeedsFullLog(reason: damage) }
-            return nil
-        }
-        guard let seq = reader.rackMark(Int(id)) else { throw NeedsFullLog(reason: damage ?? "rack table") }
+    func lastRackMark(site: UInt32, rack: UInt32) throws -> (seq: Int, event: EventLookup.Fetched)? {
+        // A writer numbers the checkpoint's strings as the checkpoint does; a name numbered after
+        // them is new since the checkpoint, so no rack of that name was marked before it.
+        guard rack < reader.stringsCount else { return nil }
+        guard let seq = reader.rackMark(Int(rack)) else { throw NeedsFullLog(reason: damage ?? "rack table") }
         if seq == 0 { return nil }
-        if seq == Self.severalSites { throw NeedsFullLog(reason: "rack \(rack) is named at several sites") }
+        if seq == Self.severalSites { throw NeedsFullLog(reason: "rack #\(rack) of the string table is named at several sites") }
         let e = try event(Int(seq))
-        let key = TimeKey(e.effective, e.seq)
-        switch e.body {
-        case .rackInstalled(let s, _, let model, let chips, _):
-            return s == site ? RackMark(key: key, install: true, model: model, chips: chips) : nil
-        case .rackRetired(let s, _):
-            return s == site ? RackMark(key: key, install: false, model: "", chips: 0) : nil
+        switch e.record.code {
+        case PackedEvent.rackInstalled, PackedEvent.rackRetired:
+            guard e.record.b == rack else { throw NeedsFullLog(reason: "rack table names seq \(seq), not a mark of that rack") }
+            return e.record.a == site ? (Int(seq), e) : nil
         default:
             throw NeedsFullLog(reason: "rack table names seq \(seq), not a rack event")
         }
@@ -169,7 +171,7 @@ final class WriterBase: RuleBase {
     }
 
     /// Event `seq` (at most the tie's), decoded from the log from the anchor before it.
-    func event(_ seq: Int) throws -> Event {
+    func event(_ seq: Int) throws -> EventLookup.Fetched {
         let a = (seq - 1) / LogAnchor.interval
         guard seq >= 1, seq <= count, a < anchorCount else { throw NeedsFullLog(reason: "no anchor before seq \(seq)") }
         let start = anchor(a)
@@ -183,7 +185,7 @@ final class WriterBase: RuleBase {
             var state = reader.codecState()
             state.prevRecorded = start.prevRecorded
             state.prevEffectiveSeconds = start.prevEffectiveSeconds
-            let found = try bytes.withUnsafeBytes { raw -> Event? in
+            let found = try bytes.withUnsafeBytes { raw -> EventLookup.Fetched? in
                 var r = ByteReader(raw, from: 0, to: raw.count)
                 var s = a * LogAnchor.interval + 1
                 while r.remaining > 0 {
@@ -191,8 +193,8 @@ final class WriterBase: RuleBase {
                     guard intact else { throw NeedsFullLog(reason: "log damaged") }
                     if payload[0] == Frame.commitKind || payload[0] == Frame.markKind { continue }
                     var pr = ByteReader(payload, from: 0, to: payload.count)
-                    guard let e = try? RecordCodec.decode(&pr, seq: s, state: &state) else { throw NeedsFullLog(reason: "log damaged") }
-                    if s == seq { return e }
+                    guard let (record, extra) = try? RecordCodec.decodePacked(&pr, state: &state) else { throw NeedsFullLog(reason: "log damaged") }
+                    if s == seq { return EventLookup.Fetched(record: record, extra: extra, recorded: state.prevRecorded) }
                     s += 1
                 }
                 return nil

@@ -63,6 +63,13 @@ public struct CodecState: Sendable {
         preconditionFailure("string #\(n) is not in the log's string table")
     }
 
+    /// The number of `s` among the strings `ids` holds or the checkpoint's table (for a writer
+    /// over one), without adding it.
+    func existingNumber(of s: String) -> UInt32? {
+        if ids != nil, let n = number(of: s, hash: NameHash.of(s)) { return n }
+        return baseLookup?(s)
+    }
+
     /// The number of `s` (whose `NameHash` is `hash`) among the strings `ids` holds.
     @inline(__always)
     func number(of s: String, hash: UInt64) -> UInt32? {
@@ -130,17 +137,24 @@ enum RecordCodec {
     /// numbers them.
     @discardableResult
     static func encode(_ e: Event, state: inout CodecState, into w: inout ByteWriter) -> PackedEvent {
+        encode(body: e.body, note: e.note, source: e.source, recorded: e.recorded, effective: e.effective, state: &state, into: &w)
+    }
+
+    /// Encodes an event given by its parts (see `encode(_:state:into:)`).
+    static func encode(body: EventBody, note: String?, source: String?, recorded: Timestamp, effective: Timestamp,
+                       state: inout CodecState, into w: inout ByteWriter) -> PackedEvent {
         state.ensureWritable()
-        w.byte(e.type.code)
-        w.zigzag(e.recorded.micros &- state.prevRecorded)
-        state.prevRecorded = e.recorded.micros
-        let eff = e.effective.seconds
+        let code = body.type.code
+        w.byte(code)
+        w.zigzag(recorded.micros &- state.prevRecorded)
+        state.prevRecorded = recorded.micros
+        let eff = effective.seconds
         w.zigzag(eff &- state.prevEffectiveSeconds)
         state.prevEffectiveSeconds = eff
-        var p = PackedEvent(code: e.type.code, effective: e.effective.micros)
-        str(e.note, &state, &w)
-        str(e.source, &state, &w)
-        switch e.body {
+        var p = PackedEvent(code: code, effective: effective.micros)
+        str(note, &state, &w)
+        str(source, &state, &w)
+        switch body {
         case .siteOpened(let site, let name, let region, let cap, let acres):
             p.a = str(site, &state, &w)!; str(name, &state, &w); str(region, &state, &w)
             w.varint(cap.map { UInt64($0.watts) + 1 } ?? 0)

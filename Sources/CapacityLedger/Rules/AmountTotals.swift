@@ -35,7 +35,15 @@ struct AmountTotals: Sendable, Equatable {
 
     /// The totals with `body`'s amounts added; throws when one would pass `limit`.
     func adding(_ body: EventBody) throws(Overflow) -> AmountTotals {
-        let a = Self.amounts(body)
+        try adding(Self.amounts(body))
+    }
+
+    /// `adding` for a packed record.
+    func adding(_ p: PackedEvent) throws(Overflow) -> AmountTotals {
+        try adding(Self.amounts(p))
+    }
+
+    private func adding(_ a: (chips: UInt64, watts: UInt64, usd: UInt64)) throws(Overflow) -> AmountTotals {
         guard let c = Self.sum(chips, a.chips) else {
             throw Overflow(unit: "chips", counted: "every delivery, and every rack's chips twice: for its install and for its retirement")
         }

@@ -1,30 +1,56 @@
-/// The events the rules look back at, by seq (a void's target, the events that depend on it).
+/// The events the rules look back at, by seq, as packed records (a void's target, the events
+/// that depend on it, a rack's marks).
 ///
-/// Usually every event of the ledger. A writer that starts from a checkpoint holds only the
-/// events after it (`recent`, from `firstSeq` on) and the earlier ones it read from the log for
-/// the batch at hand (`fetched`); `isComplete` tells the rules whether they may scan them all.
-struct EventLookup {
-    var recent: EventList
-    var fetched: [Int: Event] = [:]
-
-    init(_ events: EventList, fetched: [Int: Event] = [:]) {
-        recent = events
-        self.fetched = fetched
+/// A ledger keeps its events here (`stored`, from `firstSeq` on). Usually that is every event. A
+/// writer that starts from a checkpoint holds only the events after it, and the earlier ones it
+/// read from the log for the batch at hand (`fetched`); `isComplete` tells the rules whether they
+/// may scan them all.
+struct EventLookup: Sendable {
+    /// An event read from the log for the rules, with what its packed record leaves out.
+    struct Fetched: Sendable {
+        var record: PackedEvent
+        var extra: EventStorage.Extra?
+        var recorded: Int64
     }
 
-    /// No events at all.
-    static let none = EventLookup(EventList(storage: EventStorage(), names: CodecState(), firstSeq: 1))
+    var stored = EventStorage()
+    var firstSeq = 1
+    var fetched: [Int: Fetched] = [:]
 
-    var firstSeq: Int { recent.firstSeq }
+    init() {}
+
+    init(stored: EventStorage, firstSeq: Int = 1) {
+        self.stored = stored
+        self.firstSeq = firstSeq
+    }
 
     var isComplete: Bool { firstSeq == 1 }
 
-    /// The event numbered `seq` (which the caller knows is there).
-    subscript(seq: Int) -> Event {
-        seq >= firstSeq ? recent[seq - firstSeq] : fetched[seq]!
+    /// The last seq held (the ledger's count).
+    var lastSeq: Int { firstSeq - 1 + stored.count }
+
+    /// The record of event `seq` (which the caller knows is here).
+    @inline(__always)
+    subscript(seq: Int) -> PackedEvent {
+        seq >= firstSeq ? stored[seq - firstSeq] : fetched[seq]!.record
     }
 
-    func has(_ seq: Int) -> Bool { seq >= firstSeq ? seq - firstSeq < recent.count : fetched[seq] != nil }
+    /// The effective time and seq of event `seq`.
+    @inline(__always)
+    func key(_ seq: Int) -> TimeKey { TimeKey(effective: self[seq].effective, seq: seq) }
+
+    func extra(_ seq: Int) -> EventStorage.Extra? {
+        seq >= firstSeq ? stored.extra(seq - firstSeq) : fetched[seq]!.extra
+    }
+
+    func has(_ seq: Int) -> Bool { seq >= firstSeq ? seq - firstSeq < stored.count : fetched[seq] != nil }
+
+    /// Event `seq` as an event (for messages), its names read from `names`.
+    func event(_ seq: Int, names: CodecState) -> Event {
+        if seq >= firstSeq { return stored.event(seq - firstSeq, seq: seq, names: names) }
+        let f = fetched[seq]!
+        return EventStorage.event(f.record, extra: f.extra, seq: seq, recorded: f.recorded, names: names)
+    }
 }
 
 /// Raised by a writer working from a checkpoint when an event reaches further back than the

@@ -1,140 +1,119 @@
 /// One install or retirement of a rack, on its effective timeline.
-struct RackMark: Sendable {
+struct RackMark: Sendable, Equatable {
     var key: TimeKey
     var install: Bool
-    var model: String
-    var chips: Int64
 }
 
-/// The installs and retirements of every rack the rule state knows, by (site, rack), each
-/// rack's in effective order.
+/// The installs and retirements of every rack the rule state knows, by (site, rack) name
+/// numbers, each rack's in effective order.
 ///
 /// A large history has millions of racks and nearly every event names a new one, so this is
-/// the rule state's biggest table. It keeps no array per rack: the marks live in one arena as
-/// short lists (a rack has one or two), each rack's first found through a `RackTable`. Marks
-/// taken out (by a void, or a batch rolled back) leave their slot in the arena unused. A node
-/// takes 32 bytes: the chip model as its number among the few models marks name, the seq in 32
-/// bits (as the arena's links are).
+/// the rule state's biggest table. It holds no names and no copies of the events: per rack name
+/// number, the first of its marks (a new name gets the next number, so a new rack's entry lands
+/// at the end of `heads`), and per mark only the seq of its event and the next mark, 8 bytes;
+/// the mark's time, kind and site are read from the event (`EventLookup`). A rack name used at
+/// several sites has one list with the marks of each site. Marks taken out (by a void, or a
+/// batch rolled back) leave their node unused.
+///
+/// Names numbered below `denseFrom` (a writer working from a checkpoint: the names the
+/// checkpoint numbers) are found in a dictionary instead, so that a writer appending one event
+/// to a large ledger does not make room for every name before it.
 struct RackMarks: Sendable {
     private struct Node: Sendable {
-        var effective: Int64
-        var chips: Int64
         var seq: UInt32
         var next: Int32
-        /// The model's number in `models`; the top bit is set for an install.
-        var modelAndKind: UInt32
-
-        init(_ m: RackMark, model: UInt32, next: Int32) {
-            precondition(m.key.seq >= 0 && m.key.seq < Int(UInt32.max), "seq \(m.key.seq) out of range for rack marks")
-            effective = m.key.effective
-            chips = m.chips
-            seq = UInt32(m.key.seq)
-            self.next = next
-            modelAndKind = model | (m.install ? 1 << 31 : 0)
-        }
-
-        var key: TimeKey { TimeKey(effective: effective, seq: Int(seq)) }
     }
 
-    /// Per rack, its first mark's node, or −1 when it has none (known, but not installed).
-    private var heads = RackTable<Int32>()
+    /// Per rack name number from `denseFrom` on, its first mark's node, or −1.
+    private var heads: [Int32] = []
+    private var sparse: [UInt32: Int32] = [:]
+    private(set) var denseFrom: UInt32 = 0
     private var nodes: [Node] = []
-    /// The chip models the marks name (and "" for a retirement of a rack never installed).
-    private var models = SmallMap<UInt32>()
 
-    private func mark(_ n: Int32) -> RackMark {
-        let node = nodes[Int(n)]
-        return RackMark(key: node.key, install: node.modelAndKind >> 31 != 0,
-                        model: models.keys[Int(node.modelAndKind & 0x7FFF_FFFF)], chips: node.chips)
+    init(denseFrom: UInt32 = 0) {
+        self.denseFrom = denseFrom
     }
 
-    private mutating func modelNumber(_ model: String) -> UInt32 {
-        if let i = models.index(of: model) { return UInt32(i) }
-        let n = UInt32(models.count)
-        precondition(n < 1 << 31, "too many chip models")
-        models[model, default: n] = n
-        return n
-    }
-
-    init() {}
-
-    /// How many racks are known.
-    var count: Int { heads.count }
-
-    /// Makes room for `n` racks (and as many marks) in all; in the hash index of rack names too
-    /// unless `index` is false.
-    mutating func reserveCapacity(_ n: Int, index: Bool = true) {
-        heads.reserveCapacity(n, index: index)
-        nodes.reserveCapacity(n)
+    /// Makes room for `n` more racks and marks.
+    mutating func reserveCapacity(_ n: Int) {
+        heads.reserveCapacity(heads.count + n)
+        nodes.reserveCapacity(nodes.count + n)
+        heads.adviseHugePages()
         nodes.adviseHugePages()
     }
 
-    /// The rack's marks in effective order, or nil when the rack is not known.
-    func marks(site: String, rack: String) -> [RackMark]? {
-        guard let r = heads.entry(site: site, rack: rack) else { return nil }
+    @inline(__always)
+    private func head(_ rack: UInt32) -> Int32 {
+        if rack >= denseFrom {
+            let i = Int(rack - denseFrom)
+            return i < heads.count ? heads[i] : -1
+        }
+        return sparse[rack] ?? -1
+    }
+
+    @inline(__always)
+    private mutating func setHead(_ rack: UInt32, _ node: Int32) {
+        if rack >= denseFrom {
+            let i = Int(rack - denseFrom)
+            if i >= heads.count { heads.append(contentsOf: repeatElement(-1, count: i + 1 - heads.count)) }
+            heads[i] = node
+        } else {
+            sparse[rack] = node
+        }
+    }
+
+    @inline(__always)
+    private func mark(_ n: Int32, _ events: EventLookup) -> (mark: RackMark, site: UInt32) {
+        let seq = Int(nodes[Int(n)].seq)
+        let p = events[seq]
+        return (RackMark(key: TimeKey(effective: p.effective, seq: seq), install: p.code == PackedEvent.rackInstalled), p.a)
+    }
+
+    /// The marks of the rack numbered `rack` at site `site`, in effective order.
+    func marks(site: UInt32, rack: UInt32, in events: EventLookup) -> [RackMark] {
         var out: [RackMark] = []
-        var n = heads[entry: r]
+        var n = head(rack)
         while n >= 0 {
-            out.append(mark(n))
+            let m = mark(n, events)
+            if m.site == site { out.append(m.mark) }
             n = nodes[Int(n)].next
         }
         return out
     }
 
-    /// The rack's last mark before `key`.
-    func last(site: String, rack: String, before key: TimeKey) -> RackMark? {
-        guard let r = heads.entry(site: site, rack: rack) else { return nil }
-        var found: RackMark?
-        var n = heads[entry: r]
-        while n >= 0, nodes[Int(n)].key < key {
-            found = mark(n)
-            n = nodes[Int(n)].next
-        }
-        return found
-    }
+    /// Whether any mark of any site names the rack numbered `rack`.
+    func isEmpty(rack: UInt32) -> Bool { head(rack) < 0 }
 
-    /// Adds a mark in its place on the rack's list (most land at the end).
-    mutating func insert(_ mark: RackMark, site: String, rack: String) {
-        let r = heads.entry(site: site, rack: rack, adding: -1)
+    /// Adds the mark of event `seq` (an install or retirement of `rack`, held by `events`) in its
+    /// place on the rack's list (most land at the end).
+    mutating func insert(seq: Int, rack: UInt32, in events: EventLookup) {
         precondition(nodes.count < Int32.max, "too many rack marks")
+        precondition(seq >= 0 && seq < Int(UInt32.max), "seq \(seq) out of range for rack marks")
+        let key = events.key(seq)
         let node = Int32(nodes.count)
-        nodes.append(Node(mark, model: modelNumber(mark.model), next: -1))
+        nodes.append(Node(seq: UInt32(seq), next: -1))
         var prev: Int32 = -1
-        var n = heads[entry: r]
-        while n >= 0, !(mark.key < nodes[Int(n)].key) {
+        var n = head(rack)
+        while n >= 0, !(key < mark(n, events).mark.key) {
             prev = n
             n = nodes[Int(n)].next
         }
         nodes[Int(node)].next = n
-        if prev < 0 { heads[entry: r] = node } else { nodes[Int(prev)].next = node }
+        if prev < 0 { setHead(rack, node) } else { nodes[Int(prev)].next = node }
     }
 
-    /// Takes out the rack's mark at `key`, if it has one.
-    mutating func remove(at key: TimeKey, site: String, rack: String) {
-        guard let r = heads.entry(site: site, rack: rack) else { return }
+    /// Takes out the mark of event `seq` from the rack's list, if it is there.
+    mutating func remove(seq: Int, rack: UInt32) {
         var prev: Int32 = -1
-        var n = heads[entry: r]
+        var n = head(rack)
         while n >= 0 {
             let next = nodes[Int(n)].next
-            if nodes[Int(n)].key == key {
-                if prev < 0 { heads[entry: r] = next } else { nodes[Int(prev)].next = next }
+            if Int(nodes[Int(n)].seq) == seq {
+                if prev < 0 { setHead(rack, next) } else { nodes[Int(prev)].next = next }
             } else {
                 prev = n
             }
             n = next
         }
-    }
-
-    /// Makes a rack known with these marks (in effective order): a writer loading it from a
-    /// checkpoint. The rack must not be known yet.
-    mutating func load(_ marks: [RackMark], site: String, rack: String) {
-        for m in marks { insert(m, site: site, rack: rack) }
-        if marks.isEmpty { _ = heads.entry(site: site, rack: rack, adding: -1) }
-    }
-
-    /// Starts loading what a lookup of the rack will read (see `SlotIndex.prefetch`).
-    /// `rackHash` is the rack name's `NameHash`.
-    func prefetch(site: String, rackHash: UInt64) {
-        heads.prefetch(site: site, rackHash: rackHash)
     }
 }

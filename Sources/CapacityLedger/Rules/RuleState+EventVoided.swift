@@ -1,83 +1,97 @@
 extension RuleState {
     /// `event.voided`: the target exists, is not a void, is not voided yet, and the ledger
     /// without it still obeys every rule. The error names the events that depend on it.
-    func checkVoid(target: Int, voidSeq: Int, events all: EventLookup) throws {
+    func checkVoid(target: Int, voidSeq: Int, events all: EventLookup, names: CodecState) throws {
         let subject = "event.voided #\(target)"
         let before = voidSeq - 1  // the ledger as it stands before the void
         guard target >= 1, target < voidSeq else {
             throw LedgerError.data("\(subject): there is no event #\(target) (the ledger has \(before) event\(before == 1 ? "" : "s") before this one)")
         }
         let t = all[target]
-        if case .eventVoided = t.body {
+        if t.code == PackedEvent.eventVoided {
             throw LedgerError.data("\(subject): #\(target) is itself a void; voids cannot be voided (append the event again instead)")
         }
         if let by = voided[target] {
             throw LedgerError.data("\(subject): #\(target) is already voided by #\(by)")
         }
-        let key = TimeKey(t.effective, t.seq)
-        func live(_ e: Event) -> Bool {
-            if voided[e.seq] != nil { return false }
-            if case .eventVoided = e.body { return false }
-            return e.seq != target
+        let key = TimeKey(effective: t.effective, seq: target)
+        /// The events before the void that still count, other than the target, with their seqs.
+        func live(_ include: (PackedEvent, Int) -> Bool) -> [Int] {
+            var out: [Int] = []
+            for i in 0..<(before - all.firstSeq + 1) {
+                let e = all.stored[i], seq = all.firstSeq + i
+                if seq != target, voided[seq] == nil, e.code != PackedEvent.eventVoided, include(e, seq) { out.append(seq) }
+            }
+            return out
         }
         func reject(_ why: String, _ dependents: [Int]) -> LedgerError {
-            .data("\(subject): cannot void \(t.body.label): \(why); it is needed by \(Self.seqList(dependents)) (append the corrected event first, or void those)")
+            .data("\(subject): cannot void \(all.event(target, names: names).body.label): \(why); it is needed by \(Self.seqList(dependents)) (append the corrected event first, or void those)")
         }
-        switch t.body {
-        case .siteOpened(let site, _, _, _, _):
+        switch t.code {
+        case PackedEvent.siteOpened:
             guard all.isComplete else { throw NeedsFullLog(reason: "a void of a site opening") }
-            let events = all.recent.prefix(before)
-            let deps = events.filter { live($0) && $0.body.site == site && $0.type != .investmentCommitted }.map(\.seq)
-            if !deps.isEmpty { throw reject("site \(site) has later events", deps) }
-        case .chipModelDefined(let model, _, _, _, _, _):
-            let defs = modelDefinitions[model] ?? []
+            // Every event that names the site as its site (an investment's recipient does not count).
+            let deps = live { e, _ in
+                switch e.code {
+                case PackedEvent.siteOpened, PackedEvent.chipsDelivered, PackedEvent.rackInstalled, PackedEvent.rackRetired,
+                     PackedEvent.powerAllocated, PackedEvent.powerReleased: e.a == t.a
+                default: false
+                }
+            }
+            if !deps.isEmpty { throw reject("site \(names.name(t.a)) has later events", deps) }
+        case PackedEvent.chipModelDefined:
+            let defs = modelDefinitions[UInt64(t.a)] ?? []
             if defs.contains(where: { $0 < key }) { return }  // an earlier definition still covers everything
             let next = defs.first { key < $0 }
             guard all.isComplete else { throw NeedsFullLog(reason: "a void of a chip model definition") }
-            let events = all.recent.prefix(before)
-            let deps = events.filter { e in
-                guard live(e), e.body.model == model, e.type != .chipModelDefined else { return false }
-                let k = TimeKey(e.effective, e.seq)
-                return key <= k && (next.map { k < $0 } ?? true)
-            }.map(\.seq)
-            if !deps.isEmpty { throw reject("chip model \(model) would not be defined for them", deps) }
-        case .chipsDelivered(let site, let model, let q):
-            let timeline = undeployed[PairKey(a: site, b: model)] ?? DeltaTimeline()
+            let deps = live { e, seq in
+                let model: UInt32
+                switch e.code {
+                case PackedEvent.chipsDelivered: model = e.b
+                case PackedEvent.rackInstalled: model = e.c
+                default: return false
+                }
+                let k = TimeKey(effective: e.effective, seq: seq)
+                return model == t.a && key <= k && (next.map { k < $0 } ?? true)
+            }
+            if !deps.isEmpty { throw reject("chip model \(names.name(t.a)) would not be defined for them", deps) }
+        case PackedEvent.chipsDelivered:
+            let timeline = undeployed[NumberMap<Int>.pair(t.a, t.b)] ?? DeltaTimeline()
             let x = timeline.extremes(fromExisting: key)
             let (low, at) = (x.low, x.lowAt)
-            if low < q {
+            if low < t.amount {
                 let installs = timeline.keys(after: key, through: at, negative: true).map(\.seq)
-                throw reject("site \(site) would have \(Format.grouped(low - q)) undeployed \(model) chips at \(at.time.shortString)", installs)
+                throw reject("site \(names.name(t.a)) would have \(Format.grouped(low - t.amount)) undeployed \(names.name(t.b)) chips at \(at.time.shortString)", installs)
             }
-        case .rackInstalled(let site, let rack, _, _, _):
-            let marks = racks.marks(site: site, rack: rack) ?? []
+        case PackedEvent.rackInstalled:
+            let marks = racks.marks(site: t.a, rack: t.b, in: all)
             if let i = marks.firstIndex(where: { $0.key == key }), i + 1 < marks.count, !marks[i + 1].install {
-                throw reject("rack \(rack) would be retired without being installed", [marks[i + 1].key.seq])
+                throw reject("rack \(names.name(t.b)) would be retired without being installed", [marks[i + 1].key.seq])
             }
-        case .rackRetired(let site, let rack):
-            let marks = racks.marks(site: site, rack: rack) ?? []
+        case PackedEvent.rackRetired:
+            let marks = racks.marks(site: t.a, rack: t.b, in: all)
             if let i = marks.firstIndex(where: { $0.key == key }), i + 1 < marks.count, marks[i + 1].install {
-                throw reject("rack \(rack) would be installed twice without a retirement", [marks[i + 1].key.seq])
+                throw reject("rack \(names.name(t.b)) would be installed twice without a retirement", [marks[i + 1].key.seq])
             }
-        case .powerAllocated(let site, let p):
-            let timeline = allocated[site] ?? DeltaTimeline()
+        case PackedEvent.powerAllocated:
+            let timeline = allocated[UInt64(t.a)] ?? DeltaTimeline()
             let x = timeline.extremes(fromExisting: key)
             let (low, at) = (x.low, x.lowAt)
-            if low < p.watts {
+            if low < t.amount {
                 let releases = timeline.keys(after: key, through: at, negative: true).map(\.seq)
-                throw reject("site \(site) would have \(Power(watts: low - p.watts).megawattsText) MW allocated at \(at.time.shortString)", releases)
+                throw reject("site \(names.name(t.a)) would have \(Power(watts: low - t.amount).megawattsText) MW allocated at \(at.time.shortString)", releases)
             }
-        case .powerReleased(let site, let p):
-            if let cap = sites[site]?.cap {
-                let timeline = allocated[site] ?? DeltaTimeline()
+        case PackedEvent.powerReleased:
+            if let cap = sites[UInt64(t.a)]?.cap {
+                let timeline = allocated[UInt64(t.a)] ?? DeltaTimeline()
                 let x = timeline.extremes(fromExisting: key)
                 let (high, at) = (x.high, x.highAt)
-                if high + p.watts > cap.watts {
+                if high + t.amount > cap.watts {
                     let allocs = timeline.keys(after: key, through: at, negative: false).map(\.seq)
-                    throw reject("site \(site) would have \(Power(watts: high + p.watts).megawattsText) MW allocated at \(at.time.shortString), over its cap of \(cap.megawattsText) MW", allocs)
+                    throw reject("site \(names.name(t.a)) would have \(Power(watts: high + t.amount).megawattsText) MW allocated at \(at.time.shortString), over its cap of \(cap.megawattsText) MW", allocs)
                 }
             }
-        case .investmentCommitted, .eventVoided:
+        default:
             break
         }
     }

@@ -1,24 +1,29 @@
 extension RuleState {
     /// `rack.installed`: the rack id is not active at the site, and the site has enough
     /// undeployed chips of the model at the effective time and at every later effective time.
-    func checkRackInstalled(site: String, rack: String, model: String, chips: Int64, _ key: TimeKey) throws {
-        var subject: String { "rack.installed \(rack)" }  // built only for an error
-        if let marks = racks.marks(site: site, rack: rack), let idx = marks.lastIndex(where: { $0.key < key }) ?? (marks.isEmpty ? nil : -1) {
-            if idx >= 0, marks[idx].install {
-                throw LedgerError.data("\(subject): rack \(rack) is already active at \(site) (installed \(marks[idx].key.time.shortString), #\(marks[idx].key.seq))")
-            }
-            if idx + 1 < marks.count {
-                let next = marks[idx + 1]
-                throw LedgerError.data("\(subject): rack \(rack) at \(site) is \(next.install ? "installed" : "retired") later, at \(next.key.time.shortString) (#\(next.key.seq)); an install at \(key.time.shortString) would overlap it")
+    func checkRackInstalled(site: UInt32, rack: UInt32, model: UInt32, chips: Int64, _ key: TimeKey, _ events: EventLookup,
+                            _ names: CodecState) throws {
+        var subject: String { "rack.installed \(names.name(rack))" }  // built only for an error
+        if !racks.isEmpty(rack: rack) {
+            let marks = racks.marks(site: site, rack: rack, in: events)
+            if let idx = marks.lastIndex(where: { $0.key < key }) ?? (marks.isEmpty ? nil : -1) {
+                if idx >= 0, marks[idx].install {
+                    throw LedgerError.data("\(subject): rack \(names.name(rack)) is already active at \(names.name(site)) (installed \(marks[idx].key.time.shortString), #\(marks[idx].key.seq))")
+                }
+                if idx + 1 < marks.count {
+                    let next = marks[idx + 1]
+                    throw LedgerError.data("\(subject): rack \(names.name(rack)) at \(names.name(site)) is \(next.install ? "installed" : "retired") later, at \(next.key.time.shortString) (#\(next.key.seq)); an install at \(key.time.shortString) would overlap it")
+                }
             }
         }
-        let timeline = undeployed[PairKey(a: site, b: model)] ?? DeltaTimeline()
+        let timeline = undeployed[NumberMap<Int>.pair(site, model)] ?? DeltaTimeline()
         let (low, at) = timeline.minimum(from: key)
         guard low < chips else { return }
         let (delivered, installed) = timeline.parts(at: at)
+        let (s, m) = (names.name(site), names.name(model))
         if at == key || at.effective == key.effective {
-            throw LedgerError.data("\(subject): site \(site) has \(Format.grouped(low)) undeployed \(model) chips at \(key.time.shortString) (delivered \(Format.grouped(delivered)), installed \(Format.grouped(installed))); the rack needs \(Format.grouped(chips))")
+            throw LedgerError.data("\(subject): site \(s) has \(Format.grouped(low)) undeployed \(m) chips at \(key.time.shortString) (delivered \(Format.grouped(delivered)), installed \(Format.grouped(installed))); the rack needs \(Format.grouped(chips))")
         }
-        throw LedgerError.data("\(subject): site \(site) would be short of \(model) chips at \(at.time.shortString): \(Format.grouped(low)) undeployed then (delivered \(Format.grouped(delivered)), installed \(Format.grouped(installed))), and the rack needs \(Format.grouped(chips)) from \(key.time.shortString) on")
+        throw LedgerError.data("\(subject): site \(s) would be short of \(m) chips at \(at.time.shortString): \(Format.grouped(low)) undeployed then (delivered \(Format.grouped(delivered)), installed \(Format.grouped(installed))), and the rack needs \(Format.grouped(chips)) from \(key.time.shortString) on")
     }
 }

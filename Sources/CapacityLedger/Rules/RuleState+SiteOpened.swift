@@ -1,8 +1,9 @@
 extension RuleState {
     /// `site.opened`: a site is opened once.
-    func checkSiteOpened(_ site: String, _ key: TimeKey) throws {
-        if let s = sites[site] {
-            throw LedgerError.data("site.opened \(site): site \(site) is already open (opened \(s.opened.time.shortString), #\(s.opened.seq))")
+    func checkSiteOpened(_ site: UInt32, _ key: TimeKey, _ names: CodecState) throws {
+        if let s = sites[UInt64(site)] {
+            let name = names.name(site)
+            throw LedgerError.data("site.opened \(name): site \(name) is already open (opened \(s.opened.time.shortString), #\(s.opened.seq))")
         }
     }
 }

@@ -14,135 +14,159 @@ extension Array {
 /// The state the append-time rules need, over the whole effective timeline.
 ///
 /// The rules of `docs/events.md` are checked here, each in the file named after its event type
-/// (`RuleState+RackInstalled.swift`, …). `check` never changes the state; `applyEffects` and
-/// `removeEffects` are exact inverses, which makes a rejected batch easy to undo and a void easy
-/// to check ("the ledger without it still obeys every rule").
+/// (`RuleState+RackInstalled.swift`, …). Events come as packed records (`PackedEvent`) and names
+/// as their numbers in the log's string table, so that checking an event of a large import
+/// compares numbers; names are read (`CodecState.name`) only to word an error. `check` never
+/// changes the state; `applyEffects` and `removeEffects` are exact inverses, which makes a
+/// rejected batch easy to undo and a void easy to check ("the ledger without it still obeys
+/// every rule").
 struct RuleState: Sendable {
-    var sites: [String: (opened: TimeKey, cap: Power?)] = [:]
-    var modelDefinitions: [String: [TimeKey]] = [:]
-    var undeployed = PairMap<DeltaTimeline>()
-    var allocated: [String: DeltaTimeline] = [:]
+    /// By site number: when it opened, and its power cap.
+    var sites = NumberMap<(opened: TimeKey, cap: Power?)>()
+    /// By model number: the keys of its definitions, in effective order.
+    var modelDefinitions = NumberMap<[TimeKey]>()
+    /// By (site, model) numbers (`NumberMap.pair`).
+    var undeployed = NumberMap<DeltaTimeline>()
+    /// By site number.
+    var allocated = NumberMap<DeltaTimeline>()
     var racks = RackMarks()
     /// Voided seq → the seq of the void.
     var voided: [Int: Int] = [:]
-    /// Rack marks before this key are not loaded (a writer working from a checkpoint).
-    var rackFloors: [PairKey: TimeKey] = [:]
+    /// The racks, by (site, rack) numbers, a writer working from a checkpoint has loaded, and
+    /// the key before which their marks are not loaded (nil: the checkpoint had none).
+    var rackFloors: [UInt64: TimeKey?] = [:]
 
-    /// Checks `event` (with its seq already assigned) against every rule. `events` holds the
-    /// ledger so far, indexed by seq − 1, for voids and for naming dependent events.
-    func check(_ event: Event, events: EventLookup) throws {
-        let key = TimeKey(event.effective, event.seq)
-        switch event.body {
-        case .siteOpened(let site, _, _, _, _):
-            try checkSiteOpened(site, key)
-        case .chipModelDefined:
+    init() {}
+
+    /// Checks the event `seq` of `events` (held there already, or `p` about to be) against
+    /// every rule; `names` words the errors.
+    func check(_ p: PackedEvent, seq: Int, events: EventLookup, names: CodecState) throws {
+        let key = TimeKey(effective: p.effective, seq: seq)
+        let subject = Subject(record: p, names: names)
+        switch p.code {
+        case PackedEvent.siteOpened:
+            try checkSiteOpened(p.a, key, names)
+        case PackedEvent.chipModelDefined:
             break  // a later definition replaces the specs from its effective time on
-        case .chipsDelivered(let site, let model, _):
-            try checkSiteOpen(site, at: key, event)
-            try checkModelDefined(model, at: key, event)
-        case .rackInstalled(let site, let rack, let model, let chips, _):
-            try checkSiteOpen(site, at: key, event)
-            try checkModelDefined(model, at: key, event)
-            try checkRackInstalled(site: site, rack: rack, model: model, chips: chips, key)
-        case .rackRetired(let site, let rack):
-            try checkSiteOpen(site, at: key, event)
-            try checkRackRetired(site: site, rack: rack, key)
-        case .powerAllocated(let site, let p):
-            try checkSiteOpen(site, at: key, event)
-            try checkPowerAllocated(site: site, power: p, key)
-        case .powerReleased(let site, let p):
-            try checkSiteOpen(site, at: key, event)
-            try checkPowerReleased(site: site, power: p, key)
-        case .investmentCommitted:
+        case PackedEvent.chipsDelivered:
+            try checkSiteOpen(p.a, at: key, subject, names)
+            try checkModelDefined(p.b, at: key, subject, names)
+        case PackedEvent.rackInstalled:
+            try checkSiteOpen(p.a, at: key, subject, names)
+            try checkModelDefined(p.c, at: key, subject, names)
+            try checkRackInstalled(site: p.a, rack: p.b, model: p.c, chips: p.amount, key, events, names)
+        case PackedEvent.rackRetired:
+            try checkSiteOpen(p.a, at: key, subject, names)
+            try checkRackRetired(site: p.a, rack: p.b, key, events, names)
+        case PackedEvent.powerAllocated:
+            try checkSiteOpen(p.a, at: key, subject, names)
+            try checkPowerAllocated(site: p.a, watts: p.amount, key, names)
+        case PackedEvent.powerReleased:
+            try checkSiteOpen(p.a, at: key, subject, names)
+            try checkPowerReleased(site: p.a, watts: p.amount, key, names)
+        case PackedEvent.eventVoided:
+            try checkVoid(target: Int(p.amount), voidSeq: seq, events: events, names: names)
+        default:
             break
-        case .eventVoided(let target, _):
-            try checkVoid(target: target, voidSeq: event.seq, events: events)
         }
     }
 
-    /// Adds what `event` changes on the timeline. Voids mark their target and take its effects out.
-    mutating func applyEffects(_ event: Event, events: EventLookup) {
-        let key = TimeKey(event.effective, event.seq)
-        switch event.body {
-        case .siteOpened(let site, _, _, let cap, _):
-            sites[site] = (key, cap)
-        case .chipModelDefined(let model, _, _, _, _, _):
-            var defs = modelDefinitions[model, default: []]
-            defs.insert(key, at: defs.firstIndex { key < $0 } ?? defs.count)
-            modelDefinitions[model] = defs
-        case .chipsDelivered(let site, let model, let q):
-            undeployed[PairKey(a: site, b: model), default: DeltaTimeline()].insert(key, q)
-        case .rackInstalled(let site, let rack, let model, let chips, _):
-            undeployed[PairKey(a: site, b: model), default: DeltaTimeline()].insert(key, -chips)
-            racks.insert(RackMark(key: key, install: true, model: model, chips: chips), site: site, rack: rack)
-        case .rackRetired(let site, let rack):
-            let prior = racks.last(site: site, rack: rack, before: key)
-            racks.insert(RackMark(key: key, install: false, model: prior?.model ?? "", chips: prior?.chips ?? 0), site: site, rack: rack)
-        case .powerAllocated(let site, let p):
-            allocated[site, default: DeltaTimeline()].insert(key, p.watts)
-        case .powerReleased(let site, let p):
-            allocated[site, default: DeltaTimeline()].insert(key, -p.watts)
-        case .investmentCommitted:
+    /// Adds what event `seq` of `events` changes on the timeline. Voids mark their target and
+    /// take its effects out.
+    mutating func applyEffects(_ seq: Int, events: EventLookup) {
+        let p = events[seq]
+        let key = TimeKey(effective: p.effective, seq: seq)
+        switch p.code {
+        case PackedEvent.siteOpened:
+            guard case .siteOpened(_, _, _, let cap, _) = events.extra(seq)?.body else { preconditionFailure("#\(seq) without its site") }
+            sites[UInt64(p.a), default: (key, cap)] = (key, cap)
+        case PackedEvent.chipModelDefined:
+            modelDefinitions[UInt64(p.a), default: []].withinPlace { defs in
+                defs.insert(key, at: defs.firstIndex { key < $0 } ?? defs.count)
+            }
+        case PackedEvent.chipsDelivered:
+            undeployed[NumberMap<Int>.pair(p.a, p.b), default: DeltaTimeline()].insert(key, p.amount)
+        case PackedEvent.rackInstalled:
+            undeployed[NumberMap<Int>.pair(p.a, p.c), default: DeltaTimeline()].insert(key, -p.amount)
+            racks.insert(seq: seq, rack: p.b, in: events)
+        case PackedEvent.rackRetired:
+            racks.insert(seq: seq, rack: p.b, in: events)
+        case PackedEvent.powerAllocated:
+            allocated[UInt64(p.a), default: DeltaTimeline()].insert(key, p.amount)
+        case PackedEvent.powerReleased:
+            allocated[UInt64(p.a), default: DeltaTimeline()].insert(key, -p.amount)
+        case PackedEvent.eventVoided:
+            let target = Int(p.amount)
+            voided[target] = seq
+            removeEffects(target, events: events)
+        default:
             break
-        case .eventVoided(let target, _):
-            voided[target] = event.seq
-            removeEffects(events[target], events: events)
         }
     }
 
-    /// Takes out what `applyEffects(event)` added. For a void: restores its target.
-    mutating func removeEffects(_ event: Event, events: EventLookup) {
-        let key = TimeKey(event.effective, event.seq)
-        switch event.body {
-        case .siteOpened(let site, _, _, _, _):
-            sites[site] = nil
-        case .chipModelDefined(let model, _, _, _, _, _):
-            modelDefinitions[model]?.removeAll { $0 == key }
-            if modelDefinitions[model]?.isEmpty == true { modelDefinitions[model] = nil }
-        case .chipsDelivered(let site, let model, _):
-            undeployed.update(PairKey(a: site, b: model)) { $0.remove(key) }
-        case .rackInstalled(let site, let rack, let model, _, _):
-            undeployed.update(PairKey(a: site, b: model)) { $0.remove(key) }
-            racks.remove(at: key, site: site, rack: rack)
-        case .rackRetired(let site, let rack):
-            racks.remove(at: key, site: site, rack: rack)
-        case .powerAllocated(let site, _), .powerReleased(let site, _):
-            allocated[site]?.remove(key)
-        case .investmentCommitted:
-            break
-        case .eventVoided(let target, _):
+    /// Takes out what `applyEffects` of event `seq` added (the event is still in `events`).
+    /// For a void: restores its target.
+    mutating func removeEffects(_ seq: Int, events: EventLookup) {
+        let p = events[seq]
+        let key = TimeKey(effective: p.effective, seq: seq)
+        switch p.code {
+        case PackedEvent.siteOpened:
+            sites.remove(UInt64(p.a))
+        case PackedEvent.chipModelDefined:
+            let model = UInt64(p.a)
+            modelDefinitions.update(model) { $0.removeAll { $0 == key } }
+            if modelDefinitions[model]?.isEmpty == true { modelDefinitions.remove(model) }
+        case PackedEvent.chipsDelivered:
+            undeployed.update(NumberMap<Int>.pair(p.a, p.b)) { $0.remove(key) }
+        case PackedEvent.rackInstalled:
+            undeployed.update(NumberMap<Int>.pair(p.a, p.c)) { $0.remove(key) }
+            racks.remove(seq: seq, rack: p.b)
+        case PackedEvent.rackRetired:
+            racks.remove(seq: seq, rack: p.b)
+        case PackedEvent.powerAllocated, PackedEvent.powerReleased:
+            allocated.update(UInt64(p.a)) { $0.remove(key) }
+        case PackedEvent.eventVoided:
+            let target = Int(p.amount)
             voided[target] = nil
-            applyEffects(events[target], events: events)
+            applyEffects(target, events: events)
+        default:
+            break
         }
     }
 
     // MARK: shared checks
 
-    func checkSiteOpen(_ site: String, at key: TimeKey, _ event: Event) throws {
-        guard let s = sites[site] else {
-            throw LedgerError.data("\(Self.subject(event)): site \(site) has not been opened (append a site.opened event for it first)")
+    func checkSiteOpen(_ site: UInt32, at key: TimeKey, _ subject: Subject, _ names: CodecState) throws {
+        guard let s = sites[UInt64(site)] else {
+            throw LedgerError.data("\(subject.text): site \(names.name(site)) has not been opened (append a site.opened event for it first)")
         }
         guard s.opened <= key else {
-            throw LedgerError.data("\(Self.subject(event)): site \(site) is not open at \(key.time.shortString); it opens \(s.opened.time.shortString) (#\(s.opened.seq))")
+            throw LedgerError.data("\(subject.text): site \(names.name(site)) is not open at \(key.time.shortString); it opens \(s.opened.time.shortString) (#\(s.opened.seq))")
         }
     }
 
-    func checkModelDefined(_ model: String, at key: TimeKey, _ event: Event) throws {
-        guard let defs = modelDefinitions[model], let first = defs.first else {
-            throw LedgerError.data("\(Self.subject(event)): chip model \(model) is not defined (append a chip.model.defined event for it first)")
+    func checkModelDefined(_ model: UInt32, at key: TimeKey, _ subject: Subject, _ names: CodecState) throws {
+        guard let defs = modelDefinitions[UInt64(model)], let first = defs.first else {
+            throw LedgerError.data("\(subject.text): chip model \(names.name(model)) is not defined (append a chip.model.defined event for it first)")
         }
         guard first <= key else {
-            throw LedgerError.data("\(Self.subject(event)): chip model \(model) is not defined at \(key.time.shortString); its first definition takes effect \(first.time.shortString) (#\(first.seq))")
+            throw LedgerError.data("\(subject.text): chip model \(names.name(model)) is not defined at \(key.time.shortString); its first definition takes effect \(first.time.shortString) (#\(first.seq))")
         }
     }
 
-    /// How an event is named at the start of a rule error: `rack.installed r-0017`.
-    static func subject(_ event: Event) -> String {
-        switch event.body {
-        case .rackInstalled(_, let rack, _, _, _), .rackRetired(_, let rack): "\(event.type.rawValue) \(rack)"
-        case .siteOpened(let site, _, _, _, _): "site.opened \(site)"
-        case .chipModelDefined(let model, _, _, _, _, _): "chip.model.defined \(model)"
-        default: event.type.rawValue
+    /// How an event is named at the start of a rule error: `rack.installed r-0017`. Worded only
+    /// when an error needs it.
+    struct Subject {
+        let record: PackedEvent
+        let names: CodecState
+
+        var text: String {
+            let type = record.type.rawValue
+            switch record.code {
+            case PackedEvent.rackInstalled, PackedEvent.rackRetired: return "\(type) \(names.name(record.b))"
+            case PackedEvent.siteOpened, PackedEvent.chipModelDefined: return "\(type) \(names.name(record.a))"
+            default: return type
+            }
         }
     }
 

@@ -90,23 +90,23 @@ public enum LedgerVerifier {
                                        options: .init(verifyChain: true))
         var rules = RuleState()
         var totals = AmountTotals()
-        let events = EventList(storage: scan.events, names: state, firstSeq: 1)
-        let all = EventLookup(events)
-        var lastRecorded = Timestamp(micros: 0)
-        for e in events {
-            guard e.recorded >= lastRecorded else {
-                throw LedgerError.verification("seq \(e.seq): recorded time \(e.recorded.iso8601) is earlier than the one before it (\(lastRecorded.iso8601))")
+        let all = EventLookup(stored: scan.events)
+        var lastRecorded: Int64 = 0
+        for seq in stride(from: 1, through: scan.events.count, by: 1) {
+            let p = all[seq], recorded = scan.events.recorded(seq - 1)
+            guard recorded >= lastRecorded else {
+                throw LedgerError.verification("seq \(seq): recorded time \(Timestamp(micros: recorded).iso8601) is earlier than the one before it (\(Timestamp(micros: lastRecorded).iso8601))")
             }
-            lastRecorded = e.recorded
+            lastRecorded = recorded
             do {
-                totals = try totals.adding(e.body)
-                try rules.check(e, events: all)
+                totals = try totals.adding(p)
+                try rules.check(p, seq: seq, events: all, names: state)
             } catch let error as LedgerError {
-                throw LedgerError.verification("seq \(e.seq) breaks a rule: \(error.message)")
+                throw LedgerError.verification("seq \(seq) breaks a rule: \(error.message)")
             } catch let o as AmountTotals.Overflow {
-                throw LedgerError.verification("seq \(e.seq) breaks a rule: \(o.message(e.type))")
+                throw LedgerError.verification("seq \(seq) breaks a rule: \(o.message(p.type))")
             }
-            rules.applyEffects(e, events: all)
+            rules.applyEffects(seq, events: all)
         }
         return VerifyReport(events: scan.events.count, head: scan.head, bytes: buf.count,
                             ignoredTailBytes: scan.tailBytes, tailReason: scan.tailReason)

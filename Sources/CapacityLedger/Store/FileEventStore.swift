@@ -173,7 +173,7 @@ public final class FileEventStore: EventStore {
         if forAppending, checkpointUse == .none, existed, committedEnd == 0 {
             do {
                 let base = try WriterBase(ledgerPath: path, fd: fd)
-                ledger = base.ledger()
+                ledger = try base.ledger()
                 committedEnd = base.reader.commitEnd
                 checkpointUse = .used
             } catch let u as FleetCheckpoint.Unusable {

@@ -32,8 +32,32 @@ struct NumberMap<Value> {
         }
     }
 
+    /// The value of `key`; setting one adds the entry or replaces its value (nil takes it out).
     subscript(key: UInt64) -> Value? {
-        index(of: key).map { values[$0] }
+        get { index(of: key).map { values[$0] } }
+        set {
+            guard let newValue else { remove(key); return }
+            self[key, default: newValue] = newValue
+        }
+    }
+
+    /// Every entry, in the order the keys arrived.
+    var entries: Zip2Sequence<[UInt64], [Value]> { zip(keys, values) }
+
+    /// Calls `body` with the value for `key` to change it in place; nil (and no call) when the
+    /// key is not here.
+    @discardableResult
+    mutating func update<R>(_ key: UInt64, _ body: (inout Value) -> R) -> R? {
+        guard let i = index(of: key) else { return nil }
+        return body(&values[i])
+    }
+
+    /// Takes `key` out (the places of the keys after it move down).
+    mutating func remove(_ key: UInt64) {
+        guard let i = index(of: key) else { return }
+        keys.remove(at: i)
+        values.remove(at: i)
+        if positions != nil { positions = Dictionary(uniqueKeysWithValues: zip(keys, keys.indices)) }
     }
 
     private mutating func add(_ key: UInt64, _ value: Value) -> Int {
