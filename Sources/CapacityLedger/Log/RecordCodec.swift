@@ -346,11 +346,15 @@ enum Frame {
     @discardableResult
     static func append(payload: [UInt8], to out: inout [UInt8]) -> Range<Int> {
         let start = out.count
-        var w = ByteWriter()
-        w.varint(UInt64(payload.count))
-        let crc = payload.withUnsafeBytes { Frame.crc($0) }
-        w.u32(crc)
-        out.append(contentsOf: w.bytes)
+        // The length and CRC straight into `out` (no buffer of their own per frame).
+        var n = UInt64(payload.count)
+        while n >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: n) | 0x80)
+            n >>= 7
+        }
+        out.append(UInt8(n))
+        let crc = payload.withUnsafeBytes { Frame.crc($0) }.littleEndian
+        withUnsafeBytes(of: crc) { out.append(contentsOf: $0) }
         out.append(contentsOf: payload)
         return start..<out.count
     }

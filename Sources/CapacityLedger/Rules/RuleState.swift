@@ -42,7 +42,7 @@ struct RuleState: Sendable {
     /// every rule; `names` words the errors.
     func check(_ p: PackedEvent, seq: Int, events: EventLookup, names: CodecState) throws {
         let key = TimeKey(effective: p.effective, seq: seq)
-        let subject = Subject(record: p, names: names)
+        let subject = Subject(record: p)
         switch p.code {
         case PackedEvent.siteOpened:
             try checkSiteOpened(p.a, key, names)
@@ -138,19 +138,19 @@ struct RuleState: Sendable {
 
     func checkSiteOpen(_ site: UInt32, at key: TimeKey, _ subject: Subject, _ names: CodecState) throws {
         guard let s = sites[UInt64(site)] else {
-            throw LedgerError.data("\(subject.text): site \(names.name(site)) has not been opened (append a site.opened event for it first)")
+            throw LedgerError.data("\(subject.text(names)): site \(names.name(site)) has not been opened (append a site.opened event for it first)")
         }
         guard s.opened <= key else {
-            throw LedgerError.data("\(subject.text): site \(names.name(site)) is not open at \(key.time.shortString); it opens \(s.opened.time.shortString) (#\(s.opened.seq))")
+            throw LedgerError.data("\(subject.text(names)): site \(names.name(site)) is not open at \(key.time.shortString); it opens \(s.opened.time.shortString) (#\(s.opened.seq))")
         }
     }
 
     func checkModelDefined(_ model: UInt32, at key: TimeKey, _ subject: Subject, _ names: CodecState) throws {
         guard let defs = modelDefinitions[UInt64(model)], let first = defs.first else {
-            throw LedgerError.data("\(subject.text): chip model \(names.name(model)) is not defined (append a chip.model.defined event for it first)")
+            throw LedgerError.data("\(subject.text(names)): chip model \(names.name(model)) is not defined (append a chip.model.defined event for it first)")
         }
         guard first <= key else {
-            throw LedgerError.data("\(subject.text): chip model \(names.name(model)) is not defined at \(key.time.shortString); its first definition takes effect \(first.time.shortString) (#\(first.seq))")
+            throw LedgerError.data("\(subject.text(names)): chip model \(names.name(model)) is not defined at \(key.time.shortString); its first definition takes effect \(first.time.shortString) (#\(first.seq))")
         }
     }
 
@@ -158,9 +158,8 @@ struct RuleState: Sendable {
     /// when an error needs it.
     struct Subject {
         let record: PackedEvent
-        let names: CodecState
 
-        var text: String {
+        func text(_ names: CodecState) -> String {
             let type = record.type.rawValue
             switch record.code {
             case PackedEvent.rackInstalled, PackedEvent.rackRetired: return "\(type) \(names.name(record.b))"

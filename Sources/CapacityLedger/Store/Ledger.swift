@@ -82,6 +82,8 @@ public struct Ledger: Sendable {
             self.head = head
             return
         }
+        var rules = self.rules.take()
+        defer { self.rules = rules }
         for i in 0..<new.count {
             let seq = count + 1
             let p = new[i]
@@ -156,6 +158,7 @@ public struct Ledger: Sendable {
     public mutating func reserve(events n: Int) {
         guard n > 0 else { return }
         past.stored.reserveCapacity(past.stored.count + n)
+        codec.strings.reserveCapacity(codec.strings.count + n)
         rules?.racks.reserveCapacity(n)
     }
 
@@ -195,12 +198,16 @@ public struct Ledger: Sendable {
         batch.payload.bytes.removeAll(keepingCapacity: true)
         let p = RecordCodec.encode(body: d.body, note: d.note, source: d.source, recorded: recorded, effective: effective,
                                    state: &codec, into: &batch.payload)
-        if let base { try rules!.load(for: p, seq: seq, from: base, events: &past, names: codec) }
+        // The rule state out of `self` while it is used beside the other parts (no copies of
+        // them for the calls, and no copy of it when it changes).
+        var rules = self.rules.take()!
+        defer { self.rules = rules }
+        if let base { try rules.load(for: p, seq: seq, from: base, events: &past, names: codec) }
         let newTotals: AmountTotals
         do {
             // The totals first: within them no sum the rules compute can overflow.
             newTotals = try totals.adding(p)
-            try rules!.check(p, seq: seq, events: past, names: codec)
+            try rules.check(p, seq: seq, events: past, names: codec)
         } catch let error as LedgerError {
             throw error.atLine(d.line)
         } catch let o as AmountTotals.Overflow {
@@ -208,7 +215,7 @@ public struct Ledger: Sendable {
         }
         totals = newTotals
         past.stored.append(p, recorded: recorded.micros, extra: .of(body: d.body, note: d.note, source: d.source))
-        rules!.applyEffects(seq, events: past)
+        rules.applyEffects(seq, events: past)
         if p.code == PackedEvent.eventVoided { voidedBy[Int(p.amount)] = seq }
         lastRecorded = recorded
 
@@ -247,10 +254,12 @@ public struct Ledger: Sendable {
     /// Undoes everything added since `beginBatch`, newest first, so that every rule state
     /// change is reversed exactly.
     public mutating func rollback(_ saved: Batch) {
+        var rules = self.rules.take()!
+        defer { self.rules = rules }
         while count > saved.count {
             let seq = count
             let p = past[seq]
-            rules!.removeEffects(seq, events: past)
+            rules.removeEffects(seq, events: past)
             if p.code == PackedEvent.eventVoided { voidedBy[Int(p.amount)] = nil }
             past.stored.removeLast()
         }
