@@ -34,25 +34,45 @@ public struct TimeKey: Hashable, Comparable, Sendable {
 /// - Complexity: suffix queries are O(k) in the number of points after the key; insert and remove
 ///   O(`blockLimit` + number of blocks), O(1) amortized at the end.
 struct DeltaTimeline: Sendable {
+    /// A point is its key (effective time and seq, apart) and the level after it: 20 bytes. Its
+    /// delta is the difference of its level and the one before (`delta(at:)`).
     private struct Block: Sendable {
-        var keys: [TimeKey] = []
-        var deltas: [Int64] = []
+        var effective: [Int64] = []
+        var seqs: [UInt32] = []
         /// Levels without `shift`.
         var levels: [Int64] = []
         var shift: Int64 = 0
 
         init(capacity: Int) {
-            keys.reserveCapacity(capacity)
-            deltas.reserveCapacity(capacity)
+            effective.reserveCapacity(capacity)
+            seqs.reserveCapacity(capacity)
             levels.reserveCapacity(capacity)
         }
 
+        var count: Int { levels.count }
+
+        func key(_ j: Int) -> TimeKey { TimeKey(effective: effective[j], seq: Int(seqs[j])) }
+
         func level(_ j: Int) -> Int64 { levels[j] + shift }
 
-        mutating func append(_ key: TimeKey, _ delta: Int64, level: Int64) {
-            keys.append(key)
-            deltas.append(delta)
+        mutating func append(_ key: TimeKey, level: Int64) {
+            precondition(key.seq >= 0 && key.seq <= Int(UInt32.max), "seq \(key.seq) out of range for a timeline")
+            effective.append(key.effective)
+            seqs.append(UInt32(key.seq))
             levels.append(level - shift)
+        }
+
+        mutating func insert(_ key: TimeKey, level: Int64, at j: Int) {
+            precondition(key.seq >= 0 && key.seq <= Int(UInt32.max), "seq \(key.seq) out of range for a timeline")
+            effective.insert(key.effective, at: j)
+            seqs.insert(UInt32(key.seq), at: j)
+            levels.insert(level - shift, at: j)
+        }
+
+        mutating func remove(at j: Int) {
+            effective.remove(at: j)
+            seqs.remove(at: j)
+            levels.remove(at: j)
         }
     }
 
@@ -105,7 +125,7 @@ struct DeltaTimeline: Sendable {
             if i % blockLimit == 0 { out.append(Block(capacity: min(blockLimit, count - i))) }
             let (k, d) = point(i)
             level += d
-            out[out.count - 1].append(k, d, level: level)
+            out[out.count - 1].append(k, level: level)
         }
         return out
     }
@@ -133,19 +153,18 @@ struct DeltaTimeline: Sendable {
     private func place(of key: TimeKey) -> Place {
         // Most keys land at the end: that test reads the last key in place (no copy of a block).
         let n = blocks.count - 1
-        guard n >= 0, !(blocks[n].keys[blocks[n].keys.count - 1] < key) else { return end }
+        guard n >= 0, !(blocks[n].key(blocks[n].count - 1) < key) else { return end }
         // The first block whose last key is at or after `key`, then the place in it.
         var lo = 0, hi = blocks.count - 1
         while lo < hi {
             let mid = (lo + hi) / 2
-            let b = blocks[mid].keys
-            if b[b.count - 1] < key { lo = mid + 1 } else { hi = mid }
+            if blocks[mid].key(blocks[mid].count - 1) < key { lo = mid + 1 } else { hi = mid }
         }
-        let keys = blocks[lo].keys
-        var a = 0, z = keys.count
+        let block = blocks[lo]
+        var a = 0, z = block.count
         while a < z {
             let mid = (a + z) / 2
-            if keys[mid] < key { a = mid + 1 } else { z = mid }
+            if block.key(mid) < key { a = mid + 1 } else { z = mid }
         }
         return Place(block: lo, index: a)
     }
@@ -155,17 +174,25 @@ struct DeltaTimeline: Sendable {
         if p.index > 0 { return blocks[p.block].level(p.index - 1) }
         guard p.block > 0 else { return baseLevel }
         let b = blocks[p.block - 1]
-        return b.level(b.keys.count - 1)
+        return b.level(b.count - 1)
+    }
+
+    /// The delta of the point at `p`: its level less the one before it.
+    private func delta(at p: Place) -> Int64 {
+        blocks[p.block].level(p.index) - level(before: p)
     }
 
     /// Calls `body` with the key, delta and level of each point from `p` on, in key order, until
     /// it returns false.
     private func forEach(from p: Place, _ body: (TimeKey, Int64, Int64) -> Bool) {
         var j = p.index
+        var previous = level(before: p)
         for b in p.block..<blocks.count {
             let block = blocks[b]
-            while j < block.keys.count {
-                guard body(block.keys[j], block.deltas[j], block.levels[j] + block.shift) else { return }
+            while j < block.count {
+                let level = block.levels[j] + block.shift
+                guard body(block.key(j), level - previous, level) else { return }
+                previous = level
                 j += 1
             }
             j = 0
@@ -199,7 +226,7 @@ struct DeltaTimeline: Sendable {
         let p = place(of: key)
         guard p != end else { let l = level(before: p); return (l, key, l, key) }
         let first = blocks[p.block]
-        var low = first.level(p.index), high = low, lowAt = first.keys[p.index], highAt = lowAt
+        var low = first.level(p.index), high = low, lowAt = first.key(p.index), highAt = lowAt
         forEach(from: p) { k, _, l in
             if l < low { low = l; lowAt = k }
             if l > high { high = l; highAt = k }
@@ -235,30 +262,26 @@ struct DeltaTimeline: Sendable {
         let level = level(before: p) + delta
         count += 1
         if p == end {
-            if blocks.isEmpty || blocks[blocks.count - 1].keys.count >= blockLimit {
+            if blocks.isEmpty || blocks[blocks.count - 1].count >= blockLimit {
                 // A timeline's first block grows as needed: most timelines stay small.
                 blocks.append(Block(capacity: blocks.isEmpty ? 0 : blockLimit))
             }
-            blocks[blocks.count - 1].append(key, delta, level: level)
+            blocks[blocks.count - 1].append(key, level: level)
             return
         }
-        blocks[p.block].keys.insert(key, at: p.index)
-        blocks[p.block].deltas.insert(delta, at: p.index)
-        blocks[p.block].levels.insert(level - blocks[p.block].shift, at: p.index)
+        blocks[p.block].insert(key, level: level, at: p.index)
         shift(after: Place(block: p.block, index: p.index + 1), by: delta)
-        if blocks[p.block].keys.count > 2 * blockLimit { split(p.block) }
+        if blocks[p.block].count > 2 * blockLimit { split(p.block) }
     }
 
     mutating func remove(_ key: TimeKey) {
         let p = place(of: key)
-        guard p != end, blocks[p.block].keys[p.index] == key else { return }
-        let delta = blocks[p.block].deltas[p.index]
-        blocks[p.block].keys.remove(at: p.index)
-        blocks[p.block].deltas.remove(at: p.index)
-        blocks[p.block].levels.remove(at: p.index)
+        guard p != end, blocks[p.block].key(p.index) == key else { return }
+        let delta = delta(at: p)
+        blocks[p.block].remove(at: p.index)
         count -= 1
         shift(after: p, by: -delta)
-        if blocks[p.block].keys.isEmpty { blocks.remove(at: p.block) }
+        if blocks[p.block].count == 0 { blocks.remove(at: p.block) }
     }
 
     /// Adds `delta` to the level of every point from `p` on.
@@ -271,14 +294,14 @@ struct DeltaTimeline: Sendable {
 
     private mutating func split(_ b: Int) {
         let block = blocks[b]
-        let half = block.keys.count / 2
+        let half = block.count / 2
         var second = Block(capacity: blockLimit * 2)
-        second.keys.append(contentsOf: block.keys[half...])
-        second.deltas.append(contentsOf: block.deltas[half...])
+        second.effective.append(contentsOf: block.effective[half...])
+        second.seqs.append(contentsOf: block.seqs[half...])
         second.levels.append(contentsOf: block.levels[half...])
         second.shift = block.shift
-        blocks[b].keys.removeSubrange(half...)
-        blocks[b].deltas.removeSubrange(half...)
+        blocks[b].effective.removeSubrange(half...)
+        blocks[b].seqs.removeSubrange(half...)
         blocks[b].levels.removeSubrange(half...)
         blocks.insert(second, at: b + 1)
     }
