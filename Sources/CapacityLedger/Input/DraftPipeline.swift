@@ -30,6 +30,10 @@ public final class DraftPipeline: @unchecked Sendable {
     private let changed: UnsafeMutablePointer<pthread_cond_t>
     // Guarded by `lock`.
     private var queue: [Chunk] = []
+    /// Draft arrays the consumer is done with, for the reading thread to fill again: a chunk's
+    /// array is most of a megabyte, and a new one each time meant fresh pages (zeroed by the
+    /// system) for every chunk of a large import.
+    private var spare: [[EventDraft]] = []
     private var stopping = false
     private var shared = 0
     // The consumer's own.
@@ -125,6 +129,9 @@ public final class DraftPipeline: @unchecked Sendable {
             pthread_mutex_lock(lock)
             while queue.isEmpty { pthread_cond_wait(changed, lock) }
             let chunk = queue.removeFirst()
+            // The array of the chunk before goes back (the caller has let go of its drafts).
+            if current.capacity >= chunkSize { spare.append(current) }
+            current = []
             pthread_cond_broadcast(changed)
             pthread_mutex_unlock(lock)
             current = chunk.drafts
@@ -175,6 +182,11 @@ public final class DraftPipeline: @unchecked Sendable {
             pthread_mutex_unlock(lock)
             if last { return }
             chunk = Chunk()
+            pthread_mutex_lock(lock)
+            if let reused = spare.popLast() { chunk.drafts = reused }
+            pthread_mutex_unlock(lock)
+            // Emptied here, on this thread: the drafts it held are released off the writer's.
+            chunk.drafts.removeAll(keepingCapacity: true)
             chunk.drafts.reserveCapacity(chunkSize)
         }
     }

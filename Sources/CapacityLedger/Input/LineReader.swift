@@ -39,7 +39,11 @@ public final class LineReader {
     /// Calls `body` with the next line's bytes; returns false at the end of the input.
     public func next<T>(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> T) throws -> T? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+            let found = buffer.withUnsafeBytes { raw -> Int? in
+                guard start < raw.count, let p = memchr(raw.baseAddress! + start, 0x0A, raw.count - start) else { return nil }
+                return p - UnsafeMutableRawPointer(mutating: raw.baseAddress!)
+            }
+            if let nl = found {
                 lineNumber += 1
                 var end = nl
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }

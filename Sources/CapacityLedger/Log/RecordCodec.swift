@@ -353,9 +353,11 @@ enum Frame {
             n >>= 7
         }
         out.append(UInt8(n))
-        let crc = payload.withUnsafeBytes { Frame.crc($0) }.littleEndian
-        withUnsafeBytes(of: crc) { out.append(contentsOf: $0) }
-        out.append(contentsOf: payload)
+        payload.withUnsafeBufferPointer { p in
+            let crc = Frame.crc(UnsafeRawBufferPointer(p)).littleEndian
+            withUnsafeBytes(of: crc) { out.append(contentsOf: $0) }
+            out.append(contentsOf: p)
+        }
         return start..<out.count
     }
 

@@ -16,10 +16,10 @@ extension RuleState {
                 }
             }
         }
-        let timeline = undeployed[NumberMap<Int>.pair(site, model)] ?? DeltaTimeline()
-        let (low, at) = timeline.minimum(from: key)
+        let pair = NumberMap<Int>.pair(site, model)
+        let (low, at) = undeployed.with(pair) { $0.minimum(from: key) } ?? DeltaTimeline().minimum(from: key)
         guard low < chips else { return }
-        let (delivered, installed) = timeline.parts(at: at)
+        let (delivered, installed) = undeployed.with(pair) { $0.parts(at: at) } ?? (0, 0)
         let (s, m) = (names.name(site), names.name(model))
         if at == key || at.effective == key.effective {
             throw LedgerError.data("\(subject): site \(s) has \(Format.grouped(low)) undeployed \(m) chips at \(key.time.shortString) (delivered \(Format.grouped(delivered)), installed \(Format.grouped(installed))); the rack needs \(Format.grouped(chips))")

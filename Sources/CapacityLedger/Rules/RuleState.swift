@@ -146,7 +146,7 @@ struct RuleState: Sendable {
     }
 
     func checkModelDefined(_ model: UInt32, at key: TimeKey, _ subject: Subject, _ names: CodecState) throws {
-        guard let defs = modelDefinitions[UInt64(model)], let first = defs.first else {
+        guard let first = modelDefinitions.with(UInt64(model), { $0.first }) ?? nil else {
             throw LedgerError.data("\(subject.text(names)): chip model \(names.name(model)) is not defined (append a chip.model.defined event for it first)")
         }
         guard first <= key else {

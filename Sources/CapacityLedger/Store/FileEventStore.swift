@@ -232,17 +232,20 @@ public final class FileEventStore: EventStore {
         do {
             if fresh { guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) } }
             while let chunk = try next() {
-                for i in chunk.indices {
-                    if lookahead > 0, i + lookahead < chunk.endIndex { ledger.prefetch(for: chunk[i + lookahead]) }
-                    try ledger.add(chunk[i], now: now, to: &batch, bytes: &buffer, fileOffset: offset)
-                    if keepHashes { hashes.append(ledger.head) }
-                    count += 1
-                    if buffer.count >= 1 << 22 {
-                        try writeAll(fd, buffer, at: offset)
-                        offset += buffer.count
-                        buffer.removeAll(keepingCapacity: true)
+                // Drafts read in place (through the slice's subscript, each was copied for the call).
+                try chunk.withUnsafeBufferPointer { drafts in
+                    for i in drafts.indices {
+                        if lookahead > 0, i + lookahead < drafts.count { ledger.prefetch(for: drafts[i + lookahead]) }
+                        try ledger.add(drafts[i], now: now, to: &batch, bytes: &buffer, fileOffset: offset)
+                        if keepHashes { hashes.append(ledger.head) }
+                        count += 1
+                        if buffer.count >= 1 << 22 {
+                            try writeAll(fd, buffer, at: offset)
+                            offset += buffer.count
+                            buffer.removeAll(keepingCapacity: true)
+                        }
+                        if count & 0xFFFF == 0 { progress?(count) }
                     }
-                    if count & 0xFFFF == 0 { progress?(count) }
                 }
             }
             guard count > 0 else {

@@ -19,7 +19,11 @@ public struct Ledger: Sendable {
     public static let markInterval = 1024
 
     var codec = CodecState.readOnly()
-    var rules: RuleState?
+    /// The rule state, kept by writers once `hasRules` (built on the first append). Not an
+    /// optional: changed in place beside the other parts, an optional's force unwrap made
+    /// copies of the state, or of the parts, for every event.
+    var rules = RuleState()
+    private(set) var hasRules = false
     /// The magnitudes of every amount so far, per unit; kept by writers (with `rules`).
     var totals = AmountTotals()
     var lastRecorded = Timestamp(micros: 0)
@@ -50,7 +54,6 @@ public struct Ledger: Sendable {
         self.head = head
         self.codec = codec
         lastRecorded = Timestamp(micros: codec.prevRecorded)
-        var rules = RuleState()
         rules.racks = RackMarks(denseFrom: UInt32(codec.baseCount))
         for e in definitions.sorted(by: { TimeKey($0.effective, $0.seq) < TimeKey($1.effective, $1.seq) }) {
             let name: String
@@ -68,13 +71,13 @@ public struct Ledger: Sendable {
             past.fetched[e.seq] = EventLookup.Fetched(record: p, extra: EventStorage.Extra(of: e), recorded: e.recorded.micros)
             rules.applyEffects(e.seq, events: past)
         }
-        self.rules = rules
+        hasRules = true
     }
 
     /// Adds events that were read from the log: they were checked when they were appended.
     /// (Throws only for a writer from a checkpoint that the events reach behind.)
     mutating func absorb(_ new: EventStorage, head: ChainHash) throws {
-        if past.stored.isEmpty, rules == nil, base == nil {
+        if past.stored.isEmpty, !hasRules, base == nil {
             // A reader's first read: take the records as they are (no copy).
             past.stored = new
             for i in 0..<new.count where new[i].code == PackedEvent.eventVoided { voidedBy[Int(new[i].amount)] = firstSeq + i }
@@ -82,17 +85,15 @@ public struct Ledger: Sendable {
             self.head = head
             return
         }
-        var rules = self.rules.take()
-        defer { self.rules = rules }
         for i in 0..<new.count {
             let seq = count + 1
             let p = new[i]
-            if let base { try rules!.load(for: p, seq: seq, from: base, events: &past, names: codec) }
+            if let base { try rules.load(for: p, seq: seq, from: base, events: &past, names: codec) }
             let recorded = new.recorded(i)
             past.stored.append(p, recorded: recorded, extra: new.extra(i))
             if p.code == PackedEvent.eventVoided { voidedBy[Int(p.amount)] = seq }
-            if rules != nil {
-                rules!.applyEffects(seq, events: past)
+            if hasRules {
+                rules.applyEffects(seq, events: past)
                 totals.absorb(p)
             }
             lastRecorded = max(lastRecorded, Timestamp(micros: recorded))
@@ -103,15 +104,15 @@ public struct Ledger: Sendable {
     /// Builds the rule state from the events (once, on the first append).
     mutating func prepareRules() {
         defer { codec.ensureWritable() }
-        guard rules == nil else { return }
-        var r = RuleState()
-        r.racks.reserveCapacity(past.stored.count)
+        guard !hasRules else { return }
+        rules = RuleState()
+        rules.racks.reserveCapacity(past.stored.count)
         totals = AmountTotals()
         for seq in stride(from: firstSeq, through: count, by: 1) {
-            r.applyEffects(seq, events: past)
+            rules.applyEffects(seq, events: past)
             totals.absorb(past[seq])
         }
-        rules = r
+        hasRules = true
     }
 
     /// Checks, assigns seq, recorded time and hash, and encodes a batch. Returns the new events
@@ -159,7 +160,7 @@ public struct Ledger: Sendable {
         guard n > 0 else { return }
         past.stored.reserveCapacity(past.stored.count + n)
         codec.strings.reserveCapacity(codec.strings.count + n)
-        rules?.racks.reserveCapacity(n)
+        if hasRules { rules.racks.reserveCapacity(n) }
     }
 
     /// Starts a batch: `add` drafts one at a time, then `finish` it, or `rollback` on any error.
@@ -198,10 +199,6 @@ public struct Ledger: Sendable {
         batch.payload.bytes.removeAll(keepingCapacity: true)
         let p = RecordCodec.encode(body: d.body, note: d.note, source: d.source, recorded: recorded, effective: effective,
                                    state: &codec, into: &batch.payload)
-        // The rule state out of `self` while it is used beside the other parts (no copies of
-        // them for the calls, and no copy of it when it changes).
-        var rules = self.rules.take()!
-        defer { self.rules = rules }
         if let base { try rules.load(for: p, seq: seq, from: base, events: &past, names: codec) }
         let newTotals: AmountTotals
         do {
@@ -254,8 +251,6 @@ public struct Ledger: Sendable {
     /// Undoes everything added since `beginBatch`, newest first, so that every rule state
     /// change is reversed exactly.
     public mutating func rollback(_ saved: Batch) {
-        var rules = self.rules.take()!
-        defer { self.rules = rules }
         while count > saved.count {
             let seq = count
             let p = past[seq]

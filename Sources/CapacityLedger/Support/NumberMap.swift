@@ -41,6 +41,14 @@ struct NumberMap<Value> {
         }
     }
 
+    /// `body` applied to the value of `key` where it is (no copy of it), or nil when the key is
+    /// not here.
+    @inline(__always)
+    func with<R>(_ key: UInt64, _ body: (borrowing Value) throws -> R) rethrows -> R? {
+        guard let i = index(of: key) else { return nil }
+        return try values.withUnsafeBufferPointer { try body($0[i]) }
+    }
+
     /// Every entry, in the order the keys arrived.
     var entries: Zip2Sequence<[UInt64], [Value]> { zip(keys, values) }
 
