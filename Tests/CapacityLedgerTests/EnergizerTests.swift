@@ -48,7 +48,7 @@ struct EnergizerTests {
             if roll < retireShare, !m.racks.isEmpty {
                 let i = Int(rng.next() % UInt64(m.racks.count))
                 let r = m.racks.remove(at: i)
-                let out = e.retire(rack: r.name)
+                let out = e.retire(rack: Self.number(r.name))
                 #expect(out?.model == r.model && out?.chips == r.chips, "seed \(seed) step \(step)")
             } else if roll < retireShare + 5 {
                 m.allocated = Int64(rng.next() % 4000) * 1000
@@ -63,7 +63,7 @@ struct EnergizerTests {
                 let r = (key: key, name: name, model: models[Int(rng.next() % 3)], chips: Int64(16 + rng.next() % 4 * 16), watts: Int64(10 + rng.next() % 40) * 1000)
                 m.racks.append(r)
                 installs += 1
-                e.install(rack: r.name, model: r.model, chips: r.chips, watts: r.watts, key: r.key)
+                e.install(model: e.modelPlace(r.model), rack: Self.number(r.name), chips: r.chips, watts: r.watts, key: r.key)
             }
             // (Recomputing the model at every step would make the test slow.)
             if step % 25 == 0 || step == 5999 {
@@ -71,23 +71,26 @@ struct EnergizerTests {
                 if !Self.same(e, m) { return }
             }
         }
-        #expect(e.retire(rack: "r0") == nil)  // never installed
+        #expect(e.retire(rack: Self.number("r0")) == nil)  // never installed
         #expect(e.racks.count < installs)  // retired racks were compacted away on the way
     }
 
-    /// A rack installed without `named` counts like any other but is not found by name; a
-    /// named one installed after it, out of install order, still is.
-    @Test func onlyNamedRacksAreFoundByName() {
+    /// The number a rack named `r<digits>` goes by here.
+    static func number(_ name: String) -> UInt32 { UInt32(name.dropFirst())! }
+
+    /// A rack installed without a number counts like any other but is not found; a numbered
+    /// one installed after it, out of install order, still is.
+    @Test func onlyNumberedRacksAreFound() {
         var e = Energizer()
         e.setAllocated(100_000)
-        e.install(rack: "a", model: "m1", chips: 64, watts: 40_000, key: TimeKey(effective: 10, seq: 1), named: false)
-        e.install(rack: "b", model: "m2", chips: 32, watts: 40_000, key: TimeKey(effective: 20, seq: 2))
-        e.install(rack: "c", model: "m1", chips: 16, watts: 40_000, key: TimeKey(effective: 5, seq: 3))
-        #expect(e.chipsByModel()["m1"]! == (80, 80) && e.chipsByModel()["m2"]! == (32, 0))  // c, a, b in install order: b does not fit
-        #expect(e.retire(rack: "a") == nil)
-        #expect(e.retire(rack: "b")! == ("m2", 32))
-        #expect(e.retire(rack: "b") == nil)  // no longer active
-        #expect(e.retire(rack: "c")! == ("m1", 16))
+        e.install(model: e.modelPlace("m1"), rack: nil, chips: 64, watts: 40_000, key: TimeKey(effective: 10, seq: 1))
+        e.install(model: e.modelPlace("m2"), rack: 2, chips: 32, watts: 40_000, key: TimeKey(effective: 20, seq: 2))
+        e.install(model: e.modelPlace("m1"), rack: 3, chips: 16, watts: 40_000, key: TimeKey(effective: 5, seq: 3))
+        #expect(e.chipsByModel()["m1"]! == (80, 80) && e.chipsByModel()["m2"]! == (32, 0))  // 3, the unnumbered one, 2 in install order: 2 does not fit
+        #expect(e.retire(rack: 1) == nil)
+        #expect(e.retire(rack: 2)! == ("m2", 32))
+        #expect(e.retire(rack: 2) == nil)  // no longer active
+        #expect(e.retire(rack: 3)! == ("m1", 16))
         #expect(e.chipsByModel()["m1"]! == (64, 64) && e.used == 40_000)
     }
 }

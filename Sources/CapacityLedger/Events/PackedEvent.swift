@@ -1,6 +1,7 @@
-/// An event as a ledger holds it in memory: 40 bytes of numbers, its names as their numbers in
-/// the log's string table (`CodecState`), so that a ledger of ten million events takes 400 MB
+/// An event as a ledger holds it in memory: a few numbers, its names as their numbers in the
+/// log's string table (`CodecState`), so that a ledger of ten million events takes under 400 MB
 /// instead of a gigabyte, and a fold or an index build compares numbers instead of strings.
+/// (`EventStorage` keeps them as columns.)
 ///
 /// What each field holds, by type (a name is its string number):
 ///
@@ -57,6 +58,10 @@ struct PackedEvent: Sendable, Equatable {
 /// The events of a ledger (or of a stretch of its log) as packed records, with what does not fit
 /// in them kept beside: the recorded times, one per run of events recorded together, and the
 /// extras of the few events that carry more.
+///
+/// The records are kept as columns, one array per field (37 bytes an event): a pass that needs
+/// one field (the effective order reads only effective times, a fold looks ahead at the types)
+/// reads that field's array alone.
 /// - Complexity: appending O(1) amortized; reading an event's recorded time O(log r) for r runs
 ///   (one per batch appended).
 struct EventStorage: Sendable {
@@ -68,33 +73,47 @@ struct EventStorage: Sendable {
         var body: EventBody?
     }
 
-    private(set) var records: [PackedEvent] = []
-    /// By index in `records`.
+    private(set) var effective: [Int64] = []
+    /// The type code, with `PackedEvent.extraFlag` in the high bit.
+    private(set) var codes: [UInt8] = []
+    private(set) var a: [UInt32] = []
+    private(set) var b: [UInt32] = []
+    private(set) var c: [UInt32] = []
+    private(set) var amount: [Int64] = []
+    private(set) var amount2: [Int64] = []
+    /// By index.
     private(set) var extras: [Int: Extra] = [:]
     /// Runs of equal recorded times: from index `from` on, until the next run, µs.
     private(set) var runs: [(from: Int, recorded: Int64)] = []
 
+    static let extraBit: UInt8 = 0x80
+
     init() {}
 
-    var count: Int { records.count }
-    var isEmpty: Bool { records.isEmpty }
+    var count: Int { effective.count }
+    var isEmpty: Bool { effective.isEmpty }
 
     mutating func reserveCapacity(_ n: Int) {
-        records.reserveCapacity(n)
-        records.adviseHugePages()
+        effective.reserveCapacity(n); effective.adviseHugePages()
+        codes.reserveCapacity(n); codes.adviseHugePages()
+        a.reserveCapacity(n); a.adviseHugePages()
+        b.reserveCapacity(n); b.adviseHugePages()
+        c.reserveCapacity(n); c.adviseHugePages()
+        amount.reserveCapacity(n); amount.adviseHugePages()
+        amount2.reserveCapacity(n); amount2.adviseHugePages()
     }
 
     @inline(__always)
     mutating func append(_ r: PackedEvent, recorded: Int64, extra: Extra? = nil) {
-        if runs.last?.recorded != recorded { runs.append((records.count, recorded)) }
-        var r = r
-        if let extra {
-            r.flags |= PackedEvent.extraFlag
-            extras[records.count] = extra
-        } else {
-            r.flags &= ~PackedEvent.extraFlag
-        }
-        records.append(r)
+        if runs.last?.recorded != recorded { runs.append((count, recorded)) }
+        if let extra { extras[count] = extra }
+        effective.append(r.effective)
+        codes.append(r.code | (extra != nil ? Self.extraBit : 0))
+        a.append(r.a)
+        b.append(r.b)
+        c.append(r.c)
+        amount.append(r.amount)
+        amount2.append(r.amount2)
     }
 
     mutating func append(contentsOf other: EventStorage) {
@@ -102,25 +121,83 @@ struct EventStorage: Sendable {
             self = other
             return
         }
-        let base = records.count
-        records.append(contentsOf: other.records)
+        let base = count
+        effective.append(contentsOf: other.effective)
+        codes.append(contentsOf: other.codes)
+        a.append(contentsOf: other.a)
+        b.append(contentsOf: other.b)
+        c.append(contentsOf: other.c)
+        amount.append(contentsOf: other.amount)
+        amount2.append(contentsOf: other.amount2)
         for (i, x) in other.extras { extras[base + i] = x }
         for run in other.runs where runs.last?.recorded != run.recorded { runs.append((base + run.from, run.recorded)) }
     }
 
     mutating func removeLast() {
-        let i = records.count - 1
-        records.removeLast()
+        let i = count - 1
+        effective.removeLast(); codes.removeLast(); a.removeLast(); b.removeLast(); c.removeLast()
+        amount.removeLast(); amount2.removeLast()
         extras[i] = nil
         if let last = runs.last, last.from == i { runs.removeLast() }
     }
 
     mutating func removeAll() { self = EventStorage() }
 
+    /// Record `i`.
     @inline(__always)
-    subscript(i: Int) -> PackedEvent { records[i] }
+    subscript(i: Int) -> PackedEvent {
+        var p = PackedEvent(code: codes[i] & ~Self.extraBit, effective: effective[i])
+        p.flags = codes[i] & Self.extraBit != 0 ? PackedEvent.extraFlag : 0
+        p.a = a[i]; p.b = b[i]; p.c = c[i]
+        p.amount = amount[i]; p.amount2 = amount2[i]
+        return p
+    }
 
-    func extra(_ i: Int) -> Extra? { records[i].hasExtra ? extras[i] : nil }
+    /// Every record, built one by one (for tests and small ledgers; passes over large ones read
+    /// the columns).
+    func allRecords() -> [PackedEvent] { (0..<count).map { self[$0] } }
+
+    /// The columns in place, for a pass over many records.
+    struct Columns {
+        let effective: UnsafeBufferPointer<Int64>
+        let codes: UnsafeBufferPointer<UInt8>
+        let a, b, c: UnsafeBufferPointer<UInt32>
+        let amount, amount2: UnsafeBufferPointer<Int64>
+
+        var count: Int { effective.count }
+
+        @inline(__always)
+        func code(_ i: Int) -> UInt8 { codes[i] & ~EventStorage.extraBit }
+
+        @inline(__always)
+        subscript(i: Int) -> PackedEvent {
+            var p = PackedEvent(code: codes[i] & ~EventStorage.extraBit, effective: effective[i])
+            p.flags = codes[i] & EventStorage.extraBit != 0 ? PackedEvent.extraFlag : 0
+            p.a = a[i]; p.b = b[i]; p.c = c[i]
+            p.amount = amount[i]; p.amount2 = amount2[i]
+            return p
+        }
+    }
+
+    func withColumns<R>(_ body: (Columns) throws -> R) rethrows -> R {
+        try effective.withUnsafeBufferPointer { e in
+            try codes.withUnsafeBufferPointer { k in
+                try a.withUnsafeBufferPointer { a in
+                    try b.withUnsafeBufferPointer { b in
+                        try c.withUnsafeBufferPointer { c in
+                            try amount.withUnsafeBufferPointer { x in
+                                try amount2.withUnsafeBufferPointer { y in
+                                    try body(Columns(effective: e, codes: k, a: a, b: b, c: c, amount: x, amount2: y))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func extra(_ i: Int) -> Extra? { codes[i] & Self.extraBit != 0 ? extras[i] : nil }
 
     /// The recorded time of record `i`, µs.
     func recorded(_ i: Int) -> Int64 {
@@ -140,7 +217,7 @@ struct EventStorage: Sendable {
             let mid = (lo + hi) >> 1
             if runs[mid].recorded <= t { lo = mid + 1 } else { hi = mid }
         }
-        return lo == runs.count ? records.count : runs[lo].from
+        return lo == runs.count ? count : runs[lo].from
     }
 
     /// The last recorded time, µs, or nil when empty.
@@ -148,7 +225,7 @@ struct EventStorage: Sendable {
 
     /// The event at `i` with seq `seq`, its names read from `names`.
     func event(_ i: Int, seq: Int, names: CodecState) -> Event {
-        Self.event(records[i], extra: extra(i), seq: seq, recorded: recorded(i), names: names)
+        Self.event(self[i], extra: extra(i), seq: seq, recorded: recorded(i), names: names)
     }
 
     /// The event a packed record (and its extra) stands for.

@@ -89,8 +89,9 @@ public enum FleetCheckpoint {
         let voided = ledger.voidedMask(through: ledger.count)
         let events = ledger.events
         var amounts = AmountTotals()  // for writers: see `AmountTotals`
+        let stored = ledger.stored
         for seq in order {
-            let p = ledger.stored[seq - 1]
+            let p = stored[seq - 1]
             amounts.absorb(p)  // voided or not
             guard !voided[seq] else { continue }
             let t = p.effective, sq = UInt32(seq)

@@ -434,15 +434,18 @@ extension Ledger {
     func retiredRackNumbers(order: [Int]) -> [Int: (model: UInt32, chips: Int64, watts: Int64)] {
         var named = Bitset()
         var retirements = 0
-        for i in 0..<stored.count where stored[i].code == PackedEvent.rackRetired {
-            named.insert(Int(stored[i].b))
-            retirements += 1
+        let stored = self.stored
+        stored.withColumns { records in
+            for i in 0..<records.count where records.code(i) == PackedEvent.rackRetired {
+                named.insert(Int(records.b[i]))
+                retirements += 1
+            }
         }
         var retired: [Int: (model: UInt32, chips: Int64, watts: Int64)] = [:]
         guard retirements > 0 else { return retired }
         retired.reserveCapacity(retirements)
         var installs: [UInt64: (model: UInt32, chips: Int64, watts: Int64)] = [:]
-        stored.records.withUnsafeBufferPointer { records in
+        stored.withColumns { records in
             for seq in order {
                 let p = records[seq - 1]
                 switch p.code {

@@ -8,8 +8,9 @@
 /// racks change, so reading them costs nothing.
 ///
 /// Racks are held without their names: a fold of a long history holds millions of them, and
-/// only the few that some retirement names are ever looked up by name. An install says whether
-/// its rack is to be found by name later (`named`); those racks are numbered in `names`.
+/// only the few that some retirement names are ever looked up. A rack's name is a number (the
+/// fold's: the log's string number, or one `FleetState` gives each name); an install gives it
+/// only when the rack is to be found by it later, and those racks are listed in `numbers`.
 /// - Complexity: install O(1); retire O(1) and power changes O(1) while nothing is stranded,
 ///   otherwise O(racks at the site).
 struct Energizer: Sendable, Hashable {
@@ -19,11 +20,13 @@ struct Energizer: Sendable, Hashable {
         var watts: Int64
         /// The rack's chip model: its place in `byModel`.
         var model: UInt32
-        /// Its place in `names`, or -1 when it is not found by name.
-        var name: Int32
+        /// The number it is found by, or `Energizer.unnumbered`.
+        var number: UInt32
         var energized: Bool
         var active = true
     }
+
+    static let unnumbered = UInt32.max
 
     struct ModelTotals: Sendable, Hashable {
         var installed: Int64 = 0
@@ -45,11 +48,10 @@ struct Energizer: Sendable, Hashable {
     private(set) var byModel = SmallMap<ModelTotals>()
     private var stranded = 0
     private var inactive = 0
-    /// The names of the racks found by name, and where each such rack is in `racks`; `index`
-    /// finds the active ones by name. Derived from the installs, so not part of the value.
-    private var names: [String] = []
-    private var places: [UInt32] = []
+    /// Finds the numbered racks: each entry is a place in `racks`. Derived from the installs, so
+    /// not part of the value.
     private var index = SlotIndex()
+    private var numbered = 0
 
     init() {}
 
@@ -77,20 +79,22 @@ struct Energizer: Sendable, Hashable {
         hasher.combine(byModel)
     }
 
-    /// The place in `names` of the active rack named `rack`.
-    private func slot(of rack: String, hash: UInt64) -> UInt32? {
-        index.find(hash) { racks[Int(places[Int($0)])].active && NameHash.same(names[Int($0)], rack) }
+    /// The hash `index` files a rack number under.
+    @inline(__always)
+    private static func hash(_ rack: UInt32) -> UInt64 {
+        var h = UInt64(rack) &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 29
+        return h &* 0xBF58_476D_1CE4_E5B9
+    }
+
+    /// The place in `racks` of the active rack numbered `rack`.
+    private func place(of rack: UInt32, hash: UInt64) -> UInt32? {
+        index.find(hash) { racks[Int($0)].number == rack && racks[Int($0)].active }
     }
 
     /// Starts loading the slot `retire(rack:)` begins at (see `SlotIndex.prefetch`).
-    func prefetch(_ rack: String) {
-        if !names.isEmpty { index.prefetch(NameHash.of(rack)) }
-    }
-
-    /// Adds a rack. `named`: whether `retire(rack:)` is to find it (a fold that knows which racks
-    /// its retirements name passes false for the others).
-    mutating func install(rack: String, model: String, chips: Int64, watts: Int64, key: TimeKey, named: Bool = true) {
-        install(model: modelPlace(model), rack: named ? rack : nil, chips: chips, watts: watts, key: key)
+    func prefetch(_ rack: UInt32) {
+        if numbered > 0 { index.prefetch(Self.hash(rack)) }
     }
 
     /// The place of `model` among the models this site's racks hold (places never change).
@@ -98,19 +102,18 @@ struct Energizer: Sendable, Hashable {
         UInt32(byModel.place(of: model, adding: .init()))
     }
 
-    /// Adds a rack of the model at place `m` (`modelPlace`); `rack` is its name when
+    /// Adds a rack of the model at place `m` (`modelPlace`); `rack` is its number when
     /// `retire(rack:)` is to find it, nil otherwise.
-    mutating func install(model m: UInt32, rack: String?, chips: Int64, watts: Int64, key: TimeKey) {
-        var name: Int32 = -1
+    mutating func install(model m: UInt32, rack: UInt32?, chips: Int64, watts: Int64, key: TimeKey) {
+        let number = rack ?? Self.unnumbered
         if let rack {
-            name = Int32(names.count)
-            names.append(rack)
-            places.append(UInt32(racks.count))
-            index.insert(NameHash.of(rack), UInt32(name))
+            precondition(rack != Self.unnumbered, "rack number \(rack) is reserved")
+            index.insert(Self.hash(rack), UInt32(racks.count))
+            numbered += 1
         }
         if let last = racks.last, key < last.key {
             // Out of install order (only when folding in another order): place it and re-fit.
-            racks.append(Rack(key: key, chips: chips, watts: watts, model: m, name: name, energized: false))
+            racks.append(Rack(key: key, chips: chips, watts: watts, model: m, number: number, energized: false))
             racks.sort { $0.key < $1.key }
             renumber()
             byModel[place: Int(m)].installed += chips
@@ -119,20 +122,21 @@ struct Energizer: Sendable, Hashable {
             return
         }
         let fits = used + watts <= allocated
-        racks.append(Rack(key: key, chips: chips, watts: watts, model: m, name: name, energized: fits))
+        racks.append(Rack(key: key, chips: chips, watts: watts, model: m, number: number, energized: fits))
         byModel[place: Int(m)].add(installed: chips, energized: fits ? chips : 0, watts: fits ? watts : 0)
         if fits { used += watts } else { stranded += 1 }
     }
 
-    /// Removes the active rack named `rack` (installed with `named`); returns its model and
-    /// chips, or nil when no such rack is active here.
+    /// Removes the active rack numbered `rack` (installed with its number); returns its model
+    /// and chips, or nil when no such rack is active here.
     @discardableResult
-    mutating func retire(rack: String) -> (model: String, chips: Int64)? {
-        guard !names.isEmpty else { return nil }
-        let hash = NameHash.of(rack)
-        guard let found = slot(of: rack, hash: hash) else { return nil }
+    mutating func retire(rack: UInt32) -> (model: String, chips: Int64)? {
+        guard numbered > 0 else { return nil }
+        let hash = Self.hash(rack)
+        guard let found = place(of: rack, hash: hash) else { return nil }
         index.remove(hash, found)
-        let i = Int(places[Int(found)])
+        numbered -= 1
+        let i = Int(found)
         let r = racks[i]
         racks[i].active = false
         inactive += 1
@@ -163,19 +167,14 @@ struct Energizer: Sendable, Hashable {
         renumber()
     }
 
-    /// Numbers the named racks again after `racks` moved: only the active ones keep a name.
+    /// Files the numbered racks again after `racks` moved: only the active ones keep a number.
     private mutating func renumber() {
-        let old = names
-        names.removeAll(keepingCapacity: true)
-        places.removeAll(keepingCapacity: true)
-        index = SlotIndex(minimumCapacity: old.count)
-        for i in racks.indices where racks[i].name >= 0 {
-            guard racks[i].active else { racks[i].name = -1; continue }
-            let name = old[Int(racks[i].name)]
-            racks[i].name = Int32(names.count)
-            index.insert(NameHash.of(name), UInt32(names.count))
-            names.append(name)
-            places.append(UInt32(i))
+        index = SlotIndex(minimumCapacity: numbered)
+        numbered = 0
+        for i in racks.indices where racks[i].number != Self.unnumbered {
+            guard racks[i].active else { racks[i].number = Self.unnumbered; continue }
+            index.insert(Self.hash(racks[i].number), UInt32(i))
+            numbered += 1
         }
     }
 

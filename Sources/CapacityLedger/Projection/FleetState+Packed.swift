@@ -1,20 +1,22 @@
 /// A fold over a ledger's packed records (`PackedEvent`): the same state `apply(_:)` builds from
 /// events, but with the names of the common events compared as numbers. A site's energizer and
 /// a (site, model)'s totals are found once per name number (`PackedFoldNames`) and then by
-/// place; only the rare events (sites and models defined, investments) and the racks a
-/// retirement names are read as events and strings.
+/// place; only the rare events (sites and models defined, power, investments) are read as
+/// events, and a retirement's (site, model) as strings.
 extension FleetState {
     /// Prepares a fold over `records` (or a part of them), as `prepare(for:)` does for events:
     /// room for their racks, and which rack numbers retirements name.
     mutating func prepare(packed records: EventStorage) {
         var racks = 0, sites = 0
         var retired = Bitset()
-        for i in 0..<records.count {
-            switch records[i].code {
-            case PackedEvent.rackInstalled: racks += 1
-            case PackedEvent.siteOpened: sites += 1
-            case PackedEvent.rackRetired: retired.insert(Int(records[i].b))
-            default: break
+        records.withColumns { records in
+            for i in 0..<records.count {
+                switch records.code(i) {
+                case PackedEvent.rackInstalled: racks += 1
+                case PackedEvent.siteOpened: sites += 1
+                case PackedEvent.rackRetired: retired.insert(Int(records.b[i]))
+                default: break
+                }
             }
         }
         hint.racksPerSite = racks / max(1, sites) + 16
@@ -39,18 +41,27 @@ extension FleetState {
             let site = names.site(r.a) { energizerPlace(events.names.name(r.a)) }!
             let model = names.model(r.a, r.c) { energizers[place: site].modelPlace(events.names.name(r.c)) }
             let named = hint.anyRack || hint.retiredNumbers.contains(Int(r.b))
-            energizers[place: site].install(model: model, rack: named ? events.names.name(r.b) : nil, chips: r.amount, watts: r.amount2, key: key)
+            energizers[place: site].install(model: model, rack: named ? r.b : nil, chips: r.amount, watts: r.amount2, key: key)
         case PackedEvent.rackRetired:
             applied += 1
             last = TimeKey(effective: r.effective, seq: events.firstSeq + i)
             // A site with no energizer has no rack to retire (and gets none here).
             guard let site = names.site(r.a, { energizers.index(of: events.names.name(r.a)) }) else { return }
-            if let x = energizers[place: site].retire(rack: events.names.name(r.b)) {
+            if let x = energizers[place: site].retire(rack: r.b) {
                 retired[PairKey(a: events.names.name(r.a), b: x.model), default: 0] += x.chips
             }
         default:
             apply(events[i])
         }
+    }
+
+    /// Starts loading what applying `r` will look up first at random places: the energizer slot
+    /// of the rack a retirement retires. A fold over millions of records calls it a few records
+    /// ahead.
+    @inline(__always)
+    func prefetch(_ i: Int, of records: EventStorage.Columns, names: PackedFoldNames) {
+        guard records.code(i) == PackedEvent.rackRetired, let site = names.knownSite(records.a[i]) else { return }
+        energizers[place: site].prefetch(records.b[i])
     }
 
     private mutating func energizerPlace(_ site: String) -> Int {
@@ -74,6 +85,13 @@ struct PackedFoldNames {
         guard let p = make() else { return nil }
         siteKeys.append(n); sitePlaces.append(p)
         return p
+    }
+
+    /// The place of site number `n` when it has one already.
+    @inline(__always)
+    func knownSite(_ n: UInt32) -> Int? {
+        for k in siteKeys.indices where siteKeys[k] == n { return sitePlaces[k] }
+        return nil
     }
 
     @inline(__always)

@@ -72,20 +72,6 @@ public struct FleetState: Sendable, Hashable {
         hint.anyRack = false
     }
 
-    /// Starts loading what applying `e` will look up first: a fold over millions of events calls
-    /// it a few events ahead, so that looking up the name of a rack installed or retired does not
-    /// wait for memory.
-    public func prefetch(_ e: Event) {
-        switch e.body {
-        case .rackInstalled(_, let rack, _, _, _) where !hint.anyRack:
-            hint.retired.prefetch(rack)
-        case .rackRetired(let site, let rack):
-            if let i = energizers.index(of: site) { energizers.values[i].prefetch(rack) }
-        default:
-            break
-        }
-    }
-
     /// Applies one event. Voids are not applied: the caller leaves voided events out.
     /// (`apply(_:at:of:names:)` does the same for a ledger's packed records.)
     public mutating func apply(_ e: Event) {
@@ -101,10 +87,13 @@ public struct FleetState: Sendable, Hashable {
         case .chipsDelivered(let site, let model, let q):
             delivered[PairKey(a: site, b: model), default: 0] += q
         case .rackInstalled(let site, let rack, let model, let chips, let p):
-            let named = hint.anyRack || hint.retired.contains(rack)
-            energizers[site, default: Energizer(reserving: hint.racksPerSite)].install(rack: rack, model: model, chips: chips, watts: p.watts, key: key, named: named)
+            let number = hint.anyRack || hint.retired.contains(rack) ? hint.number(of: rack) : nil
+            let place = energizers.place(of: site, adding: Energizer(reserving: hint.racksPerSite))
+            let m = energizers[place: place].modelPlace(model)
+            energizers[place: place].install(model: m, rack: number, chips: chips, watts: p.watts, key: key)
         case .rackRetired(let site, let rack):
-            if let r = energizers.update(site, { $0.retire(rack: rack) }) ?? nil {
+            guard let number = hint.rackNumbers[rack] else { break }
+            if let r = energizers.update(site, { $0.retire(rack: number) }) ?? nil {
                 retired[PairKey(a: site, b: r.model), default: 0] += r.chips
             }
         case .powerAllocated(let site, let p):
@@ -130,6 +119,16 @@ struct SizeHint: Sendable, Hashable {
     /// The same for a fold of packed records (`prepare(packed:)`): a bit per string number.
     var retiredNumbers = Bitset()
     var anyRack = true
+    /// A fold of events numbers the rack names its energizers find racks by (a fold of packed
+    /// records uses the log's string numbers).
+    private(set) var rackNumbers: [String: UInt32] = [:]
+
+    mutating func number(of rack: String) -> UInt32 {
+        if let n = rackNumbers[rack] { return n }
+        let n = UInt32(rackNumbers.count)
+        rackNumbers[rack] = n
+        return n
+    }
     static func == (_: SizeHint, _: SizeHint) -> Bool { true }
     func hash(into hasher: inout Hasher) {}
 }
@@ -138,11 +137,6 @@ struct SizeHint: Sendable, Hashable {
 struct NameSet: Sendable {
     private var names: [String] = []
     private var index = SlotIndex()
-
-    /// Starts loading the slot `contains(name)` begins at (see `SlotIndex.prefetch`).
-    func prefetch(_ name: String) {
-        if !names.isEmpty { index.prefetch(NameHash.of(name)) }
-    }
 
     func contains(_ name: String) -> Bool {
         guard !names.isEmpty else { return false }

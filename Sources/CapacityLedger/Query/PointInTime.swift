@@ -104,14 +104,14 @@ extension Ledger {
     /// time so far are already in order; only the others (backdated ones) are sorted, then merged.
     /// - Complexity: O(n + k log k) for k events recorded out of effective order.
     public func effectiveOrder() -> [Int] {
-        // Only each record's effective time is read, in place.
-        stored.records.withUnsafeBufferPointer { records in
-            var order = [Int](unsafeUninitializedCapacity: records.count) { buffer, n in
+        // Only the effective times are read, in place.
+        stored.effective.withUnsafeBufferPointer { effective in
+            var order = [Int](unsafeUninitializedCapacity: effective.count) { buffer, n in
                 var late: [(Int64, Int)] = []
                 var latest = Int64.min
                 n = 0
-                for i in records.indices {
-                    let t = records[i].effective
+                for i in effective.indices {
+                    let t = effective[i]
                     if t >= latest {
                         buffer[n] = i + 1
                         n += 1
@@ -123,11 +123,11 @@ extension Ledger {
                 guard !late.isEmpty else { return }
                 late.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
                 // Merge from the back, in place: the in-order seqs are at the front of the buffer.
-                var i = n - 1, j = late.count - 1, out = records.count - 1
+                var i = n - 1, j = late.count - 1, out = effective.count - 1
                 while j >= 0 {
                     let (t, seq) = late[j]
                     if i >= 0 {
-                        let a = buffer[i], ta = records[a - 1].effective
+                        let a = buffer[i], ta = effective[a - 1]
                         if ta > t || (ta == t && a > seq) {
                             buffer[out] = a
                             i -= 1
@@ -139,7 +139,7 @@ extension Ledger {
                     j -= 1
                     out -= 1
                 }
-                n = records.count
+                n = effective.count
             }
             if firstSeq != 1 { order = order.map { $0 + firstSeq - 1 } }
             return order

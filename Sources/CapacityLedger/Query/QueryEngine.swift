@@ -119,19 +119,24 @@ public final class QueryEngine {
     }
 
     /// Calls `body` with the packed record and index of each event that counts in `view`, in
-    /// effective order, read in place.
-    func forEachCountingRecord(_ view: LedgerView, _ body: (PackedEvent, Int) throws -> Void) rethrows {
+    /// effective order, read in place; and `ahead` with the columns and the index of the record
+    /// eight places further on.
+    func forEachCountingRecord(_ view: LedgerView, ahead: (EventStorage.Columns, Int) -> Void = { _, _ in },
+                               _ body: (PackedEvent, Int) throws -> Void) rethrows {
         let ledger = store.ledger
         let order = effectiveOrder()
         let voided = ledger.voidedMask(through: view.seqLimit)
         let limit = view.effectiveLimit.micros
-        try ledger.stored.records.withUnsafeBufferPointer { records in
+        try ledger.stored.withColumns { records in
             try voided.withUnsafeBufferPointer { voided in
-                for seq in order {
-                    let r = records[seq - 1]
-                    if r.effective > limit { break }
-                    guard seq <= view.seqLimit, !voided[seq], r.code != PackedEvent.eventVoided else { continue }
-                    try body(r, seq - 1)
+                try order.withUnsafeBufferPointer { order in
+                    for k in order.indices {
+                        if k + 8 < order.count { ahead(records, order[k + 8] - 1) }
+                        let seq = order[k]
+                        if records.effective[seq - 1] > limit { break }
+                        guard seq <= view.seqLimit, !voided[seq], records.code(seq - 1) != PackedEvent.eventVoided else { continue }
+                        try body(records[seq - 1], seq - 1)
+                    }
                 }
             }
         }
@@ -145,7 +150,7 @@ public final class QueryEngine {
         s.prepare(packed: ledger.stored)
         var names = PackedFoldNames()
         var n = 0
-        try forEachCountingRecord(view) { r, i in
+        try forEachCountingRecord(view, ahead: { s.prefetch($1, of: $0, names: names) }) { r, i in
             if n & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
             n += 1
             s.apply(r, at: i, of: events, names: &names)
