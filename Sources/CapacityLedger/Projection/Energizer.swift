@@ -10,7 +10,14 @@
 /// Racks are held without their names: a fold of a long history holds millions of them, and
 /// only the few that some retirement names are ever looked up. A rack's name is a number (the
 /// fold's: the log's string number, or one `FleetState` gives each name); an install gives it
-/// only when the rack is to be found by it later, and those racks are listed in `numbers`.
+/// only when the rack is to be found by it later.
+///
+/// While every rack fits, first fit has nothing to decide: all racks are energized, and the
+/// totals say everything. An energizer made `withoutRacks()` keeps only the totals (and the
+/// numbered racks' chips and watts) for as long as that lasts: a fold of a long history then
+/// holds no list of millions of racks. When power runs short it reports it (`false`), and the
+/// fold builds the racks (`FleetState.keepRacks`); once every rack has power again it may drop
+/// them (`dropRacks`).
 /// - Complexity: install O(1); retire O(1) and power changes O(1) while nothing is stranded,
 ///   otherwise O(racks at the site).
 struct Energizer: Sendable, Hashable {
@@ -46,23 +53,84 @@ struct Energizer: Sendable, Hashable {
     /// Watts drawn by energized racks.
     private(set) var used: Int64 = 0
     private(set) var byModel = SmallMap<ModelTotals>()
-    private var stranded = 0
+    /// Active racks without power.
+    private(set) var stranded = 0
     private var inactive = 0
     /// Finds the numbered racks: each entry is a place in `racks`. Derived from the installs, so
     /// not part of the value.
     private var index = SlotIndex()
     private var numbered = 0
+    /// Whether `racks` holds the racks; without them only the totals are kept (see above).
+    private(set) var keepsRacks = true
+    /// Without racks: the numbered racks, by number.
+    private var unkept: [UInt32: (model: UInt32, chips: Int64, watts: Int64)] = [:]
 
     init() {}
+
+    /// An energizer that keeps only totals while every rack fits.
+    static func withoutRacks() -> Energizer {
+        var e = Energizer()
+        e.keepsRacks = false
+        return e
+    }
+
+    /// An energizer with no racks yet that keeps them, and this one's models in the same places
+    /// (for building the racks of one that did not keep them). Every rack fits until
+    /// `restoreAllocation`.
+    func emptyKeepingRacks(reserving n: Int) -> Energizer {
+        var e = Energizer(reserving: n)
+        for m in byModel.keys { _ = e.modelPlace(m) }
+        e.allocated = .max
+        return e
+    }
+
+    /// Drops the racks and keeps only the totals (and the numbered racks' chips and watts): every
+    /// rack is energized, so first fit has nothing to decide until power runs short again.
+    mutating func dropRacks() {
+        precondition(keepsRacks && stranded == 0, "racks dropped while some are without power")
+        unkept = [:]
+        for r in racks where r.active && r.number != Self.unnumbered { unkept[r.number] = (r.model, r.chips, r.watts) }
+        racks = []
+        index = SlotIndex()
+        numbered = 0
+        inactive = 0
+        keepsRacks = false
+    }
+
+    /// Sets the allocation without fitting again: the racks drawn all fit in it.
+    mutating func restoreAllocation(_ watts: Int64) {
+        precondition(used <= watts && stranded == 0, "restored allocation \(watts) W below the \(used) W drawn")
+        allocated = watts
+    }
+
+    /// Without racks: adds a rack of the model at place `m` when it fits in what is left (true),
+    /// or changes nothing when it does not (false: the racks are needed).
+    mutating func installWithoutRacks(model m: UInt32, rack: UInt32?, chips: Int64, watts: Int64) -> Bool {
+        guard used + watts <= allocated else { return false }
+        byModel[place: Int(m)].add(installed: chips, energized: chips, watts: watts)
+        used += watts
+        if let rack { unkept[rack] = (m, chips, watts) }
+        return true
+    }
+
+    /// Without racks: sets the allocation when everything drawn still fits (true), or changes
+    /// nothing when it does not (false: the racks are needed).
+    mutating func setAllocatedWithoutRacks(_ watts: Int64) -> Bool {
+        guard watts >= used else { return false }
+        allocated = watts
+        return true
+    }
 
     /// An energizer with room for `racks` racks (no copying while a large history is folded).
     init(reserving racks: Int) {
         self.racks.reserveCapacity(racks)
     }
 
+    /// Equal totals, and when both keep their racks, equal racks.
     static func == (a: Energizer, b: Energizer) -> Bool {
-        guard a.racks.count == b.racks.count, a.allocated == b.allocated, a.used == b.used, a.byModel == b.byModel,
-              a.stranded == b.stranded, a.inactive == b.inactive else { return false }
+        guard a.allocated == b.allocated, a.used == b.used, a.byModel == b.byModel, a.stranded == b.stranded else { return false }
+        guard a.keepsRacks, b.keepsRacks else { return true }
+        guard a.racks.count == b.racks.count, a.inactive == b.inactive else { return false }
         // Models compare by name: two energizers may have met them in another order.
         for (r, s) in zip(a.racks, b.racks) {
             guard r.key == s.key, r.chips == s.chips, r.watts == s.watts, r.energized == s.energized, r.active == s.active,
@@ -72,8 +140,6 @@ struct Energizer: Sendable, Hashable {
     }
 
     func hash(into hasher: inout Hasher) {
-        hasher.combine(racks.count)
-        for r in racks { hasher.combine(r.key) }
         hasher.combine(allocated)
         hasher.combine(used)
         hasher.combine(byModel)
@@ -103,8 +169,9 @@ struct Energizer: Sendable, Hashable {
     }
 
     /// Adds a rack of the model at place `m` (`modelPlace`); `rack` is its number when
-    /// `retire(rack:)` is to find it, nil otherwise.
+    /// `retire(rack:)` is to find it, nil otherwise. Only for an energizer that keeps racks.
     mutating func install(model m: UInt32, rack: UInt32?, chips: Int64, watts: Int64, key: TimeKey) {
+        precondition(keepsRacks, "an install into an energizer without racks")
         let number = rack ?? Self.unnumbered
         if let rack {
             precondition(rack != Self.unnumbered, "rack number \(rack) is reserved")
@@ -131,6 +198,12 @@ struct Energizer: Sendable, Hashable {
     /// and chips, or nil when no such rack is active here.
     @discardableResult
     mutating func retire(rack: UInt32) -> (model: String, chips: Int64)? {
+        guard keepsRacks else {
+            guard let r = unkept.removeValue(forKey: rack) else { return nil }
+            used -= r.watts
+            byModel[place: Int(r.model)].add(installed: -r.chips, energized: -r.chips, watts: -r.watts)
+            return (byModel.keys[Int(r.model)], r.chips)
+        }
         guard numbered > 0 else { return nil }
         let hash = Self.hash(rack)
         guard let found = place(of: rack, hash: hash) else { return nil }
@@ -138,7 +211,10 @@ struct Energizer: Sendable, Hashable {
         numbered -= 1
         let i = Int(found)
         let r = racks[i]
+        // A retired rack draws nothing (so a history that stranded it and one that did not
+        // leave the same slot).
         racks[i].active = false
+        racks[i].energized = false
         inactive += 1
         if r.energized {
             used -= r.watts
@@ -154,7 +230,9 @@ struct Energizer: Sendable, Hashable {
         return out
     }
 
+    /// Only for an energizer that keeps racks (`setAllocatedWithoutRacks` otherwise).
     mutating func setAllocated(_ watts: Int64) {
+        precondition(keepsRacks, "first fit without racks")
         allocated = watts
         // With nothing stranded and everything still fitting, first fit keeps every rack on.
         if stranded == 0, used <= allocated { return }

@@ -1,11 +1,41 @@
 /// A fold over a ledger's packed records (`PackedEvent`): the same state `apply(_:)` builds from
 /// events, but with the names of the common events compared as numbers. A site's energizer and
 /// a (site, model)'s totals are found once per name number (`PackedFoldNames`) and then by
-/// place; only the rare events (sites and models defined, power, investments) are read as
-/// events, and a retirement's (site, model) as strings.
+/// place; only the rare events (sites and models defined, investments) are read as events, and
+/// a retirement's (site, model) and a power change's site as strings.
+///
+/// The energizers start without racks (`Energizer.withoutRacks`): while every rack fits, the
+/// totals are all a fold needs. An install or power change that would leave a rack without
+/// power builds every site's racks from the records folded so far (`keepRacks`), one pass, and
+/// the fold goes on with them; once every rack at every site has power again, it drops them
+/// (`dropRacks`), at most `maxRackDrops` times (each drop may cost another pass later). A history
+/// that installs racks before their site has power builds them at its start and drops them when
+/// the power arrives.
 extension FleetState {
+    /// Where a fold over packed records stands: the records, the order it takes them in, which
+    /// count, and how far it has come (what `keepRacks` folds again).
+    struct PackedFold {
+        let records: EventStorage.Columns
+        /// Seqs in effective order.
+        let order: UnsafeBufferPointer<Int>
+        /// By seq: voided within the cut.
+        let voided: UnsafeBufferPointer<Bool>
+        let seqLimit: Int
+        /// The place in `order` of the record being applied.
+        var position = 0
+
+        /// Whether the record at `order[k]` counts (the caller stops at the effective cut).
+        @inline(__always)
+        func counts(_ seq: Int) -> Bool {
+            seq <= seqLimit && !voided[seq] && records.code(seq - 1) != PackedEvent.eventVoided
+        }
+    }
+
+    /// How many times a fold drops its racks at most.
+    static let maxRackDrops = 4
+
     /// Prepares a fold over `records` (or a part of them), as `prepare(for:)` does for events:
-    /// room for their racks, and which rack numbers retirements name.
+    /// which rack numbers retirements name, and energizers without racks.
     mutating func prepare(packed records: EventStorage) {
         var racks = 0, sites = 0
         var retired = Bitset()
@@ -22,37 +52,101 @@ extension FleetState {
         hint.racksPerSite = racks / max(1, sites) + 16
         hint.retiredNumbers = retired
         hint.anyRack = false
+        hint.withoutRacks = true
     }
 
-    /// Applies the event at `i` of `events` from its packed record `r`. Voids are not applied.
-    /// `names` remembers where each name number's totals are; keep one per fold.
+    /// Applies the event at `i` of `events` from its packed record `r`, at `fold.position` of a
+    /// fold over `fold.records`. Voids are not applied. `names` remembers where each name
+    /// number's totals are; keep one per fold.
     @inline(__always)
-    mutating func apply(_ r: PackedEvent, at i: Int, of events: EventList, names: inout PackedFoldNames) {
+    mutating func apply(_ r: PackedEvent, at i: Int, of events: EventList, names: inout PackedFoldNames, fold: PackedFold) {
+        let key = TimeKey(effective: r.effective, seq: events.firstSeq + i)
         switch r.code {
         case PackedEvent.chipsDelivered:
             applied += 1
-            last = TimeKey(effective: r.effective, seq: events.firstSeq + i)
+            last = key
             let p = names.delivered(r.a, r.b) { delivered.place(of: PairKey(a: events.names.name(r.a), b: events.names.name(r.b)), adding: 0) }
             delivered[place: p] += r.amount
         case PackedEvent.rackInstalled:
             applied += 1
-            let key = TimeKey(effective: r.effective, seq: events.firstSeq + i)
             last = key
             let site = names.site(r.a) { energizerPlace(events.names.name(r.a)) }!
             let model = names.model(r.a, r.c) { energizers[place: site].modelPlace(events.names.name(r.c)) }
-            let named = hint.anyRack || hint.retiredNumbers.contains(Int(r.b))
-            energizers[place: site].install(model: model, rack: named ? r.b : nil, chips: r.amount, watts: r.amount2, key: key)
+            let number = hint.anyRack || hint.retiredNumbers.contains(Int(r.b)) ? r.b : nil
+            if hint.withoutRacks {
+                if energizers[place: site].installWithoutRacks(model: model, rack: number, chips: r.amount, watts: r.amount2) { return }
+                keepRacks(fold, names: names)
+            }
+            energizers[place: site].install(model: model, rack: number, chips: r.amount, watts: r.amount2, key: key)
         case PackedEvent.rackRetired:
             applied += 1
-            last = TimeKey(effective: r.effective, seq: events.firstSeq + i)
+            last = key
             // A site with no energizer has no rack to retire (and gets none here).
             guard let site = names.site(r.a, { energizers.index(of: events.names.name(r.a)) }) else { return }
             if let x = energizers[place: site].retire(rack: r.b) {
                 retired[PairKey(a: events.names.name(r.a), b: x.model), default: 0] += x.chips
             }
+            dropRacksWhenAllPowered()
+        case PackedEvent.powerAllocated, PackedEvent.powerReleased:
+            applied += 1
+            last = key
+            let name = events.names.name(r.a)
+            let total = allocated[name, default: 0] + (r.code == PackedEvent.powerAllocated ? r.amount : -r.amount)
+            allocated[name] = total
+            let site = names.site(r.a) { energizerPlace(name) }!
+            if hint.withoutRacks {
+                if energizers[place: site].setAllocatedWithoutRacks(total) { return }
+                keepRacks(fold, names: names)
+            }
+            energizers[place: site].setAllocated(total)
+            dropRacksWhenAllPowered()
         default:
             apply(events[i])
         }
+    }
+
+    /// Builds every energizer's racks from the records folded so far (before `fold.position`),
+    /// all of them fitting, as a fold that kept them would hold them; from here on the fold
+    /// keeps them.
+    mutating func keepRacks(_ fold: PackedFold, names: PackedFoldNames) {
+        let before = energizers
+        energizers.updateEach { $0 = $0.emptyKeepingRacks(reserving: hint.racksPerSite) }
+        for k in 0..<fold.position {
+            let seq = fold.order[k]
+            guard fold.counts(seq) else { continue }
+            let i = seq - 1
+            switch fold.records.code(i) {
+            case PackedEvent.rackInstalled:
+                let site = names.knownSite(fold.records.a[i])!
+                let model = names.knownModel(fold.records.a[i], fold.records.c[i])!
+                let rack = fold.records.b[i]
+                let number = hint.anyRack || hint.retiredNumbers.contains(Int(rack)) ? rack : nil
+                energizers[place: site].install(model: model, rack: number, chips: fold.records.amount[i], watts: fold.records.amount2[i],
+                                                key: TimeKey(effective: fold.records.effective[i], seq: seq))
+            case PackedEvent.rackRetired:
+                if let site = names.knownSite(fold.records.a[i]) { energizers[place: site].retire(rack: fold.records.b[i]) }
+            default:
+                break
+            }
+        }
+        for p in 0..<energizers.count {
+            energizers[place: p].restoreAllocation(before[place: p].allocated)
+            precondition(energizers[place: p] == before[place: p], "racks built again do not add up to the totals kept")
+        }
+        hint.withoutRacks = false
+        hint.racksBuilt += 1
+    }
+
+    /// Drops every energizer's racks when every rack has power (and the fold has drops left).
+    private mutating func dropRacksWhenAllPowered() {
+        guard !hint.withoutRacks, hint.racksDropped < Self.maxRackDrops, energizers.values.allSatisfy({ $0.stranded == 0 }) else { return }
+        energizers.updateEach { $0.dropRacks() }
+        hint.withoutRacks = true
+        hint.racksDropped += 1
+    }
+
+    private mutating func energizerPlace(_ site: String) -> Int {
+        energizers.place(of: site, adding: hint.withoutRacks ? .withoutRacks() : Energizer(reserving: hint.racksPerSite))
     }
 
     /// Starts loading what applying `r` will look up first at random places: the energizer slot
@@ -64,9 +158,6 @@ extension FleetState {
         energizers[place: site].prefetch(records.b[i])
     }
 
-    private mutating func energizerPlace(_ site: String) -> Int {
-        energizers.place(of: site, adding: Energizer(reserving: hint.racksPerSite))
-    }
 }
 
 /// Where a fold over packed records keeps each name number's totals: the few sites and
@@ -91,6 +182,14 @@ struct PackedFoldNames {
     @inline(__always)
     func knownSite(_ n: UInt32) -> Int? {
         for k in siteKeys.indices where siteKeys[k] == n { return sitePlaces[k] }
+        return nil
+    }
+
+    /// The place of model number `model` at site number `site`, when it has one already.
+    @inline(__always)
+    func knownModel(_ site: UInt32, _ model: UInt32) -> UInt32? {
+        let key = UInt64(site) << 32 | UInt64(model)
+        for k in modelKeys.indices where modelKeys[k] == key { return modelPlaces[k] }
         return nil
     }
 

@@ -119,6 +119,11 @@ struct SizeHint: Sendable, Hashable {
     /// The same for a fold of packed records (`prepare(packed:)`): a bit per string number.
     var retiredNumbers = Bitset()
     var anyRack = true
+    /// A fold of packed records whose energizers keep no racks (see `keepRacks`), how many
+    /// times it built them, and how many times it dropped them again.
+    var withoutRacks = false
+    var racksBuilt = 0
+    var racksDropped = 0
     /// A fold of events numbers the rack names its energizers find racks by (a fold of packed
     /// records uses the log's string numbers).
     private(set) var rackNumbers: [String: UInt32] = [:]

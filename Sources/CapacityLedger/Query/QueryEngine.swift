@@ -119,24 +119,18 @@ public final class QueryEngine {
     }
 
     /// Calls `body` with the packed record and index of each event that counts in `view`, in
-    /// effective order, read in place; and `ahead` with the columns and the index of the record
-    /// eight places further on.
-    func forEachCountingRecord(_ view: LedgerView, ahead: (EventStorage.Columns, Int) -> Void = { _, _ in },
-                               _ body: (PackedEvent, Int) throws -> Void) rethrows {
+    /// effective order, read in place.
+    func forEachCountingRecord(_ view: LedgerView, _ body: (PackedEvent, Int) throws -> Void) rethrows {
         let ledger = store.ledger
         let order = effectiveOrder()
         let voided = ledger.voidedMask(through: view.seqLimit)
         let limit = view.effectiveLimit.micros
         try ledger.stored.withColumns { records in
             try voided.withUnsafeBufferPointer { voided in
-                try order.withUnsafeBufferPointer { order in
-                    for k in order.indices {
-                        if k + 8 < order.count { ahead(records, order[k + 8] - 1) }
-                        let seq = order[k]
-                        if records.effective[seq - 1] > limit { break }
-                        guard seq <= view.seqLimit, !voided[seq], records.code(seq - 1) != PackedEvent.eventVoided else { continue }
-                        try body(records[seq - 1], seq - 1)
-                    }
+                for seq in order {
+                    if records.effective[seq - 1] > limit { break }
+                    guard seq <= view.seqLimit, !voided[seq], records.code(seq - 1) != PackedEvent.eventVoided else { continue }
+                    try body(records[seq - 1], seq - 1)
                 }
             }
         }
@@ -149,11 +143,24 @@ public final class QueryEngine {
         var s = FleetState()
         s.prepare(packed: ledger.stored)
         var names = PackedFoldNames()
-        var n = 0
-        try forEachCountingRecord(view, ahead: { s.prefetch($1, of: $0, names: names) }) { r, i in
-            if n & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
-            n += 1
-            s.apply(r, at: i, of: events, names: &names)
+        let order = effectiveOrder()
+        let voided = ledger.voidedMask(through: view.seqLimit)
+        let limit = view.effectiveLimit.micros
+        try ledger.stored.withColumns { records in
+            try voided.withUnsafeBufferPointer { voided in
+                try order.withUnsafeBufferPointer { order in
+                    var fold = FleetState.PackedFold(records: records, order: order, voided: voided, seqLimit: view.seqLimit)
+                    for k in order.indices {
+                        if k & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+                        if k + 8 < order.count { s.prefetch(order[k + 8] - 1, of: records, names: names) }
+                        let seq = order[k]
+                        if records.effective[seq - 1] > limit { break }
+                        guard fold.counts(seq) else { continue }
+                        fold.position = k
+                        s.apply(records[seq - 1], at: seq - 1, of: events, names: &names, fold: fold)
+                    }
+                }
+            }
         }
         return s
     }
