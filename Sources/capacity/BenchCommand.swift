@@ -44,8 +44,8 @@ struct BenchQuery: ParsableCommand {
             _ = try engine.figures(PointInTime())
             let indexBuild = Self.seconds() - t0
             let order = engine.effectiveOrder()
-            let first = store.ledger.events[order.first! - 1].effective.micros
-            let last = store.ledger.events[order.last! - 1].effective.micros
+            let first = store.ledger.events[Int(order.first!) - 1].effective.micros
+            let last = store.ledger.events[Int(order.last!) - 1].effective.micros
             var fleet: [Double] = [], capacity: [Double] = []
             for i in 0..<points {
                 let t = Timestamp(seconds: (first + (last - first) / Int64(points) * Int64(i + 1)) / 1_000_000)

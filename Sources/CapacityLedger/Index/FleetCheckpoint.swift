@@ -90,7 +90,8 @@ public enum FleetCheckpoint {
         let events = ledger.events
         var amounts = AmountTotals()  // for writers: see `AmountTotals`
         let stored = ledger.stored
-        for seq in order {
+        for s in order {
+            let seq = Int(s)
             let p = stored[seq - 1]
             amounts.absorb(p)  // voided or not
             guard !voided[seq] else { continue }

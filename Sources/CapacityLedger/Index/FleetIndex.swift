@@ -96,7 +96,7 @@ public struct FleetIndex: Sendable {
     /// Builds the index of `ledger`; `order` is `ledger.effectiveOrder()` when the caller has it.
     /// One pass over the packed records in effective order: the points of each series arrive
     /// sorted, keyed by name numbers (`NumberMap`), and get their names at the end.
-    public init(ledger: Ledger, order: [Int]? = nil) {
+    public init(ledger: Ledger, order: [UInt32]? = nil) {
         count = ledger.count
         let order = order ?? ledger.effectiveOrder()
         let records = ledger.stored
@@ -106,7 +106,8 @@ public struct FleetIndex: Sendable {
         var points = (d: NumberMap<[(Int64, Int64)]>(), i: NumberMap<[(Int64, Int64)]>(), r: NumberMap<[(Int64, Int64)]>(),
                       w: NumberMap<[(Int64, Int64)]>(), a: NumberMap<[(Int64, Int64)]>(), u: NumberMap<[(Int64, Int64)]>())
         let voided = ledger.voidedMask(through: ledger.count)
-        for seq in order {
+        for s in order {
+            let seq = Int(s)
             let p = records[seq - 1]
             let t = p.effective
             switch p.code {
@@ -431,7 +432,7 @@ extension Ledger {
     /// Two passes: the first notes the rack numbers that some retirement names (a few in a
     /// hundred of a history's racks), the second follows only their installs in effective order,
     /// so that the table of installs holds those racks alone.
-    func retiredRackNumbers(order: [Int]) -> [Int: (model: UInt32, chips: Int64, watts: Int64)] {
+    func retiredRackNumbers(order: [UInt32]) -> [Int: (model: UInt32, chips: Int64, watts: Int64)] {
         var named = Bitset()
         var retirements = 0
         let stored = self.stored
@@ -446,7 +447,8 @@ extension Ledger {
         retired.reserveCapacity(retirements)
         var installs: [UInt64: (model: UInt32, chips: Int64, watts: Int64)] = [:]
         stored.withColumns { records in
-            for seq in order {
+            for s in order {
+                let seq = Int(s)
                 let p = records[seq - 1]
                 switch p.code {
                 case PackedEvent.rackInstalled where named.contains(Int(p.b)):

@@ -62,8 +62,15 @@ struct Energizer: Sendable, Hashable {
     private var numbered = 0
     /// Whether `racks` holds the racks; without them only the totals are kept (see above).
     private(set) var keepsRacks = true
-    /// Without racks: the numbered racks, by number.
-    private var unkept: [UInt32: (model: UInt32, chips: Int64, watts: Int64)] = [:]
+    /// Without racks: the numbered racks (found through `unkeptIndex` by number, as `index` finds
+    /// racks); an entry taken out leaves its place unused.
+    private var unkept: [(number: UInt32, model: UInt32, chips: Int64, watts: Int64)] = []
+    private var unkeptIndex = SlotIndex()
+
+    private mutating func keep(_ number: UInt32, model: UInt32, chips: Int64, watts: Int64) {
+        unkeptIndex.insert(Self.hash(number), UInt32(unkept.count))
+        unkept.append((number, model, chips, watts))
+    }
 
     init() {}
 
@@ -88,8 +95,9 @@ struct Energizer: Sendable, Hashable {
     /// rack is energized, so first fit has nothing to decide until power runs short again.
     mutating func dropRacks() {
         precondition(keepsRacks && stranded == 0, "racks dropped while some are without power")
-        unkept = [:]
-        for r in racks where r.active && r.number != Self.unnumbered { unkept[r.number] = (r.model, r.chips, r.watts) }
+        unkept = []
+        unkeptIndex = SlotIndex()
+        for r in racks where r.active && r.number != Self.unnumbered { keep(r.number, model: r.model, chips: r.chips, watts: r.watts) }
         racks = []
         index = SlotIndex()
         numbered = 0
@@ -109,7 +117,7 @@ struct Energizer: Sendable, Hashable {
         guard used + watts <= allocated else { return false }
         byModel[place: Int(m)].add(installed: chips, energized: chips, watts: watts)
         used += watts
-        if let rack { unkept[rack] = (m, chips, watts) }
+        if let rack { keep(rack, model: m, chips: chips, watts: watts) }
         return true
     }
 
@@ -199,7 +207,10 @@ struct Energizer: Sendable, Hashable {
     @discardableResult
     mutating func retire(rack: UInt32) -> (model: String, chips: Int64)? {
         guard keepsRacks else {
-            guard let r = unkept.removeValue(forKey: rack) else { return nil }
+            let hash = Self.hash(rack)
+            guard let found = unkeptIndex.find(hash, { unkept[Int($0)].number == rack }) else { return nil }
+            unkeptIndex.remove(hash, found)
+            let r = unkept[Int(found)]
             used -= r.watts
             byModel[place: Int(r.model)].add(installed: -r.chips, energized: -r.chips, watts: -r.watts)
             return (byModel.keys[Int(r.model)], r.chips)

@@ -17,7 +17,7 @@ extension FleetState {
     struct PackedFold {
         let records: EventStorage.Columns
         /// Seqs in effective order.
-        let order: UnsafeBufferPointer<Int>
+        let order: UnsafeBufferPointer<UInt32>
         /// By seq: voided within the cut.
         let voided: UnsafeBufferPointer<Bool>
         let seqLimit: Int
@@ -55,45 +55,52 @@ extension FleetState {
         hint.withoutRacks = true
     }
 
-    /// Applies the event at `i` of `events` from its packed record `r`, at `fold.position` of a
-    /// fold over `fold.records`. Voids are not applied. `names` remembers where each name
-    /// number's totals are; keep one per fold.
+    /// Applies the event at `i` of `events` from its record in `fold.records`, at `fold.position`
+    /// of the fold. Voids are not applied. `names` remembers where each name number's totals
+    /// are; keep one per fold. Only the fields the event's type uses are read.
     @inline(__always)
-    mutating func apply(_ r: PackedEvent, at i: Int, of events: EventList, names: inout PackedFoldNames, fold: PackedFold) {
-        let key = TimeKey(effective: r.effective, seq: events.firstSeq + i)
-        switch r.code {
+    mutating func apply(_ i: Int, of events: EventList, names: inout PackedFoldNames, fold: PackedFold) {
+        let records = fold.records
+        let code = records.code(i)
+        let key = TimeKey(effective: records.effective[i], seq: events.firstSeq + i)
+        switch code {
         case PackedEvent.chipsDelivered:
             applied += 1
             last = key
-            let p = names.delivered(r.a, r.b) { delivered.place(of: PairKey(a: events.names.name(r.a), b: events.names.name(r.b)), adding: 0) }
-            delivered[place: p] += r.amount
+            let (s, m) = (records.a[i], records.b[i])
+            let p = names.delivered(s, m) { delivered.place(of: PairKey(a: events.names.name(s), b: events.names.name(m)), adding: 0) }
+            delivered[place: p] += records.amount[i]
         case PackedEvent.rackInstalled:
             applied += 1
             last = key
-            let site = names.site(r.a) { energizerPlace(events.names.name(r.a)) }!
-            let model = names.model(r.a, r.c) { energizers[place: site].modelPlace(events.names.name(r.c)) }
-            let number = hint.anyRack || hint.retiredNumbers.contains(Int(r.b)) ? r.b : nil
+            let (s, r, m) = (records.a[i], records.b[i], records.c[i])
+            let (chips, watts) = (records.amount[i], records.amount2[i])
+            let site = names.site(s) { energizerPlace(events.names.name(s)) }!
+            let model = names.model(s, m) { energizers[place: site].modelPlace(events.names.name(m)) }
+            let number = hint.anyRack || hint.retiredNumbers.contains(Int(r)) ? r : nil
             if hint.withoutRacks {
-                if energizers[place: site].installWithoutRacks(model: model, rack: number, chips: r.amount, watts: r.amount2) { return }
+                if energizers[place: site].installWithoutRacks(model: model, rack: number, chips: chips, watts: watts) { return }
                 keepRacks(fold, names: names)
             }
-            energizers[place: site].install(model: model, rack: number, chips: r.amount, watts: r.amount2, key: key)
+            energizers[place: site].install(model: model, rack: number, chips: chips, watts: watts, key: key)
         case PackedEvent.rackRetired:
             applied += 1
             last = key
+            let s = records.a[i]
             // A site with no energizer has no rack to retire (and gets none here).
-            guard let site = names.site(r.a, { energizers.index(of: events.names.name(r.a)) }) else { return }
-            if let x = energizers[place: site].retire(rack: r.b) {
-                retired[PairKey(a: events.names.name(r.a), b: x.model), default: 0] += x.chips
+            guard let site = names.site(s, { energizers.index(of: events.names.name(s)) }) else { return }
+            if let x = energizers[place: site].retire(rack: records.b[i]) {
+                retired[PairKey(a: events.names.name(s), b: x.model), default: 0] += x.chips
             }
             dropRacksWhenAllPowered()
         case PackedEvent.powerAllocated, PackedEvent.powerReleased:
             applied += 1
             last = key
-            let name = events.names.name(r.a)
-            let total = allocated[name, default: 0] + (r.code == PackedEvent.powerAllocated ? r.amount : -r.amount)
+            let s = records.a[i]
+            let name = events.names.name(s)
+            let total = allocated[name, default: 0] + (code == PackedEvent.powerAllocated ? records.amount[i] : -records.amount[i])
             allocated[name] = total
-            let site = names.site(r.a) { energizerPlace(name) }!
+            let site = names.site(s) { energizerPlace(name) }!
             if hint.withoutRacks {
                 if energizers[place: site].setAllocatedWithoutRacks(total) { return }
                 keepRacks(fold, names: names)
@@ -112,7 +119,7 @@ extension FleetState {
         let before = energizers
         energizers.updateEach { $0 = $0.emptyKeepingRacks(reserving: hint.racksPerSite) }
         for k in 0..<fold.position {
-            let seq = fold.order[k]
+            let seq = Int(fold.order[k])
             guard fold.counts(seq) else { continue }
             let i = seq - 1
             switch fold.records.code(i) {
@@ -161,54 +168,93 @@ extension FleetState {
 }
 
 /// Where a fold over packed records keeps each name number's totals: the few sites and
-/// (site, model) pairs, searched as numbers.
+/// (site, model) pairs, found through small hash tables of numbers (a search of a short list
+/// mispredicted its end on nearly every record, the site of the next record being anyone's).
 struct PackedFoldNames {
-    private var siteKeys: [UInt32] = [], sitePlaces: [Int] = []
-    private var modelKeys: [UInt64] = [], modelPlaces: [UInt32] = []
-    private var pairKeys: [UInt64] = [], pairPlaces: [(outer: Int, inner: Int)] = []
+    private var sites = NumberPlaces<Int>()
+    private var models = NumberPlaces<UInt32>()
+    private var pairs = NumberPlaces<(outer: Int, inner: Int)>()
 
     init() {}
 
     /// The place of site number `n`, from `make` the first time (nil: not there, asked again).
     @inline(__always)
     mutating func site(_ n: UInt32, _ make: () -> Int?) -> Int? {
-        for k in siteKeys.indices where siteKeys[k] == n { return sitePlaces[k] }
+        if let p = sites[UInt64(n)] { return p }
         guard let p = make() else { return nil }
-        siteKeys.append(n); sitePlaces.append(p)
+        sites.insert(UInt64(n), p)
         return p
     }
 
     /// The place of site number `n` when it has one already.
     @inline(__always)
-    func knownSite(_ n: UInt32) -> Int? {
-        for k in siteKeys.indices where siteKeys[k] == n { return sitePlaces[k] }
-        return nil
-    }
+    func knownSite(_ n: UInt32) -> Int? { sites[UInt64(n)] }
 
     /// The place of model number `model` at site number `site`, when it has one already.
     @inline(__always)
-    func knownModel(_ site: UInt32, _ model: UInt32) -> UInt32? {
-        let key = UInt64(site) << 32 | UInt64(model)
-        for k in modelKeys.indices where modelKeys[k] == key { return modelPlaces[k] }
-        return nil
-    }
+    func knownModel(_ site: UInt32, _ model: UInt32) -> UInt32? { models[NumberMap<Int>.pair(site, model)] }
 
     @inline(__always)
     mutating func model(_ site: UInt32, _ model: UInt32, _ make: () -> UInt32) -> UInt32 {
-        let key = UInt64(site) << 32 | UInt64(model)
-        for k in modelKeys.indices where modelKeys[k] == key { return modelPlaces[k] }
+        let key = NumberMap<Int>.pair(site, model)
+        if let p = models[key] { return p }
         let p = make()
-        modelKeys.append(key); modelPlaces.append(p)
+        models.insert(key, p)
         return p
     }
 
     @inline(__always)
     mutating func delivered(_ site: UInt32, _ model: UInt32, _ make: () -> (outer: Int, inner: Int)) -> (outer: Int, inner: Int) {
-        let key = UInt64(site) << 32 | UInt64(model)
-        for k in pairKeys.indices where pairKeys[k] == key { return pairPlaces[k] }
+        let key = NumberMap<Int>.pair(site, model)
+        if let p = pairs[key] { return p }
         let p = make()
-        pairKeys.append(key); pairPlaces.append(p)
+        pairs.insert(key, p)
         return p
+    }
+}
+
+/// A small open-addressing hash table from 64-bit numbers to values: a lookup is one multiply
+/// and, nearly always, one probe. For the few keys a fold looks up on every record.
+struct NumberPlaces<Value> {
+    private var keys = [UInt64](repeating: .max, count: 16)
+    private var values: [Value?] = Array(repeating: nil, count: 16)
+    private var shift = 60
+    private var count = 0
+
+    init() {}
+
+    @inline(__always)
+    private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift)) }
+
+    /// The value of `key` (which is not `UInt64.max`), if any.
+    @inline(__always)
+    subscript(key: UInt64) -> Value? {
+        keys.withUnsafeBufferPointer { k in
+            var i = home(key)
+            while true {
+                if k[i] == key { return values[i] }
+                if k[i] == .max { return nil }
+                i = (i + 1) & (k.count - 1)
+            }
+        }
+    }
+
+    /// Adds `key`, which is not here yet.
+    mutating func insert(_ key: UInt64, _ value: Value) {
+        precondition(key != .max, "the largest number is not a key")
+        if (count + 1) * 2 > keys.count {
+            let old = zip(keys, values).filter { $0.0 != .max }
+            keys = [UInt64](repeating: .max, count: keys.count * 2)
+            values = Array(repeating: nil, count: keys.count)
+            shift -= 1
+            count = 0
+            for (k, v) in old { insert(k, v!) }
+        }
+        var i = home(key)
+        while keys[i] != .max { i = (i + 1) & (keys.count - 1) }
+        keys[i] = key
+        values[i] = value
+        count += 1
     }
 }
 

@@ -98,26 +98,27 @@ extension Ledger {
         stored.count(recordedBy: t.micros)
     }
 
-    /// Seqs of all events sorted by (effective, seq).
+    /// Seqs of all events sorted by (effective, seq), in 32 bits (a seq is at most `UInt32.max`).
     ///
     /// Most events are recorded in effective order: those that do not lower the latest effective
     /// time so far are already in order; only the others (backdated ones) are sorted, then merged.
     /// - Complexity: O(n + k log k) for k events recorded out of effective order.
-    public func effectiveOrder() -> [Int] {
+    public func effectiveOrder() -> [UInt32] {
         // Only the effective times are read, in place.
         stored.effective.withUnsafeBufferPointer { effective in
-            var order = [Int](unsafeUninitializedCapacity: effective.count) { buffer, n in
-                var late: [(Int64, Int)] = []
+            let first = UInt32(firstSeq)
+            return [UInt32](unsafeUninitializedCapacity: effective.count) { buffer, n in
+                var late: [(Int64, UInt32)] = []
                 var latest = Int64.min
                 n = 0
                 for i in effective.indices {
                     let t = effective[i]
                     if t >= latest {
-                        buffer[n] = i + 1
+                        buffer[n] = UInt32(truncatingIfNeeded: i) &+ first
                         n += 1
                         latest = t
                     } else {
-                        late.append((t, i + 1))
+                        late.append((t, UInt32(truncatingIfNeeded: i) &+ first))
                     }
                 }
                 guard !late.isEmpty else { return }
@@ -127,7 +128,7 @@ extension Ledger {
                 while j >= 0 {
                     let (t, seq) = late[j]
                     if i >= 0 {
-                        let a = buffer[i], ta = effective[a - 1]
+                        let a = buffer[i], ta = effective[Int(a - first)]
                         if ta > t || (ta == t && a > seq) {
                             buffer[out] = a
                             i -= 1
@@ -141,8 +142,6 @@ extension Ledger {
                 }
                 n = effective.count
             }
-            if firstSeq != 1 { order = order.map { $0 + firstSeq - 1 } }
-            return order
         }
     }
 }

@@ -8,7 +8,7 @@ public final class QueryEngine {
     let clock: any LedgerClock
     /// Asked now and then during long commands; returning true stops the command.
     public var isCancelled: () -> Bool = { false }
-    private var orderCache: (count: Int, order: [Int])?
+    private var orderCache: (count: Int, order: [UInt32])?
     private var indexCache: FleetIndex?
     /// Answer fleet, power, capacity, investments and train from the index (true) or by a full
     /// fold (false). Both give the same answers; the fold is the reference the tests hold the
@@ -96,7 +96,7 @@ public final class QueryEngine {
     }
 
     /// Seqs in effective order, cached per ledger size.
-    public func effectiveOrder() -> [Int] {
+    public func effectiveOrder() -> [UInt32] {
         let ledger = store.ledger
         if let c = orderCache, c.count == ledger.count { return c.order }
         let order = ledger.effectiveOrder()
@@ -127,7 +127,8 @@ public final class QueryEngine {
         let limit = view.effectiveLimit.micros
         try ledger.stored.withColumns { records in
             try voided.withUnsafeBufferPointer { voided in
-                for seq in order {
+                for s in order {
+                    let seq = Int(s)
                     if records.effective[seq - 1] > limit { break }
                     guard seq <= view.seqLimit, !voided[seq], records.code(seq - 1) != PackedEvent.eventVoided else { continue }
                     try body(records[seq - 1], seq - 1)
@@ -152,12 +153,12 @@ public final class QueryEngine {
                     var fold = FleetState.PackedFold(records: records, order: order, voided: voided, seqLimit: view.seqLimit)
                     for k in order.indices {
                         if k & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
-                        if k + 8 < order.count { s.prefetch(order[k + 8] - 1, of: records, names: names) }
-                        let seq = order[k]
+                        if k + 8 < order.count { s.prefetch(Int(order[k + 8]) - 1, of: records, names: names) }
+                        let seq = Int(order[k])
                         if records.effective[seq - 1] > limit { break }
                         guard fold.counts(seq) else { continue }
                         fold.position = k
-                        s.apply(records[seq - 1], at: seq - 1, of: events, names: &names, fold: fold)
+                        s.apply(seq - 1, of: events, names: &names, fold: fold)
                     }
                 }
             }
