@@ -168,7 +168,11 @@ struct Energizer: Sendable, Hashable {
 
     /// Starts loading the slot `retire(rack:)` begins at (see `SlotIndex.prefetch`).
     func prefetch(_ rack: UInt32) {
-        if numbered > 0 { index.prefetch(Self.hash(rack)) }
+        if !keepsRacks {
+            if !unkept.isEmpty { unkeptIndex.prefetch(Self.hash(rack)) }
+        } else if numbered > 0 {
+            index.prefetch(Self.hash(rack))
+        }
     }
 
     /// The place of `model` among the models this site's racks hold (places never change).
