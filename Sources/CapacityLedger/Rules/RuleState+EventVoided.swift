@@ -1,18 +1,18 @@
 extension RuleState {
     /// `event.voided`: the target exists, is not a void, is not voided yet, and the ledger
     /// without it still obeys every rule. The error names the events that depend on it.
-    func checkVoid(target: Int, voidSeq: Int, events all: EventLookup, names: CodecState) throws {
+    func checkVoid(target: Int, voidSeq: Int, events all: EventLookup) throws {
         let subject = "event.voided #\(target)"
         let before = voidSeq - 1  // the ledger as it stands before the void
         guard target >= 1, target < voidSeq else {
-            throw LedgerError.data("\(subject): there is no event #\(target) (the ledger has \(before) event\(before == 1 ? "" : "s") before this one)")
+            throw RuleViolation { _ in "\(subject): there is no event #\(target) (the ledger has \(before) event\(before == 1 ? "" : "s") before this one)" }
         }
         let t = all[target]
         if t.code == PackedEvent.eventVoided {
-            throw LedgerError.data("\(subject): #\(target) is itself a void; voids cannot be voided (append the event again instead)")
+            throw RuleViolation { _ in "\(subject): #\(target) is itself a void; voids cannot be voided (append the event again instead)" }
         }
         if let by = voided[target] {
-            throw LedgerError.data("\(subject): #\(target) is already voided by #\(by)")
+            throw RuleViolation { _ in "\(subject): #\(target) is already voided by #\(by)" }
         }
         let key = TimeKey(effective: t.effective, seq: target)
         /// The events before the void that still count, other than the target, with their seqs.
@@ -24,8 +24,11 @@ extension RuleState {
             }
             return out
         }
-        func reject(_ why: String, _ dependents: [Int]) -> LedgerError {
-            .data("\(subject): cannot void \(all.event(target, names: names).body.label): \(why); it is needed by \(Self.seqList(dependents)) (append the corrected event first, or void those)")
+        /// Worded with the names: why, and which events depend on the target.
+        func reject(_ dependents: [Int], _ why: @escaping @Sendable (CodecState) -> String) -> RuleViolation {
+            RuleViolation { names in
+                "\(subject): cannot void \(all.event(target, names: names).body.label): \(why(names)); it is needed by \(Self.seqList(dependents)) (append the corrected event first, or void those)"
+            }
         }
         switch t.code {
         case PackedEvent.siteOpened:
@@ -38,7 +41,7 @@ extension RuleState {
                 default: false
                 }
             }
-            if !deps.isEmpty { throw reject("site \(names.name(t.a)) has later events", deps) }
+            if !deps.isEmpty { throw reject(deps) { "site \($0.name(t.a)) has later events" } }
         case PackedEvent.chipModelDefined:
             let defs = modelDefinitions[UInt64(t.a)] ?? []
             if defs.contains(where: { $0 < key }) { return }  // an earlier definition still covers everything
@@ -54,24 +57,24 @@ extension RuleState {
                 let k = TimeKey(effective: e.effective, seq: seq)
                 return model == t.a && key <= k && (next.map { k < $0 } ?? true)
             }
-            if !deps.isEmpty { throw reject("chip model \(names.name(t.a)) would not be defined for them", deps) }
+            if !deps.isEmpty { throw reject(deps) { "chip model \($0.name(t.a)) would not be defined for them" } }
         case PackedEvent.chipsDelivered:
             let timeline = undeployed[NumberMap<Int>.pair(t.a, t.b)] ?? DeltaTimeline()
             let x = timeline.extremes(fromExisting: key)
             let (low, at) = (x.low, x.lowAt)
             if low < t.amount {
                 let installs = timeline.keys(after: key, through: at, negative: true).map(\.seq)
-                throw reject("site \(names.name(t.a)) would have \(Format.grouped(low - t.amount)) undeployed \(names.name(t.b)) chips at \(at.time.shortString)", installs)
+                throw reject(installs) { "site \($0.name(t.a)) would have \(Format.grouped(low - t.amount)) undeployed \($0.name(t.b)) chips at \(at.time.shortString)" }
             }
         case PackedEvent.rackInstalled:
             let marks = racks.marks(site: t.a, rack: t.b, in: all)
             if let i = marks.firstIndex(where: { $0.key == key }), i + 1 < marks.count, !marks[i + 1].install {
-                throw reject("rack \(names.name(t.b)) would be retired without being installed", [marks[i + 1].key.seq])
+                throw reject([marks[i + 1].key.seq]) { "rack \($0.name(t.b)) would be retired without being installed" }
             }
         case PackedEvent.rackRetired:
             let marks = racks.marks(site: t.a, rack: t.b, in: all)
             if let i = marks.firstIndex(where: { $0.key == key }), i + 1 < marks.count, marks[i + 1].install {
-                throw reject("rack \(names.name(t.b)) would be installed twice without a retirement", [marks[i + 1].key.seq])
+                throw reject([marks[i + 1].key.seq]) { "rack \($0.name(t.b)) would be installed twice without a retirement" }
             }
         case PackedEvent.powerAllocated:
             let timeline = allocated[UInt64(t.a)] ?? DeltaTimeline()
@@ -79,7 +82,7 @@ extension RuleState {
             let (low, at) = (x.low, x.lowAt)
             if low < t.amount {
                 let releases = timeline.keys(after: key, through: at, negative: true).map(\.seq)
-                throw reject("site \(names.name(t.a)) would have \(Power(watts: low - t.amount).megawattsText) MW allocated at \(at.time.shortString)", releases)
+                throw reject(releases) { "site \($0.name(t.a)) would have \(Power(watts: low - t.amount).megawattsText) MW allocated at \(at.time.shortString)" }
             }
         case PackedEvent.powerReleased:
             if let cap = sites[UInt64(t.a)]?.cap {
@@ -88,7 +91,7 @@ extension RuleState {
                 let (high, at) = (x.high, x.highAt)
                 if high + t.amount > cap.watts {
                     let allocs = timeline.keys(after: key, through: at, negative: false).map(\.seq)
-                    throw reject("site \(names.name(t.a)) would have \(Power(watts: high + t.amount).megawattsText) MW allocated at \(at.time.shortString), over its cap of \(cap.megawattsText) MW", allocs)
+                    throw reject(allocs) { "site \($0.name(t.a)) would have \(Power(watts: high + t.amount).megawattsText) MW allocated at \(at.time.shortString), over its cap of \(cap.megawattsText) MW" }
                 }
             }
         default:

@@ -1,18 +1,22 @@
 extension RuleState {
     /// `rack.installed`: the rack id is not active at the site, and the site has enough
     /// undeployed chips of the model at the effective time and at every later effective time.
-    func checkRackInstalled(site: UInt32, rack: UInt32, model: UInt32, chips: Int64, _ key: TimeKey, _ events: EventLookup,
-                            _ names: CodecState) throws {
-        var subject: String { "rack.installed \(names.name(rack))" }  // built only for an error
+    func checkRackInstalled(site: UInt32, rack: UInt32, model: UInt32, chips: Int64, _ key: TimeKey, _ events: EventLookup) throws {
+        @Sendable func subject(_ names: CodecState) -> String { "rack.installed \(names.name(rack))" }
         if !racks.isEmpty(rack: rack) {
             let marks = racks.marks(site: site, rack: rack, in: events)
             if let idx = marks.lastIndex(where: { $0.key < key }) ?? (marks.isEmpty ? nil : -1) {
                 if idx >= 0, marks[idx].install {
-                    throw LedgerError.data("\(subject): rack \(names.name(rack)) is already active at \(names.name(site)) (installed \(marks[idx].key.time.shortString), #\(marks[idx].key.seq))")
+                    let active = marks[idx]
+                    throw RuleViolation { names in
+                        "\(subject(names)): rack \(names.name(rack)) is already active at \(names.name(site)) (installed \(active.key.time.shortString), #\(active.key.seq))"
+                    }
                 }
                 if idx + 1 < marks.count {
                     let next = marks[idx + 1]
-                    throw LedgerError.data("\(subject): rack \(names.name(rack)) at \(names.name(site)) is \(next.install ? "installed" : "retired") later, at \(next.key.time.shortString) (#\(next.key.seq)); an install at \(key.time.shortString) would overlap it")
+                    throw RuleViolation { names in
+                        "\(subject(names)): rack \(names.name(rack)) at \(names.name(site)) is \(next.install ? "installed" : "retired") later, at \(next.key.time.shortString) (#\(next.key.seq)); an install at \(key.time.shortString) would overlap it"
+                    }
                 }
             }
         }
@@ -20,10 +24,13 @@ extension RuleState {
         let (low, at) = undeployed.with(pair) { $0.minimum(from: key) } ?? DeltaTimeline().minimum(from: key)
         guard low < chips else { return }
         let (delivered, installed) = undeployed.with(pair) { $0.parts(at: at) } ?? (0, 0)
-        let (s, m) = (names.name(site), names.name(model))
         if at == key || at.effective == key.effective {
-            throw LedgerError.data("\(subject): site \(s) has \(Format.grouped(low)) undeployed \(m) chips at \(key.time.shortString) (delivered \(Format.grouped(delivered)), installed \(Format.grouped(installed))); the rack needs \(Format.grouped(chips))")
+            throw RuleViolation { names in
+                "\(subject(names)): site \(names.name(site)) has \(Format.grouped(low)) undeployed \(names.name(model)) chips at \(key.time.shortString) (delivered \(Format.grouped(delivered)), installed \(Format.grouped(installed))); the rack needs \(Format.grouped(chips))"
+            }
         }
-        throw LedgerError.data("\(subject): site \(s) would be short of \(m) chips at \(at.time.shortString): \(Format.grouped(low)) undeployed then (delivered \(Format.grouped(delivered)), installed \(Format.grouped(installed))), and the rack needs \(Format.grouped(chips)) from \(key.time.shortString) on")
+        throw RuleViolation { names in
+            "\(subject(names)): site \(names.name(site)) would be short of \(names.name(model)) chips at \(at.time.shortString): \(Format.grouped(low)) undeployed then (delivered \(Format.grouped(delivered)), installed \(Format.grouped(installed))), and the rack needs \(Format.grouped(chips)) from \(key.time.shortString) on"
+        }
     }
 }

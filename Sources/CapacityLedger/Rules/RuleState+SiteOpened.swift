@@ -1,9 +1,11 @@
 extension RuleState {
     /// `site.opened`: a site is opened once.
-    func checkSiteOpened(_ site: UInt32, _ key: TimeKey, _ names: CodecState) throws {
+    func checkSiteOpened(_ site: UInt32, _ key: TimeKey) throws {
         if let s = sites[UInt64(site)] {
-            let name = names.name(site)
-            throw LedgerError.data("site.opened \(name): site \(name) is already open (opened \(s.opened.time.shortString), #\(s.opened.seq))")
+            throw RuleViolation { names in
+                let name = names.name(site)
+                return "site.opened \(name): site \(name) is already open (opened \(s.opened.time.shortString), #\(s.opened.seq))"
+            }
         }
     }
 }

@@ -11,15 +11,27 @@ extension Array {
     mutating func withinPlace(_ body: (inout [Element]) -> Void) { body(&self) }
 }
 
+/// A rule an event breaks, worded when the caller has the names at hand (`error(_:)`): the
+/// rules compare numbers, and most events break none.
+struct RuleViolation: Error {
+    let message: @Sendable (CodecState) -> String
+
+    init(_ message: @escaping @Sendable (CodecState) -> String) {
+        self.message = message
+    }
+
+    func error(_ names: CodecState) -> LedgerError { .data(message(names)) }
+}
+
 /// The state the append-time rules need, over the whole effective timeline.
 ///
 /// The rules of `docs/events.md` are checked here, each in the file named after its event type
 /// (`RuleState+RackInstalled.swift`, …). Events come as packed records (`PackedEvent`) and names
 /// as their numbers in the log's string table, so that checking an event of a large import
-/// compares numbers; names are read (`CodecState.name`) only to word an error. `check` never
-/// changes the state; `applyEffects` and `removeEffects` are exact inverses, which makes a
-/// rejected batch easy to undo and a void easy to check ("the ledger without it still obeys
-/// every rule").
+/// compares numbers; a broken rule is thrown as a `RuleViolation`, worded with the names only
+/// then. `check` never changes the state; `applyEffects` and `removeEffects` are exact inverses,
+/// which makes a rejected batch easy to undo and a void easy to check ("the ledger without it
+/// still obeys every rule").
 struct RuleState: Sendable {
     /// By site number: when it opened, and its power cap.
     var sites = NumberMap<(opened: TimeKey, cap: Power?)>()
@@ -39,33 +51,37 @@ struct RuleState: Sendable {
     init() {}
 
     /// Checks the event `seq` of `events` (held there already, or `p` about to be) against
-    /// every rule; `names` words the errors.
-    func check(_ p: PackedEvent, seq: Int, events: EventLookup, names: CodecState) throws {
+    /// every rule. Throws `RuleViolation` (or, for a writer from a checkpoint, `NeedsFullLog`).
+    ///
+    /// It changes nothing. Mutating only so that a caller holding the state inside a larger
+    /// value (`Ledger`) calls it in place: called as a non-mutating method there, the whole state
+    /// was copied, a retain of each of its tables, for every event checked.
+    mutating func check(_ p: PackedEvent, seq: Int, events: EventLookup) throws {
         let key = TimeKey(effective: p.effective, seq: seq)
         let subject = Subject(record: p)
         switch p.code {
         case PackedEvent.siteOpened:
-            try checkSiteOpened(p.a, key, names)
+            try checkSiteOpened(p.a, key)
         case PackedEvent.chipModelDefined:
             break  // a later definition replaces the specs from its effective time on
         case PackedEvent.chipsDelivered:
-            try checkSiteOpen(p.a, at: key, subject, names)
-            try checkModelDefined(p.b, at: key, subject, names)
+            try checkSiteOpen(p.a, at: key, subject)
+            try checkModelDefined(p.b, at: key, subject)
         case PackedEvent.rackInstalled:
-            try checkSiteOpen(p.a, at: key, subject, names)
-            try checkModelDefined(p.c, at: key, subject, names)
-            try checkRackInstalled(site: p.a, rack: p.b, model: p.c, chips: p.amount, key, events, names)
+            try checkSiteOpen(p.a, at: key, subject)
+            try checkModelDefined(p.c, at: key, subject)
+            try checkRackInstalled(site: p.a, rack: p.b, model: p.c, chips: p.amount, key, events)
         case PackedEvent.rackRetired:
-            try checkSiteOpen(p.a, at: key, subject, names)
-            try checkRackRetired(site: p.a, rack: p.b, key, events, names)
+            try checkSiteOpen(p.a, at: key, subject)
+            try checkRackRetired(site: p.a, rack: p.b, key, events)
         case PackedEvent.powerAllocated:
-            try checkSiteOpen(p.a, at: key, subject, names)
-            try checkPowerAllocated(site: p.a, watts: p.amount, key, names)
+            try checkSiteOpen(p.a, at: key, subject)
+            try checkPowerAllocated(site: p.a, watts: p.amount, key)
         case PackedEvent.powerReleased:
-            try checkSiteOpen(p.a, at: key, subject, names)
-            try checkPowerReleased(site: p.a, watts: p.amount, key, names)
+            try checkSiteOpen(p.a, at: key, subject)
+            try checkPowerReleased(site: p.a, watts: p.amount, key)
         case PackedEvent.eventVoided:
-            try checkVoid(target: Int(p.amount), voidSeq: seq, events: events, names: names)
+            try checkVoid(target: Int(p.amount), voidSeq: seq, events: events)
         default:
             break
         }
@@ -136,27 +152,31 @@ struct RuleState: Sendable {
 
     // MARK: shared checks
 
-    func checkSiteOpen(_ site: UInt32, at key: TimeKey, _ subject: Subject, _ names: CodecState) throws {
+    func checkSiteOpen(_ site: UInt32, at key: TimeKey, _ subject: Subject) throws {
         guard let s = sites[UInt64(site)] else {
-            throw LedgerError.data("\(subject.text(names)): site \(names.name(site)) has not been opened (append a site.opened event for it first)")
+            throw RuleViolation { names in "\(subject.text(names)): site \(names.name(site)) has not been opened (append a site.opened event for it first)" }
         }
         guard s.opened <= key else {
-            throw LedgerError.data("\(subject.text(names)): site \(names.name(site)) is not open at \(key.time.shortString); it opens \(s.opened.time.shortString) (#\(s.opened.seq))")
+            throw RuleViolation { names in
+                "\(subject.text(names)): site \(names.name(site)) is not open at \(key.time.shortString); it opens \(s.opened.time.shortString) (#\(s.opened.seq))"
+            }
         }
     }
 
-    func checkModelDefined(_ model: UInt32, at key: TimeKey, _ subject: Subject, _ names: CodecState) throws {
+    func checkModelDefined(_ model: UInt32, at key: TimeKey, _ subject: Subject) throws {
         guard let first = modelDefinitions.with(UInt64(model), { $0.first }) ?? nil else {
-            throw LedgerError.data("\(subject.text(names)): chip model \(names.name(model)) is not defined (append a chip.model.defined event for it first)")
+            throw RuleViolation { names in "\(subject.text(names)): chip model \(names.name(model)) is not defined (append a chip.model.defined event for it first)" }
         }
         guard first <= key else {
-            throw LedgerError.data("\(subject.text(names)): chip model \(names.name(model)) is not defined at \(key.time.shortString); its first definition takes effect \(first.time.shortString) (#\(first.seq))")
+            throw RuleViolation { names in
+                "\(subject.text(names)): chip model \(names.name(model)) is not defined at \(key.time.shortString); its first definition takes effect \(first.time.shortString) (#\(first.seq))"
+            }
         }
     }
 
     /// How an event is named at the start of a rule error: `rack.installed r-0017`. Worded only
     /// when an error needs it.
-    struct Subject {
+    struct Subject: Sendable {
         let record: PackedEvent
 
         func text(_ names: CodecState) -> String {

@@ -100,7 +100,9 @@ public enum LedgerVerifier {
             lastRecorded = recorded
             do {
                 totals = try totals.adding(p)
-                try rules.check(p, seq: seq, events: all, names: state)
+                try rules.check(p, seq: seq, events: all)
+            } catch let v as RuleViolation {
+                throw LedgerError.verification("seq \(seq) breaks a rule: \(v.message(state))")
             } catch let error as LedgerError {
                 throw LedgerError.verification("seq \(seq) breaks a rule: \(error.message)")
             } catch let o as AmountTotals.Overflow {

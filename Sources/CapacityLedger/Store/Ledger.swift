@@ -204,7 +204,9 @@ public struct Ledger: Sendable {
         do {
             // The totals first: within them no sum the rules compute can overflow.
             newTotals = try totals.adding(p)
-            try rules.check(p, seq: seq, events: past, names: codec)
+            try rules.check(p, seq: seq, events: past)
+        } catch let v as RuleViolation {
+            throw v.error(codec).atLine(d.line)
         } catch let error as LedgerError {
             throw error.atLine(d.line)
         } catch let o as AmountTotals.Overflow {
