@@ -46,6 +46,24 @@ struct SlotIndexTests {
         #expect(names.indices.allSatisfy { i in (big.find(NameHash.of(names[i])) { names[Int($0)] == names[i] } != nil) == (i % 3 == 0) })
     }
 
+    /// A copy is a value of its own: inserting into or removing from one leaves the other as it
+    /// was (the slots are shared until one of them changes).
+    @Test func aCopyIsIndependent() {
+        var a = SlotIndex()
+        let names = (0..<100).map { "r-\($0)" }
+        for i in 0..<50 { a.insert(NameHash.of(names[i]), UInt32(i)) }
+        var b = a
+        for i in 50..<100 { b.insert(NameHash.of(names[i]), UInt32(i)) }
+        b.remove(NameHash.of(names[0]), 0)
+        var c = a
+        c.remove(NameHash.of(names[1]), 1)
+        func has(_ x: SlotIndex, _ i: Int) -> Bool { x.find(NameHash.of(names[i])) { names[Int($0)] == names[i] } != nil }
+        #expect((0..<100).map { has(a, $0) } == (0..<100).map { $0 < 50 })
+        #expect((0..<100).map { has(b, $0) } == (0..<100).map { $0 != 0 })
+        #expect((0..<100).map { has(c, $0) } == (0..<100).map { $0 < 50 && $0 != 1 })
+        #expect(a.count == 50 && b.count == 99 && c.count == 49)
+    }
+
     /// Names compare by their bytes: the two spellings of "é" are two names.
     @Test func namesHashAndCompareByExactBytes() {
         let precomposed = "caf\u{E9}", decomposed = "cafe\u{301}"

@@ -182,26 +182,82 @@ public struct EventDraft: Hashable, Sendable {
     public var body: EventBody
     /// nil: the moment of recording.
     public var effective: Timestamp?
-    public var note: String?
-    public var source: String?
-    /// Given by an exported line: must equal the seq the ledger assigns.
-    public var seq: Int?
-    /// Given by an exported or historical line: kept as the recorded time.
-    public var recorded: Timestamp?
-    /// Given by an exported line: must equal the hash the ledger computes.
-    public var hash: String?
     /// Where the draft came from, for error messages (1-based line of a batch).
     public var line: Int?
+    /// The fields most drafts leave out, boxed: a large import hands millions of drafts from the
+    /// reading thread to the writer, each copied on the way, and this keeps them small.
+    private var rest: Rest?
+
+    private final class Rest: Sendable {
+        let note: String?
+        let source: String?
+        let seq: Int?
+        let recorded: Timestamp?
+        let hash: String?
+
+        init(note: String?, source: String?, seq: Int?, recorded: Timestamp?, hash: String?) {
+            self.note = note
+            self.source = source
+            self.seq = seq
+            self.recorded = recorded
+            self.hash = hash
+        }
+
+        static func make(note: String?, source: String?, seq: Int?, recorded: Timestamp?, hash: String?) -> Rest? {
+            note == nil && source == nil && seq == nil && recorded == nil && hash == nil
+                ? nil : Rest(note: note, source: source, seq: seq, recorded: recorded, hash: hash)
+        }
+    }
 
     public init(body: EventBody, effective: Timestamp? = nil, note: String? = nil, source: String? = nil,
                 seq: Int? = nil, recorded: Timestamp? = nil, hash: String? = nil, line: Int? = nil) {
         self.body = body
         self.effective = effective
-        self.note = note
-        self.source = source
-        self.seq = seq
-        self.recorded = recorded
-        self.hash = hash
         self.line = line
+        rest = Rest.make(note: note, source: source, seq: seq, recorded: recorded, hash: hash)
+    }
+
+    public var note: String? {
+        get { rest?.note }
+        set { rest = Rest.make(note: newValue, source: source, seq: seq, recorded: recorded, hash: hash) }
+    }
+
+    public var source: String? {
+        get { rest?.source }
+        set { rest = Rest.make(note: note, source: newValue, seq: seq, recorded: recorded, hash: hash) }
+    }
+
+    /// Given by an exported line: must equal the seq the ledger assigns.
+    public var seq: Int? {
+        get { rest?.seq }
+        set { rest = Rest.make(note: note, source: source, seq: newValue, recorded: recorded, hash: hash) }
+    }
+
+    /// Given by an exported or historical line: kept as the recorded time.
+    public var recorded: Timestamp? {
+        get { rest?.recorded }
+        set { rest = Rest.make(note: note, source: source, seq: seq, recorded: newValue, hash: hash) }
+    }
+
+    /// Given by an exported line: must equal the hash the ledger computes.
+    public var hash: String? {
+        get { rest?.hash }
+        set { rest = Rest.make(note: note, source: source, seq: seq, recorded: recorded, hash: newValue) }
+    }
+
+    public static func == (a: EventDraft, b: EventDraft) -> Bool {
+        a.body == b.body && a.effective == b.effective && a.line == b.line && a.note == b.note && a.source == b.source
+            && a.seq == b.seq && a.recorded == b.recorded && a.hash == b.hash
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(body)
+        hasher.combine(effective)
+        hasher.combine(line)
+        hasher.combine(note)
+        hasher.combine(source)
+        hasher.combine(seq)
+        hasher.combine(recorded)
+        hasher.combine(hash)
     }
 }

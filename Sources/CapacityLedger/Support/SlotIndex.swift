@@ -1,4 +1,9 @@
 import CCapacitySupport
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A hash index over entries that live elsewhere: open addressing with linear probing, each slot
 /// one 64-bit word holding 32 bits of the key's hash and the entry's number.
@@ -13,27 +18,45 @@ import CCapacitySupport
 ///
 /// At most half the slots are used. Entries are numbered below `UInt32.max`.
 struct SlotIndex: Sendable {
-    /// 0: empty; else the top 32 bits of the hash, then entry + 1.
-    private var slots: [UInt64]
+    /// The slots, 0: empty; else the top 32 bits of the hash, then entry + 1. Shared between
+    /// copies until one changes (copy on write).
+    private final class Slots: @unchecked Sendable {
+        let base: UnsafeMutablePointer<UInt64>
+        let count: Int
+
+        /// `count` empty slots from `calloc`: a large table comes straight from the system as
+        /// zero pages, touched only where entries land (the slots of an array were written
+        /// with zeros first, every page of every table a growing index passed through). A table
+        /// of 4 MiB or more asks for huge pages (lookups land at random places in it).
+        init(count: Int) {
+            guard let p = calloc(count, MemoryLayout<UInt64>.stride) else { fatalError("out of memory for \(count) hash slots") }
+            base = p.assumingMemoryBound(to: UInt64.self)
+            self.count = count
+            if count >= 1 << 19 { ccap_advise_huge_pages(base, count * 8) }
+        }
+
+        deinit { free(base) }
+
+        func copy() -> Slots {
+            let s = Slots(count: count)
+            s.base.update(from: base, count: count)
+            return s
+        }
+    }
+
+    private var slots: Slots
     private var mask: Int
     private(set) var count = 0
 
     init(minimumCapacity n: Int = 0) {
         var size = 16
         while size < n * 2 { size <<= 1 }
-        slots = Self.zeroed(size)
+        slots = Slots(count: size)
         mask = size - 1
     }
 
-    /// `size` empty slots; a table of 4 MiB or more asks for huge pages before its memory is
-    /// first touched (lookups land at random places in it).
-    private static func zeroed(_ size: Int) -> [UInt64] {
-        guard size >= 1 << 19 else { return [UInt64](repeating: 0, count: size) }
-        return [UInt64](unsafeUninitializedCapacity: size) { buffer, count in
-            ccap_advise_huge_pages(buffer.baseAddress!, size * 8)
-            buffer.initialize(repeating: 0)
-            count = size
-        }
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&slots) { slots = slots.copy() }
     }
 
     @inline(__always)
@@ -43,16 +66,15 @@ struct SlotIndex: Sendable {
     @inline(__always)
     func find(_ hash: UInt64, _ matches: (UInt32) -> Bool) -> UInt32? {
         let tag = Self.tag(hash)
-        return slots.withUnsafeBufferPointer { s in
-            var i = Int(truncatingIfNeeded: tag) & mask
-            while true {
-                let slot = s[i]
-                if slot == 0 { return nil }
-                if slot >> 32 == tag, matches(UInt32(truncatingIfNeeded: slot) &- 1) {
-                    return UInt32(truncatingIfNeeded: slot) &- 1
-                }
-                i = (i + 1) & mask
+        let s = slots.base
+        var i = Int(truncatingIfNeeded: tag) & mask
+        while true {
+            let slot = s[i]
+            if slot == 0 { return nil }
+            if slot >> 32 == tag, matches(UInt32(truncatingIfNeeded: slot) &- 1) {
+                return UInt32(truncatingIfNeeded: slot) &- 1
             }
+            i = (i + 1) & mask
         }
     }
 
@@ -60,19 +82,21 @@ struct SlotIndex: Sendable {
     /// little later, does not wait for memory.
     @inline(__always)
     func prefetch(_ hash: UInt64) {
-        slots.withUnsafeBufferPointer { s in ccap_prefetch(s.baseAddress! + (Int(truncatingIfNeeded: Self.tag(hash)) & mask)) }
+        ccap_prefetch(slots.base + (Int(truncatingIfNeeded: Self.tag(hash)) & mask))
     }
 
     /// Adds `entry` under `hash`. The caller knows its key is not here yet.
     mutating func insert(_ hash: UInt64, _ entry: UInt32) {
         precondition(entry < UInt32.max, "too many entries for a slot index")
-        if (count + 1) * 2 > slots.count { grow(to: slots.count * 2) }
+        if (count + 1) * 2 > slots.count { grow(to: slots.count * 2) } else { makeUnique() }
         place(Self.tag(hash) << 32 | UInt64(entry + 1))
         count += 1
     }
 
     /// Removes `entry`, which is here under `hash`.
     mutating func remove(_ hash: UInt64, _ entry: UInt32) {
+        makeUnique()
+        let slots = self.slots.base
         let want = Self.tag(hash) << 32 | UInt64(entry + 1)
         var i = Int(truncatingIfNeeded: Self.tag(hash)) & mask
         while slots[i] != want {
@@ -104,19 +128,18 @@ struct SlotIndex: Sendable {
 
     private mutating func grow(to size: Int) {
         let old = slots
-        slots = Self.zeroed(size)
+        slots = Slots(count: size)
         mask = size - 1
-        for slot in old where slot != 0 { place(slot) }
+        for k in 0..<old.count where old.base[k] != 0 { place(old.base[k]) }
     }
 
+    /// Puts `slot` in the first empty place from its home (the slots are this index's own).
     @inline(__always)
-    private mutating func place(_ slot: UInt64) {
-        let mask = self.mask
-        slots.withUnsafeMutableBufferPointer { s in
-            var i = Int(truncatingIfNeeded: slot >> 32) & mask
-            while s[i] != 0 { i = (i + 1) & mask }
-            s[i] = slot
-        }
+    private func place(_ slot: UInt64) {
+        let s = slots.base
+        var i = Int(truncatingIfNeeded: slot >> 32) & mask
+        while s[i] != 0 { i = (i + 1) & mask }
+        s[i] = slot
     }
 }
 
