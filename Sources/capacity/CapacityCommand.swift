@@ -24,7 +24,10 @@ struct LedgerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The ledger file.", valueName: "path"))
     var ledger: String?
 
-    var path: String {
+    var path: String { Self.path(ledger) }
+
+    /// `--ledger`'s value, else `$CAPACITY_LEDGER`, else `capacity.ledger`.
+    static func path(_ ledger: String?) -> String {
         if let ledger { return ledger }
         if let env = getenv("CAPACITY_LEDGER"), env.pointee != 0 { return String(cString: env) }
         return "capacity.ledger"
@@ -34,6 +37,10 @@ struct LedgerOptions: ParsableArguments {
     /// system takes a large ledger's memory back at once, where freeing millions of events one
     /// by one takes a second or more.
     func open(create: Bool, forAppending: Bool = false) throws -> FileEventStore {
+        try Self.open(path: path, create: create, forAppending: forAppending)
+    }
+
+    static func open(path: String, create: Bool, forAppending: Bool = false) throws -> FileEventStore {
         let store = try FileEventStore(path: path, create: create, forAppending: forAppending, warn: { Terminal.stderr($0) })
         _ = Unmanaged.passRetained(store)
         return store

@@ -31,15 +31,66 @@ struct Query: ParsableCommand {
         if file != nil, !words.isEmpty { throw ValidationError("give either a command or --file, not both") }
     }
 
+    func run() throws {
+        try CapacityLedger_run {
+            let format = json ? OutputFormat.json : OutputFormat(rawValue: self.format)!
+            try QueryJob(ledgerPath: options.path, file: file, format: format, bail: bail, words: words).run()
+        }
+    }
+}
+
+/// What `capacity query` does once its arguments are read: shared by the parsed command and by
+/// the quick start of the common form (`QueryJob.simple`).
+struct QueryJob {
+    var ledgerPath: String
+    var file: String?
+    var format: OutputFormat
+    var bail: Bool
+    var words: [String]
+
+    /// `capacity query [--ledger PATH] [--json | --format F] WORD…` read without the argument
+    /// parser, or nil for anything else (help, --file, an unknown or repeated option, a word
+    /// starting with a dash, no command), which the parser then reads and checks. Building the
+    /// parser's view of every command took about half of a new query process's time.
+    static func simple(_ arguments: [String]) -> QueryJob? {
+        guard arguments.count >= 3, arguments[1] == "query" else { return nil }
+        var ledger: String?, format: OutputFormat?, json = false
+        var words: [String] = []
+        var i = 2
+        while i < arguments.count {
+            let a = arguments[i]
+            switch a {
+            case "--ledger":
+                guard ledger == nil, i + 1 < arguments.count, !arguments[i + 1].hasPrefix("-") else { return nil }
+                ledger = arguments[i + 1]
+                i += 2
+            case "--format":
+                guard format == nil, i + 1 < arguments.count, let f = OutputFormat(rawValue: arguments[i + 1]) else { return nil }
+                format = f
+                i += 2
+            case "--json":
+                guard !json else { return nil }
+                json = true
+                i += 1
+            default:
+                guard !a.hasPrefix("-") else { return nil }
+                words.append(a)
+                i += 1
+            }
+        }
+        guard !words.joined().allSatisfy({ $0 == " " }) else { return nil }
+        return QueryJob(ledgerPath: LedgerOptions.path(ledger), file: nil, format: json ? .json : format ?? .table, bail: false, words: words)
+    }
+
     /// Commands a checkpoint can answer without replaying the log.
     static let checkpointCommands: Set<String> = ["fleet", "power", "capacity", "investments", "train"]
 
     /// Tries the checkpoint beside the ledger. Returns false (and why) when the log must be read.
     func runFromCheckpoint(_ line: String, format: OutputFormat) throws -> (done: Bool, rebuild: Bool) {
         guard let q = try? ParsedQuery.parse(line), Self.checkpointCommands.contains(q.spec.name),
-              !(q["at"]?.hasPrefix("#") ?? false), fileExists(options.path) else { return (false, false) }
+              !(q["at"]?.hasPrefix("#") ?? false), fileExists(ledgerPath) else { return (false, false) }
         let engine = QueryEngine(store: InMemoryEventStore(name: "checkpoint"))
-        let path = options.path
+        let path = ledgerPath
         engine.figuresSource = { p in try FleetCheckpoint.figures(ledgerPath: path, point: p, now: engine.now) }
         do {
             let output = try engine.run(line)
@@ -55,45 +106,42 @@ struct Query: ParsableCommand {
     }
 
     func run() throws {
-        try CapacityLedger_run {
-            let format = json ? OutputFormat.json : OutputFormat(rawValue: self.format)!
-            try RawArguments.checkQuery(words)
-            let line = words.joined(separator: " ")
-            var rebuild = false
-            if file == nil {
-                let attempt = try runFromCheckpoint(line, format: format)
-                if attempt.done { return }
-                rebuild = attempt.rebuild
-            }
-            let store = try options.open(create: true)
-            if store.ledger.count == 0, !fileExists(options.path) {
-                throw LedgerError.io("no ledger at \(options.path) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
-            }
-            // A question the checkpoint answers, and no usable checkpoint: write it now and answer
-            // from it. Answering from the log first would build the same figures in memory (the
-            // index) only to write them out after. A checkpoint that cannot be written leaves a
-            // warning and the answer from the log.
-            if rebuild, store.ledger.count >= LedgerOptions.checkpointMinimum, writeCheckpointOrWarn(store),
-               try runFromCheckpoint(line, format: format).done {
-                return
-            }
-            let session = Session(engine: QueryEngine(store: store), out: FileOutput.stdout, err: FileOutput.stderr)
-            session.format = format
-            let failures: Int
-            if let file {
-                let bytes = try readWholeFile(file)
-                failures = BatchRunner(session: session, bail: bail).run(bytes: bytes)
-            } else {
-                do {
-                    try session.run(line)
-                    session.out.flush()
-                    failures = 0
-                } catch let e as LedgerError {
-                    session.out.flush()
-                    throw e
-                }
-            }
-            if failures > 0 { throw ExitCode(65) }
+        try RawArguments.checkQuery(words)
+        let line = words.joined(separator: " ")
+        var rebuild = false
+        if file == nil {
+            let attempt = try runFromCheckpoint(line, format: format)
+            if attempt.done { return }
+            rebuild = attempt.rebuild
         }
+        let store = try LedgerOptions.open(path: ledgerPath, create: true)
+        if store.ledger.count == 0, !fileExists(ledgerPath) {
+            throw LedgerError.io("no ledger at \(ledgerPath) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
+        }
+        // A question the checkpoint answers, and no usable checkpoint: write it now and answer
+        // from it. Answering from the log first would build the same figures in memory (the
+        // index) only to write them out after. A checkpoint that cannot be written leaves a
+        // warning and the answer from the log.
+        if rebuild, store.ledger.count >= LedgerOptions.checkpointMinimum, writeCheckpointOrWarn(store),
+           try runFromCheckpoint(line, format: format).done {
+            return
+        }
+        let session = Session(engine: QueryEngine(store: store), out: FileOutput.stdout, err: FileOutput.stderr)
+        session.format = format
+        let failures: Int
+        if let file {
+            let bytes = try readWholeFile(file)
+            failures = BatchRunner(session: session, bail: bail).run(bytes: bytes)
+        } else {
+            do {
+                try session.run(line)
+                session.out.flush()
+                failures = 0
+            } catch let e as LedgerError {
+                session.out.flush()
+                throw e
+            }
+        }
+        if failures > 0 { throw ExitCode(65) }
     }
 }

@@ -316,6 +316,27 @@ struct LedgerEdgeTests {
 }
 
 struct CheckpointCommandTests {
+    /// `capacity query` in its common form starts without the argument parser; `--bail` (no
+    /// effect on a single command) sends the same question through the parser. Both give the
+    /// same output, messages and exit codes.
+    @Test func theQuickStartOfAQueryAnswersAsTheParsedCommandDoes() throws {
+        let cli = CLI()
+        try cli.run(["append", "-"], input: LedgerCommandTests().opening)
+        let cases: [[String]] = [
+            ["fleet"], ["--json", "power"], ["--format", "csv", "sites"], ["--ledger", cli.ledger, "capacity", "by=site"],
+            ["no-such-command"], ["fleet", "at=someday"], ["--ledger", cli.dir + "/missing.ledger", "fleet"],
+        ]
+        for args in cases {
+            let quick = try cli.run(["query"] + args), parsed = try cli.run(["query", "--bail"] + args)
+            #expect(quick.status == parsed.status && quick.out == parsed.out && quick.err == parsed.err, "\(args): \(quick.err) / \(parsed.err)")
+        }
+        #expect(try cli.run(["query", "no-such-command"]).status == 65)
+        #expect(try cli.run(["query", "--ledger", cli.dir + "/missing.ledger", "fleet"]).status == 74)
+        // Anything else is the parser's: help, a bad format, no command.
+        #expect(try cli.run(["query", "--format", "xml", "fleet"]).status == 64)
+        #expect(try cli.run(["query", "--help"]).out.contains("USAGE: capacity query"))
+    }
+
     @Test func queriesAnswerTheSameWithAndWithoutTheCheckpoint() throws {
         var cli = CLI()
         cli.env["CAPACITY_CHECKPOINT_MIN_EVENTS"] = "0"
