@@ -31,19 +31,50 @@ struct Append: ParsableCommand {
 
     func run() throws {
         try CapacityLedger_run {
-            let drafts: [EventDraft]
             if let file {
                 return try streamImport(file, options: options, json: json, quiet: false)
             } else if words == ["-"] {
                 return try streamImport("-", options: options, json: json, quiet: false)
-            } else {
-                try RawArguments.checkFields(words)
-                var fields = try RawFields.fromWords(words.dropFirst())
-                fields.pairs.insert(("type", .word(words[0])), at: 0)
-                drafts = [try EventDraftDecoder.decode(fields)]
             }
-            try appendAndPrint(drafts, options: options, json: json)
+            try Self.appendWords(words, ledgerPath: options.path, json: json)
         }
+    }
+
+    /// `capacity append TYPE key=value …`: one event, appended and printed.
+    static func appendWords(_ words: [String], ledgerPath: String, json: Bool) throws {
+        try RawArguments.checkFields(words)
+        var fields = try RawFields.fromWords(words.dropFirst())
+        fields.pairs.insert(("type", .word(words[0])), at: 0)
+        try appendAndPrint([try EventDraftDecoder.decode(fields)], ledgerPath: ledgerPath, json: json)
+    }
+
+    /// `capacity append [--ledger PATH] [--json] TYPE key=value …` read without the argument
+    /// parser (as `QueryJob.simple` reads a query), or nil for anything else, which the parser
+    /// then reads and checks. Returns the words, the ledger's path and whether --json was given.
+    static func simple(_ arguments: [String]) -> (words: [String], ledgerPath: String, json: Bool)? {
+        guard arguments.count >= 3, arguments[1] == "append" else { return nil }
+        var ledger: String?, json = false
+        var words: [String] = []
+        var i = 2
+        while i < arguments.count {
+            let a = arguments[i]
+            switch a {
+            case "--ledger":
+                guard ledger == nil, i + 1 < arguments.count, !arguments[i + 1].hasPrefix("-") else { return nil }
+                ledger = arguments[i + 1]
+                i += 2
+            case "--json":
+                guard !json else { return nil }
+                json = true
+                i += 1
+            default:
+                guard !a.hasPrefix("-") else { return nil }
+                words.append(a)
+                i += 1
+            }
+        }
+        guard !words.isEmpty else { return nil }
+        return (words, LedgerOptions.path(ledger), json)
     }
 }
 
@@ -133,8 +164,8 @@ func writeCheckpointOrWarn(_ store: FileEventStore) -> Bool {
     }
 }
 
-func appendAndPrint(_ drafts: [EventDraft], options: LedgerOptions, json: Bool) throws {
-    let store = try options.open(create: true, forAppending: true)
+func appendAndPrint(_ drafts: [EventDraft], ledgerPath: String, json: Bool) throws {
+    let store = try LedgerOptions.open(path: ledgerPath, create: true, forAppending: true)
     let events = try store.append(drafts)
     leaveCheckpoint(store, appended: events.count)
     if json {

@@ -337,6 +337,30 @@ struct CheckpointCommandTests {
         #expect(try cli.run(["query", "--help"]).out.contains("USAGE: capacity query"))
     }
 
+    /// `capacity append` with an event's words starts without the argument parser too; the
+    /// `--ledger=PATH` spelling goes through the parser. Two ledgers given the same appends the
+    /// two ways answer alike, refusals included, and end with the same events.
+    @Test func theQuickStartOfAnAppendAppendsAsTheParsedCommandDoes() throws {
+        let cli = CLI()
+        let (a, b) = (cli.dir + "/quick.ledger", cli.dir + "/parsed.ledger")
+        for path in [a, b] { try cli.run(["append", "--ledger", path, "-"], input: LedgerCommandTests().opening) }
+        let appends: [[String]] = [
+            ["chips.delivered", "site=rainier-in", "model=trainium2", "quantity=640", "effective=2025-10-01"],
+            ["--json", "rack.installed", "site=rainier-in", "rack=r-1", "model=trainium2", "chips=64", "kw=45", "effective=2025-10-02"],
+            ["rack.installed", "site=rainier-in", "rack=r-1", "model=trainium2", "chips=64", "kw=45", "effective=2025-10-03"],
+            ["no.such.type", "site=rainier-in"], ["chips.delivered", "site=rainier-in"],
+        ]
+        for words in appends {
+            let quick = try cli.run(["append", "--ledger", a] + words), parsed = try cli.run(["append", "--ledger=\(b)"] + words)
+            #expect(quick.status == parsed.status && quick.err == parsed.err, "\(words): \(quick.err) / \(parsed.err)")
+            // The same events, so the same lines; --json lines differ only in the recorded time and hash.
+            #expect(quick.out.prefix(40) == parsed.out.prefix(40), "\(words)")
+        }
+        let logs = try [a, b].map { try cli.run(["log", "--ledger", $0]).out.split(separator: "\n").map { $0.prefix(30) } }
+        #expect(logs[0] == logs[1] && logs[0].count > 5)
+        #expect(try cli.run(["append", "--ledger", a, "rack.installed", "site=rainier-in", "rack=r-1", "model=trainium2", "chips=64", "kw=45"]).status == 65)
+    }
+
     @Test func queriesAnswerTheSameWithAndWithoutTheCheckpoint() throws {
         var cli = CLI()
         cli.env["CAPACITY_CHECKPOINT_MIN_EVENTS"] = "0"
