@@ -219,7 +219,7 @@ public struct Ledger: Sendable {
         lastRecorded = recorded
 
         let frame = Frame.append(payload: batch.payload.bytes, to: &bytes)
-        head = bytes[frame].withUnsafeBytes { head.chained(with: $0) }
+        head = bytes.withUnsafeBytes { head.chained(with: UnsafeRawBufferPointer(rebasing: $0[frame])) }
         if let expected = d.hash, expected != head.hex {
             throw LedgerError.data("hash \(expected) does not match the computed hash \(head.hex) of seq \(seq) (the exported line was altered, or comes from another ledger)").atLine(d.line)
         }
