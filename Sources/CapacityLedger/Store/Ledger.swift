@@ -160,6 +160,10 @@ public struct Ledger: Sendable {
         guard n > 0 else { return }
         past.stored.reserveCapacity(past.stored.count + n)
         codec.strings.reserveCapacity(codec.strings.count + n)
+        // About half the events of a large import bring a new string (a rack's name): the
+        // string numbers' index made that large at once is not rehashed as it grows, and its
+        // slots, zero pages until used, take memory only where entries land.
+        codec.ids?.reserveCapacity(codec.strings.count + min(n / 2, 1 << 25))
         if hasRules { rules.racks.reserveCapacity(n) }
     }
 
