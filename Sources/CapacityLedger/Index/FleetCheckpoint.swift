@@ -43,8 +43,31 @@ public enum FleetCheckpoint {
 
     // MARK: writing
 
+    /// One 32-byte effect record: what one event adds to one key's totals.
+    struct Record {
+        var time: Int64
+        var seq: UInt32
+        var key: UInt32
+        var kind: Kind
+        var a: Int64
+        var b: Int64
+
+        /// The record's bytes, little-endian: a tuple is laid out in order with natural
+        /// alignment (8 + 4 + 4 + 8 + 8, no padding).
+        func write(to w: inout ByteWriter) {
+            w.append(fixed: (time.littleEndian, seq.littleEndian, (key | UInt32(kind.rawValue) << 28).littleEndian, a.littleEndian, b.littleEndian))
+        }
+    }
+
     /// Builds the checkpoint for `ledger` as stored in the file at `ledgerPath`, and writes it
     /// atomically (temporary file, fsync, rename).
+    ///
+    /// The file is written as it is worked out, never held whole: one pass over the events in
+    /// effective order numbers the keys and works out the totals before each block, the blocks'
+    /// CRCs and the writer's timelines; the lookup area goes to its place in the file a chunk at a
+    /// time, each chunk's CRC noted; then the metadata and header; then a second pass writes the
+    /// effect records block by block. (Built in memory, a checkpoint of ten million events took
+    /// about a gigabyte beside the ledger.)
     public static func write(ledger: Ledger, ledgerPath: String, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
                              blockSize: Int = defaultBlockSize) throws {
         guard !ledger.isPartial, codec.baseCount == 0 else { throw LedgerError.io("a checkpoint is written from the whole log") }
@@ -68,6 +91,59 @@ public enum FleetCheckpoint {
         }
         let strings = codec.strings
         let name = { (n: UInt32) in strings[Int(n)] }
+        let order = ledger.effectiveOrder()
+        // What a retirement retires: the latest install of its (site, rack) before it in effective
+        // order, voided later or not (a void that would orphan a retirement is refused).
+        let retiring = ledger.retiredRackNumbers(order: order)
+        let voided = ledger.voidedMask(through: ledger.count)
+        let stored = ledger.stored
+
+        /// The record of event `seq`, if it makes one (numbering its key when new).
+        func record(_ seq: Int) -> Record? {
+            guard !voided[seq] else { return nil }
+            let p = stored[seq - 1]
+            let t = p.effective, sq = UInt32(seq)
+            switch p.code {
+            case PackedEvent.chipsDelivered:
+                return Record(time: t, seq: sq, key: key(0, p.a, p.b) { chipsKey(name(p.a), name(p.b)) }, kind: .delivered, a: p.amount, b: 0)
+            case PackedEvent.rackInstalled:
+                return Record(time: t, seq: sq, key: key(0, p.a, p.c) { chipsKey(name(p.a), name(p.c)) }, kind: .installed, a: p.amount, b: p.amount2)
+            case PackedEvent.rackRetired:
+                guard let x = retiring[seq] else { return nil }
+                return Record(time: t, seq: sq, key: key(0, p.a, x.model) { chipsKey(name(p.a), name(x.model)) }, kind: .retired, a: x.chips, b: x.watts)
+            case PackedEvent.powerAllocated:
+                return Record(time: t, seq: sq, key: key(1, p.a, 0) { powerKey(name(p.a)) }, kind: .allocated, a: p.amount, b: 0)
+            case PackedEvent.powerReleased:
+                return Record(time: t, seq: sq, key: key(1, p.a, 0) { powerKey(name(p.a)) }, kind: .allocated, a: -p.amount, b: 0)
+            case PackedEvent.investmentCommitted:
+                return Record(time: t, seq: sq, key: key(2, p.a, p.b) { usdKey(name(p.a), name(p.b)) }, kind: .usd, a: p.amount, b: 0)
+            default:
+                return nil
+            }
+        }
+
+        // The writer's window starts a set time before the earlier of the last record and the
+        // last recording (the records come in effective order: the last is the latest).
+        var lastTime: Int64 = 0
+        for s in order.reversed() {
+            let seq = Int(s)
+            guard !voided[seq] else { continue }
+            let p = stored[seq - 1]
+            switch p.code {
+            case PackedEvent.chipsDelivered, PackedEvent.rackInstalled, PackedEvent.powerAllocated, PackedEvent.powerReleased,
+                 PackedEvent.investmentCommitted:
+                lastTime = p.effective
+            case PackedEvent.rackRetired where retiring[seq] != nil:
+                lastTime = p.effective
+            default:
+                continue
+            }
+            break
+        }
+        let cut = min(lastTime, codec.prevRecorded) - writerWindowSeconds * 1_000_000
+
+        // The first pass: keys, definitions, the writers' amount totals, each rack name's last
+        // mark, each block's first time, totals before it and CRC, and the writer's timelines.
         let table = StringTable.slots(for: strings)
         var rackLast = [UInt32](repeating: 0, count: strings.count)  // per string number: see `WriterBase`
         var rackSite = [UInt32](repeating: 0, count: strings.count)
@@ -79,90 +155,49 @@ public enum FleetCheckpoint {
                 rackLast[r] = WriterBase.severalSites
             }
         }
-        let order = ledger.effectiveOrder()
-        // What a retirement retires: the latest install of its (site, rack) before it in effective
-        // order, voided later or not (a void that would orphan a retirement is refused).
-        let retiring = ledger.retiredRackNumbers(order: order)
-        var records: [(time: Int64, seq: UInt32, key: UInt32, kind: Kind, a: Int64, b: Int64)] = []
-        records.reserveCapacity(ledger.count)
         var definitions: [Event] = []
-        let voided = ledger.voidedMask(through: ledger.count)
         let events = ledger.events
         var amounts = AmountTotals()  // for writers: see `AmountTotals`
-        let stored = ledger.stored
+        var totals: [Int64] = []
+        var blocks: [(first: Int64, totals: [Int64], crc: UInt32)] = []
+        var recordCount = 0
+        var bytes = ByteWriter()  // one record's bytes, for the block's CRC
+        var lines = WriterLines(cut: cut)
         for s in order {
             let seq = Int(s)
             let p = stored[seq - 1]
             amounts.absorb(p)  // voided or not
-            guard !voided[seq] else { continue }
-            let t = p.effective, sq = UInt32(seq)
-            switch p.code {
-            case PackedEvent.siteOpened, PackedEvent.chipModelDefined: definitions.append(events[seq - 1])
-            case PackedEvent.chipsDelivered:
-                records.append((t, sq, key(0, p.a, p.b) { chipsKey(name(p.a), name(p.b)) }, .delivered, p.amount, 0))
-            case PackedEvent.rackInstalled:
-                records.append((t, sq, key(0, p.a, p.c) { chipsKey(name(p.a), name(p.c)) }, .installed, p.amount, p.amount2))
-                markRack(p.a, Int(p.b), seq)
-            case PackedEvent.rackRetired:
-                if let x = retiring[seq] {
-                    records.append((t, sq, key(0, p.a, x.model) { chipsKey(name(p.a), name(x.model)) }, .retired, x.chips, x.watts))
+            if !voided[seq] {
+                switch p.code {
+                case PackedEvent.siteOpened, PackedEvent.chipModelDefined: definitions.append(events[seq - 1])
+                case PackedEvent.rackInstalled, PackedEvent.rackRetired: markRack(p.a, Int(p.b), seq)
+                default: break
                 }
-                markRack(p.a, Int(p.b), seq)
-            case PackedEvent.powerAllocated: records.append((t, sq, key(1, p.a, 0) { powerKey(name(p.a)) }, .allocated, p.amount, 0))
-            case PackedEvent.powerReleased: records.append((t, sq, key(1, p.a, 0) { powerKey(name(p.a)) }, .allocated, -p.amount, 0))
-            case PackedEvent.investmentCommitted:
-                records.append((t, sq, key(2, p.a, p.b) { usdKey(name(p.a), name(p.b)) }, .usd, p.amount, 0))
-            default: break
             }
+            guard let r = record(seq) else { continue }
+            if totals.count < keys.count * 4 { totals.append(contentsOf: repeatElement(0, count: keys.count * 4 - totals.count)) }
+            if recordCount % blockSize == 0 { blocks.append((r.time, totals, 0)) }
+            bytes.bytes.removeAll(keepingCapacity: true)
+            r.write(to: &bytes)
+            blocks[blocks.count - 1].crc = bytes.bytes.withUnsafeBytes { ccapCRC(blocks[blocks.count - 1].crc, $0) }
+            apply(kind: r.kind, a: r.a, b: r.b, into: &totals, at: Int(r.key) * 4)
+            lines.add(r)
+            recordCount += 1
         }
-        // Blocks, and the totals before each block.
-        var totals = [Int64](repeating: 0, count: keys.count * 4)
-        var blocks = ByteWriter()
-        blocks.bytes.reserveCapacity(records.count * recordSize)
         var blockMeta = ByteWriter()
-        let blockCount = (records.count + blockSize - 1) / blockSize
-        for b in 0..<blockCount {
-            let slice = records[(b * blockSize)..<min(records.count, (b + 1) * blockSize)]
-            blockMeta.u64(UInt64(bitPattern: slice.first!.time))
-            for v in totals { blockMeta.u64(UInt64(bitPattern: v)) }
-            let start = blocks.bytes.count
-            for r in slice {
-                // One 32-byte record at once: a tuple is laid out in order with natural alignment
-                // (8 + 4 + 4 + 8 + 8, no padding).
-                blocks.append(fixed: (r.time.littleEndian, r.seq.littleEndian, (r.key | UInt32(r.kind.rawValue) << 28).littleEndian,
-                                      r.a.littleEndian, r.b.littleEndian))
-                apply(kind: r.kind, a: r.a, b: r.b, into: &totals, at: Int(r.key) * 4)
-            }
-            blockMeta.u32(blocks.bytes.withUnsafeBytes { Frame.crc(UnsafeRawBufferPointer(rebasing: $0[start...])) })
+        for b in blocks {
+            blockMeta.u64(UInt64(bitPattern: b.first))
+            for v in b.totals { blockMeta.u64(UInt64(bitPattern: v)) }
+            for _ in b.totals.count..<(keys.count * 4) { blockMeta.u64(0) }  // keys first seen after the block began
+            blockMeta.u32(b.crc)
         }
+        let writer = writerSection(ledger: ledger, codec: codec, keyCount: keys.count, lines: lines)
 
-        // The writer's section: the rule state a writer needs, as of the tie.
-        let writer = writerSection(ledger: ledger, codec: codec, keys: keys, records: records)
-
-        // The lookup area, checked in chunks: the log's string table (offsets, then bytes), the
-        // string hash table, the last rack mark per string number.
-        var area = ByteWriter()
-        var blob: [UInt8] = []
-        for s in strings {
-            area.u64(UInt64(blob.count))
-            blob.append(contentsOf: s.utf8)
-        }
-        area.u64(UInt64(blob.count))
-        area.bytes.reserveCapacity(area.bytes.count + blob.count + (table.count + rackLast.count) * 4)
-        area.append(blob)
-        area.append(littleEndian: table)
-        area.append(littleEndian: rackLast)
-        var chunkCRCs: [UInt32] = []
-        area.bytes.withUnsafeBytes { raw in
-            var at = 0
-            while at < raw.count {
-                let n = min(chunkSize, raw.count - at)
-                chunkCRCs.append(ccap_crc32c(0, raw.baseAddress! + at, n))
-                at += n
-            }
-        }
-
-        // Metadata.
+        // The metadata, with room for the lookup area's chunk CRCs, filled in once it is written.
+        var blobLength = 0
+        for s in strings { blobLength += s.utf8.count }
+        let areaLength = (strings.count + 1) * 8 + blobLength + (table.count + rackLast.count) * 4
+        let chunkCount = (areaLength + chunkSize - 1) / chunkSize
         var meta = ByteWriter()
         meta.varint(UInt64(keys.count))
         for k in keys { writeString(k, &meta) }
@@ -171,12 +206,40 @@ public enum FleetCheckpoint {
         meta.zigzag(codec.prevRecorded)
         meta.zigzag(codec.prevEffectiveSeconds)
         meta.varint(amounts.chips); meta.varint(amounts.watts); meta.varint(amounts.usd)
-        meta.varint(UInt64(records.count))
-        meta.varint(UInt64(blockCount))
+        meta.varint(UInt64(recordCount))
+        meta.varint(UInt64(blocks.count))
         meta.varint(UInt64(blockSize))
         meta.append(blockMeta.bytes)
-        meta.varint(UInt64(chunkCRCs.count))
-        for c in chunkCRCs { meta.u32(c) }
+        meta.varint(UInt64(chunkCount))
+        let chunkCRCsAt = meta.bytes.count
+        meta.append(repeatElement(UInt8(0), count: chunkCount * 4))
+
+        let tmp = path(forLedger: ledgerPath) + ".tmp.\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw LedgerError.io("cannot write \(tmp): \(String(cString: strerror(errno)))") }
+        let areaAt = headerSize + meta.bytes.count + writer.bytes.count
+        var ok = true
+
+        // The lookup area, checked in chunks: the log's string table (offsets, then bytes), the
+        // string hash table, the last rack mark per string number.
+        var area = ChunkWriter(fd: fd, at: areaAt, chunkSize: chunkSize)
+        var offset: UInt64 = 0
+        for s in strings {
+            area.add(fixed: offset.littleEndian)
+            offset += UInt64(s.utf8.count)
+        }
+        area.add(fixed: offset.littleEndian)
+        for s in strings {
+            var copy = s
+            copy.withUTF8 { area.add(UnsafeRawBufferPointer($0)) }
+        }
+        table.withUnsafeBytes { area.add($0) }
+        rackLast.withUnsafeBytes { area.add($0) }
+        ok = area.finish()
+        precondition(!ok || (area.crcs.count == chunkCount && area.written == areaLength), "checkpoint lookup area of an unexpected size")
+        for (i, c) in area.crcs.enumerated() {
+            withUnsafeBytes(of: c.littleEndian) { meta.bytes.replaceSubrange((chunkCRCsAt + i * 4)..<(chunkCRCsAt + i * 4 + 4), with: $0) }
+        }
         let metaCRC = meta.bytes.withUnsafeBytes { Frame.crc($0) }
 
         var header = ByteWriter()
@@ -187,25 +250,80 @@ public enum FleetCheckpoint {
         header.append(ledger.head.bytes)
         header.u64(UInt64(meta.bytes.count))
         header.u32(UInt32(strings.count))
-        header.u64(UInt64(blob.count))
+        header.u64(UInt64(blobLength))
         header.u32(UInt32(table.count))
         header.u64(UInt64(writer.bytes.count))
         header.u32(writer.bytes.withUnsafeBytes { Frame.crc(UnsafeRawBufferPointer(rebasing: $0[0..<writer.directoryEnd])) })
         while header.bytes.count < headerSize - 4 { header.byte(0) }
         header.u32(header.bytes.withUnsafeBytes { Frame.crc($0) })
+        ok = ok && writeAll(fd, header.bytes, at: 0) && writeAll(fd, meta.bytes, at: headerSize)
+            && writeAll(fd, writer.bytes, at: headerSize + meta.bytes.count)
 
-        let tmp = path(forLedger: ledgerPath) + ".tmp.\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw LedgerError.io("cannot write \(tmp): \(String(cString: strerror(errno)))") }
-        var ok = true
-        for part in [header.bytes, meta.bytes, writer.bytes, area.bytes, blocks.bytes] where ok {
-            ok = writeAll(fd, part)
+        // The second pass: the effect records, in the order and with the keys of the first.
+        var out = ByteWriter()
+        out.bytes.reserveCapacity(1 << 22)
+        var at = areaAt + areaLength
+        for s in order where ok {
+            guard let r = record(Int(s)) else { continue }
+            r.write(to: &out)
+            if out.bytes.count >= 1 << 22 {
+                ok = writeAll(fd, out.bytes, at: at)
+                at += out.bytes.count
+                out.bytes.removeAll(keepingCapacity: true)
+            }
         }
-        ok = ok && fsync(fd) == 0
+        ok = ok && writeAll(fd, out.bytes, at: at) && fsync(fd) == 0
         close(fd)
         guard ok, rename(tmp, path(forLedger: ledgerPath)) == 0 else {
             unlink(tmp)
             throw LedgerError.io("cannot write the checkpoint beside \(ledgerPath): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Bytes written to a file from an offset on, a chunk at a time, with each chunk's CRC-32C.
+    struct ChunkWriter {
+        let fd: Int32
+        var at: Int
+        let chunkSize: Int
+        var buffer: [UInt8] = []
+        private(set) var crcs: [UInt32] = []
+        private(set) var written = 0
+        private var ok = true
+
+        init(fd: Int32, at: Int, chunkSize: Int) {
+            self.fd = fd
+            self.at = at
+            self.chunkSize = chunkSize
+            buffer.reserveCapacity(chunkSize)
+        }
+
+        mutating func add<T>(fixed value: T) {
+            withUnsafeBytes(of: value) { add($0) }
+        }
+
+        mutating func add(_ bytes: UnsafeRawBufferPointer) {
+            var from = 0
+            while from < bytes.count {
+                let n = min(chunkSize - buffer.count, bytes.count - from)
+                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[from..<(from + n)]))
+                from += n
+                if buffer.count == chunkSize { flush() }
+            }
+        }
+
+        private mutating func flush() {
+            guard !buffer.isEmpty else { return }
+            crcs.append(buffer.withUnsafeBytes { FleetCheckpoint.ccapCRC(0, $0) })
+            ok = ok && FleetCheckpoint.writeAll(fd, buffer, at: at)
+            at += buffer.count
+            written += buffer.count
+            buffer.removeAll(keepingCapacity: true)
+        }
+
+        /// Writes what is left; false when a write failed.
+        mutating func finish() -> Bool {
+            flush()
+            return ok
         }
     }
 
@@ -214,34 +332,24 @@ public enum FleetCheckpoint {
     /// a writer checks events after that from the checkpoint, and reads the log for older ones.
     public static let writerWindowSeconds: Int64 = 184 * 86_400
 
-    /// The writer's section: its directory's length; the directory (the window's start, the log
-    /// anchors, the voids, and per timeline its level before the window, its number of points in
-    /// it and their CRC); then each timeline's points (see `docs/log-format.md`). The header's
-    /// CRC covers the length and the directory.
-    static func writerSection(ledger: Ledger, codec: CodecState, keys: [String],
-                              records: [(time: Int64, seq: UInt32, key: UInt32, kind: Kind, a: Int64, b: Int64)]) -> (bytes: [UInt8], directoryEnd: Int) {
-        let last = min(records.last?.time ?? 0, codec.prevRecorded)
-        let cut = last - writerWindowSeconds * 1_000_000
-        var w = ByteWriter()
-        w.zigzag(cut)
-        let anchors = codec.anchors.count == (ledger.count + LogAnchor.interval - 1) / LogAnchor.interval ? codec.anchors : []
-        w.varint(UInt64(anchors.count))
-        for a in anchors {
-            w.u64(UInt64(a.offset)); w.u64(UInt64(bitPattern: a.prevRecorded)); w.u64(UInt64(bitPattern: a.prevEffectiveSeconds))
-        }
-        let voids = ledger.voidedBy.sorted { $0.key < $1.key }
-        w.varint(UInt64(voids.count))
-        for (target, by) in voids { w.u32(UInt32(target)); w.u32(UInt32(by)) }
+    /// The writer's timelines as the records come: per key, the level, plus and minus before the
+    /// window's start (`cut`), and the points from it on.
+    struct WriterLines {
         struct Line { var level: Int64 = 0, plus: Int64 = 0, minus: Int64 = 0, points = ByteWriter(), count = 0, used = false }
-        var lines = [Line](repeating: Line(), count: keys.count)  // by key number
-        for r in records {
+        let cut: Int64
+        var lines: [Line] = []  // by key number
+
+        init(cut: Int64) { self.cut = cut }
+
+        mutating func add(_ r: Record) {
             let delta: Int64
             switch r.kind {
             case .delivered, .allocated: delta = r.a
             case .installed: delta = -r.a
-            case .retired, .usd: continue
+            case .retired, .usd: return
             }
             let k = Int(r.key)
+            if k >= lines.count { lines.append(contentsOf: repeatElement(Line(), count: k + 1 - lines.count)) }
             lines[k].used = true
             if r.time < cut {
                 lines[k].level += delta
@@ -253,12 +361,29 @@ public enum FleetCheckpoint {
                 lines[k].count += 1
             }
         }
+    }
+
+    /// The writer's section: its directory's length; the directory (the window's start, the log
+    /// anchors, the voids, and per timeline its level before the window, its number of points in
+    /// it and their CRC); then each timeline's points (see `docs/log-format.md`). The header's
+    /// CRC covers the length and the directory.
+    static func writerSection(ledger: Ledger, codec: CodecState, keyCount: Int, lines: WriterLines) -> (bytes: [UInt8], directoryEnd: Int) {
+        var w = ByteWriter()
+        w.zigzag(lines.cut)
+        let anchors = codec.anchors.count == (ledger.count + LogAnchor.interval - 1) / LogAnchor.interval ? codec.anchors : []
+        w.varint(UInt64(anchors.count))
+        for a in anchors {
+            w.u64(UInt64(a.offset)); w.u64(UInt64(bitPattern: a.prevRecorded)); w.u64(UInt64(bitPattern: a.prevEffectiveSeconds))
+        }
+        let voids = ledger.voidedBy.sorted { $0.key < $1.key }
+        w.varint(UInt64(voids.count))
+        for (target, by) in voids { w.u32(UInt32(target)); w.u32(UInt32(by)) }
         // The directory, then each timeline's points (fixed 20 bytes: effective µs, seq, amount),
         // in key order.
-        let present = lines.indices.filter { lines[$0].used }
+        let present = lines.lines.indices.filter { lines.lines[$0].used }
         w.varint(UInt64(present.count))
         for k in present {
-            let line = lines[k]
+            let line = lines.lines[k]
             w.varint(UInt64(k))
             w.zigzag(line.level); w.zigzag(line.plus); w.zigzag(line.minus)
             w.varint(UInt64(line.count))
@@ -267,14 +392,8 @@ public enum FleetCheckpoint {
         var section = ByteWriter()
         section.u64(UInt64(w.bytes.count))
         section.append(w.bytes)
-        for k in present { section.append(lines[k].points.bytes) }
+        for k in present { section.append(lines.lines[k].points.bytes) }
         return (section.bytes, 8 + w.bytes.count)
-    }
-
-    static func ccrc(_ a: [UInt8], _ b: [UInt8]) -> UInt32 {
-        var c = a.withUnsafeBytes { ccapCRC(0, $0) }
-        c = b.withUnsafeBytes { ccapCRC(c, $0) }
-        return c
     }
 
     static func ccapCRC(_ seed: UInt32, _ p: UnsafeRawBufferPointer) -> UInt32 { ccap_crc32c(seed, p.baseAddress, p.count) }
@@ -284,10 +403,10 @@ public enum FleetCheckpoint {
         copy.withUTF8 { u in w.varint(UInt64(u.count)); w.append(u) }
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int) -> Bool {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
             if n < 0 { if errno == EINTR { continue }; return false }
             done += n
         }
