@@ -42,6 +42,8 @@ demo: build
 # Release build, then the benchmark table for N = 1M and 10M with SQLite, DuckDB and eventsourcing
 # side by side (tens of minutes; BENCH_SIZES=100000 for a quick run). Not part of make test.
 bench: release
+	@dpkg -s time >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq time >/dev/null; }
 	python3 Benchmarks/bench.py
 
 format:
