@@ -100,7 +100,7 @@ struct Import: ParsableCommand {
 }
 
 /// Appends a JSON Lines file (or stdin) as one atomic batch, streaming: neither the input nor
-/// the written bytes are held in memory. A progress line goes to stderr when it is a terminal.
+/// the written bytes are held in memory. A progress bar goes to stderr when it is a terminal.
 func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Bool) throws {
     // A regular file's lines are parsed on a second thread while the writer checks and encodes
     // the ones before (see `DraftPipeline.start`).
@@ -109,18 +109,21 @@ func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Boo
     let store = try options.open(create: true, forAppending: true)
     input.start()
     defer { input.stop() }
-    let showProgress = isatty(2) == 1
+    // A progress bar on standard error when it is a terminal (not with --quiet), redrawn at
+    // most ten times a second and cleared before the summary or an error is printed.
+    let progress = !quiet && isatty(2) == 1 ? ImportProgress(input: input) : nil
     // Generated lines run about 130 bytes, exported ones 250: room for the events up front
     // (room not used costs address space only). Drafts read ahead come a chunk at a time: the
     // writer looks a few ahead (`lookahead`).
-    let count = try store.appendChunks(keepHashes: json, expected: (input.size ?? 0) / 100, lookahead: input.readsAhead ? 4 : 0,
-                                       progress: showProgress ? { n in
-        var line = "\rimporting: \(Format.grouped(n)) events"
-        if let size = input.size, size > 0 { line += " (\(input.bytesRead * 100 / size)%)" }
-        FileOutput.stderr.write(line)
-        FileOutput.stderr.flush()
-    } : nil) { try input.nextChunk() }
-    if showProgress, count >= 0x10000 { FileOutput.stderr.write("\r\u{1B}[K") }
+    let count: Int
+    do {
+        count = try store.appendChunks(keepHashes: json, expected: (input.size ?? 0) / 100, lookahead: input.readsAhead ? 4 : 0,
+                                       progress: progress.map { p in { n in p.show(events: n) } }) { try input.nextChunk() }
+        progress?.clear()
+    } catch {
+        progress?.clear()
+        throw error
+    }
     leaveCheckpoint(store, appended: count)
     if quiet { return }
     if count == 0 {
@@ -294,3 +297,45 @@ struct Verify: ParsableCommand {
 
 /// Alias so command bodies read naturally despite `run()` being the command's own method.
 func CapacityLedger_run(_ body: () throws -> Void) throws { try run(body) }
+
+/// The import's progress bar (`ProgressLine`) on standard error.
+final class ImportProgress {
+    private let input: DraftPipeline
+    private let started = ImportProgress.seconds()
+    private var lastShown = -1.0
+    private var shown = false
+
+    init(input: DraftPipeline) { self.input = input }
+
+    /// Called every 65,536 events.
+    func show(events: Int) {
+        let now = Self.seconds()
+        guard now - lastShown >= 0.1 else { return }
+        lastShown = now
+        shown = true
+        let line = ProgressLine.render(events: events, bytesRead: input.bytesRead, size: input.size,
+                                       seconds: now - started, width: Self.width())
+        FileOutput.stderr.write("\r" + line + "\u{1B}[K")
+        FileOutput.stderr.flush()
+    }
+
+    /// Takes the bar off the screen, if it was drawn.
+    func clear() {
+        guard shown else { return }
+        shown = false
+        FileOutput.stderr.write("\r\u{1B}[K")
+        FileOutput.stderr.flush()
+    }
+
+    private static func width() -> Int {
+        var ws = winsize()
+        if ioctl(2, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Int(ws.ws_col) }
+        return 80
+    }
+
+    private static func seconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

@@ -199,3 +199,65 @@ def test_bad_input_prints_one_error_and_goes_on(ledger, tmp_path):
     child.expect(r'error: (\x1b\[0m)?unknown command "frobnicate"')
     child.expect(PROMPT)
     assert quit(child) == 0
+
+
+# ---------------------------------------------------------------- import progress
+
+@pytest.fixture(scope="module")
+def history_70k(tmp_path_factory):
+    """70,000 generated events: the progress bar first shows at 65,536."""
+    path = str(tmp_path_factory.mktemp("history") / "h.jsonl")
+    with open(path, "wb") as out:
+        subprocess.run([BINARY, "generate", "70000", "--seed", "3"], stdout=out, check=True)
+    return path
+
+
+def spawn_import(args, stdout_path):
+    """`capacity import ARGS` with standard error on a pseudo-terminal 100 columns wide and
+    standard output to a file."""
+    command = " ".join([BINARY, "import"] + args) + f" > {stdout_path}"
+    child = pexpect.spawn("/bin/sh", ["-c", command], encoding="utf-8", timeout=120, dimensions=(24, 100))
+    return child
+
+
+BAR = r"\rimporting \[#+\.*\]  9\d%  65,536 events  [\d,]+/s"
+
+
+def test_import_shows_a_progress_bar_on_a_terminal_and_takes_it_off_when_done(history_70k, tmp_path):
+    ledger, out = str(tmp_path / "l"), str(tmp_path / "out")
+    child = spawn_import(["--ledger", ledger, history_70k], out)
+    child.expect(BAR)
+    line = child.after + child.buffer.split("\r")[0]
+    assert len(line.rstrip("\x1b[K")) < 100  # never wider than the terminal
+    child.expect(r"\r\x1b\[K")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    with open(out) as f:
+        lines = f.read().splitlines()
+    assert len(lines) == 70000 and lines[-1].startswith("#70000 ")
+
+
+def test_an_import_error_takes_the_bar_off_before_it_is_printed(history_70k, tmp_path):
+    bad = str(tmp_path / "bad.jsonl")
+    with open(history_70k) as src, open(bad, "w") as dst:
+        dst.write(src.read())
+        dst.write('{"type":"chips.delivered","site":"nowhere","model":"b200","quantity":5}\n')
+    ledger = str(tmp_path / "l")
+    child = spawn_import(["--ledger", ledger, bad], str(tmp_path / "out"))
+    child.expect(BAR)
+    child.expect(r"\r\x1b\[Kcapacity: line 70001: chips\.delivered: site nowhere has not been opened")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 65
+    assert not os.path.exists(ledger)  # nothing stored
+
+
+def test_quiet_import_shows_no_bar(history_70k, tmp_path):
+    ledger = str(tmp_path / "l")
+    child = spawn_import(["--quiet", "--ledger", ledger, history_70k], str(tmp_path / "out"))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "importing" not in child.before
+    assert os.path.getsize(str(tmp_path / "out")) == 0
