@@ -150,6 +150,48 @@ struct ProjectionPropertyTests {
         }
     }
 
+    /// A fold on two threads, each taking a group of sites, merges into the state a fold on one
+    /// thread reaches, at the end and at cuts in effective and recorded time.
+    @Test(arguments: [40_000, 45])
+    func aFoldOnTwoThreadsEqualsAFoldOnOne(rackKW: Int) async {
+        await propertyCheck(count: 15, input: Gen.int(in: 1...1_000_000), Gen.int(in: 0...1000)) { seed, k in
+            let (store, clock) = try! Self.history(seed: UInt64(seed), count: 600, rackKW: rackKW)
+            let one = QueryEngine(store: store, clock: clock), two = QueryEngine(store: store, clock: clock)
+            one.parallelFoldFrom = .max
+            two.parallelFoldFrom = 0
+            let cut = store.ledger.events[store.ledger.count * k / 1001]
+            for p in [PointInTime(), PointInTime(at: .time(cut.effective)), PointInTime(known: cut.recorded)] {
+                let a = try! one.state(p), b = try! two.state(p)
+                #expect(one.foldThreads == 1 && two.foldThreads == 2, "seed \(seed)")
+                #expect(a == b ? true : Self.difference(a, b), "seed \(seed) at \(p)")
+                #expect(a.fleet() == b.fleet() && a.power() == b.power() && a.investments().map { "\($0)" } == b.investments().map { "\($0)" }, "seed \(seed) at \(p)")
+                #expect(a.capacity(precision: .bf16) == b.capacity(precision: .bf16), "seed \(seed) at \(p)")
+            }
+        }
+    }
+
+    @Test func sitesAreSplitIntoGroupsOfAboutAsManyRecordsWithTheSitelessOnesInTheFirst() throws {
+        let (store, _) = try Self.history(seed: 7, count: 3000)
+        let ledger = store.ledger
+        let second = try #require(ledger.stored.withColumns { FleetState.SitePart.split($0) })
+        var counts = [0, 0]
+        ledger.stored.withColumns { records in
+            for i in 0..<records.count {
+                let code = records.code(i)
+                let inSecond = FleetState.SitePart(second: second, isSecond: true).takes(code, site: records.a[i])
+                let inFirst = FleetState.SitePart(second: second, isSecond: false).takes(code, site: records.a[i])
+                #expect(inFirst != inSecond, "record \(i) in exactly one group")
+                counts[inSecond ? 1 : 0] += 1
+            }
+        }
+        #expect(counts[0] > 0 && counts[1] > 0)
+        #expect(abs(counts[0] - counts[1]) < ledger.count / 3, "\(counts)")
+        // One site: nothing to split.
+        let single = try makeStore(cap: "power_cap_mw=10")
+        try single.append([try d("chips.delivered site=s1 model=m1 quantity=64 effective=2025-03-01")])
+        #expect(single.ledger.stored.withColumns { FleetState.SitePart.split($0) } == nil)
+    }
+
     /// Where two states differ (for a failure's message).
     static func difference(_ a: FleetState, _ b: FleetState) -> Bool {
         Issue.record("""

@@ -12,22 +12,79 @@
 /// that installs racks before their site has power builds them at its start and drops them when
 /// the power arrives.
 extension FleetState {
-    /// Where a fold over packed records stands: the records, the order it takes them in, which
-    /// count, and how far it has come (what `keepRacks` folds again).
+    /// What a fold over packed records reads: the records, the order it takes them in, and which
+    /// count. (Where it stands is passed beside it: a fold copied with a new place for every
+    /// record cost a copy of all of it.)
     struct PackedFold {
         let records: EventStorage.Columns
         /// Seqs in effective order.
         let order: UnsafeBufferPointer<UInt32>
         /// By seq: voided within the cut.
-        let voided: UnsafeBufferPointer<Bool>
+        let voided: Bitset
         let seqLimit: Int
-        /// The place in `order` of the record being applied.
-        var position = 0
+        /// The group of sites this fold takes (a fold on two threads), or nil for all.
+        var part: SitePart?
 
-        /// Whether the record at `order[k]` counts (the caller stops at the effective cut).
+        /// Whether the record at `order[k]` counts (the caller stops at the effective cut), and
+        /// is this fold's to apply.
         @inline(__always)
         func counts(_ seq: Int) -> Bool {
-            seq <= seqLimit && !voided[seq] && records.code(seq - 1) != PackedEvent.eventVoided
+            guard seq <= seqLimit, !voided[seq] else { return false }
+            let code = records.code(seq - 1)
+            guard code != PackedEvent.eventVoided else { return false }
+            guard let part else { return true }
+            return part.takes(code, site: records.a[seq - 1])
+        }
+    }
+
+    /// One of the two groups of sites a fold on two threads splits the records into. A site's
+    /// fleet state depends on its own records only, so each group is folded on its own and the
+    /// two states are merged (`merge(sitesOf:)`). The records of no site (chip models,
+    /// investments) belong to the first group.
+    struct SitePart {
+        /// The string numbers of the second group's sites.
+        let second: Bitset
+        let isSecond: Bool
+
+        @inline(__always)
+        func takes(_ code: UInt8, site: UInt32) -> Bool {
+            switch code {
+            case PackedEvent.siteOpened, PackedEvent.chipsDelivered, PackedEvent.rackInstalled, PackedEvent.rackRetired,
+                 PackedEvent.powerAllocated, PackedEvent.powerReleased:
+                return second.contains(Int(site)) == isSecond
+            default:
+                return !isSecond
+            }
+        }
+
+        /// Splits the sites of `records` into two groups of about as many records each (counted
+        /// in a sample of every 61st record, the records of no site counted with the first
+        /// group), or nil when the sample holds fewer than two sites.
+        static func split(_ records: EventStorage.Columns) -> Bitset? {
+            var perSite: [UInt32: Int] = [:]
+            var siteless = 0
+            for i in stride(from: 0, to: records.count, by: 61) {
+                switch records.code(i) {
+                case PackedEvent.siteOpened, PackedEvent.chipsDelivered, PackedEvent.rackInstalled, PackedEvent.rackRetired,
+                     PackedEvent.powerAllocated, PackedEvent.powerReleased:
+                    perSite[records.a[i], default: 0] += 1
+                default:
+                    siteless += 1
+                }
+            }
+            guard perSite.count >= 2 else { return nil }
+            // The busiest sites first, each to the lighter group.
+            var weights = (first: siteless, second: 0)
+            var second = Bitset()
+            for (site, n) in perSite.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+                if weights.second < weights.first {
+                    second.insert(Int(site))
+                    weights.second += n
+                } else {
+                    weights.first += n
+                }
+            }
+            return second
         }
     }
 
@@ -55,11 +112,11 @@ extension FleetState {
         hint.withoutRacks = true
     }
 
-    /// Applies the event at `i` of `events` from its record in `fold.records`, at `fold.position`
-    /// of the fold. Voids are not applied. `names` remembers where each name number's totals
+    /// Applies the event at `i` of `events` from its record in `fold.records`, at `position` in
+    /// `fold.order`. Voids are not applied. `names` remembers where each name number's totals
     /// are; keep one per fold. Only the fields the event's type uses are read.
     @inline(__always)
-    mutating func apply(_ i: Int, of events: EventList, names: inout PackedFoldNames, fold: PackedFold) {
+    mutating func apply(_ i: Int, of events: EventList, names: inout PackedFoldNames, fold: borrowing PackedFold, at position: Int) {
         let records = fold.records
         let code = records.code(i)
         let key = TimeKey(effective: records.effective[i], seq: events.firstSeq + i)
@@ -80,7 +137,7 @@ extension FleetState {
             let number = hint.anyRack || hint.retiredNumbers.contains(Int(r)) ? r : nil
             if hint.withoutRacks {
                 if energizers[place: site].installWithoutRacks(model: model, rack: number, chips: chips, watts: watts) { return }
-                keepRacks(fold, names: names)
+                keepRacks(fold, upTo: position, names: names)
             }
             energizers[place: site].install(model: model, rack: number, chips: chips, watts: watts, key: key)
         case PackedEvent.rackRetired:
@@ -103,7 +160,7 @@ extension FleetState {
             let site = names.site(s) { energizerPlace(name) }!
             if hint.withoutRacks {
                 if energizers[place: site].setAllocatedWithoutRacks(total) { return }
-                keepRacks(fold, names: names)
+                keepRacks(fold, upTo: position, names: names)
             }
             energizers[place: site].setAllocated(total)
             dropRacksWhenAllPowered()
@@ -112,13 +169,13 @@ extension FleetState {
         }
     }
 
-    /// Builds every energizer's racks from the records folded so far (before `fold.position`),
+    /// Builds every energizer's racks from the records folded so far (before `position`),
     /// all of them fitting, as a fold that kept them would hold them; from here on the fold
     /// keeps them.
-    mutating func keepRacks(_ fold: PackedFold, names: PackedFoldNames) {
+    mutating func keepRacks(_ fold: borrowing PackedFold, upTo position: Int, names: PackedFoldNames) {
         let before = energizers
         energizers.updateEach { $0 = $0.emptyKeepingRacks(reserving: hint.racksPerSite) }
-        for k in 0..<fold.position {
+        for k in 0..<position {
             let seq = Int(fold.order[k])
             guard fold.counts(seq) else { continue }
             let i = seq - 1
@@ -264,11 +321,19 @@ struct Bitset: Sendable {
 
     init() {}
 
+    /// Room for `0..<capacity` without growing.
+    init(capacity: Int) {
+        words = [UInt64](repeating: 0, count: (capacity + 63) / 64)
+    }
+
     @inline(__always)
     func contains(_ i: Int) -> Bool {
         let w = i >> 6
         return w < words.count && words[w] & (1 << UInt64(i & 63)) != 0
     }
+
+    @inline(__always)
+    subscript(i: Int) -> Bool { contains(i) }
 
     mutating func insert(_ i: Int) {
         let w = i >> 6

@@ -110,6 +110,28 @@ public struct FleetState: Sendable, Hashable {
     }
 }
 
+extension FleetState {
+    /// Adds `other`, the fold of the same records for other sites (`SitePart`): their site
+    /// descriptions, totals, power and energizers. The chip models and investments are this
+    /// state's (the records of no site are folded in the first part only).
+    mutating func merge(sitesOf other: FleetState) {
+        precondition(other.catalog.isEmpty && other.investments.isEmpty, "records of no site folded in the second part")
+        for (site, info) in other.sites {
+            precondition(sites[site] == nil, "site \(site) folded in both parts")
+            sites[site] = info
+        }
+        for (key, n) in other.delivered.entries { delivered[key, default: 0] += n }
+        for (key, n) in other.retired.entries { retired[key, default: 0] += n }
+        for (site, e) in other.energizers {
+            precondition(energizers[site] == nil, "site \(site) folded in both parts")
+            _ = energizers.place(of: site, adding: e)
+        }
+        allocated.merge(other.allocated) { _, _ in preconditionFailure("a site folded in both parts") }
+        applied += other.applied
+        if let o = other.last, last.map({ $0 < o }) ?? true { last = o }
+    }
+}
+
 /// What a fold was told before it started (`FleetState.prepare`): part of a state's storage,
 /// not of its value (always equal).
 struct SizeHint: Sendable, Hashable {

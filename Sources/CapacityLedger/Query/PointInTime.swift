@@ -83,11 +83,12 @@ public struct LedgerView: Sendable {
 }
 
 extension Ledger {
-    /// Per seq (index 0 unused): whether a void with seq ≤ `seqLimit` voided it, the
-    /// `voidedBy` test of `LedgerView.counts` as one array for a pass over many events.
-    func voidedMask(through seqLimit: Int) -> [Bool] {
-        var mask = [Bool](repeating: false, count: count + 1)
-        for (target, by) in voidedBy where by <= seqLimit && target <= count { mask[target] = true }
+    /// Per seq: whether a void with seq ≤ `seqLimit` voided it, the `voidedBy` test of
+    /// `LedgerView.counts` as a bit per seq for a pass over many events (a bit, not a byte:
+    /// memory a fold of millions of events has not touched before costs more than the test).
+    func voidedMask(through seqLimit: Int) -> Bitset {
+        var mask = Bitset(capacity: count + 1)
+        for (target, by) in voidedBy where by <= seqLimit && target <= count { mask.insert(target) }
         return mask
     }
 }

@@ -126,13 +126,11 @@ public final class QueryEngine {
         let voided = ledger.voidedMask(through: view.seqLimit)
         let limit = view.effectiveLimit.micros
         try ledger.stored.withColumns { records in
-            try voided.withUnsafeBufferPointer { voided in
-                for s in order {
-                    let seq = Int(s)
-                    if records.effective[seq - 1] > limit { break }
-                    guard seq <= view.seqLimit, !voided[seq], records.code(seq - 1) != PackedEvent.eventVoided else { continue }
-                    try body(records[seq - 1], seq - 1)
-                }
+            for s in order {
+                let seq = Int(s)
+                if records.effective[seq - 1] > limit { break }
+                guard seq <= view.seqLimit, !voided[seq], records.code(seq - 1) != PackedEvent.eventVoided else { continue }
+                try body(records[seq - 1], seq - 1)
             }
         }
     }
@@ -141,27 +139,62 @@ public final class QueryEngine {
     public func state(_ view: LedgerView) throws -> FleetState {
         let ledger = store.ledger
         let events = ledger.events
-        var s = FleetState()
-        s.prepare(packed: ledger.stored)
-        var names = PackedFoldNames()
-        let order = effectiveOrder()
-        let voided = ledger.voidedMask(through: view.seqLimit)
+        let stored = ledger.stored
         let limit = view.effectiveLimit.micros
-        try ledger.stored.withColumns { records in
-            try voided.withUnsafeBufferPointer { voided in
-                try order.withUnsafeBufferPointer { order in
-                    var fold = FleetState.PackedFold(records: records, order: order, voided: voided, seqLimit: view.seqLimit)
-                    for k in order.indices {
-                        if k & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
-                        if k + 8 < order.count { s.prefetch(Int(order[k + 8]) - 1, of: records, names: names) }
-                        let seq = Int(order[k])
-                        if records.effective[seq - 1] > limit { break }
-                        guard fold.counts(seq) else { continue }
-                        fold.position = k
-                        s.apply(seq - 1, of: events, names: &names, fold: fold)
-                    }
+        // A large fold gets ready on two threads too: the effective order and the voided
+        // events on one, what the fold is told beforehand and the groups of sites on the other.
+        let parallel = ledger.count >= parallelFoldFrom
+        let ((order, voided), (s, second)) = try inParallel(if: parallel, {
+            (effectiveOrder(), ledger.voidedMask(through: view.seqLimit))
+        }, {
+            var s = FleetState()
+            s.prepare(packed: stored)
+            return (s, parallel ? stored.withColumns { FleetState.SitePart.split($0) } : nil)
+        })
+        return try stored.withColumns { records in
+            try order.withUnsafeBufferPointer { order in
+                var fold = FleetState.PackedFold(records: records, order: order, voided: voided, seqLimit: view.seqLimit)
+                guard let second else {
+                    foldThreads = 1
+                    return try Self.fold(s, fold, limit: limit, events: events, isCancelled: isCancelled)
                 }
+                // Two groups of sites, one on each thread; the first asks whether to stop
+                // and tells the second.
+                foldThreads = 2
+                let stop = StopFlag()
+                let isCancelled = self.isCancelled
+                var other = fold
+                fold.part = FleetState.SitePart(second: second, isSecond: false)
+                other.part = FleetState.SitePart(second: second, isSecond: true)
+                var (merged, part) = try inParallel({
+                    try Self.fold(s, fold, limit: limit, events: events) { stop.raise(when: isCancelled()) }
+                }, {
+                    try Self.fold(s, other, limit: limit, events: events) { stop.isRaised }
+                })
+                merged.merge(sitesOf: part)
+                return merged
             }
+        }
+    }
+
+    /// Ledgers of at least this many events are folded on two threads (`FleetState.SitePart`).
+    var parallelFoldFrom = 1 << 16
+    /// How many threads the last `state(_:)` folded on.
+    private(set) var foldThreads = 0
+
+    /// Folds the records `fold` takes, in effective order up to `limit`, into `start`.
+    private static func fold(_ start: FleetState, _ fold: FleetState.PackedFold, limit: Int64, events: EventList,
+                             isCancelled: () -> Bool) throws -> FleetState {
+        var s = start
+        var names = PackedFoldNames()
+        let (order, records) = (fold.order, fold.records)
+        for k in order.indices {
+            if k & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+            if k + 8 < order.count { s.prefetch(Int(order[k + 8]) - 1, of: records, names: names) }
+            let seq = Int(order[k])
+            if records.effective[seq - 1] > limit { break }
+            guard fold.counts(seq) else { continue }
+            s.apply(seq - 1, of: events, names: &names, fold: fold, at: k)
         }
         return s
     }

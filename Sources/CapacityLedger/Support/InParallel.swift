@@ -1,0 +1,59 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs `first` on this thread while `second` runs on a new one, and returns both results once
+/// both have finished; when either throws, the first's error, else the second's. When no thread
+/// can be made, runs `second` after `first` on this thread.
+///
+/// Both closures may read the same memory; each must write only its own.
+func inParallel<A, B>(_ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {
+    var secondResult: Result<B, any Error>?
+    let a: Result<A, any Error> = withoutActuallyEscaping(second) { second in
+        let job = ThreadJob { secondResult = Result { try second() } }
+        let raw = Unmanaged.passRetained(job).toOpaque()
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { raw in
+            Unmanaged<ThreadJob>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, raw) == 0
+        if !started { Unmanaged<ThreadJob>.fromOpaque(raw).release() }
+        let a = Result { try first() }
+        if started {
+            pthread_join(thread, nil)
+        } else {
+            job.body()
+        }
+        return a
+    }
+    let b = secondResult!
+    return (try a.get(), try b.get())
+}
+
+/// `inParallel(first, second)` when `parallel`, else `first` then `second` on this thread.
+func inParallel<A, B>(if parallel: Bool, _ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {
+    if parallel { return try inParallel(first, second) }
+    return (try first(), try second())
+}
+
+/// A closure handed to a new thread.
+private final class ThreadJob: @unchecked Sendable {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+}
+
+/// A flag one thread raises and others read: "stop".
+final class StopFlag: @unchecked Sendable {
+    private let raised = Atomic<Bool>(false)
+
+    var isRaised: Bool { raised.load(ordering: .relaxed) }
+
+    /// Raises the flag when `condition` holds; returns whether it is raised.
+    func raise(when condition: Bool) -> Bool {
+        if condition { raised.store(true, ordering: .relaxed) }
+        return condition || isRaised
+    }
+}
