@@ -52,29 +52,8 @@ struct Append: ParsableCommand {
     /// parser (as `QueryJob.simple` reads a query), or nil for anything else, which the parser
     /// then reads and checks. Returns the words, the ledger's path and whether --json was given.
     static func simple(_ arguments: [String]) -> (words: [String], ledgerPath: String, json: Bool)? {
-        guard arguments.count >= 3, arguments[1] == "append" else { return nil }
-        var ledger: String?, json = false
-        var words: [String] = []
-        var i = 2
-        while i < arguments.count {
-            let a = arguments[i]
-            switch a {
-            case "--ledger":
-                guard ledger == nil, i + 1 < arguments.count, !arguments[i + 1].hasPrefix("-") else { return nil }
-                ledger = arguments[i + 1]
-                i += 2
-            case "--json":
-                guard !json else { return nil }
-                json = true
-                i += 1
-            default:
-                guard !a.hasPrefix("-") else { return nil }
-                words.append(a)
-                i += 1
-            }
-        }
-        guard !words.isEmpty else { return nil }
-        return (words, LedgerOptions.path(ledger), json)
+        guard let q = QuickArguments(arguments, command: "append"), !q.words.isEmpty else { return nil }
+        return (q.words, LedgerOptions.path(q.ledger), q.json)
     }
 }
 

@@ -53,33 +53,10 @@ struct QueryJob {
     /// starting with a dash, no command), which the parser then reads and checks. Building the
     /// parser's view of every command took about half of a new query process's time.
     static func simple(_ arguments: [String]) -> QueryJob? {
-        guard arguments.count >= 3, arguments[1] == "query" else { return nil }
-        var ledger: String?, format: OutputFormat?, json = false
-        var words: [String] = []
-        var i = 2
-        while i < arguments.count {
-            let a = arguments[i]
-            switch a {
-            case "--ledger":
-                guard ledger == nil, i + 1 < arguments.count, !arguments[i + 1].hasPrefix("-") else { return nil }
-                ledger = arguments[i + 1]
-                i += 2
-            case "--format":
-                guard format == nil, i + 1 < arguments.count, let f = OutputFormat(rawValue: arguments[i + 1]) else { return nil }
-                format = f
-                i += 2
-            case "--json":
-                guard !json else { return nil }
-                json = true
-                i += 1
-            default:
-                guard !a.hasPrefix("-") else { return nil }
-                words.append(a)
-                i += 1
-            }
-        }
-        guard !words.joined().allSatisfy({ $0 == " " }) else { return nil }
-        return QueryJob(ledgerPath: LedgerOptions.path(ledger), file: nil, format: json ? .json : format ?? .table, bail: false, words: words)
+        guard let q = QuickArguments(arguments, command: "query", takesFormat: true),
+              !q.words.joined().allSatisfy({ $0 == " " }) else { return nil }
+        return QueryJob(ledgerPath: LedgerOptions.path(q.ledger), file: nil, format: q.json ? .json : q.format ?? .table, bail: false,
+                        words: q.words)
     }
 
     /// Commands a checkpoint can answer without replaying the log.

@@ -186,27 +186,28 @@ public struct EventDraft: Hashable, Sendable {
     public var line: Int?
     /// The fields most drafts leave out, boxed: a large import hands millions of drafts from the
     /// reading thread to the writer, each copied on the way, and this keeps them small.
-    private var rest: Rest?
+    private var rest: Box?
 
-    private final class Rest: Sendable {
-        let note: String?
-        let source: String?
-        let seq: Int?
-        let recorded: Timestamp?
-        let hash: String?
+    /// What a draft rarely gives.
+    private struct Rare: Hashable, Sendable {
+        var note: String?
+        var source: String?
+        var seq: Int?
+        var recorded: Timestamp?
+        var hash: String?
+    }
 
-        init(note: String?, source: String?, seq: Int?, recorded: Timestamp?, hash: String?) {
-            self.note = note
-            self.source = source
-            self.seq = seq
-            self.recorded = recorded
-            self.hash = hash
-        }
+    private final class Box: Hashable, Sendable {
+        let rare: Rare
+        init(_ rare: Rare) { self.rare = rare }
+        static func == (a: Box, b: Box) -> Bool { a.rare == b.rare }
+        func hash(into hasher: inout Hasher) { hasher.combine(rare) }
+    }
 
-        static func make(note: String?, source: String?, seq: Int?, recorded: Timestamp?, hash: String?) -> Rest? {
-            note == nil && source == nil && seq == nil && recorded == nil && hash == nil
-                ? nil : Rest(note: note, source: source, seq: seq, recorded: recorded, hash: hash)
-        }
+    /// The rare fields, boxed only when any is given (so drafts without them compare equal).
+    private var rare: Rare {
+        get { rest?.rare ?? Rare() }
+        set { rest = newValue == Rare() ? nil : Box(newValue) }
     }
 
     public init(body: EventBody, effective: Timestamp? = nil, note: String? = nil, source: String? = nil,
@@ -214,50 +215,34 @@ public struct EventDraft: Hashable, Sendable {
         self.body = body
         self.effective = effective
         self.line = line
-        rest = Rest.make(note: note, source: source, seq: seq, recorded: recorded, hash: hash)
+        rare = Rare(note: note, source: source, seq: seq, recorded: recorded, hash: hash)
     }
 
     public var note: String? {
-        get { rest?.note }
-        set { rest = Rest.make(note: newValue, source: source, seq: seq, recorded: recorded, hash: hash) }
+        get { rest?.rare.note }
+        set { rare.note = newValue }
     }
 
     public var source: String? {
-        get { rest?.source }
-        set { rest = Rest.make(note: note, source: newValue, seq: seq, recorded: recorded, hash: hash) }
+        get { rest?.rare.source }
+        set { rare.source = newValue }
     }
 
     /// Given by an exported line: must equal the seq the ledger assigns.
     public var seq: Int? {
-        get { rest?.seq }
-        set { rest = Rest.make(note: note, source: source, seq: newValue, recorded: recorded, hash: hash) }
+        get { rest?.rare.seq }
+        set { rare.seq = newValue }
     }
 
     /// Given by an exported or historical line: kept as the recorded time.
     public var recorded: Timestamp? {
-        get { rest?.recorded }
-        set { rest = Rest.make(note: note, source: source, seq: seq, recorded: newValue, hash: hash) }
+        get { rest?.rare.recorded }
+        set { rare.recorded = newValue }
     }
 
     /// Given by an exported line: must equal the hash the ledger computes.
     public var hash: String? {
-        get { rest?.hash }
-        set { rest = Rest.make(note: note, source: source, seq: seq, recorded: recorded, hash: newValue) }
-    }
-
-    public static func == (a: EventDraft, b: EventDraft) -> Bool {
-        a.body == b.body && a.effective == b.effective && a.line == b.line && a.note == b.note && a.source == b.source
-            && a.seq == b.seq && a.recorded == b.recorded && a.hash == b.hash
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(body)
-        hasher.combine(effective)
-        hasher.combine(line)
-        hasher.combine(note)
-        hasher.combine(source)
-        hasher.combine(seq)
-        hasher.combine(recorded)
-        hasher.combine(hash)
+        get { rest?.rare.hash }
+        set { rare.hash = newValue }
     }
 }

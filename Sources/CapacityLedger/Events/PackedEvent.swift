@@ -38,6 +38,16 @@ struct PackedEvent: Sendable, Equatable {
         self.effective = effective
     }
 
+    /// A record as `EventStorage` keeps it: its code with the extra bit (`EventStorage.extraBit`)
+    /// and its fields.
+    @inline(__always)
+    init(stored code: UInt8, effective: Int64, a: UInt32, b: UInt32, c: UInt32, amount: Int64, amount2: Int64) {
+        self.init(code: code & ~EventStorage.extraBit, effective: effective)
+        flags = code & EventStorage.extraBit != 0 ? Self.extraFlag : 0
+        self.a = a; self.b = b; self.c = c
+        self.amount = amount; self.amount2 = amount2
+    }
+
     var hasExtra: Bool { flags & Self.extraFlag != 0 }
 
     // The codes, spelled once for the hot paths that switch on them.
@@ -146,11 +156,7 @@ struct EventStorage: Sendable {
     /// Record `i`.
     @inline(__always)
     subscript(i: Int) -> PackedEvent {
-        var p = PackedEvent(code: codes[i] & ~Self.extraBit, effective: effective[i])
-        p.flags = codes[i] & Self.extraBit != 0 ? PackedEvent.extraFlag : 0
-        p.a = a[i]; p.b = b[i]; p.c = c[i]
-        p.amount = amount[i]; p.amount2 = amount2[i]
-        return p
+        PackedEvent(stored: codes[i], effective: effective[i], a: a[i], b: b[i], c: c[i], amount: amount[i], amount2: amount2[i])
     }
 
     /// Every record, built one by one (for tests and small ledgers; passes over large ones read
@@ -171,11 +177,7 @@ struct EventStorage: Sendable {
 
         @inline(__always)
         subscript(i: Int) -> PackedEvent {
-            var p = PackedEvent(code: codes[i] & ~EventStorage.extraBit, effective: effective[i])
-            p.flags = codes[i] & EventStorage.extraBit != 0 ? PackedEvent.extraFlag : 0
-            p.a = a[i]; p.b = b[i]; p.c = c[i]
-            p.amount = amount[i]; p.amount2 = amount2[i]
-            return p
+            PackedEvent(stored: codes[i], effective: effective[i], a: a[i], b: b[i], c: c[i], amount: amount[i], amount2: amount2[i])
         }
     }
 
