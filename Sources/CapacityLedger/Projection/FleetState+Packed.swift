@@ -48,12 +48,18 @@ extension FleetState {
 
         @inline(__always)
         func takes(_ code: UInt8, site: UInt32) -> Bool {
+            Self.hasSite(code) ? second.contains(Int(site)) == isSecond : !isSecond
+        }
+
+        /// Whether a record of type `code` is a site's (its site's string number in `a`).
+        @inline(__always)
+        static func hasSite(_ code: UInt8) -> Bool {
             switch code {
             case PackedEvent.siteOpened, PackedEvent.chipsDelivered, PackedEvent.rackInstalled, PackedEvent.rackRetired,
                  PackedEvent.powerAllocated, PackedEvent.powerReleased:
-                return second.contains(Int(site)) == isSecond
+                return true
             default:
-                return !isSecond
+                return false
             }
         }
 
@@ -64,13 +70,7 @@ extension FleetState {
             var perSite: [UInt32: Int] = [:]
             var siteless = 0
             for i in stride(from: 0, to: records.count, by: 61) {
-                switch records.code(i) {
-                case PackedEvent.siteOpened, PackedEvent.chipsDelivered, PackedEvent.rackInstalled, PackedEvent.rackRetired,
-                     PackedEvent.powerAllocated, PackedEvent.powerReleased:
-                    perSite[records.a[i], default: 0] += 1
-                default:
-                    siteless += 1
-                }
+                if hasSite(records.code(i)) { perSite[records.a[i], default: 0] += 1 } else { siteless += 1 }
             }
             guard perSite.count >= 2 else { return nil }
             // The busiest sites first, each to the lighter group.
