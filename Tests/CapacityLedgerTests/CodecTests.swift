@@ -58,6 +58,29 @@ struct CodecTests {
             == "line 1: seq 9 does not follow this ledger, whose next seq is 1 (exported lines restore only into a ledger holding exactly the events before them)")
     }
 
+    /// A frame encoded straight into the output is byte for byte the frame of the same payload
+    /// appended whole, for lengths around each step of the length's varint, after other bytes.
+    @Test(arguments: [0, 1, 27, 127, 128, 129, 300, 16_383, 16_384, 20_000])
+    func aFrameEncodedInPlaceEqualsOneAppendedWhole(length: Int) {
+        let payload = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let prefix: [UInt8] = [9, 8, 7]
+        var whole = prefix, inPlace = prefix
+        let wholeRange = Frame.append(payload: payload, to: &whole)
+        let (range, result) = Frame.append(to: &inPlace) { w -> Int in
+            for b in payload { w.byte(b) }
+            return 42
+        }
+        #expect(inPlace == whole)
+        #expect(range == wholeRange && result == 42)
+        inPlace.withUnsafeBytes { bytes in
+            var r = ByteReader(bytes, from: prefix.count, to: bytes.count)
+            let read = Frame.read(&r)
+            #expect(read?.intact == (length > 0))
+            #expect(read.map { Array($0.payload) } == payload)
+            #expect(r.at == bytes.count)
+        }
+    }
+
     @Test func varintsAndZigzagRoundTrip() {
         let values: [Int64] = [0, 1, -1, 63, -64, 64, 300, -300, Int64.max, Int64.min, 1_761_696_000_000_000]
         var w = ByteWriter()

@@ -361,6 +361,37 @@ enum Frame {
         return start..<out.count
     }
 
+    /// Appends a frame whose payload `encode` writes straight into `out` (no payload of its own
+    /// to copy from); returns the frame's range in `out` and what `encode` returned. The same
+    /// bytes as `append(payload:to:)` with the payload `encode` would write.
+    static func append<R>(to out: inout [UInt8], encoding encode: (inout ByteWriter) -> R) -> (frame: Range<Int>, result: R) {
+        let start = out.count
+        var w = ByteWriter()
+        swap(&w.bytes, &out)
+        // Room for a one-byte length (a payload under 128 bytes, nearly every record) and the CRC.
+        for _ in 0..<5 { w.byte(0) }
+        let result = encode(&w)
+        swap(&w.bytes, &out)
+        let length = out.count - start - 5
+        var lengthBytes = 1
+        while length >> (7 * lengthBytes) > 0 { lengthBytes += 1 }
+        if lengthBytes > 1 { out.insert(contentsOf: repeatElement(0, count: lengthBytes - 1), at: start + 1) }
+        out.withUnsafeMutableBufferPointer { b in
+            var i = start
+            var n = UInt64(length)
+            while n >= 0x80 {
+                b[i] = UInt8(truncatingIfNeeded: n) | 0x80
+                n >>= 7
+                i += 1
+            }
+            b[i] = UInt8(n)
+            let payload = i + 5
+            let crc = Frame.crc(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: b[payload..<payload + length])))
+            withUnsafeBytes(of: crc.littleEndian) { for k in 0..<4 { b[i + 1 + k] = $0[k] } }
+        }
+        return (start..<out.count, result)
+    }
+
     /// Reads the frame at `r`: its payload, and whether the payload is non-empty and matches its
     /// CRC; nil when the bytes end before the frame does.
     static func read(_ r: inout ByteReader) -> (payload: UnsafeRawBufferPointer, intact: Bool)? {

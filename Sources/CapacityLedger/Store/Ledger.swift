@@ -150,7 +150,6 @@ public struct Ledger: Sendable {
         let eff: Int64
         let totals: AmountTotals
         var added = 0
-        var payload = ByteWriter()
     }
 
     /// Makes room for about `n` more events (a large import), so that the event list and the
@@ -198,11 +197,13 @@ public struct Ledger: Sendable {
         }
         let effective = d.effective ?? Timestamp(seconds: recorded.seconds)
         // Encoding numbers the record's names (a new one is added to the string table), which
-        // the rules then compare.
+        // the rules then compare. The record's frame goes straight into `bytes` (dropped with
+        // them when a rule refuses the draft).
         codec.anchor(seq: seq, offset: fileOffset + bytes.count)
-        batch.payload.bytes.removeAll(keepingCapacity: true)
-        let p = RecordCodec.encode(body: d.body, note: d.note, source: d.source, recorded: recorded, effective: effective,
-                                   state: &codec, into: &batch.payload)
+        let (frame, p) = Frame.append(to: &bytes) { w in
+            RecordCodec.encode(body: d.body, note: d.note, source: d.source, recorded: recorded, effective: effective,
+                               state: &codec, into: &w)
+        }
         if let base { try rules.load(for: p, seq: seq, from: base, events: &past, names: codec) }
         let newTotals: AmountTotals
         do {
@@ -222,7 +223,6 @@ public struct Ledger: Sendable {
         if p.code == PackedEvent.eventVoided { voidedBy[Int(p.amount)] = seq }
         lastRecorded = recorded
 
-        let frame = Frame.append(payload: batch.payload.bytes, to: &bytes)
         head = bytes.withUnsafeBytes { head.chained(with: UnsafeRawBufferPointer(rebasing: $0[frame])) }
         if let expected = d.hash, expected != head.hex {
             throw LedgerError.data("hash \(expected) does not match the computed hash \(head.hex) of seq \(seq) (the exported line was altered, or comes from another ledger)").atLine(d.line)
