@@ -183,6 +183,7 @@ final class WriterBase: RuleBase {
             var bytes = [UInt8](repeating: 0, count: end - offset)
             guard pread(fd, &bytes, bytes.count, off_t(offset)) == bytes.count else { throw NeedsFullLog(reason: "cannot read the log") }
             var state = reader.codecState()
+            state.baseLookup = { [reader] in reader.number(of: $0) }
             state.prevRecorded = start.prevRecorded
             state.prevEffectiveSeconds = start.prevEffectiveSeconds
             let found = try bytes.withUnsafeBytes { raw -> EventLookup.Fetched? in

@@ -309,6 +309,9 @@ enum RecordCodec {
             // ASCII (almost every string) needs no further check.
             guard let s = JSONLine.isASCII(utf8) ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
             else { throw Malformed(what: "bad text") }
+            // A string the checkpoint numbers was brought by a record it covers (one read again
+            // from an anchor): it keeps the checkpoint's number, not the next one here.
+            if let lookup = state.baseLookup, let id = lookup(s) { return id }
             let id = state.baseCount + state.strings.count
             guard id < Int(UInt32.max) else { throw Malformed(what: "too many strings") }
             state.strings.append(s)
