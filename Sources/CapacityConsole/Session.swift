@@ -24,11 +24,7 @@ public final class Session {
     /// Set by `.quit`, `quit` or `exit`.
     public private(set) var quitRequested = false
     /// Monotonic clock for `.timing`.
-    var elapsed: () -> Double = {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    var elapsed: () -> Double = Monotonic.seconds
 
     public init(engine: QueryEngine, out: any TextOutput, err: any TextOutput) {
         self.engine = engine

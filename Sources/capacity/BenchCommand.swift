@@ -15,11 +15,7 @@ struct BenchQuery: ParsableCommand {
     @Option(help: "How many points in time, spread over the history.") var points = 20
     @Option(help: "Repetitions of each query at each point.") var repeats = 5
 
-    static func seconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    static func seconds() -> Double { Monotonic.seconds() }
 
     func run() throws {
         try CapacityLedger_run {

@@ -280,7 +280,7 @@ func CapacityLedger_run(_ body: () throws -> Void) throws { try run(body) }
 /// The import's progress bar (`ProgressLine`) on standard error.
 final class ImportProgress {
     private let input: DraftPipeline
-    private let started = ImportProgress.seconds()
+    private let started = Monotonic.seconds()
     private var lastShown = -1.0
     private var shown = false
 
@@ -288,7 +288,7 @@ final class ImportProgress {
 
     /// Called every 65,536 events.
     func show(events: Int) {
-        let now = Self.seconds()
+        let now = Monotonic.seconds()
         guard now - lastShown >= 0.1 else { return }
         lastShown = now
         shown = true
@@ -310,11 +310,5 @@ final class ImportProgress {
         var ws = winsize()
         if ioctl(2, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Int(ws.ws_col) }
         return 80
-    }
-
-    private static func seconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

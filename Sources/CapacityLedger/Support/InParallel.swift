@@ -46,7 +46,7 @@ private final class ThreadJob: @unchecked Sendable {
 }
 
 /// A flag one thread raises and others read: "stop".
-final class StopFlag: @unchecked Sendable {
+final class StopFlag: Sendable {
     private let raised = Atomic<Bool>(false)
 
     var isRaised: Bool { raised.load(ordering: .relaxed) }

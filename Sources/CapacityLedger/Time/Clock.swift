@@ -19,6 +19,16 @@ public struct SystemClock: LedgerClock {
     }
 }
 
+/// The system's monotonic clock, in seconds from an arbitrary start: for measuring how long
+/// something took (`.timing`, the import's progress bar, `bench-query`).
+public enum Monotonic {
+    public static func seconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
 /// A clock that returns a fixed time, advanced by hand. For tests.
 public final class ManualClock: LedgerClock, @unchecked Sendable {
     private var current: Timestamp
