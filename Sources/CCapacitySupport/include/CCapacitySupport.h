@@ -28,6 +28,10 @@ void ccap_interrupt_clear(void);
 /// Names the calling thread (as `top -H` and `perf` show it); a no-op where unsupported.
 void ccap_name_this_thread(const char *name);
 
+/// Lowers the calling thread's scheduling priority to `niceness` (Linux: per thread); a
+/// no-op where unsupported or refused.
+void ccap_yield_to_others(int niceness);
+
 /// Asks the CPU to start loading the cache line at `p` (a hint: never faults).
 static inline void ccap_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 

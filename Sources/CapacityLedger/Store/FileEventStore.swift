@@ -213,14 +213,22 @@ public final class FileEventStore: EventStore {
         }
     }
 
+    /// Batches expected to hold at least this many drafts are hashed and written behind the
+    /// writer (`ChainingWriter`); `chainBehind` decides instead when set.
+    static let chainBehindFrom = 1 << 16
+    var chainBehind: Bool?
+    /// A batch's bytes are written (or handed to the thread behind) in pieces of about this size.
+    var pieceBytes = 1 << 22
+
     private func writeBatch(_ fd: Int32, existed: Bool, keepHashes: Bool, expected: Int, lookahead: Int, progress: ((Int) -> Void)?,
                             _ next: () throws -> ArraySlice<EventDraft>?) throws -> Int {
         let fresh = committedEnd == 0
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 22)
+        // A piece is written once it reaches `pieceBytes`: room for the record that takes it past.
+        buffer.reserveCapacity(pieceBytes + 1 << 16)
         if fresh {
             guard ledger.count == 0 else { throw LedgerError.verification("\(path) lost its contents") }
-            buffer = LogHeader.make(created: clock.now())
+            buffer.append(contentsOf: LogHeader.make(created: clock.now()))
         }
         let start = fresh ? 0 : committedEnd
         var offset = start
@@ -229,21 +237,51 @@ public final class FileEventStore: EventStore {
         ledger.reserve(events: expected)
         var count = 0
         var hashes: [ChainHash] = []
+        // A large batch is hashed and written on a thread behind this one (`ChainingWriter`).
+        var behind: ChainingWriter?
+        if !keepHashes, chainBehind ?? (expected >= Self.chainBehindFrom) {
+            let writer = ChainingWriter(fd: fd, path: path, head: ledger.head, lastSeq: ledger.count)
+            if writer.start() { behind = writer }
+        }
+        defer { behind?.stop() }
+        // Hashes exported lines gave, for the thread behind to compare; and where the frames of
+        // the drafts added so far end in `buffer`.
+        var checks: [ChainingWriter.HashCheck] = []
+        var checked = false
+        var added = buffer.count
         do {
             if fresh { guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) } }
+            if fresh, behind != nil {
+                // The thread behind reads whole frames only: the header goes first, on its own.
+                try writeAll(fd, buffer, at: 0)
+                offset += buffer.count
+                buffer.removeAll(keepingCapacity: true)
+                added = 0
+            }
             while let chunk = try next() {
                 // Drafts read in place (through the slice's subscript, each was copied for the call).
                 try chunk.withUnsafeBufferPointer { drafts in
                     for i in drafts.indices {
                         if lookahead > 0, i + lookahead < drafts.count { ledger.prefetch(for: drafts[i + lookahead]) }
-                        try ledger.add(drafts[i], now: now, to: &batch, bytes: &buffer, fileOffset: offset)
+                        try ledger.add(drafts[i], now: now, to: &batch, bytes: &buffer, fileOffset: offset, chained: behind == nil)
                         if keepHashes { hashes.append(ledger.head) }
-                        count += 1
-                        if buffer.count >= 1 << 22 {
-                            try writeAll(fd, buffer, at: offset)
-                            offset += buffer.count
-                            buffer.removeAll(keepingCapacity: true)
+                        if behind != nil, let hex = drafts[i].hash {
+                            checks.append(.init(seq: ledger.count, hex: hex, line: drafts[i].line))
+                            checked = true
                         }
+                        count += 1
+                        if buffer.count >= pieceBytes {
+                            let n = buffer.count
+                            if let behind {
+                                try behind.submit(&buffer, at: offset, checks: checks)
+                                checks.removeAll()
+                            } else {
+                                try writeAll(fd, buffer, at: offset)
+                                buffer.removeAll(keepingCapacity: true)
+                            }
+                            offset += n
+                        }
+                        added = buffer.count
                         if count & 0xFFFF == 0 { progress?(count) }
                     }
                 }
@@ -260,10 +298,28 @@ public final class FileEventStore: EventStore {
             // A string number read from a damaged part of the checkpoint would encode wrongly.
             if let damage = ledger.base?.damage { throw NeedsFullLog(reason: damage) }
             ledger.finish(batch, bytes: &buffer)
-            try writeAll(fd, buffer, at: offset)
-            offset += buffer.count
+            let n = buffer.count
+            if let behind {
+                try behind.submit(&buffer, at: offset, checks: checks)
+                ledger.chainCaughtUp(try behind.drain())
+            } else {
+                try writeAll(fd, buffer, at: offset)
+            }
+            offset += n
             guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
         } catch {
+            var error = error
+            if let behind {
+                // A hash given on a line before the one that failed is compared first: the
+                // frames of the drafts taken so far are hashed, and an error there comes first.
+                if checked, behind.error == nil, added <= buffer.count {
+                    buffer.removeSubrange(added...)
+                    try? behind.submit(&buffer, at: offset, checks: checks)
+                    _ = try? behind.drain()
+                }
+                behind.stop()
+                if let earlier = behind.error { error = earlier }
+            }
             _ = ftruncate(fd, off_t(start))
             _ = fsync(fd)
             ledger.rollback(batch)
@@ -278,12 +334,16 @@ public final class FileEventStore: EventStore {
     }
 
     private func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int) throws {
+        try Self.writeAll(fd, bytes, at: offset, path: path)
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw Self.ioError("cannot write", path)
+                throw ioError("cannot write", path)
             }
             done += n
         }

@@ -178,7 +178,13 @@ public struct Ledger: Sendable {
     /// `fileOffset` is where `bytes` starts in the log file. After an error the batch must be
     /// rolled back (`rollback`): the draft's record was encoded, and its new strings numbered,
     /// before it was checked.
-    public mutating func add(_ d: EventDraft, now: Timestamp, to batch: inout Batch, bytes: inout [UInt8], fileOffset: Int = 0) throws {
+    ///
+    /// With `chained: false` the hash chain is left to the caller (`ChainingWriter`, which hashes
+    /// the frames behind the writer): `head` stays where the batch began until `chainCaughtUp`,
+    /// a mark's head is written as zeros to be filled in, and a hash the draft gives is not
+    /// checked here.
+    public mutating func add(_ d: EventDraft, now: Timestamp, to batch: inout Batch, bytes: inout [UInt8], fileOffset: Int = 0,
+                             chained: Bool = true) throws {
         let seq = count + 1
         if let given = d.seq, given != seq {
             throw LedgerError.data("seq \(given) does not follow this ledger, whose next seq is \(seq) (exported lines restore only into a ledger holding exactly the events before them)").atLine(d.line)
@@ -223,14 +229,26 @@ public struct Ledger: Sendable {
         if p.code == PackedEvent.eventVoided { voidedBy[Int(p.amount)] = seq }
         lastRecorded = recorded
 
-        head = bytes.withUnsafeBytes { head.chained(with: UnsafeRawBufferPointer(rebasing: $0[frame])) }
-        if let expected = d.hash, expected != head.hex {
-            throw LedgerError.data("hash \(expected) does not match the computed hash \(head.hex) of seq \(seq) (the exported line was altered, or comes from another ledger)").atLine(d.line)
+        if chained {
+            head = bytes.withUnsafeBytes { head.chained(with: UnsafeRawBufferPointer(rebasing: $0[frame])) }
+            if let expected = d.hash, expected != head.hex {
+                throw Self.hashMismatch(expected: expected, computed: head, seq: seq, line: d.line)
+            }
         }
         batch.added += 1
         if batch.added % Self.markInterval == 0 {
-            Frame.append(payload: Frame.anchorPayload(kind: Frame.markKind, seq: seq, head: head), to: &bytes)
+            Frame.append(payload: Frame.anchorPayload(kind: Frame.markKind, seq: seq, head: chained ? head : .genesis), to: &bytes)
         }
+    }
+
+    /// The error for an exported line whose hash is not the one its record chains to.
+    static func hashMismatch(expected: String, computed: ChainHash, seq: Int, line: Int?) -> LedgerError {
+        LedgerError.data("hash \(expected) does not match the computed hash \(computed.hex) of seq \(seq) (the exported line was altered, or comes from another ledger)").atLine(line)
+    }
+
+    /// The head of the chain once the frames added with `chained: false` are hashed.
+    mutating func chainCaughtUp(_ head: ChainHash) {
+        self.head = head
     }
 
     /// Starts loading the table slot that adding `d` will look up first (its rack's name in the

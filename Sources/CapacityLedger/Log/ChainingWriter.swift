@@ -1,0 +1,209 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CCapacitySupport
+
+/// Hashes a large batch's frames into the chain and writes them to the log, on a thread of its
+/// own, a buffer or two behind the writer that checks and encodes them.
+///
+/// The writer adds drafts with `chained: false` (see `Ledger.add`), hands each full buffer of
+/// whole frames to `submit`, and at the end takes the chain's head from `drain`. Here every
+/// record's hash is chained (SHA-256 of the previous hash and the record's frame), the head is
+/// written into each chain mark and the commit record (the writer leaves them zero) with the
+/// frame's CRC worked out again, a hash an exported line gave is compared, and the buffer is
+/// written at its offset. The bytes on disk are exactly those of a writer hashing as it goes.
+///
+/// After an error nothing more is written; `submit` and `drain` throw it. `stop()` ends the
+/// thread (dropping what waits) and must come before the file is cut back.
+final class ChainingWriter: @unchecked Sendable {
+    /// A hash an exported line gave for its record, to compare with the chain's.
+    struct HashCheck {
+        let seq: Int
+        let hex: String
+        let line: Int?
+    }
+
+    private struct Piece {
+        var bytes: [UInt8]
+        var offset: Int
+        var checks: [HashCheck]
+    }
+
+    private let fd: Int32
+    private let path: String
+    private let depth: Int
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    private let changed: UnsafeMutablePointer<pthread_cond_t>
+    // Guarded by `lock`.
+    private var queue: [Piece] = []
+    /// Buffers written out, for the writer to fill again (fresh ones would be fresh pages).
+    private var spare: [[UInt8]] = []
+    private var working = false
+    private var stopping = false
+    private var failure: (any Error)?
+    // The thread's own while it runs; read by others under `lock` once nothing waits or works.
+    private var head: ChainHash
+    private var seq: Int
+    private var thread: pthread_t?
+
+    /// A writer whose first record follows seq `lastSeq`, whose hash is `head`.
+    init(fd: Int32, path: String, head: ChainHash, lastSeq: Int, depth: Int = 2) {
+        self.fd = fd
+        self.path = path
+        self.head = head
+        self.seq = lastSeq
+        self.depth = depth
+        lock = .allocate(capacity: 1)
+        changed = .allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(changed, nil)
+    }
+
+    deinit {
+        stop()
+        pthread_cond_destroy(changed)
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+        changed.deallocate()
+    }
+
+    /// Starts the thread; false when it cannot be created (then the caller hashes as it goes).
+    func start() -> Bool {
+        guard thread == nil else { return true }
+        let me = Unmanaged.passRetained(self)
+        var t = pthread_t()
+        let rc = pthread_create(&t, nil, { raw in
+            let writer = Unmanaged<ChainingWriter>.fromOpaque(raw!).takeRetainedValue()
+            writer.run()
+            return nil
+        }, me.toOpaque())
+        guard rc == 0 else {
+            me.release()
+            return false
+        }
+        thread = t
+        return true
+    }
+
+    /// Hands over `bytes` (whole frames) to be hashed and written at `offset`, and leaves in
+    /// `bytes` an empty buffer to fill next. Waits while `depth` buffers wait already. Throws
+    /// the first error met so far.
+    func submit(_ bytes: inout [UInt8], at offset: Int, checks: [HashCheck]) throws {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        while queue.count >= depth, failure == nil { pthread_cond_wait(changed, lock) }
+        if let failure { throw failure }
+        let capacity = bytes.capacity
+        queue.append(Piece(bytes: bytes, offset: offset, checks: checks))
+        bytes = spare.popLast() ?? []
+        bytes.reserveCapacity(capacity)
+        pthread_cond_broadcast(changed)
+    }
+
+    /// Waits until every buffer handed over is hashed and written; returns the chain's head
+    /// after them, or throws the first error.
+    func drain() throws -> ChainHash {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        while !queue.isEmpty || working, failure == nil { pthread_cond_wait(changed, lock) }
+        if let failure { throw failure }
+        return head
+    }
+
+    /// The error that stopped the writing, if any.
+    var error: (any Error)? {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return failure
+    }
+
+    /// Ends the thread (after the buffer it works on; any waiting are dropped) and waits for it.
+    func stop() {
+        guard let t = thread else { return }
+        pthread_mutex_lock(lock)
+        stopping = true
+        pthread_cond_broadcast(changed)
+        pthread_mutex_unlock(lock)
+        pthread_join(t, nil)
+        thread = nil
+    }
+
+    private func run() {
+        ccap_name_this_thread("capacity-hash")
+        ccap_yield_to_others(10)
+        pthread_mutex_lock(lock)
+        while true {
+            while queue.isEmpty, !stopping { pthread_cond_wait(changed, lock) }
+            if stopping { break }
+            var piece = queue.removeFirst()
+            working = true
+            pthread_mutex_unlock(lock)
+            var error: (any Error)?
+            do {
+                try chain(&piece)
+                try FileEventStore.writeAll(fd, piece.bytes, at: piece.offset, path: path)
+            } catch let e {
+                error = e
+            }
+            piece.bytes.removeAll(keepingCapacity: true)
+            pthread_mutex_lock(lock)
+            working = false
+            spare.append(piece.bytes)
+            if let error {
+                failure = error
+                queue.removeAll()
+            }
+            pthread_cond_broadcast(changed)
+            if error != nil { break }
+        }
+        pthread_mutex_unlock(lock)
+    }
+
+    /// Walks the piece's frames: chains each record's, fills in each anchor's head and CRC.
+    private func chain(_ piece: inout Piece) throws {
+        var head = self.head
+        var seq = self.seq
+        var next = 0
+        let checks = piece.checks
+        try piece.bytes.withUnsafeMutableBytes { b in
+            var p = 0
+            while p < b.count {
+                var length = 0
+                var shift = 0
+                var q = p
+                while true {
+                    let byte = b[q]
+                    length |= Int(byte & 0x7F) << shift
+                    q += 1
+                    if byte < 0x80 { break }
+                    shift += 7
+                }
+                let payload = q + 4
+                let end = payload + length
+                let kind = b[payload]
+                if kind == Frame.markKind || kind == Frame.commitKind {
+                    // The head is the anchor's last 32 bytes (`Frame.anchorPayload`).
+                    let bytes = head.bytes
+                    for i in 0..<32 { b[end - 32 + i] = bytes[i] }
+                    let crc = Frame.crc(UnsafeRawBufferPointer(rebasing: b[payload..<end])).littleEndian
+                    withUnsafeBytes(of: crc) { for k in 0..<4 { b[q + k] = $0[k] } }
+                } else {
+                    seq += 1
+                    head = head.chained(with: UnsafeRawBufferPointer(rebasing: b[p..<end]))
+                    if next < checks.count, checks[next].seq == seq {
+                        let check = checks[next]
+                        next += 1
+                        if check.hex != head.hex {
+                            throw Ledger.hashMismatch(expected: check.hex, computed: head, seq: seq, line: check.line)
+                        }
+                    }
+                }
+                p = end
+            }
+        }
+        self.head = head
+        self.seq = seq
+    }
+}
