@@ -47,10 +47,16 @@ struct DraftScanner {
             return (Array(t.rawValue.utf8), t, mask)
         }
 
-    private var spans = [Span](repeating: Span(), count: Field.allCases.count)
-
     /// The draft of `line`, or nil when the line is not of the common shape (see above).
-    mutating func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int) -> EventDraft? {
+    static func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int) -> EventDraft? {
+        // Where each field's value is, on the stack (an array kept between lines was checked
+        // for uniqueness and bounds on every store).
+        withUnsafeTemporaryAllocation(of: Span.self, capacity: Field.allCases.count) { spans in
+            draft(b, line: line, spans: spans)
+        }
+    }
+
+    private static func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int, spans: UnsafeMutableBufferPointer<Span>) -> EventDraft? {
         var seen: UInt32 = 0
         var i = 0
         let n = b.count
@@ -119,7 +125,14 @@ struct DraftScanner {
         }
         func power(_ f: Field, scale: Int64) -> Power? {
             let s = spans[f.rawValue]
-            guard !s.isString, let w = ExactDecimal.scaled(Self.string(b, s), scale: scale), w > 0 else { return nil }
+            guard !s.isString else { return nil }
+            // Whole numbers (nearly all) scaled here; a fraction or an exponent the exact way.
+            if let v = Self.digits(b, s.start, s.end) {
+                let (w, overflow) = v.multipliedReportingOverflow(by: scale)
+                guard !overflow, w > 0 else { return nil }
+                return Power(watts: w)
+            }
+            guard let w = ExactDecimal.scaled(Self.string(b, s), scale: scale), w > 0 else { return nil }
             return Power(watts: w)
         }
 
@@ -147,23 +160,23 @@ struct DraftScanner {
 
         var draft = EventDraft(body: body, line: line)
         if seen & Field.effective.bit != 0 {
-            guard let t = time(b, .effective), t.micros % Timestamp.microsPerSecond == 0 else { return nil }
+            guard let t = time(b, .effective, spans), t.micros % Timestamp.microsPerSecond == 0 else { return nil }
             draft.effective = t
         }
         if seen & Field.recorded.bit != 0 {
-            guard let t = time(b, .recorded) else { return nil }
+            guard let t = time(b, .recorded, spans) else { return nil }
             draft.recorded = t
         }
         if seen & Field.note.bit != 0 {
-            guard let s = text(b, .note, max: EventDraftDecoder.maxNoteBytes) else { return nil }
+            guard let s = text(b, .note, max: EventDraftDecoder.maxNoteBytes, spans) else { return nil }
             draft.note = s
         }
         if seen & Field.source.bit != 0 {
-            guard let s = text(b, .source, max: EventDraftDecoder.maxTextBytes) else { return nil }
+            guard let s = text(b, .source, max: EventDraftDecoder.maxTextBytes, spans) else { return nil }
             draft.source = s
         }
         if seen & Field.hash.bit != 0 {
-            guard let s = text(b, .hash, max: EventDraftDecoder.maxTextBytes) else { return nil }
+            guard let s = text(b, .hash, max: EventDraftDecoder.maxTextBytes, spans) else { return nil }
             draft.hash = s
         }
         if seen & Field.seq.bit != 0 {
@@ -174,13 +187,13 @@ struct DraftScanner {
         return draft
     }
 
-    private func time(_ b: UnsafeBufferPointer<UInt8>, _ f: Field) -> Timestamp? {
+    private static func time(_ b: UnsafeBufferPointer<UInt8>, _ f: Field, _ spans: UnsafeMutableBufferPointer<Span>) -> Timestamp? {
         let s = spans[f.rawValue]
         guard s.isString, s.end > s.start else { return nil }
         return Timestamp.parse(utf8: UnsafeBufferPointer(rebasing: b[s.start..<s.end]))
     }
 
-    private func text(_ b: UnsafeBufferPointer<UInt8>, _ f: Field, max: Int) -> String? {
+    private static func text(_ b: UnsafeBufferPointer<UInt8>, _ f: Field, max: Int, _ spans: UnsafeMutableBufferPointer<Span>) -> String? {
         let s = spans[f.rawValue]
         guard s.isString, s.end > s.start, s.end - s.start <= max else { return nil }
         return Self.string(b, s)
@@ -192,8 +205,23 @@ struct DraftScanner {
     }
 
     private static func field(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Field? {
-        for (k, name) in names.enumerated() where equal(b, start, end, name) { return Field(rawValue: k) }
-        return nil
+        // The name of the key's length and first letter, when one is; else each name in turn.
+        let guess: Field
+        switch (end - start, end > start ? b[start] : 0) {
+        case (4, UInt8(ascii: "t")): guess = .type
+        case (9, UInt8(ascii: "e")): guess = .effective
+        case (4, UInt8(ascii: "s")): guess = .site
+        case (4, UInt8(ascii: "r")): guess = .rack
+        case (5, UInt8(ascii: "m")): guess = .model
+        case (5, UInt8(ascii: "c")): guess = .chips
+        case (2, UInt8(ascii: "k")): guess = .kw
+        case (2, UInt8(ascii: "m")): guess = .mw
+        case (8, UInt8(ascii: "q")): guess = .quantity
+        default:
+            for (k, name) in names.enumerated() where equal(b, start, end, name) { return Field(rawValue: k) }
+            return nil
+        }
+        return equal(b, start, end, names[guess.rawValue]) ? guess : nil
     }
 
     @inline(__always)

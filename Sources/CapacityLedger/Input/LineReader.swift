@@ -19,7 +19,6 @@ public final class LineReader {
     public let size: Int?
     /// Whether `nextDraft` tries `DraftScanner` first (the tests turn it off to compare).
     var fast = true
-    private var scanner = DraftScanner()
 
     public init(path: String) throws {
         if path == "-" {
@@ -84,7 +83,7 @@ public final class LineReader {
                 for c in line where c != 0x20 && c != 0x09 { blank = false; break }
                 if blank { return EventDraft?.none }
                 // The common shape goes the fast way; anything else (and every error) the general way.
-                if fast, let d = scanner.draft(line, line: number) { return d }
+                if fast, let d = DraftScanner.draft(line, line: number) { return d }
                 do {
                     return try EventDraftDecoder.decode(try JSONLine.parse(line), line: number)
                 } catch let e as LedgerError where !e.message.hasPrefix("line ") {
