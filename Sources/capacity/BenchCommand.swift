@@ -62,3 +62,36 @@ struct BenchQuery: ParsableCommand {
         }
     }
 }
+
+/// In-process durable appends for `make bench`: the appends `capacity append` makes, one event
+/// and one `fsync` each, without starting a process for each (hidden from help).
+struct BenchAppend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-append",
+        abstract: "Time durable one-event appends in-process; prints one JSON object.",
+        shouldDisplay: false
+    )
+    @OptionGroup var options: LedgerOptions
+    @Option(help: "How many appends are timed (after one that opens the writer's state).") var count = 50
+
+    func run() throws {
+        try CapacityLedger_run {
+            let store = try options.open(create: false, forAppending: true)
+            let words = QueryWords.split("investment.committed investor=bench recipient=anthropic usd=1")
+            var fields = try RawFields.fromWords(words.dropFirst())
+            fields.pairs.insert(("type", .word(words[0])), at: 0)
+            let draft = try EventDraftDecoder.decode(fields, line: nil)
+            // The first append reads the checkpoint and the log's tail, as a new process does.
+            var t0 = Monotonic.seconds()
+            try store.append([draft])
+            let first = (Monotonic.seconds() - t0) * 1000
+            var ms: [Double] = []
+            for _ in 0..<count {
+                t0 = Monotonic.seconds()
+                try store.append([draft])
+                ms.append((Monotonic.seconds() - t0) * 1000)
+            }
+            print(#"{"first_ms":\#(first),"ms":[\#(ms.map { "\($0)" }.joined(separator: ","))]}"#)
+        }
+    }
+}
