@@ -262,11 +262,12 @@ public final class FileEventStore: EventStore {
                 // Drafts read in place (through the slice's subscript, each was copied for the call).
                 try chunk.withUnsafeBufferPointer { drafts in
                     for i in drafts.indices {
-                        if lookahead > 0, i + lookahead < drafts.count { ledger.prefetch(for: drafts[i + lookahead]) }
-                        try ledger.add(drafts[i], now: now, to: &batch, bytes: &buffer, fileOffset: offset, chained: behind == nil)
+                        let draft = drafts.baseAddress! + i
+                        if lookahead > 0, i + lookahead < drafts.count { ledger.prefetch(for: draft + lookahead) }
+                        try ledger.add(draft, now: now, to: &batch, bytes: &buffer, fileOffset: offset, chained: behind == nil)
                         if keepHashes { hashes.append(ledger.head) }
-                        if behind != nil, let hex = drafts[i].hash {
-                            checks.append(.init(seq: ledger.count, hex: hex, line: drafts[i].line))
+                        if behind != nil, let hex = draft.pointee.hash {
+                            checks.append(.init(seq: ledger.count, hex: hex, line: draft.pointee.line))
                             checked = true
                         }
                         count += 1

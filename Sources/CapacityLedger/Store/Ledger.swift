@@ -185,29 +185,36 @@ public struct Ledger: Sendable {
     /// checked here.
     public mutating func add(_ d: EventDraft, now: Timestamp, to batch: inout Batch, bytes: inout [UInt8], fileOffset: Int = 0,
                              chained: Bool = true) throws {
+        try withUnsafePointer(to: d) { try add($0, now: now, to: &batch, bytes: &bytes, fileOffset: fileOffset, chained: chained) }
+    }
+
+    /// `add` for a draft read where it lies (an import's chunk): passed by value from there,
+    /// the whole draft was copied, and its strings retained and released, for every call.
+    mutating func add(_ d: UnsafePointer<EventDraft>, now: Timestamp, to batch: inout Batch, bytes: inout [UInt8], fileOffset: Int = 0,
+                      chained: Bool = true) throws {
         let seq = count + 1
-        if let given = d.seq, given != seq {
-            throw LedgerError.data("seq \(given) does not follow this ledger, whose next seq is \(seq) (exported lines restore only into a ledger holding exactly the events before them)").atLine(d.line)
+        if let given = d.pointee.seq, given != seq {
+            throw LedgerError.data("seq \(given) does not follow this ledger, whose next seq is \(seq) (exported lines restore only into a ledger holding exactly the events before them)").atLine(d.pointee.line)
         }
         let recorded: Timestamp
-        if let r = d.recorded {
+        if let r = d.pointee.recorded {
             guard r >= lastRecorded else {
-                throw LedgerError.data("\(d.body.type.rawValue): recorded \(r.iso8601) is earlier than the ledger's last recorded time \(lastRecorded.iso8601); recorded times never go backwards").atLine(d.line)
+                throw LedgerError.data("\(d.pointee.body.type.rawValue): recorded \(r.iso8601) is earlier than the ledger's last recorded time \(lastRecorded.iso8601); recorded times never go backwards").atLine(d.pointee.line)
             }
             guard r <= now else {
-                throw LedgerError.data("\(d.body.type.rawValue): recorded \(r.iso8601) is in the future (now is \(now.iso8601))").atLine(d.line)
+                throw LedgerError.data("\(d.pointee.body.type.rawValue): recorded \(r.iso8601) is in the future (now is \(now.iso8601))").atLine(d.pointee.line)
             }
             recorded = r
         } else {
             recorded = max(now, lastRecorded)
         }
-        let effective = d.effective ?? Timestamp(seconds: recorded.seconds)
+        let effective = d.pointee.effective ?? Timestamp(seconds: recorded.seconds)
         // Encoding numbers the record's names (a new one is added to the string table), which
         // the rules then compare. The record's frame goes straight into `bytes` (dropped with
         // them when a rule refuses the draft).
         codec.anchor(seq: seq, offset: fileOffset + bytes.count)
         let (frame, p) = Frame.append(to: &bytes) { w in
-            RecordCodec.encode(body: d.body, note: d.note, source: d.source, recorded: recorded, effective: effective,
+            RecordCodec.encode(body: d.pointee.body, note: d.pointee.note, source: d.pointee.source, recorded: recorded, effective: effective,
                                state: &codec, into: &w)
         }
         if let base { try rules.load(for: p, seq: seq, from: base, events: &past, names: codec) }
@@ -217,22 +224,22 @@ public struct Ledger: Sendable {
             newTotals = try totals.adding(p)
             try rules.check(p, seq: seq, events: past)
         } catch let v as RuleViolation {
-            throw v.error(codec).atLine(d.line)
+            throw v.error(codec).atLine(d.pointee.line)
         } catch let error as LedgerError {
-            throw error.atLine(d.line)
+            throw error.atLine(d.pointee.line)
         } catch let o as AmountTotals.Overflow {
-            throw LedgerError.data(o.message(d.body.type)).atLine(d.line)
+            throw LedgerError.data(o.message(d.pointee.body.type)).atLine(d.pointee.line)
         }
         totals = newTotals
-        past.stored.append(p, recorded: recorded.micros, extra: .of(body: d.body, note: d.note, source: d.source))
+        past.stored.append(p, recorded: recorded.micros, extra: .of(body: d.pointee.body, note: d.pointee.note, source: d.pointee.source))
         rules.applyEffects(seq, events: past)
         if p.code == PackedEvent.eventVoided { voidedBy[Int(p.amount)] = seq }
         lastRecorded = recorded
 
         if chained {
             head = bytes.withUnsafeBytes { head.chained(with: UnsafeRawBufferPointer(rebasing: $0[frame])) }
-            if let expected = d.hash, expected != head.hex {
-                throw Self.hashMismatch(expected: expected, computed: head, seq: seq, line: d.line)
+            if let expected = d.pointee.hash, expected != head.hex {
+                throw Self.hashMismatch(expected: expected, computed: head, seq: seq, line: d.pointee.line)
             }
         }
         batch.added += 1
@@ -258,8 +265,8 @@ public struct Ledger: Sendable {
     /// Mutating only so that a store holding the ledger calls it in place: called as a
     /// non-mutating method on a class's stored property, the whole ledger was copied (every one
     /// of its buffers retained and released) once per draft.
-    public mutating func prefetch(for d: EventDraft) {
-        switch d.body {
+    public mutating func prefetch(for d: UnsafePointer<EventDraft>) {
+        switch d.pointee.body {
         case .rackInstalled(_, let rack, _, _, _), .rackRetired(_, let rack):
             codec.prefetch(hash: NameHash.of(rack))
         default:
