@@ -73,6 +73,22 @@ struct ChainingWriterTests {
         #expect(heads[1] == heads[0])
     }
 
+    @Test func aBatchFromTheCheckpointHashedBehindWritesTheSameBytes() throws {
+        let all = try drafts(20_000)
+        let first = Array(all[..<15_000]), second = Array(all[15_000...])
+        let a = path("checkpoint-a.ledger"), b = path("checkpoint-b.ledger")
+        for p in [a, b] { try append(first, to: try FileEventStore(path: p, create: true, clock: clock), behind: false) }
+        try FileEventStore(path: a, create: false, clock: clock).writeCheckpoint()
+        clock.advance(seconds: 60)
+        // From the checkpoint, hashed behind; from the whole log, hashed as it goes.
+        let writer = try FileEventStore(path: a, create: false, clock: clock, forAppending: true)
+        #expect(try append(second, to: writer, behind: true) == second.count)
+        #expect(writer.checkpointUse == .used)
+        try append(second, to: try FileEventStore(path: b, create: false, clock: clock), behind: false)
+        #expect(fileBytes(a) == fileBytes(b))
+        #expect(try FileEventStore(path: a, create: false).verify().events == all.count)
+    }
+
     @Test func hashesGivenByExportedLinesAreComparedBehind() throws {
         var lines = try drafts(3_000, hashes: true)
         let p = path("restored.ledger")
