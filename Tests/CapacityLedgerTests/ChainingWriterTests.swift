@@ -13,16 +13,6 @@ struct ChainingWriterTests {
 
     func path(_ name: String) -> String { dir + "/" + name }
 
-    func fileBytes(_ p: String) -> [UInt8] {
-        let fd = open(p, O_RDONLY)
-        defer { close(fd) }
-        var st = stat()
-        fstat(fd, &st)
-        var out = [UInt8](repeating: 0, count: Int(st.st_size))
-        _ = out.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        return out
-    }
-
     /// A generated history's drafts; `hashes` gives each line the hash its record chains to.
     func drafts(_ count: Int, hashes: Bool = false) throws -> [EventDraft] {
         var lines: [String] = []

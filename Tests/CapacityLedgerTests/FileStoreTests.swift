@@ -12,16 +12,6 @@ struct FileStoreTests {
 
     func path(_ name: String = "t.ledger") -> String { dir + "/" + name }
 
-    func fileBytes(_ p: String) -> [UInt8] {
-        let fd = open(p, O_RDONLY)
-        defer { close(fd) }
-        var st = stat()
-        fstat(fd, &st)
-        var out = [UInt8](repeating: 0, count: Int(st.st_size))
-        _ = out.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        return out
-    }
-
     func writeBytes(_ p: String, _ bytes: [UInt8]) {
         let fd = open(p, O_WRONLY | O_TRUNC | O_CREAT, 0o600)
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -10,6 +10,17 @@ func temporaryDirectory(_ prefix: String) -> String {
     return String(cString: mkdtemp(&template)!)
 }
 
+/// The whole file at `path`.
+func fileBytes(_ path: String) -> [UInt8] {
+    let fd = open(path, O_RDONLY)
+    defer { close(fd) }
+    var st = stat()
+    fstat(fd, &st)
+    var out = [UInt8](repeating: 0, count: Int(st.st_size))
+    _ = out.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    return out
+}
+
 /// `d("chips.delivered site=s model=m quantity=64 effective=2025-10-01")`: a draft from the
 /// same `TYPE key=value` words a user types after `capacity append`.
 func d(_ words: String, line: Int? = nil) throws -> EventDraft {

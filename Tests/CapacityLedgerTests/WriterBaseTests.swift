@@ -10,16 +10,6 @@ import Glibc
 struct WriterBaseTests {
     let dir = temporaryDirectory("capacity-writer")
 
-    static func bytes(_ path: String) -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        defer { close(fd) }
-        var st = stat()
-        fstat(fd, &st)
-        var out = [UInt8](repeating: 0, count: Int(st.st_size))
-        _ = out.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-        return out
-    }
-
     /// One random batch of 1–3 drafts: mostly plausible, some refused, at effective times from
     /// the start of the history (far behind the checkpoint's window) to after its end.
     static func batch(_ rng: inout SplitMix64, count: Int, racks: [String]) -> [String] {
@@ -59,7 +49,7 @@ struct WriterBaseTests {
             let first = try! FileEventStore(path: a, create: true, clock: clock)
             try! first.append(try! EventBatch.parse(lines.joined(separator: "\n")))
             try! first.writeCheckpoint()
-            _ = Self.bytes(a).withUnsafeBytes { raw in
+            _ = fileBytes(a).withUnsafeBytes { raw in
                 let fd = open(b, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
                 defer { close(fd) }
                 return write(fd, raw.baseAddress!, raw.count)
@@ -85,7 +75,7 @@ struct WriterBaseTests {
                     if r1 == "ok" { try! fromCheckpoint.writeCheckpoint() }
                 default: Issue.record("checkpoint not usable: \(fromCheckpoint.checkpointUse)")
                 }
-                #expect(Self.bytes(a) == Self.bytes(b), "seed \(seed) round \(round): \(words)")
+                #expect(fileBytes(a) == fileBytes(b), "seed \(seed) round \(round): \(words)")
             }
             #expect(used > 10 && behind > 3 && accepted > 5, "used \(used), behind \(behind), accepted \(accepted)")
             #expect(throws: Never.self) { try FileEventStore(path: a, create: false).verify() }
@@ -112,7 +102,7 @@ struct WriterBaseTests {
         let install = try #require(first.ledger.events.first { $0.body == .rackInstalled(site: "s1", rack: "r-1400", model: "m1", chips: 64, power: Power(watts: 45_000)) }).seq
         #expect(install % 1024 > 100, "the target lies well after its anchor")
         try first.writeCheckpoint()
-        _ = Self.bytes(a).withUnsafeBytes { raw in
+        _ = fileBytes(a).withUnsafeBytes { raw in
             let fd = open(b, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
             defer { close(fd) }
             return write(fd, raw.baseAddress!, raw.count)
@@ -155,7 +145,7 @@ struct WriterBaseTests {
             try writer.append(drafts)
             try FileEventStore(path: b, create: false, clock: clock).append(drafts)
             #expect("\(writer.checkpointUse)".contains(expected), "\(writer.checkpointUse)")
-            #expect(Self.bytes(a) == Self.bytes(b))
+            #expect(fileBytes(a) == fileBytes(b))
             try FileEventStore(path: a, create: false, clock: clock).writeCheckpoint()
         }
     }
@@ -178,7 +168,7 @@ struct WriterBaseTests {
         try writer.append(drafts)
         #expect(writer.checkpointUse == .used)
         try FileEventStore(path: b, create: false, clock: clock).append(drafts)
-        #expect(Self.bytes(a) == Self.bytes(b))
+        #expect(fileBytes(a) == fileBytes(b))
         let notes = try FileEventStore(path: a, create: false).ledger.events.map { Array($0.note!.utf8) }
         #expect(notes == [composed, decomposed, decomposed, composed].map { Array($0.utf8) })
     }

@@ -26,9 +26,8 @@ public final class DraftPipeline: @unchecked Sendable {
     private let reader: LineReader
     private let chunkSize: Int
     private let depth: Int
-    private let lock: UnsafeMutablePointer<pthread_mutex_t>
-    private let changed: UnsafeMutablePointer<pthread_cond_t>
-    // Guarded by `lock`.
+    private let monitor = Monitor()
+    // Guarded by `monitor`.
     private var queue: [Chunk] = []
     /// Draft arrays the consumer is done with, for the reading thread to fill again: a chunk's
     /// array is most of a megabyte, and a new one each time meant fresh pages (zeroed by the
@@ -49,29 +48,15 @@ public final class DraftPipeline: @unchecked Sendable {
     /// The input's size when it is a regular file (for progress).
     public var size: Int? { reader.size }
     /// Bytes of input read so far by the reading thread.
-    public var bytesRead: Int {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        return shared
-    }
+    public var bytesRead: Int { monitor.withLock { shared } }
 
     public init(reader: LineReader, chunkSize: Int = 4096, depth: Int = 4) {
         self.reader = reader
         self.chunkSize = chunkSize
         self.depth = depth
-        lock = .allocate(capacity: 1)
-        changed = .allocate(capacity: 1)
-        pthread_mutex_init(lock, nil)
-        pthread_cond_init(changed, nil)
     }
 
-    deinit {
-        stop()
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(lock)
-        lock.deallocate()
-        changed.deallocate()
-    }
+    deinit { stop() }
 
     /// Starts the reading thread, for a regular file. Standard input, a pipe or a terminal is
     /// read on the caller's thread (as it is when a thread cannot be created): there the next
@@ -79,18 +64,7 @@ public final class DraftPipeline: @unchecked Sendable {
     /// input ends.
     public func start() {
         guard thread == nil, reader.size != nil else { return }
-        let me = Unmanaged.passRetained(self)
-        var t = pthread_t()
-        let rc = pthread_create(&t, nil, { raw in
-            let pipeline = Unmanaged<DraftPipeline>.fromOpaque(raw!).takeRetainedValue()
-            pipeline.produce()
-            return nil
-        }, me.toOpaque())
-        if rc == 0 {
-            thread = t
-        } else {
-            me.release()
-        }
+        thread = startThread { self.produce() }
     }
 
     /// The next draft in input order, nil at the end; throws the first bad line's error (after
@@ -126,14 +100,14 @@ public final class DraftPipeline: @unchecked Sendable {
                 position = 0
                 return true
             }
-            pthread_mutex_lock(lock)
-            while queue.isEmpty { pthread_cond_wait(changed, lock) }
+            monitor.lock()
+            while queue.isEmpty { monitor.wait() }
             let chunk = queue.removeFirst()
             // The array of the chunk before goes back (the caller has let go of its drafts).
             if current.capacity >= chunkSize { spare.append(current) }
             current = []
-            pthread_cond_broadcast(changed)
-            pthread_mutex_unlock(lock)
+            monitor.broadcast()
+            monitor.unlock()
             current = chunk.drafts
             position = 0
             if chunk.end { done = true }
@@ -145,10 +119,10 @@ public final class DraftPipeline: @unchecked Sendable {
     /// Ends the reading thread (it stops after its current chunk) and waits for it.
     public func stop() {
         guard let t = thread else { return }
-        pthread_mutex_lock(lock)
-        stopping = true
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(lock)
+        monitor.withLock {
+            stopping = true
+            monitor.broadcast()
+        }
         pthread_join(t, nil)
         thread = nil
     }
@@ -170,21 +144,19 @@ public final class DraftPipeline: @unchecked Sendable {
             let last = chunk.end || chunk.error != nil
             if !last, chunk.drafts.count < chunkSize { continue }
             chunk.bytesRead = reader.bytesRead
-            pthread_mutex_lock(lock)
-            while queue.count >= depth, !stopping { pthread_cond_wait(changed, lock) }
+            monitor.lock()
+            while queue.count >= depth, !stopping { monitor.wait() }
             if stopping {
-                pthread_mutex_unlock(lock)
+                monitor.unlock()
                 return
             }
             shared = chunk.bytesRead
             queue.append(chunk)
-            pthread_cond_broadcast(changed)
-            pthread_mutex_unlock(lock)
+            monitor.broadcast()
+            monitor.unlock()
             if last { return }
             chunk = Chunk()
-            pthread_mutex_lock(lock)
-            if let reused = spare.popLast() { chunk.drafts = reused }
-            pthread_mutex_unlock(lock)
+            if let reused = monitor.withLock({ spare.popLast() }) { chunk.drafts = reused }
             // Emptied here, on this thread: the drafts it held are released off the writer's.
             chunk.drafts.removeAll(keepingCapacity: true)
             chunk.drafts.reserveCapacity(chunkSize)

@@ -34,16 +34,15 @@ final class ChainingWriter: @unchecked Sendable {
     private let fd: Int32
     private let path: String
     private let depth: Int
-    private let lock: UnsafeMutablePointer<pthread_mutex_t>
-    private let changed: UnsafeMutablePointer<pthread_cond_t>
-    // Guarded by `lock`.
+    private let monitor = Monitor()
+    // Guarded by `monitor`.
     private var queue: [Piece] = []
     /// Buffers written out, for the writer to fill again (fresh ones would be fresh pages).
     private var spare: [[UInt8]] = []
     private var working = false
     private var stopping = false
     private var failure: (any Error)?
-    // The thread's own while it runs; read by others under `lock` once nothing waits or works.
+    // The thread's own while it runs; read by others under `monitor` once nothing waits or works.
     private var head: ChainHash
     private var seq: Int
     private var thread: pthread_t?
@@ -55,77 +54,51 @@ final class ChainingWriter: @unchecked Sendable {
         self.head = head
         self.seq = lastSeq
         self.depth = depth
-        lock = .allocate(capacity: 1)
-        changed = .allocate(capacity: 1)
-        pthread_mutex_init(lock, nil)
-        pthread_cond_init(changed, nil)
     }
 
-    deinit {
-        stop()
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(lock)
-        lock.deallocate()
-        changed.deallocate()
-    }
+    deinit { stop() }
 
     /// Starts the thread; false when it cannot be created (then the caller hashes as it goes).
     func start() -> Bool {
-        guard thread == nil else { return true }
-        let me = Unmanaged.passRetained(self)
-        var t = pthread_t()
-        let rc = pthread_create(&t, nil, { raw in
-            let writer = Unmanaged<ChainingWriter>.fromOpaque(raw!).takeRetainedValue()
-            writer.run()
-            return nil
-        }, me.toOpaque())
-        guard rc == 0 else {
-            me.release()
-            return false
-        }
-        thread = t
-        return true
+        if thread == nil { thread = startThread { self.run() } }
+        return thread != nil
     }
 
     /// Hands over `bytes` (whole frames) to be hashed and written at `offset`, and leaves in
     /// `bytes` an empty buffer to fill next. Waits while `depth` buffers wait already. Throws
     /// the first error met so far.
     func submit(_ bytes: inout [UInt8], at offset: Int, checks: [HashCheck]) throws {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        while queue.count >= depth, failure == nil { pthread_cond_wait(changed, lock) }
+        monitor.lock()
+        defer { monitor.unlock() }
+        while queue.count >= depth, failure == nil { monitor.wait() }
         if let failure { throw failure }
         let capacity = bytes.capacity
         queue.append(Piece(bytes: bytes, offset: offset, checks: checks))
         bytes = spare.popLast() ?? []
         bytes.reserveCapacity(capacity)
-        pthread_cond_broadcast(changed)
+        monitor.broadcast()
     }
 
     /// Waits until every buffer handed over is hashed and written; returns the chain's head
     /// after them, or throws the first error.
     func drain() throws -> ChainHash {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        while !queue.isEmpty || working, failure == nil { pthread_cond_wait(changed, lock) }
+        monitor.lock()
+        defer { monitor.unlock() }
+        while !queue.isEmpty || working, failure == nil { monitor.wait() }
         if let failure { throw failure }
         return head
     }
 
     /// The error that stopped the writing, if any.
-    var error: (any Error)? {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        return failure
-    }
+    var error: (any Error)? { monitor.withLock { failure } }
 
     /// Ends the thread (after the buffer it works on; any waiting are dropped) and waits for it.
     func stop() {
         guard let t = thread else { return }
-        pthread_mutex_lock(lock)
-        stopping = true
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(lock)
+        monitor.withLock {
+            stopping = true
+            monitor.broadcast()
+        }
         pthread_join(t, nil)
         thread = nil
     }
@@ -133,13 +106,13 @@ final class ChainingWriter: @unchecked Sendable {
     private func run() {
         ccap_name_this_thread("capacity-hash")
         ccap_yield_to_others(10)
-        pthread_mutex_lock(lock)
+        monitor.lock()
         while true {
-            while queue.isEmpty, !stopping { pthread_cond_wait(changed, lock) }
+            while queue.isEmpty, !stopping { monitor.wait() }
             if stopping { break }
             var piece = queue.removeFirst()
             working = true
-            pthread_mutex_unlock(lock)
+            monitor.unlock()
             var error: (any Error)?
             do {
                 try chain(&piece)
@@ -148,17 +121,17 @@ final class ChainingWriter: @unchecked Sendable {
                 error = e
             }
             piece.bytes.removeAll(keepingCapacity: true)
-            pthread_mutex_lock(lock)
+            monitor.lock()
             working = false
             spare.append(piece.bytes)
             if let error {
                 failure = error
                 queue.removeAll()
             }
-            pthread_cond_broadcast(changed)
+            monitor.broadcast()
             if error != nil { break }
         }
-        pthread_mutex_unlock(lock)
+        monitor.unlock()
     }
 
     /// Walks the piece's frames: chains each record's, fills in each anchor's head and CRC.

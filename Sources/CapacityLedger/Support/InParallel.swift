@@ -13,19 +13,13 @@ import Darwin
 func inParallel<A, B>(_ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {
     var secondResult: Result<B, any Error>?
     let a: Result<A, any Error> = withoutActuallyEscaping(second) { second in
-        let job = ThreadJob { secondResult = Result { try second() } }
-        let raw = Unmanaged.passRetained(job).toOpaque()
-        var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { raw in
-            Unmanaged<ThreadJob>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, raw) == 0
-        if !started { Unmanaged<ThreadJob>.fromOpaque(raw).release() }
+        let job = { secondResult = Result { try second() } }
+        let thread = startThread(job)
         let a = Result { try first() }
-        if started {
+        if let thread {
             pthread_join(thread, nil)
         } else {
-            job.body()
+            job()
         }
         return a
     }
@@ -37,6 +31,20 @@ func inParallel<A, B>(_ first: () throws -> A, _ second: () throws -> B) throws 
 func inParallel<A, B>(if parallel: Bool, _ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {
     if parallel { return try inParallel(first, second) }
     return (try first(), try second())
+}
+
+/// Starts a thread running `body` (to be joined); nil when none can be created.
+func startThread(_ body: @escaping () -> Void) -> pthread_t? {
+    let raw = Unmanaged.passRetained(ThreadJob(body)).toOpaque()
+    var thread = pthread_t()
+    guard pthread_create(&thread, nil, { raw in
+        Unmanaged<ThreadJob>.fromOpaque(raw!).takeRetainedValue().body()
+        return nil
+    }, raw) == 0 else {
+        Unmanaged<ThreadJob>.fromOpaque(raw).release()
+        return nil
+    }
+    return thread
 }
 
 /// A closure handed to a new thread.
