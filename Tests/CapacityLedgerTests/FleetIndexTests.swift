@@ -11,6 +11,7 @@ struct FleetIndexTests {
             && a.capacity(precision: .bf16, site: nil, model: nil) == b.capacity(precision: .bf16, site: nil, model: nil)
             && a.capacity(precision: .fp8, site: "site-a", model: nil) == b.capacity(precision: .fp8, site: "site-a", model: nil)
             && a.investments(investor: nil, recipient: nil).map { "\($0)" } == b.investments(investor: nil, recipient: nil).map { "\($0)" }
+            && a.sites == b.sites && a.catalog == b.catalog
     }
 
     @Test func indexEqualsFullReplayEverywhere() async {

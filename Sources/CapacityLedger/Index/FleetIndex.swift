@@ -318,6 +318,10 @@ public protocol FleetFigures {
     func capacity(precision: Precision, site: String?, model: String?) -> [CapacityRow]
     func pflops(_ p: Precision) -> Double
     func investments(investor: String?, recipient: String?) -> [(investor: String, recipient: String, usd: Int64)]
+    /// The sites opened by then, by site id.
+    var sites: [String: SiteInfo] { get }
+    /// The chip models defined by then, each with the definition in force, by model.
+    var catalog: [String: ChipSpec] { get }
 }
 
 extension FleetState: FleetFigures {}

@@ -42,7 +42,7 @@ extension QueryEngine {
 
     func sites(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
         let p = try point(q, d)
-        let s = try state(p)
+        let s = try figures(p)
         var out = QueryOutput(command: "sites", point: p)
         out.columns = [Column("site"), Column("name"), Column("region"), Column("cap_mw", "cap (MW)"), Column("acres"), Column("opened")]
         out.rows = s.sites.values.sorted { $0.site < $1.site }.map { i in
@@ -54,7 +54,7 @@ extension QueryEngine {
 
     func models(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
         let p = try point(q, d)
-        let s = try state(p)
+        let s = try figures(p)
         var out = QueryOutput(command: "models", point: p)
         out.columns = [Column("model"), Column("vendor"), Column("bf16_tflops", "bf16 (TFLOPS)"), Column("fp8_tflops", "fp8 (TFLOPS)"),
                        Column("hbm_gb", "HBM (GB)"), Column("watts", "power (W)"), Column("since")]
