@@ -199,6 +199,57 @@ struct ProjectionTests {
         #expect(later.hasPrefix(#"{"events":8,"voided":0,"#) && later.contains(#""first_effective":"2025-01-01","last_effective":"2026-06-01","#))
     }
 
+    /// stats read from the packed columns gives what counting the events themselves gives, at
+    /// effective and recorded cuts and at a seq, with voids among them.
+    @Test func statsEqualCountingTheEvents() throws {
+        let (store, clock) = try ProjectionPropertyTests.history(seed: 77, count: 3_000)
+        let engine = QueryEngine(store: store, clock: clock)
+        let events = store.ledger.events
+        let mid = events[1_500].recorded
+        for (words, p) in [("", PointInTime()), (" at=2024-03-01", PointInTime(at: .time(Timestamp.parse("2024-03-01")!))),
+                           (" at=#2000", PointInTime(at: .seq(2_000))), (" known=\(mid.iso8601)", PointInTime(known: mid)),
+                           (" at=2022-01-01", PointInTime(at: .time(Timestamp.parse("2022-01-01")!)))] {
+            let v = engine.view(p)
+            let counted = events.prefix(v.seqLimit).filter { $0.effective <= v.effectiveLimit }
+            let voided = counted.filter { store.ledger.voidedBy[$0.seq].map { $0 <= v.seqLimit } ?? false }.count
+            let rows = try engine.run("stats" + words).rows
+            func value(_ name: String) -> Cell? { rows.first { $0[0] == .text(name) }?[1] }
+            #expect(value("events") == .int(Int64(counted.count)), "\(words)")
+            #expect(value("voided") == .int(Int64(voided)), "\(words)")
+            #expect(value("first_effective") == counted.map(\.effective).min().map { .text($0.shortString) } ?? .null, "\(words)")
+            #expect(value("last_effective") == counted.map(\.effective).max().map { .text($0.shortString) } ?? .null, "\(words)")
+            #expect(value("first_recorded") == counted.first.map { .text($0.recorded.iso8601) } ?? .null, "\(words)")
+            #expect(value("last_recorded") == counted.last.map { .text($0.recorded.iso8601) } ?? .null, "\(words)")
+        }
+        #expect(store.ledger.voidedBy.count > 5)
+    }
+
+    /// stats at cuts that fall between recorded times: the first and last recorded of the events
+    /// counted, and a void counted only once it is known.
+    @Test func statsAtCutsBetweenRecordedTimes() throws {
+        let clock = ManualClock(Timestamp.parse("2026-01-01")!)
+        let store = InMemoryEventStore(name: "t", clock: clock)
+        for words in ["site.opened site=s1 name=One effective=2025-01-01",
+                      "chip.model.defined model=m1 vendor=V bf16_tflops=1 fp8_tflops=2 effective=2025-01-01",
+                      "chips.delivered site=s1 model=m1 quantity=64 effective=2025-02-01",
+                      "chips.delivered site=s1 model=m1 quantity=64 effective=2025-09-01",
+                      "event.voided target=3 reason=typo effective=2025-03-01"] {
+            try store.append([try d(words)])
+            clock.advance(seconds: 86_400)
+        }
+        let engine = QueryEngine(store: store, clock: clock)
+        func stats(_ words: String) throws -> String { Renderer.render(try engine.run("stats" + words), as: .json) }
+        #expect(try stats("").hasPrefix(#"{"events":5,"voided":1,"#))
+        #expect(try stats("").hasSuffix(#""first_effective":"2025-01-01","last_effective":"2025-09-01","first_recorded":"2026-01-01T00:00:00Z","last_recorded":"2026-01-05T00:00:00Z"}"#))
+        // Before the void is known: not voided.
+        #expect(try stats(" known=2026-01-04").hasPrefix(#"{"events":4,"voided":0,"#))
+        #expect(try stats(" at=#4").hasSuffix(#""last_recorded":"2026-01-04T00:00:00Z"}"#))
+        // Effective by 2025-06-01: seqs 1, 2, 3 and the void; the last of them recorded on day 5.
+        #expect(try stats(" at=2025-06-01").hasPrefix(#"{"events":4,"voided":1,"#))
+        #expect(try stats(" at=2025-06-01").hasSuffix(#""first_effective":"2025-01-01","last_effective":"2025-03-01","first_recorded":"2026-01-01T00:00:00Z","last_recorded":"2026-01-05T00:00:00Z"}"#))
+        #expect(try stats(" at=2024-01-01").hasSuffix(#""first_effective":null,"last_effective":null,"first_recorded":null,"last_recorded":null}"#))
+    }
+
     @Test func zeroCapacityIsAClearMessage() throws {
         let store = try makeStore()
         let engine = QueryEngine(store: store)

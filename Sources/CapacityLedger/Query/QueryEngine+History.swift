@@ -223,17 +223,35 @@ extension QueryEngine {
     func stats(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
         let p = try point(q, d)
         let v = view(p)
-        let events = store.ledger.events.prefix(v.seqLimit).filter { $0.effective <= v.effectiveLimit }
-        let effective = events.map(\.effective)
+        let ledger = store.ledger
+        let stored = ledger.stored
+        let limit = v.effectiveLimit.micros
+        // Read from the packed columns (an event built for each of millions took seconds).
+        let n = max(0, min(v.seqLimit - ledger.firstSeq + 1, stored.count))
+        var count = 0, first = -1, last = -1
+        var earliest = Int64.max, latest = Int64.min
+        stored.effective.withUnsafeBufferPointer { effective in
+            for i in 0..<n where effective[i] <= limit {
+                count += 1
+                if first < 0 { first = i }
+                last = i
+                earliest = min(earliest, effective[i])
+                latest = max(latest, effective[i])
+            }
+        }
+        // Voided by then: each void's target that is among the events counted.
+        let voided = ledger.voidedBy.filter { target, by in
+            let i = target - ledger.firstSeq
+            return by <= v.seqLimit && i >= 0 && i < n && stored.effective[i] <= limit
+        }.count
         var out = QueryOutput(command: "stats", point: p)
         out.columns = [Column("stat"), Column("value")]
-        let voided = events.filter { store.ledger.voidedBy[$0.seq].map { $0 <= v.seqLimit } ?? false }.count
         let rows: [(String, Cell)] = [
-            ("events", .int(Int64(events.count))), ("voided", .int(Int64(voided))), ("log_bytes", .int(Int64(store.byteCount))),
-            ("first_effective", effective.min().map { .text($0.shortString) } ?? .null),
-            ("last_effective", effective.max().map { .text($0.shortString) } ?? .null),
-            ("first_recorded", events.first.map { .text($0.recorded.iso8601) } ?? .null),
-            ("last_recorded", events.last.map { .text($0.recorded.iso8601) } ?? .null),
+            ("events", .int(Int64(count))), ("voided", .int(Int64(voided))), ("log_bytes", .int(Int64(store.byteCount))),
+            ("first_effective", count > 0 ? .text(Timestamp(micros: earliest).shortString) : .null),
+            ("last_effective", count > 0 ? .text(Timestamp(micros: latest).shortString) : .null),
+            ("first_recorded", first >= 0 ? .text(Timestamp(micros: stored.recorded(first)).iso8601) : .null),
+            ("last_recorded", last >= 0 ? .text(Timestamp(micros: stored.recorded(last)).iso8601) : .null),
         ]
         out.rows = rows.map { [.text($0.0), $0.1] }
         var w = JSONWriter()
