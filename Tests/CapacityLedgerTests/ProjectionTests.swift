@@ -224,6 +224,37 @@ struct ProjectionTests {
         #expect(store.ledger.voidedBy.count > 5)
     }
 
+    /// `log`'s filter, reading the packed records first and walking back from the end with a
+    /// limit, picks exactly the events that filtering every event picks.
+    @Test func logFiltersPickWhatFilteringEveryEventPicks() throws {
+        let (store, _) = try ProjectionPropertyTests.history(seed: 31, count: 2_000)
+        let ledger = store.ledger
+        let all = Array(ledger.events)
+        var checked = 0
+        for type in [nil, EventType.rackInstalled, .eventVoided, .siteOpened] {
+            for site in [nil, "site-b", "no-such-site"] {
+                // Bounds on events' own effective times too (a bound includes its time).
+                for (since, until) in [(nil, nil), (Timestamp.parse("2024-01-01"), Timestamp.parse("2024-06-30")), (nil, Timestamp.parse("2023-03-01")),
+                                       (all[700].effective, all[900].effective)] {
+                    for limit in [nil, 0, 1, 7, 5_000] {
+                        for (upTo, by) in [(nil, nil), (1_200, Timestamp.parse("2025-01-01"))] as [(Int?, Timestamp?)] {
+                            var f = EventFilter()
+                            (f.type, f.site, f.since, f.until, f.limit) = (type, site, since, until, limit)
+                            var expected = Array(all.prefix(upTo ?? all.count)).filter { e in
+                                (by.map { e.effective <= $0 } ?? true) && (type.map { e.type == $0 } ?? true) && (site.map { e.body.site == $0 } ?? true)
+                                    && (since.map { e.effective >= $0 } ?? true) && (until.map { e.effective <= $0 } ?? true)
+                            }
+                            if let limit, expected.count > limit { expected = Array(expected.suffix(limit)) }
+                            #expect(f.apply(ledger, upTo: upTo, effectiveBy: by) == expected, "\(String(describing: type)) \(site ?? "-") \(String(describing: limit))")
+                            checked += expected.count
+                        }
+                    }
+                }
+            }
+        }
+        #expect(checked > 10_000)
+    }
+
     /// stats at cuts that fall between recorded times: the first and last recorded of the events
     /// counted, and a void counted only once it is known.
     @Test func statsAtCutsBetweenRecordedTimes() throws {

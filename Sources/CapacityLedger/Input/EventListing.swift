@@ -8,18 +8,33 @@ public struct EventFilter: Sendable {
     public init() {}
 
     /// The matching events in seq order; with a limit, the last `limit` of them.
+    ///
+    /// The effective time and type are read from the packed records, and an event is built only
+    /// for a record they let through; with a limit the records are read from the end back, until
+    /// `limit` match (`log limit=5` of a large ledger builds a handful of events, not millions).
     public func apply(_ ledger: Ledger, upTo seq: Int? = nil, effectiveBy: Timestamp? = nil) -> [Event] {
-        let pool = seq.map { ledger.events.prefix($0) } ?? ledger.events[...]
-        var out = pool.filter { e in
-            if let effectiveBy, e.effective > effectiveBy { return false }
-            if let type, e.type != type { return false }
-            if let site, e.body.site != site { return false }
-            if let since, e.effective < since { return false }
-            if let until, e.effective > until { return false }
-            return true
+        let events = ledger.events
+        let stored = ledger.stored
+        let end = min(events.count, seq ?? events.count)
+        let code = type?.code
+        func match(_ i: Int) -> Event? {
+            let effective = Timestamp(micros: stored.effective[i])
+            if let effectiveBy, effective > effectiveBy { return nil }
+            if let since, effective < since { return nil }
+            if let until, effective > until { return nil }
+            if let code, stored[i].code != code { return nil }
+            let e = events[i]
+            if let site, e.body.site != site { return nil }
+            return e
         }
-        if let limit, out.count > limit { out = Array(out.suffix(max(0, limit))) }
-        return out
+        guard let limit else { return (0..<max(0, end)).compactMap(match) }
+        var out: [Event] = []
+        var i = end - 1
+        while i >= 0, out.count < limit {
+            if let e = match(i) { out.append(e) }
+            i -= 1
+        }
+        return out.reversed()
     }
 }
 
