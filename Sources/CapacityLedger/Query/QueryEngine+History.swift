@@ -54,13 +54,13 @@ extension QueryEngine {
             if case .seq = p.at {} else { reach.at = .time(end) }
             v = view(reach)
         }
-        let events = countingEvents(v)
+        let stored = store.ledger.stored
         var start: Timestamp
         if let from = try time(q, "from") {
             // Points before the first counting event are zero, like those before any later event.
             start = from
-        } else if let firstEvent = events.first {
-            start = firstEvent.effective
+        } else if let first = firstCounting(v) {
+            start = Timestamp(micros: stored.effective[first])
         } else if q["to"] != nil {
             throw LedgerError.data("timeline: no events count by to=\(end.shortString) (known \(p.knownText)), so there is no first event to start from; give from=")
         } else {
@@ -87,19 +87,19 @@ extension QueryEngine {
             }
         }
         if points.last != end, end.isMidnight || q["to"] != nil { points.append(end) }
-        var s = FleetState()
-        s.prepare(for: events)
-        var i = 0
+        // One fold up to the last point; each point takes the state before the first record
+        // effective after it.
         var values: [(label: String, value: Double)] = []
-        for pt in points {
-            while i < events.count, events[i].effective <= pt {
-                if i & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
-                s.apply(events[i])
-                i += 1
-            }
-            if isCancelled() { throw LedgerError(.interrupted, "interrupted") }
-            values.append((pt.shortString, metric(m, s, prec)))
+        func add(_ s: FleetState) throws {
+            // Up to a million points: Ctrl-C is heard between them too.
+            if values.count & 0xFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+            values.append((points[values.count].shortString, metric(m, s, prec)))
         }
+        let last = try foldCounting(v, upTo: end.micros) { i, s in
+            while values.count < points.count, points[values.count].micros < stored.effective[i] { try add(s) }
+            return values.count < points.count
+        }
+        while values.count < points.count { try add(last) }
         let unit: String
         let places: Int
         switch m {
@@ -131,21 +131,28 @@ extension QueryEngine {
         let from = try time(q, "from")
         let to = try time(q, "to")
         let site = q["site"]
-        var s = FleetState()
-        let events = countingEvents(v)
-        s.prepare(for: events)
         var out = QueryOutput(command: "replay", point: p)
         out.columns = [Column("seq"), Column("effective"), Column("event"), Column("pflops", "fleet PFLOPS (bf16)"),
                        Column("energized", "energized (chips)"), Column("drawn_mw", "drawn (MW)")]
-        for (i, e) in events.enumerated() {
-            if i & 0x3FF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
-            if let to, e.effective > to { break }
-            s.apply(e)
-            if let from, e.effective < from { continue }
-            if let site, e.body.site != site { continue }
+        // One fold up to to=; an event is built only for a row shown, and its figures are the
+        // state after it (the state before the next record, or at the end).
+        let events = store.ledger.events
+        let stored = store.ledger.stored
+        let fromMicros = from?.micros ?? .min
+        var shown: Event?
+        func row(_ e: Event, _ s: FleetState) {
             out.rows.append([.seq(e.seq), .text(e.effective.shortString), .text(e.body.label),
                              .number(s.pflops(.bf16), places: 1), .int(s.energizedChips), .megawatts(s.drawn)])
         }
+        let last = try foldCounting(v, upTo: min(to?.micros ?? .max, v.effectiveLimit.micros)) { i, s in
+            if let e = shown { row(e, s) }
+            shown = nil
+            guard stored.effective[i] >= fromMicros else { return true }
+            let e = events[i]
+            if site == nil || e.body.site == site { shown = e }
+            return true
+        }
+        if let e = shown { row(e, last) }
         return out
     }
 

@@ -104,6 +104,22 @@ public final class QueryEngine {
         return order
     }
 
+    /// The index of the first record in effective order that counts in `view`, or nil.
+    func firstCounting(_ view: LedgerView) -> Int? {
+        let ledger = store.ledger
+        let order = effectiveOrder()
+        let voided = ledger.voidedMask(through: view.seqLimit)
+        let limit = view.effectiveLimit.micros
+        return ledger.stored.withColumns { records in
+            for s in order {
+                let seq = Int(s)
+                if records.effective[seq - 1] > limit { return nil }
+                if seq <= view.seqLimit, !voided[seq], records.code(seq - 1) != PackedEvent.eventVoided { return seq - 1 }
+            }
+            return nil
+        }
+    }
+
     /// The events that count in `view`, in effective order.
     public func countingEvents(_ view: LedgerView) -> [Event] {
         var out: [Event] = []
@@ -175,6 +191,35 @@ public final class QueryEngine {
                 return merged
             }
         }
+    }
+
+    /// Folds the records that count in `view` with effective time up to `limit` (µs), in
+    /// effective order on this thread, reading the packed records in place as `state(_:)` does.
+    /// Before each record is applied, `visit` gets its index and the state so far, and returns
+    /// false to stop there. Returns the state after the last record applied.
+    func foldCounting(_ view: LedgerView, upTo limit: Int64, _ visit: (Int, FleetState) throws -> Bool) throws -> FleetState {
+        let ledger = store.ledger
+        let events = ledger.events
+        let stored = ledger.stored
+        let order = effectiveOrder()
+        let voided = ledger.voidedMask(through: view.seqLimit)
+        var s = FleetState()
+        s.prepare(packed: stored)
+        try stored.withColumns { records in
+            try order.withUnsafeBufferPointer { order in
+                let fold = FleetState.PackedFold(records: records, order: order, voided: voided, seqLimit: view.seqLimit)
+                var names = PackedFoldNames()
+                for k in order.indices {
+                    if k & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+                    let seq = Int(order[k])
+                    if records.effective[seq - 1] > limit { break }
+                    guard fold.counts(seq) else { continue }
+                    guard try visit(seq - 1, s) else { return }
+                    s.apply(seq - 1, of: events, names: &names, fold: fold, at: k)
+                }
+            }
+        }
+        return s
     }
 
     /// Ledgers of at least this many events are folded on two threads (`FleetState.SitePart`).
