@@ -134,7 +134,6 @@ public final class Session {
         if case .seq = p.at { p.at = .now }
         // Every event known at the cursor's transaction time, whatever its effective time.
         let view = LedgerView(ledger: store.ledger, point: PointInTime(at: .time(Timestamp(micros: .max)), known: p.known), now: engine.now)
-        let all = engine.countingEvents(view)
         let current: TimeKey
         if let k = stepKey {
             current = k
@@ -148,20 +147,10 @@ public final class Session {
                 current = e.map { TimeKey($0.effective, $0.seq) } ?? TimeKey(Timestamp(micros: .min), 0)
             }
         }
-        let index: Int?
-        if forward {
-            index = all.firstIndex { TimeKey($0.effective, $0.seq) > current }
-        } else {
-            index = all.lastIndex { TimeKey($0.effective, $0.seq) < current }
-        }
-        guard let i = index else {
+        guard let (e, s) = try engine.step(from: current, forward: forward, in: view) else {
             emit(forward ? "no later event (at \(cursor.atText))" : "no earlier event (at \(cursor.atText))")
             return
         }
-        var s = FleetState()
-        s.prepare(for: all)
-        for e in all[0...i] { s.apply(e) }
-        let e = all[i]
         stepKey = TimeKey(e.effective, e.seq)
         cursor.at = .time(e.effective)
         var o = QueryOutput(command: forward ? "next" : "prev")

@@ -54,4 +54,37 @@ struct HistoryCommandTests {
             }
         }
     }
+
+    /// The console's `next` and `prev` (`QueryEngine.step`) find the event and the state after
+    /// it that the event-by-event fold finds, from cursors at, between and around events.
+    @Test func stepsEqualTheEventByEventFold() throws {
+        let (store, clock) = try ProjectionPropertyTests.history(seed: 12, count: 1_200)
+        let engine = QueryEngine(store: store, clock: clock)
+        let known = store.ledger.events[700].recorded
+        for point in [PointInTime(at: .time(Timestamp(micros: .max))), PointInTime(at: .time(Timestamp(micros: .max)), known: known)] {
+            let view = engine.view(point)
+            let all = engine.countingEvents(view)
+            var keys = [TimeKey(Timestamp(micros: .min), 0), TimeKey(Timestamp(micros: .max), Int.max)]
+            for k in stride(from: 0, to: all.count, by: 97) {
+                keys.append(TimeKey(all[k].effective, all[k].seq))
+                keys.append(TimeKey(all[k].effective, Int.max))
+            }
+            for key in keys {
+                for forward in [true, false] {
+                    let index = forward ? all.firstIndex { TimeKey($0.effective, $0.seq) > key } : all.lastIndex { TimeKey($0.effective, $0.seq) < key }
+                    let step = try engine.step(from: key, forward: forward, in: view)
+                    guard let i = index else {
+                        #expect(step == nil)
+                        continue
+                    }
+                    var s = FleetState()
+                    s.prepare(for: all)
+                    for e in all[0...i] { s.apply(e) }
+                    #expect(step?.event == all[i], "\(key) \(forward)")
+                    #expect(step?.state.pflops(.bf16) == s.pflops(.bf16) && step?.state.energizedChips == s.energizedChips
+                                && step?.state.drawn == s.drawn, "\(key) \(forward)")
+                }
+            }
+        }
+    }
 }

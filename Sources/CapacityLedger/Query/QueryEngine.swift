@@ -104,6 +104,30 @@ public final class QueryEngine {
         return order
     }
 
+    /// The event that counts in `view` next after `key` in effective order (`forward`), or last
+    /// before it, with the state just after it; nil when there is none. One fold of the packed
+    /// records, up to the event after it.
+    public func step(from key: TimeKey, forward: Bool, in view: LedgerView) throws -> (event: Event, state: FleetState)? {
+        let ledger = store.ledger
+        let stored = ledger.stored
+        var target: Int?
+        // The fold stops before the record after the target (or ends with the target): its
+        // state is then the state just after the target.
+        let after = try foldCounting(view, upTo: view.effectiveLimit.micros) { i, _ in
+            let k = TimeKey(effective: stored.effective[i], seq: i + ledger.firstSeq)
+            if forward {
+                if target != nil { return false }
+                if k > key { target = i }
+                return true
+            }
+            if k >= key { return false }
+            target = i
+            return true
+        }
+        guard let t = target else { return nil }
+        return (ledger.events[t], after)
+    }
+
     /// The index of the first record in effective order that counts in `view`, or nil.
     func firstCounting(_ view: LedgerView) -> Int? {
         let ledger = store.ledger
