@@ -60,7 +60,7 @@ struct QueryJob {
     }
 
     /// Commands a checkpoint can answer without replaying the log.
-    static let checkpointCommands: Set<String> = ["fleet", "power", "capacity", "investments", "train", "sites", "models"]
+    static let checkpointCommands: Set<String> = ["fleet", "power", "capacity", "investments", "train", "sites", "models", "diff"]
 
     /// Tries the checkpoint beside the ledger. Returns false (and why) when the log must be read.
     func runFromCheckpoint(_ line: String, format: OutputFormat) throws -> (done: Bool, rebuild: Bool) {

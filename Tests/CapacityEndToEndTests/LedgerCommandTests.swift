@@ -367,7 +367,7 @@ struct CheckpointCommandTests {
         let gen = try cli.run(["generate", "3000", "--seed", "5"])
         try cli.run(["import", "-"], input: gen.out)
         let questions = ["fleet at=2024-06-01", "capacity by=model at=2025-01-01", "power", "investments", "train params=1T tokens=1T",
-                         "sites", "sites at=2022-06-01", "models at=2024-01-01"]
+                         "sites", "sites at=2022-06-01", "models at=2024-01-01", "diff 2024-01-01 2025-01-01", "diff #100 2025-01-01"]
         func reference(_ q: String) throws -> String { try cli.run(["query", "--file", "-"], input: q + "\n").out }
         for q in questions { #expect(try cli.run(["query", q]).out == reference(q), "\(q), first run") }
         #expect(FileManager.default.fileExists(atPath: cli.ledger + ".ckpt"))
