@@ -130,18 +130,12 @@ public final class QueryEngine {
 
     /// The index of the first record in effective order that counts in `view`, or nil.
     func firstCounting(_ view: LedgerView) -> Int? {
-        let ledger = store.ledger
-        let order = effectiveOrder()
-        let voided = ledger.voidedMask(through: view.seqLimit)
-        let limit = view.effectiveLimit.micros
-        return ledger.stored.withColumns { records in
-            for s in order {
-                let seq = Int(s)
-                if records.effective[seq - 1] > limit { return nil }
-                if seq <= view.seqLimit, !voided[seq], records.code(seq - 1) != PackedEvent.eventVoided { return seq - 1 }
-            }
-            return nil
+        var first: Int?
+        forEachCountingRecord(view) { i in
+            first = i
+            return false
         }
+        return first
     }
 
     /// The events that count in `view`, in effective order.
@@ -155,12 +149,15 @@ public final class QueryEngine {
     /// order.
     func forEachCounting(_ view: LedgerView, _ body: (Event) throws -> Void) rethrows {
         let events = store.ledger.events
-        try forEachCountingRecord(view) { _, i in try body(events[i]) }
+        try forEachCountingRecord(view) { i in
+            try body(events[i])
+            return true
+        }
     }
 
-    /// Calls `body` with the packed record and index of each event that counts in `view`, in
-    /// effective order, read in place.
-    func forEachCountingRecord(_ view: LedgerView, _ body: (PackedEvent, Int) throws -> Void) rethrows {
+    /// Calls `body` with the index of each record that counts in `view`, in effective order,
+    /// until it returns false.
+    func forEachCountingRecord(_ view: LedgerView, _ body: (Int) throws -> Bool) rethrows {
         let ledger = store.ledger
         let order = effectiveOrder()
         let voided = ledger.voidedMask(through: view.seqLimit)
@@ -170,7 +167,7 @@ public final class QueryEngine {
                 let seq = Int(s)
                 if records.effective[seq - 1] > limit { break }
                 guard seq <= view.seqLimit, !voided[seq], records.code(seq - 1) != PackedEvent.eventVoided else { continue }
-                try body(records[seq - 1], seq - 1)
+                guard try body(seq - 1) else { break }
             }
         }
     }
