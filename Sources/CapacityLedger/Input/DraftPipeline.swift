@@ -26,24 +26,23 @@ public final class DraftPipeline: @unchecked Sendable {
     private let reader: LineReader
     private let chunkSize: Int
     private let depth: Int
-    private let monitor = Monitor()
+    private let worker = Worker()
+    private var monitor: Monitor { worker.monitor }
     // Guarded by `monitor`.
     private var queue: [Chunk] = []
     /// Draft arrays the consumer is done with, for the reading thread to fill again: a chunk's
     /// array is most of a megabyte, and a new one each time meant fresh pages (zeroed by the
     /// system) for every chunk of a large import.
     private var spare: [[EventDraft]] = []
-    private var stopping = false
     private var shared = 0
     // The consumer's own.
     private var current: [EventDraft] = []
     private var position = 0
     private var done = false
     private var failure: (any Error)?
-    private var thread: pthread_t?
 
     /// Whether a reading thread runs ahead of `next()`.
-    public var readsAhead: Bool { thread != nil }
+    public var readsAhead: Bool { worker.isRunning }
 
     /// The input's size when it is a regular file (for progress).
     public var size: Int? { reader.size }
@@ -63,8 +62,8 @@ public final class DraftPipeline: @unchecked Sendable {
     /// line may be long in coming, and a bad line must be reported when it is read, not when the
     /// input ends.
     public func start() {
-        guard thread == nil, reader.size != nil else { return }
-        thread = startThread { self.produce() }
+        guard !worker.isRunning, reader.size != nil else { return }
+        _ = worker.start { self.produce() }
     }
 
     /// The next draft in input order, nil at the end; throws the first bad line's error (after
@@ -90,7 +89,7 @@ public final class DraftPipeline: @unchecked Sendable {
         while position == current.count {
             if let failure { throw failure }
             if done { return false }
-            guard thread != nil else {
+            guard worker.isRunning else {
                 // No reading thread: read in place.
                 guard let d = try reader.nextDraft() else { done = true; return false }
                 shared = reader.bytesRead
@@ -117,15 +116,7 @@ public final class DraftPipeline: @unchecked Sendable {
     }
 
     /// Ends the reading thread (it stops after its current chunk) and waits for it.
-    public func stop() {
-        guard let t = thread else { return }
-        monitor.withLock {
-            stopping = true
-            monitor.broadcast()
-        }
-        pthread_join(t, nil)
-        thread = nil
-    }
+    public func stop() { worker.stop() }
 
     private func produce() {
         ccap_name_this_thread("capacity-read")
@@ -145,8 +136,8 @@ public final class DraftPipeline: @unchecked Sendable {
             if !last, chunk.drafts.count < chunkSize { continue }
             chunk.bytesRead = reader.bytesRead
             monitor.lock()
-            while queue.count >= depth, !stopping { monitor.wait() }
-            if stopping {
+            while queue.count >= depth, !worker.stopping { monitor.wait() }
+            if worker.stopping {
                 monitor.unlock()
                 return
             }

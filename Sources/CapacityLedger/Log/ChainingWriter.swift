@@ -34,18 +34,17 @@ final class ChainingWriter: @unchecked Sendable {
     private let fd: Int32
     private let path: String
     private let depth: Int
-    private let monitor = Monitor()
+    private let worker = Worker()
+    private var monitor: Monitor { worker.monitor }
     // Guarded by `monitor`.
     private var queue: [Piece] = []
     /// Buffers written out, for the writer to fill again (fresh ones would be fresh pages).
     private var spare: [[UInt8]] = []
     private var working = false
-    private var stopping = false
     private var failure: (any Error)?
     // The thread's own while it runs; read by others under `monitor` once nothing waits or works.
     private var head: ChainHash
     private var seq: Int
-    private var thread: pthread_t?
 
     /// A writer whose first record follows seq `lastSeq`, whose hash is `head`.
     init(fd: Int32, path: String, head: ChainHash, lastSeq: Int, depth: Int = 2) {
@@ -59,10 +58,7 @@ final class ChainingWriter: @unchecked Sendable {
     deinit { stop() }
 
     /// Starts the thread; false when it cannot be created (then the caller hashes as it goes).
-    func start() -> Bool {
-        if thread == nil { thread = startThread { self.run() } }
-        return thread != nil
-    }
+    func start() -> Bool { worker.start { self.run() } }
 
     /// Hands over `bytes` (whole frames) to be hashed and written at `offset`, and leaves in
     /// `bytes` an empty buffer to fill next. Waits while `depth` buffers wait already. Throws
@@ -93,23 +89,15 @@ final class ChainingWriter: @unchecked Sendable {
     var error: (any Error)? { monitor.withLock { failure } }
 
     /// Ends the thread (after the buffer it works on; any waiting are dropped) and waits for it.
-    func stop() {
-        guard let t = thread else { return }
-        monitor.withLock {
-            stopping = true
-            monitor.broadcast()
-        }
-        pthread_join(t, nil)
-        thread = nil
-    }
+    func stop() { worker.stop() }
 
     private func run() {
         ccap_name_this_thread("capacity-hash")
         ccap_yield_to_others(10)
         monitor.lock()
         while true {
-            while queue.isEmpty, !stopping { monitor.wait() }
-            if stopping { break }
+            while queue.isEmpty, !worker.stopping { monitor.wait() }
+            if worker.stopping { break }
             var piece = queue.removeFirst()
             working = true
             monitor.unlock()

@@ -39,3 +39,31 @@ final class Monitor: @unchecked Sendable {
         return try body()
     }
 }
+
+/// A thread that takes work handed to it under `monitor` until `stop()` tells it to end (the
+/// import's reading thread, `DraftPipeline`, and its hashing thread, `ChainingWriter`).
+final class Worker: @unchecked Sendable {
+    let monitor = Monitor()
+    /// Set by `stop()` under `monitor`; the thread reads it there and ends.
+    private(set) var stopping = false
+    private var thread: pthread_t?
+
+    var isRunning: Bool { thread != nil }
+
+    /// Starts `body` on a thread of its own; false when none can be created.
+    func start(_ body: @escaping () -> Void) -> Bool {
+        if thread == nil { thread = startThread(body) }
+        return thread != nil
+    }
+
+    /// Tells the thread to end and waits for it.
+    func stop() {
+        guard let t = thread else { return }
+        monitor.withLock {
+            stopping = true
+            monitor.broadcast()
+        }
+        pthread_join(t, nil)
+        thread = nil
+    }
+}
