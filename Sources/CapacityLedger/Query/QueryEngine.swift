@@ -226,21 +226,15 @@ public final class QueryEngine {
         let voided = ledger.voidedMask(through: view.seqLimit)
         var s = FleetState()
         s.prepare(packed: stored)
-        try stored.withColumns { records in
+        return try stored.withColumns { records in
             try order.withUnsafeBufferPointer { order in
                 let fold = FleetState.PackedFold(records: records, order: order, voided: voided, seqLimit: view.seqLimit)
-                var names = PackedFoldNames()
-                for k in order.indices {
-                    if k & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
-                    let seq = Int(order[k])
-                    if records.effective[seq - 1] > limit { break }
-                    guard fold.counts(seq) else { continue }
-                    guard try visit(seq - 1, s) else { return }
-                    s.apply(seq - 1, of: events, names: &names, fold: fold, at: k)
+                // (An optional closure parameter escapes; this one is used only during the call.)
+                return try withoutActuallyEscaping(visit) { visit in
+                    try Self.fold(s, fold, limit: limit, events: events, isCancelled: isCancelled, visit: visit)
                 }
             }
         }
-        return s
     }
 
     /// Ledgers of at least this many events are folded on two threads (`FleetState.SitePart`).
@@ -248,9 +242,10 @@ public final class QueryEngine {
     /// How many threads the last `state(_:)` folded on.
     private(set) var foldThreads = 0
 
-    /// Folds the records `fold` takes, in effective order up to `limit`, into `start`.
+    /// Folds the records `fold` takes, in effective order up to `limit`, into `start`. With
+    /// `visit`, each record's index and the state before it go there first (false: stop).
     private static func fold(_ start: FleetState, _ fold: FleetState.PackedFold, limit: Int64, events: EventList,
-                             isCancelled: () -> Bool) throws -> FleetState {
+                             isCancelled: () -> Bool, visit: ((Int, FleetState) throws -> Bool)? = nil) throws -> FleetState {
         var s = start
         var names = PackedFoldNames()
         let (order, records) = (fold.order, fold.records)
@@ -260,6 +255,7 @@ public final class QueryEngine {
             let seq = Int(order[k])
             if records.effective[seq - 1] > limit { break }
             guard fold.counts(seq) else { continue }
+            if let visit, try !visit(seq - 1, s) { break }
             s.apply(seq - 1, of: events, names: &names, fold: fold, at: k)
         }
         return s
