@@ -47,6 +47,30 @@ struct DraftPipelineTests {
         }
     }
 
+    /// The bytes the progress bar follows are those of the lines handed over, however far the
+    /// reading thread has read ahead: at the end of each chunk, the bytes of its lines and of
+    /// every line before them (blank ones included).
+    @Test func bytesReadCountsTheLinesHandedOverNotTheReadAhead() throws {
+        let text = lines(1_000)
+        let p = write("ok.jsonl", text)
+        // Byte offset just after line i (1-based), its newline included but for the last line's.
+        var ends = [0]
+        for (i, l) in text.enumerated() { ends.append(ends[i] + l.utf8.count + (i + 1 < text.count ? 1 : 0)) }
+        let pipeline = DraftPipeline(reader: try LineReader(path: p), chunkSize: 64, depth: 4)
+        pipeline.start()
+        // Let the reading thread run ahead as far as it may before taking anything.
+        usleep(50_000)
+        var chunks = 0
+        while let chunk = try pipeline.nextChunk() {
+            let last = chunk.last!.line!
+            #expect(pipeline.bytesRead == ends[last], "after line \(last)")
+            chunks += 1
+        }
+        pipeline.stop()
+        #expect(chunks >= 15)
+        #expect(pipeline.bytesRead == ends[1_000])
+    }
+
     @Test(arguments: [1, 7, 4096], [false, true])
     func givesWhatReadingInPlaceGives(chunkSize: Int, byChunk: Bool) throws {
         let p = write("ok.jsonl", lines(1_000))

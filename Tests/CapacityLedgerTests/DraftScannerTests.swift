@@ -135,6 +135,39 @@ struct DraftScannerTests {
         }
     }
 
+    /// The fast path ends a string at its next quote and leaves the checking of its bytes to
+    /// what reads the value: a string with an escape anywhere (a key, the type, an id, a time,
+    /// a text field) goes the general way, which decodes it, also where reading the escaped
+    /// quote as the end would have made a line of valid shape.
+    @Test func aStringWithAnEscapeGoesTheGeneralWay() throws {
+        let lines = [
+            #"{"type":"rack.retired","si\u0074e":"s1","rack":"r-1"}"#,
+            #"{"type":"rack\u002eretired","site":"s1","rack":"r-1"}"#,
+            #"{"type":"rack.retired","site":"s1","rack":"r\u002d1"}"#,
+            #"{"type":"rack.retired","site":"s1","rack":"r-1","effective":"2025-10-29T14:00:00\u005a"}"#,
+            #"{"type":"rack.retired","site":"s1","rack":"r-1","note":"say \"hi\""}"#,
+            #"{"type":"rack.retired","site":"s1","rack":"r-1","note":"a\\b"}"#,
+            #"{"type":"rack.retired","site":"s1","rack":"r-1","note":"a\",\"source\":\"b"}"#,
+            #"{"type":"rack.retired","site":"s1","rack":"r-1","source":"a\",\"note\":\"b"}"#,
+        ]
+        for line in lines {
+            let (fast, general) = both(line)
+            #expect(fast == nil, "\(line)")
+            #expect((try? general.get()) != nil, "\(line)")
+        }
+        let (_, general) = both(lines[6])
+        #expect(try general.get().note == #"a","source":"b"#)
+        #expect(try general.get().source == nil)
+        #expect(try both(lines[0]).general.get().body == .rackRetired(site: "s1", rack: "r-1"))
+    }
+
+    /// Each field's name, which keys are compared with, is its case's name.
+    @Test func theFieldNamesAreTheCaseNames() {
+        for f in DraftScanner.Field.allCases { #expect("\(f.name)" == "\(f)") }
+        #expect(DraftScanner.Field.named("quantity") == .quantity)
+        #expect(DraftScanner.Field.named("qty") == nil)
+    }
+
     @Test func theReaderGivesTheSameDraftsEitherWay() throws {
         let lines = try corpus()
         let path = "/tmp/capacity-scanner-\(lines.count).jsonl"

@@ -218,6 +218,9 @@ public struct EventDraft: Hashable, Sendable {
         rare = Rare(note: note, source: source, seq: seq, recorded: recorded, hash: hash)
     }
 
+    /// Whether any of the fields a draft rarely gives (note, source, seq, recorded, hash) is.
+    var hasRareFields: Bool { rest != nil }
+
     public var note: String? {
         get { rest?.rare.note }
         set { rare.note = newValue }

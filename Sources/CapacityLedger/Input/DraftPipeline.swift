@@ -46,7 +46,8 @@ public final class DraftPipeline: @unchecked Sendable {
 
     /// The input's size when it is a regular file (for progress).
     public var size: Int? { reader.size }
-    /// Bytes of input read so far by the reading thread.
+    /// Bytes of input up to the end of the drafts handed out so far (the reading thread's lead
+    /// not counted), for a progress bar that shows what has been appended.
     public var bytesRead: Int { monitor.withLock { shared } }
 
     public init(reader: LineReader, chunkSize: Int = 4096, depth: Int = 4) {
@@ -92,7 +93,7 @@ public final class DraftPipeline: @unchecked Sendable {
             guard worker.isRunning else {
                 // No reading thread: read in place.
                 guard let d = try reader.nextDraft() else { done = true; return false }
-                shared = reader.bytesRead
+                shared = reader.position
                 // The storage is reused once the caller has let go of the last draft handed over.
                 current.removeAll(keepingCapacity: true)
                 current.append(d)
@@ -102,6 +103,7 @@ public final class DraftPipeline: @unchecked Sendable {
             monitor.lock()
             while queue.isEmpty { monitor.wait() }
             let chunk = queue.removeFirst()
+            shared = chunk.bytesRead
             // The array of the chunk before goes back (the caller has let go of its drafts).
             if current.capacity >= chunkSize { spare.append(current) }
             current = []
@@ -134,14 +136,13 @@ public final class DraftPipeline: @unchecked Sendable {
             }
             let last = chunk.end || chunk.error != nil
             if !last, chunk.drafts.count < chunkSize { continue }
-            chunk.bytesRead = reader.bytesRead
+            chunk.bytesRead = reader.position
             monitor.lock()
             while queue.count >= depth, !worker.stopping { monitor.wait() }
             if worker.stopping {
                 monitor.unlock()
                 return
             }
-            shared = chunk.bytesRead
             queue.append(chunk)
             monitor.broadcast()
             monitor.unlock()

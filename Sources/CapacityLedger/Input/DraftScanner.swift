@@ -16,8 +16,28 @@ struct DraftScanner {
 
         var bit: UInt32 { 1 << UInt32(rawValue) }
 
+        /// The field's JSON name, its case's name (a constant: no table to look up per key).
+        var name: StaticString {
+            switch self {
+            case .type: "type"
+            case .effective: "effective"
+            case .note: "note"
+            case .source: "source"
+            case .seq: "seq"
+            case .recorded: "recorded"
+            case .hash: "hash"
+            case .site: "site"
+            case .rack: "rack"
+            case .model: "model"
+            case .chips: "chips"
+            case .kw: "kw"
+            case .quantity: "quantity"
+            case .mw: "mw"
+            }
+        }
+
         /// The field whose JSON name (its case's name) is `name`.
-        static func named(_ name: String) -> Field? { allCases.first { "\($0)" == name } }
+        static func named(_ name: String) -> Field? { allCases.first { "\($0.name)" == name } }
     }
 
     /// Where a value is in the line: bytes `start..<end` (inside the quotes for a string).
@@ -27,28 +47,58 @@ struct DraftScanner {
         var isString = false
     }
 
-    /// Each field's JSON name: its case's name.
-    private static let names: [[UInt8]] = Field.allCases.map { Array("\($0)".utf8) }
     /// The fields any event may carry (`EventType.commonFields` and `ledgerFields`) that the
     /// fast path knows; a line with one it does not know goes the general way.
-    private static let common: UInt32 = (EventType.commonFields + EventType.ledgerFields)
-        .reduce(0) { $0 | (Field.named($1.name)?.bit ?? 0) }
+    let common: UInt32
+    /// The fields of each type `draft` decodes, all required, as `EventType.fields` lists them;
+    /// nil for a type with a field this scanner does not know, or an optional one, which takes
+    /// the type off the fast path rather than letting it decode wrongly.
+    let rackInstalled, chipsDelivered, rackRetired, powerAllocated, powerReleased: UInt32?
 
-    /// The types `draft` decodes, with their `type` text and their fields, all required, as
-    /// `EventType.fields` lists them. A field added there that this scanner does not know, or
-    /// an optional one, takes the type off the fast path rather than letting it decode wrongly.
-    private static let types: [(text: [UInt8], type: EventType, fields: UInt32)] =
-        [EventType.rackInstalled, .chipsDelivered, .rackRetired, .powerAllocated, .powerReleased].compactMap { t in
+    /// The tables are worked out once, by the reader that keeps the scanner: kept as static
+    /// arrays, every line paid for their lazy initialization check and for retaining them.
+    init() {
+        common = (EventType.commonFields + EventType.ledgerFields).reduce(0) { $0 | (Field.named($1.name)?.bit ?? 0) }
+        func mask(_ t: EventType) -> UInt32? {
             var mask: UInt32 = 0
             for f in t.fields {
                 guard !f.optional, let known = Field.named(f.name) else { return nil }
                 mask |= known.bit
             }
-            return (Array(t.rawValue.utf8), t, mask)
+            return mask
         }
+        rackInstalled = mask(.rackInstalled)
+        chipsDelivered = mask(.chipsDelivered)
+        rackRetired = mask(.rackRetired)
+        powerAllocated = mask(.powerAllocated)
+        powerReleased = mask(.powerReleased)
+    }
+
+    /// The type a `type` value names, with its fields, when it is one `draft` decodes.
+    private func kind(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (type: EventType, fields: UInt32)? {
+        let type: EventType
+        let fields: UInt32?
+        switch end - start {
+        case 14 where Self.equal(b, start, end, "rack.installed"): (type, fields) = (.rackInstalled, rackInstalled)
+        case 15 where Self.equal(b, start, end, "chips.delivered"): (type, fields) = (.chipsDelivered, chipsDelivered)
+        case 12 where Self.equal(b, start, end, "rack.retired"): (type, fields) = (.rackRetired, rackRetired)
+        case 15 where Self.equal(b, start, end, "power.allocated"): (type, fields) = (.powerAllocated, powerAllocated)
+        case 14 where Self.equal(b, start, end, "power.released"): (type, fields) = (.powerReleased, powerReleased)
+        default: return nil
+        }
+        return fields.map { (type, $0) }
+    }
+
+    /// The scanner `LineReader` uses, for callers that keep none.
+    static let shared = DraftScanner()
 
     /// The draft of `line`, or nil when the line is not of the common shape (see above).
     static func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int) -> EventDraft? {
+        shared.draft(b, line: line)
+    }
+
+    /// The draft of `line`, or nil when the line is not of the common shape (see above).
+    func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int) -> EventDraft? {
         // Where each field's value is, on the stack (an array kept between lines was checked
         // for uniqueness and bounds on every store).
         withUnsafeTemporaryAllocation(of: Span.self, capacity: Field.allCases.count) { spans in
@@ -56,20 +106,20 @@ struct DraftScanner {
         }
     }
 
-    private static func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int, spans: UnsafeMutableBufferPointer<Span>) -> EventDraft? {
+    private func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int, spans: UnsafeMutableBufferPointer<Span>) -> EventDraft? {
         var seen: UInt32 = 0
         var i = 0
         let n = b.count
         @inline(__always) func ws() { while i < n, b[i] == 0x20 || b[i] == 0x09 { i += 1 } }
-        // A string of plain ASCII without escapes or control characters (DEL, 0x7F, included),
-        // from after its opening quote to its closing one (then skipped); nil for anything else.
+        // A string from after its opening quote to the next quote (then skipped). Its bytes are
+        // checked by what reads the value: a key, the type and a time must equal or parse as
+        // ASCII that holds no backslash, quote or control character, an id must be a slug, and
+        // a text field is checked to be plain ASCII without escapes (`text`). So a string with
+        // an escape, whose quote does not end it, never decodes here: it goes the general way.
         // (`i` passed inout, not captured: a captured var is boxed and every access checked.)
         func plainString(_ i: inout Int) -> (start: Int, end: Int)? {
             let start = i
-            while i < n, b[i] != UInt8(ascii: "\"") {
-                guard b[i] >= 0x20, b[i] < 0x7F, b[i] != UInt8(ascii: "\\") else { return nil }
-                i += 1
-            }
+            while i < n, b[i] != UInt8(ascii: "\"") { i += 1 }
             guard i < n else { return nil }
             i += 1
             return (start, i - 1)
@@ -109,9 +159,9 @@ struct DraftScanner {
         ws()
         guard i == n, seen & Field.type.bit != 0 else { return nil }
         let t = spans[Field.type.rawValue]
-        guard t.isString, let kind = Self.types.first(where: { Self.equal(b, t.start, t.end, $0.text) }) else { return nil }
+        guard t.isString, let kind = kind(b, t.start, t.end) else { return nil }
         // Every field known to this type and every field of the type given.
-        guard seen & ~(Self.common | kind.fields) == 0, seen & kind.fields == kind.fields else { return nil }
+        guard seen & ~(common | kind.fields) == 0, seen & kind.fields == kind.fields else { return nil }
 
         func id(_ f: Field) -> String? {
             let s = spans[f.rawValue]
@@ -160,23 +210,23 @@ struct DraftScanner {
 
         var draft = EventDraft(body: body, line: line)
         if seen & Field.effective.bit != 0 {
-            guard let t = time(b, .effective, spans), t.micros % Timestamp.microsPerSecond == 0 else { return nil }
+            guard let t = Self.time(b, .effective, spans), t.micros % Timestamp.microsPerSecond == 0 else { return nil }
             draft.effective = t
         }
         if seen & Field.recorded.bit != 0 {
-            guard let t = time(b, .recorded, spans) else { return nil }
+            guard let t = Self.time(b, .recorded, spans) else { return nil }
             draft.recorded = t
         }
         if seen & Field.note.bit != 0 {
-            guard let s = text(b, .note, max: EventDraftDecoder.maxNoteBytes, spans) else { return nil }
+            guard let s = Self.text(b, .note, max: EventDraftDecoder.maxNoteBytes, spans) else { return nil }
             draft.note = s
         }
         if seen & Field.source.bit != 0 {
-            guard let s = text(b, .source, max: EventDraftDecoder.maxTextBytes, spans) else { return nil }
+            guard let s = Self.text(b, .source, max: EventDraftDecoder.maxTextBytes, spans) else { return nil }
             draft.source = s
         }
         if seen & Field.hash.bit != 0 {
-            guard let s = text(b, .hash, max: EventDraftDecoder.maxTextBytes, spans) else { return nil }
+            guard let s = Self.text(b, .hash, max: EventDraftDecoder.maxTextBytes, spans) else { return nil }
             draft.hash = s
         }
         if seen & Field.seq.bit != 0 {
@@ -196,6 +246,11 @@ struct DraftScanner {
     private static func text(_ b: UnsafeBufferPointer<UInt8>, _ f: Field, max: Int, _ spans: UnsafeMutableBufferPointer<Span>) -> String? {
         let s = spans[f.rawValue]
         guard s.isString, s.end > s.start, s.end - s.start <= max else { return nil }
+        // Plain ASCII without escapes or control characters (DEL, 0x7F, included).
+        for k in s.start..<s.end {
+            let c = b[k]
+            guard c >= 0x20, c < 0x7F, c != UInt8(ascii: "\\") else { return nil }
+        }
         return Self.string(b, s)
     }
 
@@ -218,16 +273,17 @@ struct DraftScanner {
         case (2, UInt8(ascii: "m")): guess = .mw
         case (8, UInt8(ascii: "q")): guess = .quantity
         default:
-            for (k, name) in names.enumerated() where equal(b, start, end, name) { return Field(rawValue: k) }
-            return nil
+            return Field.allCases.first { equal(b, start, end, $0.name) }
         }
-        return equal(b, start, end, names[guess.rawValue]) ? guess : nil
+        return equal(b, start, end, guess.name) ? guess : nil
     }
 
     @inline(__always)
-    private static func equal(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ text: [UInt8]) -> Bool {
-        guard end - start == text.count else { return false }
-        for k in 0..<text.count where b[start + k] != text[k] { return false }
+    private static func equal(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ text: StaticString) -> Bool {
+        let n = text.utf8CodeUnitCount
+        guard end - start == n else { return false }
+        let t = text.utf8Start
+        for k in 0..<n where b[start + k] != t[k] { return false }
         return true
     }
 

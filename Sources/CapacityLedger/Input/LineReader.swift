@@ -9,16 +9,26 @@ import Darwin
 public final class LineReader {
     let fd: Int32
     let owned: Bool
-    private var buffer: [UInt8] = []
+    /// The bytes read and not yet handed out are `buffer[start..<count]`. Kept by hand, not as
+    /// an array: an array property of a class is retained, and its access checked, at each use,
+    /// several times a line.
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
     private var start = 0
     private var eof = false
     public private(set) var lineNumber = 0
-    /// Bytes read so far (for progress).
+    /// Bytes read so far.
     public private(set) var bytesRead = 0
+    /// Bytes of the lines handed out so far, their line ends included (for progress).
+    public var position: Int { bytesRead - (count - start) }
     /// The file's size when known (a regular file), else nil.
     public let size: Int?
     /// Whether `nextDraft` tries `DraftScanner` first (the tests turn it off to compare).
     var fast = true
+    private let scanner = DraftScanner()
+    /// Bytes asked for per read.
+    static let readSize = 1 << 20
 
     public init(path: String) throws {
         if path == "-" {
@@ -31,45 +41,54 @@ public final class LineReader {
         }
         var st = stat()
         size = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : nil
+        capacity = 2 * Self.readSize
+        buffer = .allocate(capacity: capacity)
     }
 
-    deinit { if owned { close(fd) } }
+    deinit {
+        if owned { close(fd) }
+        buffer.deallocate()
+    }
 
     /// Calls `body` with the next line's bytes; returns false at the end of the input.
     public func next<T>(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> T) throws -> T? {
         while true {
-            let found = buffer.withUnsafeBytes { raw -> Int? in
-                guard start < raw.count, let p = memchr(raw.baseAddress! + start, 0x0A, raw.count - start) else { return nil }
-                return p - UnsafeMutableRawPointer(mutating: raw.baseAddress!)
-            }
-            if let nl = found {
+            if start < count, let p = memchr(buffer + start, 0x0A, count - start) {
+                let nl = buffer.distance(to: p.assumingMemoryBound(to: UInt8.self))
                 lineNumber += 1
                 var end = nl
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }
                 let s = start
                 start = nl + 1
-                return try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s..<end]), lineNumber) }
+                return try body(UnsafeBufferPointer(start: buffer + s, count: end - s), lineNumber)
             }
             if eof {
-                guard start < buffer.count else { return nil }
+                guard start < count else { return nil }
                 lineNumber += 1
                 let s = start
-                start = buffer.count
-                return try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s...]), lineNumber) }
+                start = count
+                return try body(UnsafeBufferPointer(start: buffer + s, count: count - s), lineNumber)
             }
+            // The part line left goes to the front; room for a read after it (a line longer than
+            // a read makes the buffer grow).
             if start > 0 {
-                buffer.removeSubrange(0..<start)
+                memmove(buffer, buffer + start, count - start)
+                count -= start
                 start = 0
             }
-            let old = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: 1 << 20))
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, 1 << 20) }
+            if capacity - count < Self.readSize {
+                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: count + 2 * Self.readSize)
+                bigger.moveInitialize(from: buffer, count: count)
+                buffer.deallocate()
+                buffer = bigger
+                capacity = count + 2 * Self.readSize
+            }
+            let n = read(fd, buffer + count, Self.readSize)
             if n < 0 {
-                buffer.removeLast(1 << 20)
                 if errno == EINTR { continue }
                 throw LedgerError.io("cannot read: \(String(cString: strerror(errno)))")
             }
-            buffer.removeLast((1 << 20) - n)
+            count += n
             bytesRead += n
             if n == 0 { eof = true }
         }
@@ -83,7 +102,7 @@ public final class LineReader {
                 for c in line where c != 0x20 && c != 0x09 { blank = false; break }
                 if blank { return EventDraft?.none }
                 // The common shape goes the fast way; anything else (and every error) the general way.
-                if fast, let d = DraftScanner.draft(line, line: number) { return d }
+                if fast, let d = scanner.draft(line, line: number) { return d }
                 do {
                     return try EventDraftDecoder.decode(try JSONLine.parse(line), line: number)
                 } catch let e as LedgerError where !e.message.hasPrefix("line ") {

@@ -13,7 +13,7 @@ public enum ProgressLine {
 
     /// - Parameters:
     ///   - events: events read and checked so far.
-    ///   - bytesRead: bytes of the input read so far.
+    ///   - bytesRead: bytes of the input up to the last event handed to the writer.
     ///   - size: the input's size in bytes, when known.
     ///   - seconds: time since the import started.
     ///   - width: the terminal's columns.

@@ -231,7 +231,12 @@ public struct Ledger: Sendable {
             throw LedgerError.data(o.message(d.pointee.body.type)).atLine(d.pointee.line)
         }
         totals = newTotals
-        past.stored.append(p, recorded: recorded.micros, extra: .of(body: d.pointee.body, note: d.pointee.note, source: d.pointee.source))
+        // Most drafts carry nothing a packed record leaves out: told by the type code and the
+        // draft's rare fields, without a copy of the body for `Extra.of`.
+        let whole = p.code == PackedEvent.siteOpened || p.code == PackedEvent.chipModelDefined
+        let extra: EventStorage.Extra? = whole || d.pointee.hasRareFields
+            ? .of(body: d.pointee.body, note: d.pointee.note, source: d.pointee.source) : nil
+        past.stored.append(p, recorded: recorded.micros, extra: extra)
         rules.applyEffects(seq, events: past)
         if p.code == PackedEvent.eventVoided { voidedBy[Int(p.amount)] = seq }
         lastRecorded = recorded
