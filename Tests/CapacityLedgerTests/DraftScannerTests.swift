@@ -168,6 +168,29 @@ struct DraftScannerTests {
         #expect(DraftScanner.Field.named("qty") == nil)
     }
 
+    /// A key is its field's name exactly: each name gives its field, and the name with any one
+    /// byte changed, cut short or made longer gives none.
+    @Test func eachKeyNamesItsFieldExactly() {
+        func field(_ key: [UInt8]) -> DraftScanner.Field? {
+            // The key inside a line, as the scanner sees it.
+            let line = Array("{\"".utf8) + key + Array("\":1}".utf8)
+            return line.withUnsafeBufferPointer { DraftScanner.field($0, 2, 2 + key.count) }
+        }
+        for f in DraftScanner.Field.allCases {
+            let name = Array("\(f.name)".utf8)
+            #expect(field(name) == f, "\(f)")
+            for k in name.indices {
+                for c in [UInt8(ascii: "X"), name[k] ^ 0x20, name[k] &+ 1] {
+                    var changed = name
+                    changed[k] = c
+                    #expect(field(changed) == nil, "\(String(decoding: changed, as: UTF8.self))")
+                }
+            }
+            #expect(field(Array(name.dropLast())) == nil, "\(f)")
+            #expect(field(name + [UInt8(ascii: "s")]) == nil, "\(f)")
+        }
+    }
+
     @Test func theReaderGivesTheSameDraftsEitherWay() throws {
         let lines = try corpus()
         let path = "/tmp/capacity-scanner-\(lines.count).jsonl"

@@ -259,23 +259,52 @@ struct DraftScanner {
         String(decoding: UnsafeBufferPointer(rebasing: b[s.start..<s.end]), as: UTF8.self)
     }
 
-    private static func field(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Field? {
-        // The name of the key's length and first letter, when one is; else each name in turn.
-        let guess: Field
-        switch (end - start, end > start ? b[start] : 0) {
-        case (4, UInt8(ascii: "t")): guess = .type
-        case (9, UInt8(ascii: "e")): guess = .effective
-        case (4, UInt8(ascii: "s")): guess = .site
-        case (4, UInt8(ascii: "r")): guess = .rack
-        case (5, UInt8(ascii: "m")): guess = .model
-        case (5, UInt8(ascii: "c")): guess = .chips
-        case (2, UInt8(ascii: "k")): guess = .kw
-        case (2, UInt8(ascii: "m")): guess = .mw
-        case (8, UInt8(ascii: "q")): guess = .quantity
+    /// The field a key names, or nil. A key is told by its length, then compared as one or two
+    /// little-endian words with the names of that length (the constants spell them).
+    static func field(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Field? {
+        let p = UnsafeRawPointer(b.baseAddress! + start)
+        @inline(__always) func u16() -> UInt16 { UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)) }
+        @inline(__always) func u32() -> UInt32 { UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)) }
+        @inline(__always) func u64() -> UInt64 { UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)) }
+        @inline(__always) func byte(_ k: Int) -> UInt8 { p.load(fromByteOffset: k, as: UInt8.self) }
+        switch end - start {
+        case 2:
+            switch u16() {
+            case 0x776B: return .kw  // "kw"
+            case 0x776D: return .mw  // "mw"
+            default: return nil
+            }
+        case 3:
+            return equal(b, start, end, "seq") ? .seq : nil
+        case 4:
+            switch u32() {
+            case 0x6570_7974: return .type  // "type"
+            case 0x6574_6973: return .site  // "site"
+            case 0x6B63_6172: return .rack  // "rack"
+            case 0x6574_6F6E: return .note  // "note"
+            case 0x6873_6168: return .hash  // "hash"
+            default: return nil
+            }
+        case 5:
+            switch (u32(), byte(4)) {
+            case (0x6564_6F6D, UInt8(ascii: "l")): return .model  // "mode" "l"
+            case (0x7069_6863, UInt8(ascii: "s")): return .chips  // "chip" "s"
+            default: return nil
+            }
+        case 6:
+            return equal(b, start, end, "source") ? .source : nil
+        case 8:
+            switch u64() {
+            case 0x7974_6974_6E61_7571: return .quantity  // "quantity"
+            case 0x6465_6472_6F63_6572: return .recorded  // "recorded"
+            default: return nil
+            }
+        case 9:
+            // "effectiv" "e"
+            return u64() == 0x7669_7463_6566_6665 && byte(8) == UInt8(ascii: "e") ? .effective : nil
         default:
-            return Field.allCases.first { equal(b, start, end, $0.name) }
+            return nil
         }
-        return equal(b, start, end, guess.name) ? guess : nil
     }
 
     @inline(__always)

@@ -141,8 +141,9 @@ enum RecordCodec {
     }
 
     /// Encodes an event given by its parts (see `encode(_:state:into:)`).
+    /// `rackHash`, when given, is the `NameHash` of the body's rack.
     static func encode(body: EventBody, note: String?, source: String?, recorded: Timestamp, effective: Timestamp,
-                       state: inout CodecState, into w: inout ByteWriter) -> PackedEvent {
+                       state: inout CodecState, into w: inout ByteWriter, rackHash: UInt64? = nil) -> PackedEvent {
         state.ensureWritable()
         let code = body.type.code
         w.byte(code)
@@ -167,11 +168,11 @@ enum RecordCodec {
             p.a = str(site, &state, &w)!; p.b = str(model, &state, &w)!; w.varint(UInt64(q))
             p.amount = q
         case .rackInstalled(let site, let rack, let model, let chips, let power):
-            p.a = str(site, &state, &w)!; p.b = str(rack, &state, &w)!; p.c = str(model, &state, &w)!
+            p.a = str(site, &state, &w)!; p.b = str(rack, &state, &w, hash: rackHash)!; p.c = str(model, &state, &w)!
             w.varint(UInt64(chips)); w.varint(UInt64(power.watts))
             p.amount = chips; p.amount2 = power.watts
         case .rackRetired(let site, let rack):
-            p.a = str(site, &state, &w)!; p.b = str(rack, &state, &w)!
+            p.a = str(site, &state, &w)!; p.b = str(rack, &state, &w, hash: rackHash)!
         case .powerAllocated(let site, let power), .powerReleased(let site, let power):
             p.a = str(site, &state, &w)!; w.varint(UInt64(power.watts))
             p.amount = power.watts
@@ -189,9 +190,9 @@ enum RecordCodec {
     /// 0: absent; 1: a new string follows (length, bytes); n ≥ 2: the string numbered n − 2.
     /// Returns the string's number.
     @inline(__always) @discardableResult
-    static func str(_ s: String?, _ state: inout CodecState, _ w: inout ByteWriter) -> UInt32? {
+    static func str(_ s: String?, _ state: inout CodecState, _ w: inout ByteWriter, hash known: UInt64? = nil) -> UInt32? {
         guard let s else { w.byte(0); return nil }
-        let hash = NameHash.of(s)
+        let hash = known ?? NameHash.of(s)
         if let id = state.number(of: s, hash: hash) {
             w.varint(UInt64(id) + 2)
             return id

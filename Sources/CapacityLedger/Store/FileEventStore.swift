@@ -258,13 +258,24 @@ public final class FileEventStore: EventStore {
                 buffer.removeAll(keepingCapacity: true)
                 added = 0
             }
+            // The rack hashes of the drafts prefetched, by index in the chunk, modulo 8.
+            precondition(lookahead <= 4, "look at most 4 drafts ahead")
+            let ahead = UnsafeMutablePointer<UInt64?>.allocate(capacity: 8)
+            ahead.initialize(repeating: nil, count: 8)
+            defer { ahead.deallocate() }
             while let chunk = try next() {
                 // Drafts read in place (through the slice's subscript, each was copied for the call).
                 try chunk.withUnsafeBufferPointer { drafts in
                     for i in drafts.indices {
                         let draft = drafts.baseAddress! + i
-                        if lookahead > 0, i + lookahead < drafts.count { ledger.prefetch(for: draft + lookahead) }
-                        try ledger.add(draft, now: now, to: &batch, bytes: &buffer, fileOffset: offset, chained: behind == nil)
+                        // The rack's hash, worked out when its lookup was started, is not worked out again.
+                        var rackHash: UInt64?
+                        if lookahead > 0 {
+                            if i + lookahead < drafts.count { ahead[(i + lookahead) & 7] = ledger.prefetch(for: draft + lookahead) }
+                            if i >= lookahead { rackHash = ahead[i & 7] }
+                        }
+                        try ledger.add(draft, now: now, to: &batch, bytes: &buffer, fileOffset: offset, chained: behind == nil,
+                                       rackHash: rackHash)
                         if keepHashes { hashes.append(ledger.head) }
                         if behind != nil, let hex = draft.pointee.hash {
                             checks.append(.init(seq: ledger.count, hex: hex, line: draft.pointee.line))

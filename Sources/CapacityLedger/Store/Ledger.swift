@@ -190,8 +190,11 @@ public struct Ledger: Sendable {
 
     /// `add` for a draft read where it lies (an import's chunk): passed by value from there,
     /// the whole draft was copied, and its strings retained and released, for every call.
+    ///
+    /// `rackHash` is the `NameHash` of the draft's rack when the caller has it already (from
+    /// `prefetch(for:)`), so that it is not worked out twice.
     mutating func add(_ d: UnsafePointer<EventDraft>, now: Timestamp, to batch: inout Batch, bytes: inout [UInt8], fileOffset: Int = 0,
-                      chained: Bool = true) throws {
+                      chained: Bool = true, rackHash: UInt64? = nil) throws {
         let seq = count + 1
         if let given = d.pointee.seq, given != seq {
             throw LedgerError.data("seq \(given) does not follow this ledger, whose next seq is \(seq) (exported lines restore only into a ledger holding exactly the events before them)").atLine(d.pointee.line)
@@ -215,7 +218,7 @@ public struct Ledger: Sendable {
         codec.anchor(seq: seq, offset: fileOffset + bytes.count)
         let (frame, p) = Frame.append(to: &bytes) { w in
             RecordCodec.encode(body: d.pointee.body, note: d.pointee.note, source: d.pointee.source, recorded: recorded, effective: effective,
-                               state: &codec, into: &w)
+                               state: &codec, into: &w, rackHash: rackHash)
         }
         if let base { try rules.load(for: p, seq: seq, from: base, events: &past, names: codec) }
         let newTotals: AmountTotals
@@ -270,12 +273,17 @@ public struct Ledger: Sendable {
     /// Mutating only so that a store holding the ledger calls it in place: called as a
     /// non-mutating method on a class's stored property, the whole ledger was copied (every one
     /// of its buffers retained and released) once per draft.
-    public mutating func prefetch(for d: UnsafePointer<EventDraft>) {
+    ///
+    /// Returns the rack name's `NameHash`, for `add` (nil when the draft names no rack).
+    @discardableResult
+    public mutating func prefetch(for d: UnsafePointer<EventDraft>) -> UInt64? {
         switch d.pointee.body {
         case .rackInstalled(_, let rack, _, _, _), .rackRetired(_, let rack):
-            codec.prefetch(hash: NameHash.of(rack))
+            let hash = NameHash.of(rack)
+            codec.prefetch(hash: hash)
+            return hash
         default:
-            break
+            return nil
         }
     }
 
