@@ -161,6 +161,35 @@ struct DraftScannerTests {
         #expect(try both(lines[0]).general.get().body == .rackRetired(site: "s1", rack: "r-1"))
     }
 
+    /// One scanner reads many lines, as the reader does, and takes a time's day from the time
+    /// before when the date is the same: each line still gives the general path's draft, or is
+    /// left to it when the general path refuses it, whatever came before.
+    @Test func aTimeOnTheDayBeforeReadsAsParsingReadsIt() throws {
+        let scanner = DraftScanner()
+        let times = ["2025-10-29T14:00:00Z", "2025-10-29T14:00:01Z", "2025-10-29", "2025-10-29T23:59:59Z",
+                     "2025-10-29T24:00:00Z", "2025-10-29T12:60:00Z", "2025-10-29T12:00:60Z", "2025-10-29T1a:00:00Z",
+                     "2025-10-29T14-00:00Z", "2025-10-29T14:00:00z", "2025-10-29 12:00:00Z", "2025-10-29T12:00:00.5Z",
+                     "2025-10-30T00:00:00Z", "2025-02-28T10:00:00Z", "2025-02-29T10:00:00Z", "2024-02-29T10:00:00Z",
+                     "2024-02-29", "1969-12-31T23:59:59Z", "2025-13-01", "2025-1O-29T14:00:00Z", "0000-01-01T00:00:00Z"]
+        var rng = SplitMix64(seed: 5)
+        var taken = 0
+        for k in 0..<3_000 {
+            let t = k < times.count ? times[k] : times[Int(rng.next() % UInt64(times.count))]
+            let line = #"{"type":"rack.retired","site":"s1","rack":"r-1","effective":"\#(t)"}"#
+            var copy = line
+            let fast = copy.withUTF8 { scanner.draft($0, line: 7) }
+            switch both(line).general {
+            case .success(let d):
+                if let fast { #expect(fast == d, "\(t)"); taken += 1 }
+                // A whole second in UTC, or a date alone, is the fast path's to take.
+                #expect(fast != nil || t.contains(".") || t.contains(" "), "\(t)")
+            case .failure:
+                #expect(fast == nil, "\(t)")
+            }
+        }
+        #expect(taken > 1_000)
+    }
+
     /// Each field's name, which keys are compared with, is its case's name.
     @Test func theFieldNamesAreTheCaseNames() {
         for f in DraftScanner.Field.allCases { #expect("\(f.name)" == "\(f)") }

@@ -89,12 +89,22 @@ struct DraftScanner {
         return fields.map { (type, $0) }
     }
 
-    /// The scanner `LineReader` uses, for callers that keep none.
-    static let shared = DraftScanner()
+    /// The last date a time was read on: most lines of a large import carry a time on the
+    /// same day as the line before, and that day's calendar arithmetic is done once.
+    private final class LastDay {
+        /// The date's ten bytes, as two little-endian words.
+        var head: UInt64 = 0
+        var tail: UInt16 = 0
+        /// The day's first microsecond; nil before any date.
+        var micros: Int64?
+    }
 
-    /// The draft of `line`, or nil when the line is not of the common shape (see above).
+    private let lastDay = LastDay()
+
+    /// The draft of `line` by a scanner of its own (the tests'), or nil when the line is not of
+    /// the common shape (see above).
     static func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int) -> EventDraft? {
-        shared.draft(b, line: line)
+        DraftScanner().draft(b, line: line)
     }
 
     /// The draft of `line`, or nil when the line is not of the common shape (see above).
@@ -210,11 +220,11 @@ struct DraftScanner {
 
         var draft = EventDraft(body: body, line: line)
         if seen & Field.effective.bit != 0 {
-            guard let t = Self.time(b, .effective, spans), t.micros % Timestamp.microsPerSecond == 0 else { return nil }
+            guard let t = time(b, .effective, spans), t.micros % Timestamp.microsPerSecond == 0 else { return nil }
             draft.effective = t
         }
         if seen & Field.recorded.bit != 0 {
-            guard let t = Self.time(b, .recorded, spans) else { return nil }
+            guard let t = time(b, .recorded, spans) else { return nil }
             draft.recorded = t
         }
         if seen & Field.note.bit != 0 {
@@ -237,10 +247,36 @@ struct DraftScanner {
         return draft
     }
 
-    private static func time(_ b: UnsafeBufferPointer<UInt8>, _ f: Field, _ spans: UnsafeMutableBufferPointer<Span>) -> Timestamp? {
+    /// The time a field gives, as `Timestamp.parse` reads it. A date alone (`YYYY-MM-DD`) or a
+    /// whole-second UTC time (`YYYY-MM-DDTHH:MM:SSZ`) on the day of the time before takes that
+    /// day from `lastDay` and reads only the time of day; any other form is parsed in full.
+    private func time(_ b: UnsafeBufferPointer<UInt8>, _ f: Field, _ spans: UnsafeMutableBufferPointer<Span>) -> Timestamp? {
         let s = spans[f.rawValue]
         guard s.isString, s.end > s.start else { return nil }
-        return Timestamp.parse(utf8: UnsafeBufferPointer(rebasing: b[s.start..<s.end]))
+        let n = s.end - s.start
+        guard n == 10 || n == 20 && b[s.start + 10] == UInt8(ascii: "T") && b[s.start + 19] == UInt8(ascii: "Z") else {
+            return Timestamp.parse(utf8: UnsafeBufferPointer(rebasing: b[s.start..<s.end]))
+        }
+        let p = UnsafeRawPointer(b.baseAddress! + s.start)
+        let head = p.loadUnaligned(as: UInt64.self), tail = p.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
+        let day: Int64
+        if let known = lastDay.micros, lastDay.head == head, lastDay.tail == tail {
+            day = known
+        } else {
+            guard let date = Timestamp.parse(utf8: UnsafeBufferPointer(rebasing: b[s.start..<(s.start + 10)])) else { return nil }
+            (lastDay.head, lastDay.tail, lastDay.micros) = (head, tail, date.micros)
+            day = date.micros
+        }
+        if n == 10 { return Timestamp(micros: day) }
+        func twoDigits(_ k: Int) -> Int64? {
+            let x = b[s.start + k] &- 0x30, y = b[s.start + k + 1] &- 0x30
+            guard x < 10, y < 10 else { return nil }
+            return Int64(x) * 10 + Int64(y)
+        }
+        guard b[s.start + 13] == UInt8(ascii: ":"), b[s.start + 16] == UInt8(ascii: ":"),
+              let hh = twoDigits(11), let mm = twoDigits(14), let ss = twoDigits(17), hh < 24, mm < 60, ss < 60
+        else { return nil }
+        return Timestamp(micros: day + ((hh * 60 + mm) * 60 + ss) * Timestamp.microsPerSecond)
     }
 
     private static func text(_ b: UnsafeBufferPointer<UInt8>, _ f: Field, max: Int, _ spans: UnsafeMutableBufferPointer<Span>) -> String? {

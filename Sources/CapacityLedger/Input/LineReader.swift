@@ -26,6 +26,7 @@ public final class LineReader {
     public let size: Int?
     /// Whether `nextDraft` tries `DraftScanner` first (the tests turn it off to compare).
     var fast = true
+    /// One scanner for the whole input (it remembers the last date read).
     private let scanner = DraftScanner()
     /// Bytes asked for per read.
     static let readSize = 1 << 20
