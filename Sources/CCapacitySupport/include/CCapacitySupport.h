@@ -37,7 +37,8 @@ static inline void ccap_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 
 /// Asks the system to back the whole 2 MiB pages inside [p, p + len) with huge pages when they
 /// are first touched (Linux `madvise(MADV_HUGEPAGE)`; a hint, ignored where unsupported). For
-/// large tables read at random places, where each lookup would otherwise also miss the TLB.
+/// large tables read at random places, where each lookup would otherwise also miss the TLB; not
+/// for arrays filled in order, whose first touches cost more with huge pages than without.
 void ccap_advise_huge_pages(void *p, size_t len);
 
 #endif

@@ -103,14 +103,17 @@ struct EventStorage: Sendable {
     var count: Int { effective.count }
     var isEmpty: Bool { effective.isEmpty }
 
+    /// The columns are filled front to back, so they are left on ordinary pages: asked for huge
+    /// pages, each first touch of 2 MiB waited for the system to find (and clear) a whole huge
+    /// page, which on these machines cost several times what the same memory costs page by page.
     mutating func reserveCapacity(_ n: Int) {
-        effective.reserveCapacity(n); effective.adviseHugePages()
-        codes.reserveCapacity(n); codes.adviseHugePages()
-        a.reserveCapacity(n); a.adviseHugePages()
-        b.reserveCapacity(n); b.adviseHugePages()
-        c.reserveCapacity(n); c.adviseHugePages()
-        amount.reserveCapacity(n); amount.adviseHugePages()
-        amount2.reserveCapacity(n); amount2.adviseHugePages()
+        effective.reserveCapacity(n)
+        codes.reserveCapacity(n)
+        a.reserveCapacity(n)
+        b.reserveCapacity(n)
+        c.reserveCapacity(n)
+        amount.reserveCapacity(n)
+        amount2.reserveCapacity(n)
     }
 
     @inline(__always)

@@ -177,8 +177,7 @@ final class CheckpointReader: @unchecked Sendable {
 
     /// The number of `s` in the log's string table at the tie, through the hash table.
     func number(of s: String) -> UInt32? {
-        var copy = s
-        return copy.withUTF8 { u -> UInt32? in
+        return s.withUTF8Bytes { u -> UInt32? in
             let bytes = UnsafeRawBufferPointer(u)
             let mask = slotCount - 1
             var j = Int(truncatingIfNeeded: StringTable.hash(bytes)) & mask

@@ -16,8 +16,7 @@ enum StringTable {
     }
 
     static func hash(_ s: String) -> UInt64 {
-        var copy = s
-        return copy.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+        s.withUTF8Bytes { hash(UnsafeRawBufferPointer($0)) }
     }
 
     /// The slots for `strings` (at least twice as many as strings). Strings go in 32 at a time:

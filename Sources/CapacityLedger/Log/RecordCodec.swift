@@ -109,14 +109,12 @@ struct ExactText: Hashable, Sendable {
     init(_ text: String) { self.text = text }
 
     static func == (a: ExactText, b: ExactText) -> Bool {
-        var x = a.text, y = b.text
-        guard x.utf8.count == y.utf8.count else { return false }
-        return x.withUTF8 { p in y.withUTF8 { q in p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0 } }
+        guard a.text.utf8.count == b.text.utf8.count else { return false }
+        return a.text.withUTF8Bytes { p in b.text.withUTF8Bytes { q in p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0 } }
     }
 
     func hash(into hasher: inout Hasher) {
-        var copy = text
-        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        text.withUTF8Bytes { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
 
@@ -206,8 +204,7 @@ enum RecordCodec {
         let id = UInt32(state.baseCount + state.strings.count)
         state.ids!.insert(hash, id)
         w.byte(1)
-        var copy = s
-        copy.withUTF8 { u in
+        s.withUTF8Bytes { u in
             w.varint(UInt64(u.count))
             w.append(u)
         }

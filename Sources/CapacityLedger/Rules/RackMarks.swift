@@ -38,8 +38,6 @@ struct RackMarks: Sendable {
     mutating func reserveCapacity(_ n: Int) {
         heads.reserveCapacity(heads.count + n)
         nodes.reserveCapacity(nodes.count + n)
-        heads.adviseHugePages()
-        nodes.adviseHugePages()
     }
 
     @inline(__always)

@@ -194,27 +194,12 @@ enum NameHash {
     }
 
     static func of(_ s: String) -> UInt64 {
-        var copy = s
-        return copy.withUTF8 { of(UnsafeRawBufferPointer($0)) }
+        s.withUTF8Bytes { of(UnsafeRawBufferPointer($0)) }
     }
 
     /// Whether two strings have the same UTF-8 bytes (see `ExactText`).
     @inline(__always)
     static func same(_ a: String, _ b: String) -> Bool {
         ExactText(a) == ExactText(b)
-    }
-}
-
-extension Array {
-    /// Asks for huge pages for the room this array has reserved, when it is 4 MiB or more (see
-    /// `ccap_advise_huge_pages`): for the large arrays a big import or load fills, so that they
-    /// take a page fault per 2 MiB instead of per 4 KiB, and lookups at random places in them
-    /// miss the TLB less. Call it right after `reserveCapacity`, before the room is used.
-    mutating func adviseHugePages() {
-        let bytes = capacity * MemoryLayout<Element>.stride
-        guard bytes >= 4 << 20 else { return }
-        withUnsafeMutableBufferPointer { b in
-            if let base = b.baseAddress { ccap_advise_huge_pages(base, bytes) }
-        }
     }
 }
