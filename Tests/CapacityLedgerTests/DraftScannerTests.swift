@@ -190,6 +190,37 @@ struct DraftScannerTests {
         #expect(taken > 1_000)
     }
 
+    /// One scanner remembers the site and model names it read: a name read again gives the same
+    /// string, and a name that differs in any byte (past the eighth, in case, at the end of the
+    /// line, longer than 16 bytes) is read and checked anew.
+    @Test func aNameReadBeforeGivesWhatReadingItAnewGives() throws {
+        let scanner = DraftScanner()
+        let names = ["site-a", "site-b", "site-A", "s", "abcdefghijklmnop", "abcdefghijklmnoq", "abcdefghijklmno",
+                     "abcdefghijklmnopq", "abcdefghijklmnopr", "trainium2", "trainium3", "tpu-v7", "tpu_v7", "b200",
+                     "b2OO", "-b200", "site-a.", "site a"]
+        var rng = SplitMix64(seed: 9)
+        var taken = 0
+        for _ in 0..<3_000 {
+            let site = names[Int(rng.next() % UInt64(names.count))]
+            let model = names[Int(rng.next() % UInt64(names.count))]
+            let line = switch rng.next() % 3 {
+            case 0: #"{"type":"chips.delivered","quantity":64,"site":"\#(site)","model":"\#(model)"}"#
+            case 1: #"{"type":"rack.installed","site":"\#(site)","rack":"r-1","model":"\#(model)","chips":64,"kw":45}"#
+            default: #"{"type":"rack.retired","rack":"r-1","site":"\#(site)"}"#
+            }
+            var copy = line
+            let fast = copy.withUTF8 { scanner.draft($0, line: 7) }
+            switch both(line).general {
+            case .success(let d):
+                #expect(fast == d, "\(line)")
+                if fast != nil { taken += 1 }
+            case .failure:
+                #expect(fast == nil, "\(line)")
+            }
+        }
+        #expect(taken > 1_000)
+    }
+
     /// Each field's name, which keys are compared with, is its case's name.
     @Test func theFieldNamesAreTheCaseNames() {
         for f in DraftScanner.Field.allCases { #expect("\(f.name)" == "\(f)") }

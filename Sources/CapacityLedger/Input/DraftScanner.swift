@@ -101,6 +101,39 @@ struct DraftScanner {
 
     private let lastDay = LastDay()
 
+    /// The site and model names read lately, by their bytes: a large import names a few sites
+    /// and models over and over, and a name found here is neither checked nor made a `String`
+    /// again. Eight entries, each name in the one its bytes pick; only checked slugs of at most
+    /// 16 bytes go in.
+    private final class RecentNames {
+        var keys = [(UInt64, UInt64, Int)](repeating: (0, 0, 0), count: 8)
+        var names = [String](repeating: "", count: 8)
+    }
+
+    private let recent = RecentNames()
+
+    /// The slug at `s` as a `String`, from `recent` when it holds it; nil when it is no slug.
+    private func recentID(_ b: UnsafeBufferPointer<UInt8>, _ s: Span) -> String? {
+        let n = s.end - s.start
+        // Two words read in place: only where 16 bytes lie inside the line.
+        guard n > 0, n <= 16, s.start + 16 <= b.count else {
+            guard EventDraftDecoder.isSlug(b, s.start, s.end) else { return nil }
+            return Self.string(b, s)
+        }
+        let p = UnsafeRawPointer(b.baseAddress! + s.start)
+        @inline(__always) func mask(_ k: Int) -> UInt64 { k >= 8 ? ~0 : (1 << UInt64(8 * k)) - 1 }
+        let w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)) & mask(n)
+        let w1 = n > 8 ? UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & mask(n - 8) : 0
+        let slot = Int(truncatingIfNeeded: (w0 ^ (w0 >> 29) ^ w1 ^ UInt64(n)) & 7)
+        let key = recent.keys[slot]
+        if key.0 == w0, key.1 == w1, key.2 == n { return recent.names[slot] }
+        guard EventDraftDecoder.isSlug(b, s.start, s.end) else { return nil }
+        let name = Self.string(b, s)
+        recent.keys[slot] = (w0, w1, n)
+        recent.names[slot] = name
+        return name
+    }
+
     /// The draft of `line` by a scanner of its own (the tests'), or nil when the line is not of
     /// the common shape (see above).
     static func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int) -> EventDraft? {
@@ -178,6 +211,12 @@ struct DraftScanner {
             guard s.isString, EventDraftDecoder.isSlug(b, s.start, s.end) else { return nil }
             return Self.string(b, s)
         }
+        // A site's or a model's name, likely read a line or two before.
+        func recentID(_ f: Field) -> String? {
+            let s = spans[f.rawValue]
+            guard s.isString else { return nil }
+            return self.recentID(b, s)
+        }
         func count(_ f: Field) -> Int64? {
             let s = spans[f.rawValue]
             guard !s.isString, let v = Self.digits(b, s.start, s.end), v > 0 else { return nil }
@@ -199,20 +238,20 @@ struct DraftScanner {
         let body: EventBody
         switch kind.type {
         case .rackInstalled:
-            guard let site = id(.site), let rack = id(.rack), let model = id(.model), let chips = count(.chips),
+            guard let site = recentID(.site), let rack = id(.rack), let model = recentID(.model), let chips = count(.chips),
                   let kw = power(.kw, scale: 1_000) else { return nil }
             body = .rackInstalled(site: site, rack: rack, model: model, chips: chips, power: kw)
         case .chipsDelivered:
-            guard let site = id(.site), let model = id(.model), let q = count(.quantity) else { return nil }
+            guard let site = recentID(.site), let model = recentID(.model), let q = count(.quantity) else { return nil }
             body = .chipsDelivered(site: site, model: model, quantity: q)
         case .rackRetired:
-            guard let site = id(.site), let rack = id(.rack) else { return nil }
+            guard let site = recentID(.site), let rack = id(.rack) else { return nil }
             body = .rackRetired(site: site, rack: rack)
         case .powerAllocated:
-            guard let site = id(.site), let mw = power(.mw, scale: 1_000_000) else { return nil }
+            guard let site = recentID(.site), let mw = power(.mw, scale: 1_000_000) else { return nil }
             body = .powerAllocated(site: site, power: mw)
         case .powerReleased:
-            guard let site = id(.site), let mw = power(.mw, scale: 1_000_000) else { return nil }
+            guard let site = recentID(.site), let mw = power(.mw, scale: 1_000_000) else { return nil }
             body = .powerReleased(site: site, power: mw)
         default:
             return nil
