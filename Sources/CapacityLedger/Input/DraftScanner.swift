@@ -206,16 +206,14 @@ struct DraftScanner {
         // Every field known to this type and every field of the type given.
         guard seen & ~(common | kind.fields) == 0, seen & kind.fields == kind.fields else { return nil }
 
+        // A site's or a model's name is likely to have been read a line or two before (`recent`);
+        // a rack's, nearly always new, is read as it comes.
         func id(_ f: Field) -> String? {
             let s = spans[f.rawValue]
-            guard s.isString, EventDraftDecoder.isSlug(b, s.start, s.end) else { return nil }
-            return Self.string(b, s)
-        }
-        // A site's or a model's name, likely read a line or two before.
-        func recentID(_ f: Field) -> String? {
-            let s = spans[f.rawValue]
             guard s.isString else { return nil }
-            return self.recentID(b, s)
+            if f != .rack { return recentID(b, s) }
+            guard EventDraftDecoder.isSlug(b, s.start, s.end) else { return nil }
+            return Self.string(b, s)
         }
         func count(_ f: Field) -> Int64? {
             let s = spans[f.rawValue]
@@ -238,20 +236,20 @@ struct DraftScanner {
         let body: EventBody
         switch kind.type {
         case .rackInstalled:
-            guard let site = recentID(.site), let rack = id(.rack), let model = recentID(.model), let chips = count(.chips),
+            guard let site = id(.site), let rack = id(.rack), let model = id(.model), let chips = count(.chips),
                   let kw = power(.kw, scale: 1_000) else { return nil }
             body = .rackInstalled(site: site, rack: rack, model: model, chips: chips, power: kw)
         case .chipsDelivered:
-            guard let site = recentID(.site), let model = recentID(.model), let q = count(.quantity) else { return nil }
+            guard let site = id(.site), let model = id(.model), let q = count(.quantity) else { return nil }
             body = .chipsDelivered(site: site, model: model, quantity: q)
         case .rackRetired:
-            guard let site = recentID(.site), let rack = id(.rack) else { return nil }
+            guard let site = id(.site), let rack = id(.rack) else { return nil }
             body = .rackRetired(site: site, rack: rack)
         case .powerAllocated:
-            guard let site = recentID(.site), let mw = power(.mw, scale: 1_000_000) else { return nil }
+            guard let site = id(.site), let mw = power(.mw, scale: 1_000_000) else { return nil }
             body = .powerAllocated(site: site, power: mw)
         case .powerReleased:
-            guard let site = recentID(.site), let mw = power(.mw, scale: 1_000_000) else { return nil }
+            guard let site = id(.site), let mw = power(.mw, scale: 1_000_000) else { return nil }
             body = .powerReleased(site: site, power: mw)
         default:
             return nil
