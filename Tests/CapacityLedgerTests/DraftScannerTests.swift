@@ -123,6 +123,29 @@ struct DraftScannerTests {
         }
     }
 
+    /// Exponents far outside what a power can hold are refused either way, at once: neither
+    /// path traps on overflow when it scales them, nor counts through the exponent digit by digit.
+    @Test func hugeExponentsAreRefusedEitherWay() throws {
+        let cases = [
+            ("1e9223372036854775807", #"must be finite, got 1e9223372036854775807"#),
+            ("1e-9223372036854775808", #"has more than 6 decimal places or is too large, got 1e-9223372036854775808"#),
+            ("7e18", #"has more than 6 decimal places or is too large, got 7e18"#),
+            ("0e999999999999999999", #"must be greater than 0, got 0e999999999999999999"#),
+            ("0e-9223372036854775807", #"must be greater than 0, got 0e-9223372036854775807"#),
+            ("0.000000e9223372036854775807", #"must be greater than 0, got 0.000000e9223372036854775807"#),
+        ]
+        for (value, reason) in cases {
+            let line = #"{"type":"power.allocated","site":"s1","mw":\#(value),"effective":"2025-10-29"}"#
+            let (fast, general) = both(line, number: 3)
+            #expect(fast == nil, "\(line)")
+            #expect(errorMessage { try general.get() } == #"line 3: power.allocated: field "mw" "# + reason)
+        }
+        #expect(ExactDecimal.scaled("1e12", scale: 1_000_000) == 1_000_000_000_000_000_000)
+        #expect(ExactDecimal.scaled("1e13", scale: 1_000_000) == nil)
+        #expect(ExactDecimal.scaled("1500e-3", scale: 1_000) == 1_500)
+        #expect(ExactDecimal.scaled("0e99", scale: 1_000) == 0)
+    }
+
     /// A control character in a text field is refused either way: DEL (0x7F) is ASCII, but not
     /// plain text.
     @Test func aControlCharacterInATextFieldIsRefusedEitherWay() throws {

@@ -220,6 +220,12 @@ struct FieldReader {
             if let d = Double(t) {
                 if !d.isFinite { throw err(name, "must be finite, got \(t)") }
                 if d < 0 { throw err(name, "must not be negative, got \(t)") }
+                // Zero only when every digit before the exponent is: 1e-400 is no zero, though it
+                // rounds to one as a Double.
+                let digits = t.prefix { $0 != "e" && $0 != "E" }
+                if d == 0, digits.allSatisfy({ $0 == "0" || $0 == "." || $0 == "+" }) {
+                    throw err(name, "must be greater than 0, got \(t)")
+                }
                 throw err(name, "has more than \(places) decimal places or is too large, got \(t)")
             }
             throw err(name, "must be a number, got \(v.display)")
@@ -279,10 +285,16 @@ enum ExactDecimal {
             idx = u.index(after: idx)
         }
         guard any else { return nil }
+        // Zero is zero at any exponent; any other mantissa (below 10^19) overflows Int64 when
+        // shifted left by 19 digits or more and has a fraction when shifted right by 20 or more.
+        // Both bounds also keep the loops below short whatever exponent the text gives.
+        if mantissa == 0 { return 0 }
         var scaleDigits = 0
         var s = scale
         while s > 1 { s /= 10; scaleDigits += 1 }
+        guard exponent > -64, exponent < 64 else { return nil }
         let shift = scaleDigits + exponent - fracDigits
+        guard shift < 19, shift > -20 else { return nil }
         var v = mantissa
         if shift >= 0 {
             for _ in 0..<shift {
