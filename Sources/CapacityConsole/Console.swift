@@ -121,8 +121,7 @@ public final class Console {
                     continue
                 }
                 say("")
-                editor.saveHistory()
-                return 0
+                return leave()
             case .interrupted:
                 pending = ""
                 continue
@@ -140,8 +139,23 @@ public final class Console {
                 seen = max(seen, store.ledger.count)
             }
         }
+        return leave()
+    }
+
+    /// Saves the history and ends the session's output (a `.output` file is renamed into
+    /// place); a write that failed is reported and gives the exit code.
+    private func leave() -> Int32 {
         editor.saveHistory()
-        return 0
+        do {
+            try session.finish()
+            return 0
+        } catch let e as LedgerError {
+            sayError(e.message)
+            return e.exitCode
+        } catch {
+            sayError("\(error)")
+            return 74
+        }
     }
 
     func execute(_ line: String) {

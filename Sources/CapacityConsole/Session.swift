@@ -56,8 +56,18 @@ public final class Session {
         default:
             let start = elapsed()
             let output = try engine.run(line, defaults: cursor)
-            for f in output.files { try writeFile(f.path, f.contents) }
+            for f in output.files { try OutputFile.write(f.contents, to: f.path, protecting: store.filesInUse) }
             try emitResult(Renderer.render(output, as: format))
+            // A failed write to a `.output` file is told at the command that met it.
+            if let file = out as? OutputFile {
+                do {
+                    try file.check()
+                } catch let e as LedgerError {
+                    file.abandon()
+                    out = stdout
+                    throw LedgerError(e.kind, e.message + "; results go to standard output again")
+                }
+            }
             if timing {
                 let line = "time: \(Format.fixed((elapsed() - start) * 1000, places: 1)) ms"
                 if format == .table { emit(line) } else { out.flush(); err.write(line + "\n") }
@@ -186,8 +196,11 @@ public final class Session {
             timing = words[1] == "on"
         case ".output":
             guard words.count == 2 else { throw LedgerError.data(".output takes a file name, or stdout") }
-            out.flush()
-            out = words[1] == "stdout" || words[1] == "-" ? stdout : try FileOutput.open(words[1])
+            let next: any TextOutput = words[1] == "stdout" || words[1] == "-"
+                ? stdout : try OutputFile(path: words[1], protecting: store.filesInUse)
+            let previous = out
+            out = next
+            try previous.finish()
         case ".read":
             guard words.count == 2 else { throw LedgerError.data(".read takes a file name") }
             try read(words[1])
@@ -228,10 +241,12 @@ public final class Session {
         }
     }
 
-    func writeFile(_ path: String, _ contents: String) throws {
-        let f = try FileOutput.open(path)
-        f.write(contents)
-        f.flush()
+    /// Ends the session's output: a file named by `.output` is written out and renamed into
+    /// place, standard output flushed; throws the first write that failed.
+    public func finish() throws {
+        try out.finish()
+        out = stdout
+        try stdout.finish()
     }
 
     /// `.help` text: every command, or one command's usage and options.

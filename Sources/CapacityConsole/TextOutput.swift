@@ -9,6 +9,13 @@ import Darwin
 public protocol TextOutput: AnyObject {
     func write(_ text: String)
     func flush()
+    /// Writes what is buffered and throws the first write that failed since the output was
+    /// opened (a full disk, a closed pipe), so that nothing is reported as written that was not.
+    func finish() throws
+}
+
+extension TextOutput {
+    public func finish() throws { flush() }
 }
 
 /// A file descriptor, buffered up to 64 KiB.
@@ -16,6 +23,8 @@ public protocol TextOutput: AnyObject {
 public final class FileOutput: TextOutput, @unchecked Sendable {
     let fd: Int32
     let owned: Bool
+    /// How errors name the destination: `standard output`, or a path.
+    let name: String
     private var buffer: [UInt8] = []
     /// When this returns true, `flush` stops writing and drops what it has not written yet. The
     /// console sets it to its Ctrl-C flag, so that a long result stops while it prints, even when
@@ -23,21 +32,17 @@ public final class FileOutput: TextOutput, @unchecked Sendable {
     public var isCancelled: () -> Bool = { false }
     /// Whether the last byte written to the descriptor ended a line (or nothing was written).
     public private(set) var atLineStart = true
+    /// The `errno` of the first write that failed; later text is dropped.
+    public private(set) var failure: Int32?
 
-    public init(fd: Int32, owned: Bool = false) {
+    public init(fd: Int32, owned: Bool = false, name: String? = nil) {
         self.fd = fd
         self.owned = owned
+        self.name = name ?? (fd == 1 ? "standard output" : fd == 2 ? "standard error" : "file descriptor \(fd)")
     }
 
     public static let stdout = FileOutput(fd: 1)
     public static let stderr = FileOutput(fd: 2)
-
-    /// Opens `path` for writing (created 0644, truncated).
-    public static func open(_ path: String) throws -> FileOutput {
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LedgerError.io("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
-        return FileOutput(fd: fd, owned: true)
-    }
 
     public func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
@@ -46,13 +51,22 @@ public final class FileOutput: TextOutput, @unchecked Sendable {
 
     public func flush() {
         var done = 0
-        while done < buffer.count, !isCancelled() {
+        while done < buffer.count, failure == nil, !isCancelled() {
             let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 { if errno == EINTR { continue }; break }
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                break
+            }
             done += n
         }
         if done > 0 { atLineStart = buffer[done - 1] == 0x0A }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    public func finish() throws {
+        flush()
+        if let failure { throw LedgerError.io("cannot write \(name): \(String(cString: strerror(failure)))") }
     }
 
     deinit {

@@ -58,13 +58,23 @@ struct LedgerOptions: ParsableArguments {
     }
 }
 
-/// Runs `body`, turning a `LedgerError` into its message on stderr and its exit code.
+/// Runs `body`, turning a `LedgerError` into its message on stderr and its exit code. Standard
+/// output is flushed and checked at the end: nothing is reported as written that was not, so a
+/// full disk or a closed pipe under it is an error (exit 74), not a silent success.
 func run(_ body: () throws -> Void) throws {
-    defer { Terminal.flush() }
     do {
-        try body()
+        do {
+            try body()
+        } catch let e as LedgerError {
+            throw e
+        } catch {
+            // An exit code already decided (failed lines of a batch): a failed write still wins.
+            try FileOutput.stdout.finish()
+            throw error
+        }
+        try FileOutput.stdout.finish()
     } catch let e as LedgerError {
-        Terminal.flush()
+        FileOutput.stdout.flush()
         Terminal.stderr("capacity: \(e.message)")
         throw ExitCode(e.exitCode)
     }
@@ -80,6 +90,14 @@ enum Terminal {
     static func stdout(_ s: String) { FileOutput.stdout.write(s + "\n") }
 
     static func flush() { FileOutput.stdout.flush() }
+
+    /// Write errors come back as errors (EPIPE, EFBIG) rather than as signals that end the
+    /// process with nothing said: a closed pipe under `capacity export` or a file past
+    /// `ulimit -f` under `import` is reported with its path and exit 74.
+    static func ignoreWriteSignals() {
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
+    }
 
 }
 

@@ -36,6 +36,7 @@ struct ConsoleOptions: ParsableArguments {
         if !interactiveMode {
             let input = try readWholeFile("-")
             let failures = BatchRunner(session: session, bail: bail).run(bytes: input)
+            try session.finish()
             if failures > 0 { throw ExitCode(65) }
             return
         }

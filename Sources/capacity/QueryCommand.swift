@@ -109,10 +109,11 @@ struct QueryJob {
         if let file {
             let bytes = try readWholeFile(file)
             failures = BatchRunner(session: session, bail: bail).run(bytes: bytes)
+            try session.finish()
         } else {
             do {
                 try session.run(line)
-                session.out.flush()
+                try session.finish()
                 failures = 0
             } catch let e as LedgerError {
                 session.out.flush()

@@ -7,6 +7,7 @@ import Glibc
 // The common forms of `capacity query` and `capacity append` start without the argument parser
 // (see `QueryJob.simple`, `Append.simple`); everything else, and every error in the arguments,
 // goes through it.
+Terminal.ignoreWriteSignals()
 let arguments = CommandLine.arguments
 if let job = QueryJob.simple(arguments) {
     do {

@@ -18,6 +18,13 @@ public protocol EventStore: AnyObject {
     func verify() throws -> VerifyReport
     /// Every committed event with the hash of its record, oldest first.
     func eventsWithHashes() throws -> [(Event, ChainHash)]
+    /// The files this store keeps its ledger in, the log first: outputs must never overwrite
+    /// them (see `OutputFile`). Empty for a store with no files.
+    var filesInUse: [String] { get }
+}
+
+extension EventStore {
+    public var filesInUse: [String] { [] }
 }
 
 /// What `verify` found on a sound ledger.

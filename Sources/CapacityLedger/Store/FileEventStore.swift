@@ -57,6 +57,9 @@ public final class FileEventStore: EventStore {
         if !forAppending { try refresh() }
     }
 
+    /// The log and its checkpoint.
+    public var filesInUse: [String] { [path, FleetCheckpoint.path(forLedger: path)] }
+
     public var name: String {
         var base = path.split(separator: "/").last.map(String.init) ?? path
         if let dot = base.lastIndex(of: "."), dot != base.startIndex { base = String(base[..<dot]) }
