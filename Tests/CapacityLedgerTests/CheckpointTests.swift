@@ -153,4 +153,35 @@ struct CheckpointTests {
         unlink(ckpt)
         #expect(reason(path, fine, now: clock.now()) == "no checkpoint")
     }
+
+    /// A link planted at the temporary file's name is never followed (the file it points at
+    /// keeps its bytes), and temporary files of writers no longer running are removed.
+    @Test func theTemporaryFileIsCreatedNewAndLeftoversAreRemoved() throws {
+        let (store, _, path) = try ledger(seed: 13, count: 300)
+        let victim = dir + "/victim-13.txt"
+        unlink(victim)
+        #expect(writeText(victim, "precious\n"))
+        let tmp = FleetCheckpoint.temporaryPrefix(ledgerPath: path) + "\(getpid())"
+        unlink(tmp)
+        #expect(symlink(victim, tmp) == 0)
+        // A writer that died (no such pid now) left its file; a running one's is kept.
+        let dead = FleetCheckpoint.temporaryPrefix(ledgerPath: path) + "999999999"
+        let alive = FleetCheckpoint.temporaryPrefix(ledgerPath: path) + "1"
+        #expect(writeText(dead, "x"))
+        #expect(writeText(alive, "x"))
+        try store.writeCheckpoint()
+        #expect(String(decoding: fileBytes(victim), as: UTF8.self) == "precious\n")
+        #expect(access(tmp, F_OK) != 0)
+        #expect(access(dead, F_OK) != 0)
+        #expect(access(alive, F_OK) == 0)
+        unlink(alive)
+        #expect(reason(path, PointInTime(at: .time(Timestamp.parse("2023-02-01")!)), now: Timestamp.parse("2026-02-01")!) == nil)
+    }
+}
+
+private func writeText(_ path: String, _ text: String) -> Bool {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    return Array(text.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == text.utf8.count
 }

@@ -214,9 +214,9 @@ public enum FleetCheckpoint {
         let chunkCRCsAt = meta.bytes.count
         meta.append(repeatElement(UInt8(0), count: chunkCount * 4))
 
-        let tmp = path(forLedger: ledgerPath) + ".tmp.\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw LedgerError.io("cannot write \(tmp): \(String(cString: strerror(errno)))") }
+        removeAbandonedTemporaries(ledgerPath: ledgerPath)
+        let tmp = temporaryPrefix(ledgerPath: ledgerPath) + "\(getpid())"
+        let fd = try createTemporary(tmp)
         let areaAt = headerSize + meta.bytes.count + writer.bytes.count
         var ok = true
 
@@ -273,10 +273,44 @@ public enum FleetCheckpoint {
             }
         }
         ok = ok && writeAll(fd, out.bytes, at: at) && fsync(fd) == 0
-        close(fd)
+        ok = close(fd) == 0 && ok
         guard ok, rename(tmp, path(forLedger: ledgerPath)) == 0 else {
             unlink(tmp)
             throw LedgerError.io("cannot write the checkpoint beside \(ledgerPath): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Where a writer's temporary file goes: the checkpoint's path, `.tmp.`, the writer's pid.
+    static func temporaryPrefix(ledgerPath: String) -> String { path(forLedger: ledgerPath) + ".tmp." }
+
+    /// Creates the temporary file new, never through a link: in a shared directory, a link
+    /// planted at that name must not make a query overwrite what it points at. A file already
+    /// there under this process's pid (left by an earlier process that had it) is removed first;
+    /// removing a link removes the link, not its target.
+    static func createTemporary(_ tmp: String) throws -> Int32 {
+        for attempt in 0..<2 {
+            let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if fd >= 0 { return fd }
+            guard errno == EEXIST, attempt == 0, unlink(tmp) == 0 else { break }
+        }
+        throw LedgerError.io("cannot create \(tmp): \(String(cString: strerror(errno)))")
+    }
+
+    /// Removes the temporary files of checkpoint writers that are no longer running (a writer
+    /// killed between creating and renaming its file leaves it behind).
+    static func removeAbandonedTemporaries(ledgerPath: String) {
+        let prefix = temporaryPrefix(ledgerPath: ledgerPath)
+        let slash = prefix.lastIndex(of: "/")
+        let dir = slash.map { prefix[..<$0].isEmpty ? "/" : String(prefix[..<$0]) } ?? "."
+        let base = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
+        guard let d = opendir(dir) else { return }
+        defer { closedir(d) }
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard name.hasPrefix(base), let pid = Int32(name.dropFirst(base.count)), pid > 0 else { continue }
+            if kill(pid, 0) != 0, errno == ESRCH { unlink(prefix + String(pid)) }
         }
     }
 
