@@ -17,40 +17,72 @@ public struct BatchRunner {
     /// are not UTF-8 (`lines(of:)`): it is refused, with the command it belongs to, and not run.
     @discardableResult
     public func run(lines raw: [String?], firstLine: Int = 1) -> Int {
-        var failures = 0
-        // A line ending in `\` continues on the next; errors name the first line of the command.
-        var lines: [(Int, String?)] = []
-        var pending: (Int, String?)?
-        for (i, l) in raw.enumerated() {
-            if let l, l.hasSuffix("\\") {
-                let part = String(l.dropLast()).trimmingSpaces() + " "
-                pending = pending.map { ($0.0, $0.1.map { $0 + part }) } ?? (i, part)
-                continue
-            }
-            if let p = pending {
-                lines.append((p.0, p.1.flatMap { a in l.map { a + $0 } }))
-                pending = nil
-            } else {
-                lines.append((i, l))
-            }
+        var i = 0
+        return run(firstLine: firstLine) {
+            guard i < raw.count else { return nil }
+            defer { i += 1 }
+            return .some(raw[i])
         }
-        if let p = pending { lines.append(p) }
-        for (i, line) in lines {
+    }
+
+    /// Runs the lines of `reader` as they arrive (standard input, a `--file`), each checked as
+    /// UTF-8 on its own. A line the reader refuses (longer than its limit) or cannot read ends
+    /// the run as a failed line.
+    @discardableResult
+    public func run(reader: LineReader) -> Int {
+        run(firstLine: 1) {
+            try reader.next { bytes, _ in String(validating: bytes, as: UTF8.self) }
+        }
+    }
+
+    /// Runs the lines `next` gives (nil at the end; `.some(nil)` for a line that is not UTF-8).
+    /// A line ending in `\` continues on the next; errors name the first line of the command.
+    private func run(firstLine: Int, next: () throws -> String??) -> Int {
+        var failures = 0
+        var number = 0
+        func fail(_ at: Int?, _ message: String) {
+            session.out.flush()
+            session.err.write((at.map { "line \(firstLine + $0): " } ?? "") + message + "\n")
+            session.err.flush()
+            failures += 1
+        }
+        reading: while true {
+            // One command: its lines' parts, joined once (joining as they come is quadratic).
+            var parts: [String] = []
+            var valid = true
+            let first = number
+            var ended = false
+            while true {
+                let line: String??
+                do {
+                    line = try next()
+                } catch {
+                    // The reader's own words: they name the line (over the limit) or the input.
+                    fail(nil, "\(error)")
+                    break reading
+                }
+                guard let line else { ended = true; break }
+                number += 1
+                guard let text = line else { valid = false; break }  // it ends its command, refused
+                if text.hasSuffix("\\") {
+                    parts.append(String(text.dropLast()).trimmingSpaces() + " ")
+                    continue
+                }
+                parts.append(text)
+                break
+            }
+            if ended && parts.isEmpty && valid { break }
             do {
-                guard let line else { throw Self.notUTF8 }
-                try session.run(line)
+                guard valid else { throw Self.notUTF8 }
+                try session.run(parts.joined())
             } catch let e as LedgerError {
-                session.out.flush()
-                session.err.write("line \(firstLine + i): \(e.message)\n")
-                session.err.flush()
-                failures += 1
+                fail(first, e.message)
                 if bail { break }
             } catch {
-                session.err.write("line \(firstLine + i): \(error)\n")
-                failures += 1
+                fail(first, "\(error)")
                 if bail { break }
             }
-            if session.quitRequested { break }
+            if session.quitRequested || ended { break }
         }
         session.out.flush()
         return failures

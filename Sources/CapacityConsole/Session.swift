@@ -214,25 +214,36 @@ public final class Session {
         }
     }
 
-    /// Runs the lines of a file; errors name the file and line and stop the file.
+    /// Runs the lines of a file as they are read; errors name the file and line and stop the
+    /// file.
     func read(_ path: String) throws {
         guard !reading.contains(path) else { throw LedgerError.data(".read \(path): the file is already being read") }
-        let lines: [String?]
-        do {
-            lines = BatchRunner.lines(of: try readWholeFile(path))
-        } catch let e as LedgerError {
-            // "cannot open PATH: reason" → ".read PATH: reason"
+        // "cannot open PATH: reason" → ".read PATH: reason"
+        func reworded(_ e: LedgerError) -> LedgerError {
             let reason = e.message.split(separator: "\(path): ", omittingEmptySubsequences: false).last.map(String.init) ?? e.message
-            throw LedgerError(e.kind, ".read \(path): \(reason)")
+            return LedgerError(e.kind, ".read \(path): \(reason)")
+        }
+        let reader: LineReader
+        do {
+            reader = try LineReader(path: path)
+        } catch let e as LedgerError {
+            throw reworded(e)
         }
         reading.append(path)
         defer { reading.removeLast() }
-        for (i, l) in lines.enumerated() {
+        while true {
+            let line: String??
             do {
-                guard let l else { throw BatchRunner.notUTF8 }
-                try run(l)
+                line = try reader.next { bytes, _ in String(validating: bytes, as: UTF8.self) }
             } catch let e as LedgerError {
-                throw LedgerError(e.kind, "\(path) line \(i + 1): \(e.message)")
+                throw reworded(e)
+            }
+            guard let line else { return }
+            do {
+                guard let line else { throw BatchRunner.notUTF8 }
+                try run(line)
+            } catch let e as LedgerError {
+                throw LedgerError(e.kind, "\(path) line \(reader.lineNumber): \(e.message)")
             }
             if quitRequested {
                 quitRequested = false  // .quit in a file ends that file, not the session
@@ -301,23 +312,4 @@ extension String {
         while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s.removeLast() }
         return String(s)
     }
-}
-
-/// Reads a whole file, or standard input for `-`.
-public func readWholeFile(_ path: String) throws -> [UInt8] {
-    let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw LedgerError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
-    defer { if fd != 0 { close(fd) } }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw LedgerError.io("cannot read \(path): \(String(cString: strerror(errno)))")
-        }
-        if n == 0 { break }
-        bytes.append(contentsOf: chunk[0..<n])
-    }
-    return bytes
 }

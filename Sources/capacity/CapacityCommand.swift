@@ -12,7 +12,8 @@ struct CapacityCommand: ParsableCommand {
         abstract: "An event-sourced capacity ledger for AI compute fleets.",
         discussion: """
             The ledger is --ledger PATH, else $CAPACITY_LEDGER, else ./capacity.ledger.
-            Exit codes: 0 ok, 1 verification failed, 64 usage, 65 bad event data or query, 74 I/O.
+            Exit codes: 0 ok, 1 verification failed, 64 usage, 65 bad event data or query, 74 I/O,
+            75 another writer held the lock past --wait.
             """,
         subcommands: [Repl.self, Demo.self, Append.self, Import.self, Export.self, Log.self, Verify.self, Query.self, Generate.self, BenchQuery.self, BenchAppend.self],
         defaultSubcommand: Repl.self
@@ -23,6 +24,12 @@ struct CapacityCommand: ParsableCommand {
 struct LedgerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The ledger file.", valueName: "path"))
     var ledger: String?
+    @Option(name: .long, help: ArgumentHelp("How long a write waits for another writer's lock before it gives up with exit 75 (default 30).", valueName: "seconds"))
+    var wait: Double?
+
+    func validate() throws {
+        if let wait, !(wait >= 0 && wait <= 86_400 * 365) { throw ValidationError("--wait takes seconds from 0 up, got \(wait)") }
+    }
 
     var path: String { Self.path(ledger) }
 
@@ -37,11 +44,19 @@ struct LedgerOptions: ParsableArguments {
     /// system takes a large ledger's memory back at once, where freeing millions of events one
     /// by one takes a second or more.
     func open(create: Bool, forAppending: Bool = false) throws -> FileEventStore {
-        try Self.open(path: path, create: create, forAppending: forAppending)
+        try Self.open(path: path, create: create, forAppending: forAppending, wait: wait)
     }
 
-    static func open(path: String, create: Bool, forAppending: Bool = false) throws -> FileEventStore {
+    /// Opens the store; a write waits at most `wait` seconds (default 30) for another writer's
+    /// lock, and says on a terminal, after a second, that it is waiting.
+    static func open(path: String, create: Bool, forAppending: Bool = false, wait: Double? = nil) throws -> FileEventStore {
         let store = try FileEventStore(path: path, create: create, forAppending: forAppending, warn: { Terminal.stderr($0) })
+        store.lockWait = wait ?? 30
+        if isatty(2) == 1 {
+            store.onLockWait = { pid in
+                Terminal.stderr("waiting for another writer\(pid.map { " (pid \($0))" } ?? "") to finish with \(path)…")
+            }
+        }
         _ = Unmanaged.passRetained(store)
         return store
     }

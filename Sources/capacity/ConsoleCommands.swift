@@ -34,8 +34,7 @@ struct ConsoleOptions: ParsableArguments {
         session.format = OutputFormat(rawValue: format)!
         let interactiveMode = interactive || (!batch && isatty(0) == 1)
         if !interactiveMode {
-            let input = try readWholeFile("-")
-            let failures = BatchRunner(session: session, bail: bail).run(bytes: input)
+            let failures = BatchRunner(session: session, bail: bail).run(reader: try LineReader(path: "-"))
             try session.finish()
             if failures > 0 { throw ExitCode(65) }
             return

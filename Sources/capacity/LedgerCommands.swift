@@ -36,16 +36,16 @@ struct Append: ParsableCommand {
             } else if words == ["-"] {
                 return try streamImport("-", options: options, json: json, quiet: false)
             }
-            try Self.appendWords(words, ledgerPath: options.path, json: json)
+            try Self.appendWords(words, ledgerPath: options.path, json: json, wait: options.wait)
         }
     }
 
     /// `capacity append TYPE key=value …`: one event, appended and printed.
-    static func appendWords(_ words: [String], ledgerPath: String, json: Bool) throws {
+    static func appendWords(_ words: [String], ledgerPath: String, json: Bool, wait: Double? = nil) throws {
         try RawArguments.checkFields(words)
         var fields = try RawFields.fromWords(words.dropFirst())
         fields.pairs.insert(("type", .word(words[0])), at: 0)
-        try appendAndPrint([try EventDraftDecoder.decode(fields)], ledgerPath: ledgerPath, json: json)
+        try appendAndPrint([try EventDraftDecoder.decode(fields)], ledgerPath: ledgerPath, json: json, wait: wait)
     }
 
     /// `capacity append [--ledger PATH] [--json] TYPE key=value …` read without the argument
@@ -146,8 +146,8 @@ func writeCheckpointOrWarn(_ store: FileEventStore) -> Bool {
     }
 }
 
-func appendAndPrint(_ drafts: [EventDraft], ledgerPath: String, json: Bool) throws {
-    let store = try LedgerOptions.open(path: ledgerPath, create: true, forAppending: true)
+func appendAndPrint(_ drafts: [EventDraft], ledgerPath: String, json: Bool, wait: Double? = nil) throws {
+    let store = try LedgerOptions.open(path: ledgerPath, create: true, forAppending: true, wait: wait)
     let events = try store.append(drafts)
     leaveCheckpoint(store, appended: events.count)
     if json {

@@ -34,7 +34,7 @@ struct Query: ParsableCommand {
     func run() throws {
         try CapacityLedger_run {
             let format = json ? OutputFormat.json : OutputFormat(rawValue: self.format)!
-            try QueryJob(ledgerPath: options.path, file: file, format: format, bail: bail, words: words).run()
+            try QueryJob(ledgerPath: options.path, file: file, format: format, bail: bail, words: words, wait: options.wait).run()
         }
     }
 }
@@ -47,6 +47,8 @@ struct QueryJob {
     var format: OutputFormat
     var bail: Bool
     var words: [String]
+    /// `--wait`: how long an `append` query waits for another writer's lock.
+    var wait: Double? = nil
 
     /// `capacity query [--ledger PATH] [--json | --format F] WORD…` read without the argument
     /// parser, or nil for anything else (help, --file, an unknown or repeated option, a word
@@ -91,7 +93,7 @@ struct QueryJob {
             if attempt.done { return }
             rebuild = attempt.rebuild
         }
-        let store = try LedgerOptions.open(path: ledgerPath, create: true)
+        let store = try LedgerOptions.open(path: ledgerPath, create: true, wait: wait)
         if store.ledger.count == 0, !fileExists(ledgerPath) {
             throw LedgerError.io("no ledger at \(ledgerPath) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
         }
@@ -107,8 +109,7 @@ struct QueryJob {
         session.format = format
         let failures: Int
         if let file {
-            let bytes = try readWholeFile(file)
-            failures = BatchRunner(session: session, bail: bail).run(bytes: bytes)
+            failures = BatchRunner(session: session, bail: bail).run(reader: try LineReader(path: file))
             try session.finish()
         } else {
             do {

@@ -257,7 +257,10 @@ struct DraftScanner {
 
         var draft = EventDraft(body: body, line: line)
         if seen & Field.effective.bit != 0 {
-            guard let t = time(b, .effective, spans), t.micros % Timestamp.microsPerSecond == 0 else { return nil }
+            // Only the two forms without a fraction (a date, or a time to the second); the general
+            // path refuses any fraction, `.000` too.
+            let s = spans[Field.effective.rawValue]
+            guard s.end - s.start == 10 || s.end - s.start == 20, let t = time(b, .effective, spans) else { return nil }
             draft.effective = t
         }
         if seen & Field.recorded.bit != 0 {

@@ -245,7 +245,8 @@ struct FieldReader {
         guard let t = Timestamp.parse(s) else {
             throw err(name, "must be a date (2025-10-29) or a UTC date-time (2025-10-29T14:00:00Z), got \(v.display)")
         }
-        if wholeSeconds, t.micros % Timestamp.microsPerSecond != 0 {
+        // Whole seconds are given without a fraction: `.000` is refused as `.5` is.
+        if wholeSeconds, t.micros % Timestamp.microsPerSecond != 0 || s.contains(".") {
             throw err(name, "must be given to the second, got \(v.display)")
         }
         return t

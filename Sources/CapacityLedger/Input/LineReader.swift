@@ -5,10 +5,20 @@ import Darwin
 #endif
 
 /// Reads a file (or standard input) line by line in 1 MiB chunks, so that memory does not grow
-/// with the file. Lines are numbered from 1; a trailing `\r` is dropped.
+/// with the file. Lines are numbered from 1; a trailing `\r` is dropped, and so is a UTF-8
+/// byte-order mark at the start of the input. A line longer than `maxLineBytes` is refused by
+/// its number as soon as that many bytes are read without a line feed, and nothing after it is
+/// read: an endless line (`/dev/zero`) costs at most that much memory.
 public final class LineReader {
     let fd: Int32
     let owned: Bool
+    /// How errors name the input: its path, or `standard input`.
+    public let name: String
+    /// The longest line accepted, in bytes (without its line end): 1 MiB. An event line is far
+    /// shorter (text fields are at most 4 KiB), and so is any command.
+    public static let maxLineBytes = 1 << 20
+    /// The limit this reader applies (`maxLineBytes`; smaller in tests).
+    let lineLimit: Int
     /// The bytes read and not yet handed out are `buffer[start..<count]`. Kept by hand, not as
     /// an array: an array property of a class is retained, and its access checked, at each use,
     /// several times a line.
@@ -31,14 +41,17 @@ public final class LineReader {
     /// Bytes asked for per read.
     static let readSize = 1 << 20
 
-    public init(path: String) throws {
+    public init(path: String, lineLimit: Int = LineReader.maxLineBytes) throws {
+        self.lineLimit = lineLimit
         if path == "-" {
             fd = 0
             owned = false
+            name = "standard input"
         } else {
             fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw LedgerError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
             owned = true
+            name = path
         }
         var st = stat()
         size = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : nil
@@ -56,6 +69,7 @@ public final class LineReader {
         while true {
             if start < count, let p = memchr(buffer + start, 0x0A, count - start) {
                 let nl = buffer.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                if nl - start > lineLimit { throw tooLong() }
                 lineNumber += 1
                 var end = nl
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }
@@ -63,6 +77,7 @@ public final class LineReader {
                 start = nl + 1
                 return try body(UnsafeBufferPointer(start: buffer + s, count: end - s), lineNumber)
             }
+            if count - start > lineLimit { throw tooLong() }
             if eof {
                 guard start < count else { return nil }
                 lineNumber += 1
@@ -87,12 +102,20 @@ public final class LineReader {
             let n = read(fd, buffer + count, Self.readSize)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw LedgerError.io("cannot read: \(String(cString: strerror(errno)))")
+                throw LedgerError.io("cannot read \(name): \(String(cString: strerror(errno)))")
             }
             count += n
+            if bytesRead == 0, count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
+                start = 3  // a byte-order mark: UTF-8 has no byte order, and JSON no place for one
+            }
             bytesRead += n
             if n == 0 { eof = true }
         }
+    }
+
+    /// The refusal of the line being read, which is over `lineLimit`.
+    private func tooLong() -> LedgerError {
+        LedgerError.data("line \(lineNumber + 1): longer than \(Format.grouped(lineLimit)) bytes, the longest line accepted; \(name) was not read further")
     }
 
     /// The next non-blank line as an event draft, or nil at the end. Errors name the line.

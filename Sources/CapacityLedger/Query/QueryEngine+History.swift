@@ -168,6 +168,12 @@ extension QueryEngine {
         }
         let p1 = try at(q.positional[0]), p2 = try at(q.positional[1])
         let s1 = try figures(p1), s2 = try figures(p2)
+        // After the figures: a checkpoint, which holds no events, sends #N to the log first.
+        for (word, p) in [(q.positional[0], p1), (q.positional[1], p2)] {
+            if case .seq(let n) = p.at, n > store.ledger.count {
+                throw LedgerError.data("diff: \(word) is past the last event (the ledger has \(Format.counted(store.ledger.count, "event")))")
+            }
+        }
         var before: [PairKey: FleetRow] = [:]
         for r in s1.fleet(site: nil, model: nil) { before[PairKey(a: r.site, b: r.model)] = r }
         var after: [PairKey: FleetRow] = [:]

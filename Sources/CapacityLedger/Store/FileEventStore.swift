@@ -110,6 +110,54 @@ public final class FileEventStore: EventStore {
         return ledger.count > before ? (before + 1)...ledger.count : nil
     }
 
+    /// How long a writer waits for another writer's lock before it gives up (exit 75).
+    public var lockWait: Double = 30
+    /// Called once when a writer has waited a second for the lock, with the holder's pid when
+    /// the system tells it (the console and the CLI say so on a terminal).
+    public var onLockWait: ((Int32?) -> Void)?
+
+    /// Takes the exclusive lock, waiting at most `lockWait` seconds for another writer.
+    private func lock(_ fd: Int32) throws {
+        let start = Monotonic.seconds()
+        var told = false
+        var pause: UInt32 = 1_000
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else { throw Self.ioError("cannot lock", path) }
+            let waited = Monotonic.seconds() - start
+            if !told, waited >= 1 {
+                told = true
+                onLockWait?(Self.lockHolder(fd))
+            }
+            if waited >= lockWait {
+                let holder = Self.lockHolder(fd).map { " (pid \($0))" } ?? ""
+                throw LedgerError(.busy, "\(path) is locked by another writer\(holder); gave up after \(Format.fixed(lockWait, places: lockWait < 10 ? 1 : 0)) s (--wait SECONDS waits longer)")
+            }
+            usleep(pause)
+            pause = min(pause * 2, 20_000)
+        }
+    }
+
+    /// The pid holding a `flock` on `fd`'s file, from /proc/locks (Linux), or nil.
+    static func lockHolder(_ fd: Int32) -> Int32? {
+        var st = stat()
+        guard fstat(fd, &st) == 0, let f = fopen("/proc/locks", "r") else { return nil }
+        defer { fclose(f) }
+        let dev = UInt64(st.st_dev)
+        let major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~UInt64(0xFFF))
+        let minor = (dev & 0xFF) | ((dev >> 12) & ~UInt64(0xFF))
+        let id = String(major, radix: 16, uppercase: false).leftPadded(2) + ":" + String(minor, radix: 16).leftPadded(2) + ":\(st.st_ino)"
+        var line: UnsafeMutablePointer<CChar>?
+        var cap = 0
+        defer { free(line) }
+        while getline(&line, &cap, f) > 0, let line {
+            // "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"; waiters' lines have "->".
+            let words = String(cString: line).split(separator: " ")
+            guard words.count >= 6, words[1] == "FLOCK", words[2] != "->", words[4] != "->" else { continue }
+            if words[5] == id, let pid = Int32(words[4]) { return pid }
+        }
+        return nil
+    }
+
     private func readBytes(_ fd: Int32, from offset: Int, count: Int) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         var done = 0
@@ -169,9 +217,7 @@ public final class FileEventStore: EventStore {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.ioError("cannot open", path) }
         defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw Self.ioError("cannot lock", path) }
-        }
+        try lock(fd)
         defer { flock(fd, LOCK_UN) }
         if forAppending, checkpointUse == .none, existed, committedEnd == 0 {
             do {
@@ -397,5 +443,12 @@ public final class FileEventStore: EventStore {
 
     static func ioError(_ what: String, _ path: String) -> LedgerError {
         .io("\(what) \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
+extension String {
+    /// Zeros in front up to `width` characters (device numbers in /proc/locks).
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -12,6 +12,8 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
         case verification
         /// The user interrupted a long command.
         case interrupted
+        /// Another writer held the ledger's lock for longer than the writer would wait (exit 75).
+        case busy
     }
 
     public var kind: Kind
@@ -37,6 +39,7 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
         case .io: 74
         case .verification: 1
         case .interrupted: 130
+        case .busy: 75
         }
     }
 

@@ -91,7 +91,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`. Returns nil for anything else,
-    /// including impossible dates such as `2025-02-30`.
+    /// including impossible dates such as `2025-02-30`, the year 0000, and a space in place of
+    /// the `T`.
     public static func parse(_ text: some StringProtocol) -> Timestamp? {
         let u = Array(text.utf8)
         return u.withUnsafeBufferPointer { parse(utf8: $0) }
@@ -110,11 +111,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             return v
         }
         guard u.count >= 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
-              let y = num(0, 4), let m = num(5, 2), let d = num(8, 2),
+              let y = num(0, 4), let m = num(5, 2), let d = num(8, 2), y >= 1,
               (1...12).contains(m), d >= 1, d <= daysInMonth(year: y, month: m)
         else { return nil }
         if u.count == 10 { return Timestamp(year: y, month: m, day: d) }
-        guard u.count >= 20, u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: " "), u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
+        guard u.count >= 20, u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
               let hh = num(11, 2), let mm = num(14, 2), let ss = num(17, 2), hh < 24, mm < 60, ss < 60
         else { return nil }
         var i = 19
