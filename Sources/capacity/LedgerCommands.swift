@@ -238,16 +238,26 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check every record, the hash chain and every rule.",
-        discussion: "Prints the event count and head hash; exits 1 naming the first bad seq and byte offset."
+        discussion: """
+            Prints the event count and head hash; exits 1 naming the first bad seq and byte offset.
+            With --digest (a line printed by capacity digest, or a file of such lines) it also proves
+            that the ledger still holds the history each digest names, and exits 1 if it does not.
+            """
     )
     @OptionGroup var options: LedgerOptions
     @Flag(name: .long, help: "Print {\"ok\":…,\"events\":…,\"head\":…} as JSON.")
     var json = false
+    @Option(name: .long, help: ArgumentHelp("A digest line from capacity digest, or a file of them, that the ledger must still extend.", valueName: "line|file"))
+    var digest: String?
 
     func run() throws {
         try CapacityLedger_run {
+            let digests = try digest.map(DigestCommand.read) ?? []
             do {
-                let report = try options.open(create: false).verify()
+                let report = try options.open(create: false).verify(hashesAt: Set(digests.map(\.size)))
+                for d in digests {
+                    if let failure = d.check(report) { throw failure }
+                }
                 if json {
                     var w = JSONWriter()
                     w.raw("ok", "true")
@@ -255,9 +265,13 @@ struct Verify: ParsableCommand {
                     w.string("head", report.head.hex)
                     w.int("bytes", Int64(report.bytes))
                     if report.ignoredTailBytes > 0 { w.int("ignored_tail_bytes", Int64(report.ignoredTailBytes)) }
+                    if !digests.isEmpty { w.int("digests_extended", Int64(digests.count)) }
                     Terminal.stdout(w.finished())
                 } else {
                     Terminal.stdout("ok: \(Format.counted(report.events, "event")), head \(report.head.hex)")
+                    for d in digests {
+                        Terminal.stdout("extends the digest \(d.name) of \(Format.counted(d.size, "event")) taken \(d.taken.iso8601)")
+                    }
                     if report.ignoredTailBytes > 0 {
                         let one = report.ignoredTailBytes == 1
                         Terminal.stderr("warning: \(Format.counted(report.ignoredTailBytes, "byte")) after the last commit \(one ? "is" : "are") ignored (\(report.tailReason ?? "unfinished batch")); the next append removes \(one ? "it" : "them")")

@@ -20,6 +20,26 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
         withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: raw) }
     }
 
+    /// The hash written as 64 hex digits (either case), or nil.
+    public init?(hex: some StringProtocol) {
+        let u = Array(hex.utf8)
+        guard u.count == 64 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        for i in 0..<32 {
+            guard let hi = nibble(u[2 * i]), let lo = nibble(u[2 * i + 1]) else { return nil }
+            bytes[i] = hi << 4 | lo
+        }
+        self.init(bytes: bytes)
+    }
+
     /// The 32 bytes.
     public var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0) } }
 

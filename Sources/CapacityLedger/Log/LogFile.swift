@@ -83,7 +83,8 @@ enum LogScanner {
     /// `buf` holds the file from byte offset `base` on; `offset` is where to start in `buf`.
     static func scan(_ buf: UnsafeRawBufferPointer, base: Int = 0, from offset: Int, firstSeq: Int, head: ChainHash,
                      state: inout CodecState, options: Options = .init(),
-                     onRecord: ((Event, ChainHash, Int) -> Void)? = nil) throws -> LogScan {
+                     onRecord: ((Event, ChainHash, Int) -> Void)? = nil,
+                     onHash: ((Int, ChainHash) -> Void)? = nil) throws -> LogScan {
         var out = LogScan(committedEnd: base + offset, head: head)
         var pos = offset
         var pending = EventStorage()
@@ -155,6 +156,10 @@ enum LogScanner {
                     throw LedgerError.verification("hash chain broken: \(range) not match the hash stored after seq \(seqHere - 1) (byte offset \(at)); the log was edited")
                 }
                 if kind == Frame.commitKind {
+                    if let onHash {
+                        let first = firstSeq + out.events.count
+                        for (i, h) in pendingHashes.enumerated() { onHash(first + i, h.0) }
+                    }
                     if let onRecord {
                         let first = firstSeq + out.events.count
                         for (i, h) in pendingHashes.enumerated() { onRecord(pending.event(i, seq: first + i, names: state), h.0, h.1) }

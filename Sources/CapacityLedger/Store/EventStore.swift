@@ -14,8 +14,9 @@ public protocol EventStore: AnyObject {
     @discardableResult func append(_ drafts: [EventDraft]) throws -> [Event]
     /// The chain hash of each event of the last successful `append`.
     var lastAppendHashes: [ChainHash] { get }
-    /// Checks every record, the hash chain, and every rule from the first event on.
-    func verify() throws -> VerifyReport
+    /// Checks every record, the hash chain, and every rule from the first event on; the report
+    /// also gives the chain's hash after each seq of `hashesAt` that the ledger holds.
+    func verify(hashesAt: Set<Int>) throws -> VerifyReport
     /// Every committed event with the hash of its record, oldest first.
     func eventsWithHashes() throws -> [(Event, ChainHash)]
     /// The files this store keeps its ledger in, the log first: outputs must never overwrite
@@ -25,11 +26,16 @@ public protocol EventStore: AnyObject {
 
 extension EventStore {
     public var filesInUse: [String] { [] }
+
+    /// `verify(hashesAt:)` asking for no hashes.
+    public func verify() throws -> VerifyReport { try verify(hashesAt: []) }
 }
 
 /// What `verify` found on a sound ledger.
 public struct VerifyReport: Sendable, Equatable {
     public var events: Int
+    /// The chain's hash after each seq asked for (see `EventStore.verify(hashesAt:)`).
+    public var hashesAt: [Int: ChainHash] = [:]
     public var head: ChainHash
     public var bytes: Int
     /// Bytes after the last commit that readers ignore (a torn or unfinished batch).
@@ -74,8 +80,8 @@ public final class InMemoryEventStore: EventStore {
     /// The log bytes this store would have written to a file.
     public var bytes: [UInt8] { log }
 
-    public func verify() throws -> VerifyReport {
-        try log.withUnsafeBytes { (b) throws -> VerifyReport in try LedgerVerifier.verify(b, path: name) }
+    public func verify(hashesAt: Set<Int>) throws -> VerifyReport {
+        try log.withUnsafeBytes { (b) throws -> VerifyReport in try LedgerVerifier.verify(b, path: name, hashesAt: hashesAt) }
     }
 
     public func eventsWithHashes() throws -> [(Event, ChainHash)] {
@@ -85,7 +91,7 @@ public final class InMemoryEventStore: EventStore {
 
 /// Full checks over a log's bytes: frames, hash chain, then every rule replayed in seq order.
 public enum LedgerVerifier {
-    public static func verify(_ buf: UnsafeRawBufferPointer, path: String) throws -> VerifyReport {
+    public static func verify(_ buf: UnsafeRawBufferPointer, path: String, hashesAt: Set<Int> = []) throws -> VerifyReport {
         if LogHeader.isUnfinishedHeader(buf) {
             return VerifyReport(events: 0, head: .genesis, bytes: buf.count, ignoredTailBytes: buf.count,
                                 tailReason: buf.isEmpty ? nil : "the file holds only the start of a header")
@@ -93,8 +99,10 @@ public enum LedgerVerifier {
         _ = try LogHeader.check(buf, path: path)
         var state = CodecState.readOnly()
         let body = UnsafeRawBufferPointer(rebasing: buf[LogHeader.size...])
+        var found: [Int: ChainHash] = [:]
         let scan = try LogScanner.scan(body, base: LogHeader.size, from: 0, firstSeq: 1, head: .genesis, state: &state,
-                                       options: .init(verifyChain: true))
+                                       options: .init(verifyChain: true),
+                                       onHash: hashesAt.isEmpty ? nil : { seq, h in if hashesAt.contains(seq) { found[seq] = h } })
         var rules = RuleState()
         var totals = AmountTotals()
         let all = EventLookup(stored: scan.events)
@@ -117,7 +125,8 @@ public enum LedgerVerifier {
             }
             rules.applyEffects(seq, events: all)
         }
-        return VerifyReport(events: scan.events.count, head: scan.head, bytes: buf.count,
+        if hashesAt.contains(0) { found[0] = .genesis }
+        return VerifyReport(events: scan.events.count, hashesAt: found, head: scan.head, bytes: buf.count,
                             ignoredTailBytes: scan.tailBytes, tailReason: scan.tailReason)
     }
 

@@ -422,9 +422,9 @@ public final class FileEventStore: EventStore {
 
     // MARK: checking
 
-    public func verify() throws -> VerifyReport {
+    public func verify(hashesAt: Set<Int>) throws -> VerifyReport {
         let all = try wholeFile()
-        return try all.withUnsafeBytes { (b) throws -> VerifyReport in try LedgerVerifier.verify(b, path: path) }
+        return try all.withUnsafeBytes { (b) throws -> VerifyReport in try LedgerVerifier.verify(b, path: path, hashesAt: hashesAt) }
     }
 
     public func eventsWithHashes() throws -> [(Event, ChainHash)] {
