@@ -258,6 +258,12 @@ struct Verify: ParsableCommand {
                 for d in digests {
                     if let failure = d.check(report) { throw failure }
                 }
+                // The checkpoint, which queries trust, against a rebuild from the log.
+                let ckpt = FleetCheckpoint.path(forLedger: options.path)
+                let audit = try FleetCheckpoint.audit(ledgerPath: options.path, replace: true)
+                if case .differs(let seq) = audit {
+                    throw LedgerError.verification("the checkpoint \(ckpt) does not match the log up to seq \(seq): its bytes differ from a rebuild (it was edited, forged or damaged); it was replaced by the rebuild")
+                }
                 if json {
                     var w = JSONWriter()
                     w.raw("ok", "true")
@@ -266,11 +272,22 @@ struct Verify: ParsableCommand {
                     w.int("bytes", Int64(report.bytes))
                     if report.ignoredTailBytes > 0 { w.int("ignored_tail_bytes", Int64(report.ignoredTailBytes)) }
                     if !digests.isEmpty { w.int("digests_extended", Int64(digests.count)) }
+                    switch audit {
+                    case .none: break
+                    case .matches(let seq): w.int("checkpoint_seq", Int64(seq))
+                    case .unusable(let why): w.string("checkpoint_unused", why)
+                    case .differs: break
+                    }
                     Terminal.stdout(w.finished())
                 } else {
                     Terminal.stdout("ok: \(Format.counted(report.events, "event")), head \(report.head.hex)")
                     for d in digests {
                         Terminal.stdout("extends the digest \(d.name) of \(Format.counted(d.size, "event")) taken \(d.taken.iso8601)")
+                    }
+                    switch audit {
+                    case .none, .differs: break
+                    case .matches(let seq): Terminal.stdout("checkpoint: matches a rebuild from the log up to seq \(seq)")
+                    case .unusable(let why): Terminal.stderr("note: the checkpoint \(ckpt) is not used (\(why)); the next query that needs it rebuilds it")
                     }
                     if report.ignoredTailBytes > 0 {
                         let one = report.ignoredTailBytes == 1

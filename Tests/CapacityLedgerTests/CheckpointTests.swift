@@ -154,6 +154,54 @@ struct CheckpointTests {
         #expect(reason(path, fine, now: clock.now()) == "no checkpoint")
     }
 
+    /// A checkpoint edited with its CRCs recomputed is accepted by queries (CRCs guard against
+    /// accidents only) and changes their answers; the audit that `verify` runs rebuilds it from
+    /// the log, finds it differs, and puts the rebuild in its place.
+    @Test func aForgedCheckpointIsFoundByTheAuditAndReplaced() throws {
+        let (store, clock, path) = try ledger(seed: 14, count: 600)
+        let ckpt = FleetCheckpoint.path(forLedger: path)
+        let engine = QueryEngine(store: store, clock: clock)
+        engine.useIndex = false
+        let point = PointInTime(at: .time(Timestamp.parse("2025-06-01")!))
+        #expect(try FleetCheckpoint.audit(ledgerPath: path, replace: false) == .matches(seq: store.ledger.count - 6))
+
+        // Raise the first chip model's bf16 TFLOPS in the metadata, then fix both CRCs.
+        var bytes = fileBytes(ckpt)
+        let h = FleetCheckpoint.headerSize
+        // Header: magic 8, version 4, metadata CRC 4, tie 24, head 32, then the metadata's length.
+        let metaLength = bytes[72..<80].reversed().reduce(0) { $0 << 8 | Int($1) }
+        let key = Array(#""bf16_tflops":"#.utf8)
+        let at = (h..<(h + metaLength - key.count)).first { Array(bytes[$0..<($0 + key.count)]) == key }!
+        #expect(bytes[at + key.count] >= 0x31 && bytes[at + key.count] <= 0x38)
+        bytes[at + key.count] += 1
+        let metaCRC = bytes[h..<(h + metaLength)].withUnsafeBytes { Frame.crc($0) }
+        withUnsafeBytes(of: metaCRC.littleEndian) { bytes.replaceSubrange(12..<16, with: $0) }
+        let headerCRC = bytes[0..<(h - 4)].withUnsafeBytes { Frame.crc($0) }
+        withUnsafeBytes(of: headerCRC.littleEndian) { bytes.replaceSubrange((h - 4)..<h, with: $0) }
+        let fd = open(ckpt, O_WRONLY | O_TRUNC)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+
+        let forged = try FleetCheckpoint.figures(ledgerPath: path, point: point, now: clock.now())
+        #expect(!Self.same(forged, try engine.figures(point)))
+        #expect(try FleetCheckpoint.audit(ledgerPath: path, replace: true) == .differs(seq: store.ledger.count - 6))
+        #expect(try FleetCheckpoint.audit(ledgerPath: path, replace: false) == .matches(seq: store.ledger.count - 6))
+        #expect(Self.same(try FleetCheckpoint.figures(ledgerPath: path, point: point, now: clock.now()), try engine.figures(point)))
+    }
+
+    /// A checkpoint that someone other than the ledger's owner could have written is not used.
+    @Test func aCheckpointWritableByOthersIsNotUsed() throws {
+        let (_, clock, path) = try ledger(seed: 15, count: 300)
+        let ckpt = FleetCheckpoint.path(forLedger: path)
+        let fine = PointInTime(at: .time(Timestamp.parse("2023-02-01")!))
+        #expect(reason(path, fine, now: clock.now()) == nil)
+        chmod(ckpt, 0o622)
+        #expect(reason(path, fine, now: clock.now()) == "the checkpoint is writable by others")
+        #expect(try FleetCheckpoint.audit(ledgerPath: path, replace: false) == .unusable("the checkpoint is writable by others"))
+        chmod(ckpt, 0o600)
+        #expect(reason(path, fine, now: clock.now()) == nil)
+    }
+
     /// A link planted at the temporary file's name is never followed (the file it points at
     /// keeps its bytes), and temporary files of writers no longer running are removed.
     @Test func theTemporaryFileIsCreatedNewAndLeftoversAreRemoved() throws {

@@ -49,12 +49,23 @@ final class CheckpointReader: @unchecked Sendable {
 
     typealias Unusable = FleetCheckpoint.Unusable
 
-    init(path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Unusable(reason: "no checkpoint") }
+    /// Opens the checkpoint at `path`. With `ledgerPath`, a checkpoint that another user than
+    /// the ledger's owner could have written (owned by another user, or writable by group or
+    /// others) is not used: in a shared directory anyone may create a file of that name.
+    init(path: String, ledgerPath: String? = nil) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw Unusable(reason: errno == ELOOP ? "the checkpoint is a symbolic link" : "no checkpoint") }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_size >= FleetCheckpoint.headerSize else { throw Unusable(reason: "checkpoint too short") }
+        if let ledgerPath {
+            var ls = stat()
+            guard stat(ledgerPath, &ls) == 0 else { throw Unusable(reason: "cannot read the ledger") }
+            guard st.st_uid == ls.st_uid else {
+                throw Unusable(reason: "the checkpoint is owned by uid \(st.st_uid), the ledger by uid \(ls.st_uid)")
+            }
+            guard st.st_mode & (S_IWGRP | S_IWOTH) == 0 else { throw Unusable(reason: "the checkpoint is writable by others") }
+        }
         size = Int(st.st_size)
         guard let mapping = Mapping(fd: fd, size: size) else { throw Unusable(reason: "cannot map the checkpoint") }
         self.mapping = mapping
@@ -285,7 +296,7 @@ extension FleetCheckpoint {
     /// short); the caller then replays the log.
     public static func figures(ledgerPath: String, point: PointInTime, now: Timestamp) throws -> FleetSnapshot {
         if case .seq = point.at { throw Unusable(reason: "at=#N needs the log") }
-        let reader = try CheckpointReader(path: path(forLedger: ledgerPath))
+        let reader = try CheckpointReader(path: path(forLedger: ledgerPath), ledgerPath: ledgerPath)
         let fd = open(ledgerPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Unusable(reason: "no ledger") }
         defer { close(fd) }

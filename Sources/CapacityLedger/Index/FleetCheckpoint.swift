@@ -69,7 +69,7 @@ public enum FleetCheckpoint {
     /// effect records block by block. (Built in memory, a checkpoint of ten million events took
     /// about a gigabyte beside the ledger.)
     public static func write(ledger: Ledger, ledgerPath: String, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
-                             blockSize: Int = defaultBlockSize) throws {
+                             blockSize: Int = defaultBlockSize, to destination: String? = nil) throws {
         guard !ledger.isPartial, codec.baseCount == 0 else { throw LedgerError.io("a checkpoint is written from the whole log") }
         var keys: [String] = []       // see `chipsKey`, `powerKey`, `usdKey`
         var keyIndex: [String: UInt32] = [:]
@@ -215,7 +215,8 @@ public enum FleetCheckpoint {
         meta.append(repeatElement(UInt8(0), count: chunkCount * 4))
 
         removeAbandonedTemporaries(ledgerPath: ledgerPath)
-        let tmp = temporaryPrefix(ledgerPath: ledgerPath) + "\(getpid())"
+        let final = destination ?? path(forLedger: ledgerPath)
+        let tmp = destination.map { $0 + ".tmp" } ?? temporaryPrefix(ledgerPath: ledgerPath) + "\(getpid())"
         let fd = try createTemporary(tmp)
         let areaAt = headerSize + meta.bytes.count + writer.bytes.count
         var ok = true
@@ -274,7 +275,7 @@ public enum FleetCheckpoint {
         }
         ok = ok && writeAll(fd, out.bytes, at: at) && fsync(fd) == 0
         ok = close(fd) == 0 && ok
-        guard ok, rename(tmp, path(forLedger: ledgerPath)) == 0 else {
+        guard ok, rename(tmp, final) == 0 else {
             unlink(tmp)
             throw LedgerError.io("cannot write the checkpoint beside \(ledgerPath): \(String(cString: strerror(errno)))")
         }
@@ -309,8 +310,9 @@ public enum FleetCheckpoint {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            guard name.hasPrefix(base), let pid = Int32(name.dropFirst(base.count)), pid > 0 else { continue }
-            if kill(pid, 0) != 0, errno == ESRCH { unlink(prefix + String(pid)) }
+            // The pid, and what a writer of that pid may have added after it (`.audit`, …).
+            guard name.hasPrefix(base), let pid = Int32(name.dropFirst(base.count).prefix(while: \.isNumber)), pid > 0 else { continue }
+            if kill(pid, 0) != 0, errno == ESRCH { unlink(prefix + String(name.dropFirst(base.count))) }
         }
     }
 
@@ -455,5 +457,94 @@ public enum FleetCheckpoint {
         case .installed: t[i + 1] += a; t[i + 3] += b
         case .retired: t[i + 1] -= a; t[i + 2] += a; t[i + 3] -= b
         }
+    }
+}
+
+extension FleetCheckpoint {
+    /// What `audit` found.
+    public enum Audit: Equatable, Sendable {
+        /// There is no checkpoint beside the ledger.
+        case none
+        /// The checkpoint holds, byte for byte, what a rebuild from the log up to its seq holds.
+        case matches(seq: Int)
+        /// The checkpoint is not used (damaged header, another format, stale, not the ledger
+        /// owner's); queries rebuild it when they need one.
+        case unusable(String)
+        /// The checkpoint is tied to the log's commit at `seq`, but its bytes differ from a
+        /// rebuild: it was edited or forged (its own CRCs cannot tell), or damaged.
+        case differs(seq: Int)
+    }
+
+    /// Checks the checkpoint beside `ledgerPath` against the log: rebuilds it from the log's
+    /// events up to the commit it is tied to (the bytes of a checkpoint follow from those
+    /// events alone) and compares the two files. With `replace`, a checkpoint that differs is
+    /// replaced by the rebuild.
+    ///
+    /// CRCs guard the checkpoint against accidents only: whoever edits it can fix them. This is
+    /// what ties its content to the hash-chained log; `capacity verify` runs it.
+    public static func audit(ledgerPath: String, replace: Bool) throws -> Audit {
+        let ckpt = path(forLedger: ledgerPath)
+        guard access(ckpt, F_OK) == 0 else { return .none }
+        let reader: CheckpointReader
+        do {
+            reader = try CheckpointReader(path: ckpt, ledgerPath: ledgerPath)
+            let fd = open(ledgerPath, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw LedgerError.io("cannot open \(ledgerPath): \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            _ = try reader.checkTie(fd: fd, ledgerPath: ledgerPath)
+        } catch let u as Unusable {
+            return .unusable(u.reason)
+        }
+        // The ledger as it stood at the tie: the log up to the commit the checkpoint names.
+        let log = try readPrefix(ledgerPath, count: reader.commitEnd)
+        var ledger = Ledger()
+        let scan = try log.withUnsafeBytes { (b) throws -> LogScan in
+            try LogScanner.scan(UnsafeRawBufferPointer(rebasing: b[LogHeader.size...]), base: LogHeader.size, from: 0, firstSeq: 1,
+                                head: .genesis, state: &ledger.codec)
+        }
+        try ledger.absorb(scan.events, head: scan.head)
+        guard ledger.count == reader.tieSeq, scan.committedEnd == reader.commitEnd else { return .unusable("stale checkpoint") }
+        let rebuilt = temporaryPrefix(ledgerPath: ledgerPath) + "\(getpid()).audit"
+        try write(ledger: ledger, ledgerPath: ledgerPath, codec: ledger.codec,
+                  tie: (reader.tieSeq, reader.commitStart, reader.commitEnd), blockSize: reader.blockSize, to: rebuilt)
+        let same = try sameBytes(ckpt, rebuilt)
+        if !same, replace, rename(rebuilt, ckpt) == 0 { return .differs(seq: reader.tieSeq) }
+        unlink(rebuilt)
+        return same ? .matches(seq: reader.tieSeq) : .differs(seq: reader.tieSeq)
+    }
+
+    /// The first `count` bytes of the file at `path`.
+    static func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw LedgerError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(done)) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw LedgerError.io("cannot read \(path): \(n == 0 ? "the file is shorter than expected" : String(cString: strerror(errno)))") }
+            done += n
+        }
+        return out
+    }
+
+    /// Whether two files hold the same bytes.
+    static func sameBytes(_ a: String, _ b: String) throws -> Bool {
+        let fa = open(a, O_RDONLY | O_CLOEXEC), fb = open(b, O_RDONLY | O_CLOEXEC)
+        defer { if fa >= 0 { close(fa) }; if fb >= 0 { close(fb) } }
+        guard fa >= 0, fb >= 0 else { throw LedgerError.io("cannot open \(fa < 0 ? a : b): \(String(cString: strerror(errno)))") }
+        var sa = stat(), sb = stat()
+        guard fstat(fa, &sa) == 0, fstat(fb, &sb) == 0 else { return false }
+        guard sa.st_size == sb.st_size else { return false }
+        var x = [UInt8](repeating: 0, count: 1 << 20), y = [UInt8](repeating: 0, count: 1 << 20)
+        var at = 0
+        while at < Int(sa.st_size) {
+            let n = x.withUnsafeMutableBytes { pread(fa, $0.baseAddress, $0.count, off_t(at)) }
+            let m = y.withUnsafeMutableBytes { pread(fb, $0.baseAddress, $0.count, off_t(at)) }
+            guard n > 0, n == m, x[0..<n] == y[0..<m] else { return false }
+            at += n
+        }
+        return true
     }
 }

@@ -34,7 +34,7 @@ final class WriterBase: RuleBase {
     /// only here) for a writer. Throws `FleetCheckpoint.Unusable` when it is missing, stale,
     /// from another format or damaged.
     init(ledgerPath: String, fd ledgerFD: Int32) throws {
-        reader = try CheckpointReader(path: FleetCheckpoint.path(forLedger: ledgerPath))
+        reader = try CheckpointReader(path: FleetCheckpoint.path(forLedger: ledgerPath), ledgerPath: ledgerPath)
         _ = try reader.checkTie(fd: ledgerFD, ledgerPath: ledgerPath)
         let unusable = FleetCheckpoint.Unusable(reason: "checkpoint writer section damaged")
         let m = UnsafeRawBufferPointer(start: reader.map, count: reader.size)
