@@ -37,7 +37,7 @@ public final class Session {
 
     /// Runs one line. Errors are thrown with their message; the caller decides how to show them.
     public func run(_ raw: String) throws {
-        let line = raw.trimmingSpaces()
+        let line = QueryWords.droppingTerminator(raw).trimmingSpaces()
         if line.isEmpty || line.hasPrefix("#") { return }
         if line.hasPrefix(".") { return try meta(line) }
         let words = try QueryWords.splitChecked(line)
@@ -58,6 +58,11 @@ public final class Session {
             let output = try engine.run(line, defaults: cursor)
             for f in output.files { try OutputFile.write(f.contents, to: f.path, protecting: store.filesInUse) }
             try emitResult(Renderer.render(output, as: format))
+            for w in output.warnings {
+                out.flush()
+                err.write("note: \(w)\n")
+                err.flush()
+            }
             // A failed write to a `.output` file is told at the command that met it.
             if let file = out as? OutputFile {
                 do {

@@ -5,6 +5,15 @@ public enum QueryWords {
         (try? splitChecked(line)) ?? line.split(separator: " ").map(String.init)
     }
 
+    /// The line without one `;` that ends it (the habit of psql and sqlite3), unless the `;` is
+    /// escaped (`\;`); one inside quotes is never at the very end.
+    public static func droppingTerminator(_ line: String) -> String {
+        var s = Substring(line)
+        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s.removeLast() }
+        guard s.last == ";", s.dropLast().last != "\\" else { return line }
+        return String(s.dropLast())
+    }
+
     public static func splitChecked(_ line: String) throws -> [String] {
         var words: [String] = []
         var current = ""

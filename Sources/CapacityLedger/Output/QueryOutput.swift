@@ -77,6 +77,8 @@ public struct QueryOutput: Sendable {
     public var message: [String] = []
     /// Files to write at the edge: (path, contents).
     public var files: [(path: String, contents: String)] = []
+    /// Remarks for standard error, not part of the result (a filter that matched nothing).
+    public var warnings: [String] = []
     /// Events appended by the command, if any.
     public var appended: [Event] = []
 

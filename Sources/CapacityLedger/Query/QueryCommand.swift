@@ -91,7 +91,7 @@ public struct ParsedQuery: Sendable {
 
     /// Parses one line of the query language. Errors list what is accepted.
     public static func parse(_ line: String) throws -> ParsedQuery {
-        let words = try QueryWords.splitChecked(line)
+        let words = try QueryWords.splitChecked(QueryWords.droppingTerminator(line))
         guard let first = words.first else { throw LedgerError.data("empty command") }
         guard let spec = CommandSpec.named(first) else {
             throw LedgerError.data("unknown command \"\(first)\" (commands: \(CommandSpec.names.joined(separator: ", ")))")

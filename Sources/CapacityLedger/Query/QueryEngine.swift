@@ -30,7 +30,10 @@ public final class QueryEngine {
     public func run(_ line: String, defaults: PointInTime = PointInTime()) throws -> QueryOutput {
         let q = try ParsedQuery.parse(line)
         do {
-            return try execute(q, defaults: defaults)
+            try checkNames(q)
+            var out = try execute(q, defaults: defaults)
+            if let note = emptyNote(q, out) { out.warnings.append(note) }
+            return out
         } catch let e as LedgerError where e.kind == .data && !e.message.hasPrefix(q.spec.name) && !e.message.hasPrefix("line ") {
             throw e
         }
