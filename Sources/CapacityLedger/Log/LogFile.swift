@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The fixed 32-byte header at the start of every ledger file.
 ///
 /// `magic` (8 bytes, `CAPLEDGR`), format version (u16 LE, currently 1), header size (u16 LE, 32),
@@ -215,28 +221,49 @@ enum LogScanner {
     }
 
     /// A frame that fails its checks or that the file ends inside of is a torn write only when
-    /// no valid commit follows it (a damaged length byte can make a frame seem to run past the
-    /// end; taking it for a torn tail would drop every committed batch after it). Throws the
-    /// damage when one does.
+    /// no commit lies at or after it (a damaged length byte can make a frame seem to run past the
+    /// end, or make the last commit itself unreadable; taking it for a torn tail would drop an
+    /// acknowledged batch). Throws the damage when one does.
     private static func damageIfCommitFollows(_ buf: UnsafeRawBufferPointer, base: Int, at offset: Int, seq: Int, why: String) throws {
-        if let later = findCommit(buf, after: offset) {
-            throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why); committed data follows at byte offset \(base + later), so this is not a torn write")
+        guard let commit = findCommit(buf, from: offset) else { return }
+        if commit.offset == offset {
+            throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why); the frame is the commit record of seq \(commit.seq) with a damaged length, so this is not a torn write")
         }
+        throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why); committed data follows at byte offset \(base + commit.offset), so this is not a torn write")
     }
 
-    /// Looks for a valid commit frame starting after `offset`.
-    static func findCommit(_ buf: UnsafeRawBufferPointer, after offset: Int) -> Int? {
-        var p = offset + 1
-        let end = buf.count
-        while p + 6 < end {
-            let len = Int(buf[p])
-            // A commit payload is 1 + varint(seq) + 32 bytes: 34…42 bytes, so its length is one byte.
-            if len >= 34, len <= 42, p + 5 + len <= end, buf[p + 5] == Frame.commitKind {
-                var r = ByteReader(buf, from: p + 1, to: end)
-                if let crc = r.u32(), let payload = r.bytes(len), crc == Frame.crc(payload) { return p }
-            }
-            p += 1
+    /// The seq named by a commit payload starting at `q`, recognised by its bytes alone, whatever
+    /// the length byte before its CRC says: kind `0x40`, a varint seq and 32 hash bytes (34 to 42
+    /// bytes), with the CRC-32C of exactly those bytes in the 4 bytes before `q`.
+    static func commitPayload(_ buf: UnsafeRawBufferPointer, at q: Int) -> UInt64? {
+        guard q >= 4, q < buf.count, buf[q] == Frame.commitKind else { return nil }
+        var r = ByteReader(buf, from: q + 1, to: min(buf.count, q + 10))
+        guard let seq = r.varint() else { return nil }
+        let length = r.at - q + 32
+        guard q + length <= buf.count else { return nil }
+        var c = ByteReader(buf, from: q - 4, to: q)
+        return c.u32() == Frame.crc(UnsafeRawBufferPointer(rebasing: buf[q..<(q + length)])) ? seq : nil
+    }
+
+    /// The first commit frame at or after the frame at `offset`, that frame included (its own
+    /// length byte may be what is damaged): its offset (5 bytes before its payload, as a commit's
+    /// length is one byte) and the seq it names.
+    static func findCommit(_ buf: UnsafeRawBufferPointer, from offset: Int) -> (offset: Int, seq: UInt64)? {
+        var found: (offset: Int, seq: UInt64)?
+        eachCommit(buf, from: offset) { found = ($0, $1); return false }
+        return found
+    }
+
+    /// Calls `body` with the offset and seq of each commit frame at or after the frame at
+    /// `offset` (see `findCommit`), in order, until it returns false.
+    static func eachCommit(_ buf: UnsafeRawBufferPointer, from offset: Int, _ body: (Int, UInt64) -> Bool) {
+        guard let start = buf.baseAddress else { return }
+        var q = offset + 5
+        while q < buf.count {
+            guard let hit = memchr(start + q, Int32(Frame.commitKind), buf.count - q) else { return }
+            q = start.distance(to: UnsafeRawPointer(hit))
+            if let seq = commitPayload(buf, at: q), !body(q - 5, seq) { return }
+            q += 1
         }
-        return nil
     }
 }
