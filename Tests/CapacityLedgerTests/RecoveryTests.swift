@@ -4,8 +4,9 @@ import Testing
 import Glibc
 #endif
 
-/// Crash recovery against damage: a torn write is cut by the next writer; anything else, and
-/// above all an acknowledged batch, is never dropped.
+/// Crash recovery against damage: a torn write (records without their commit, pages that never
+/// landed, a file that ends early) is cut by the next writer; anything else, and above all an
+/// acknowledged batch, is never dropped.
 struct RecoveryTests {
     let dir = temporaryDirectory("capacity-recovery")
     let clock = ManualClock(Timestamp.parse("2026-01-01")!)
@@ -43,6 +44,18 @@ struct RecoveryTests {
     /// The size of the commit frame naming `seq`: length byte, CRC, kind, varint seq, hash.
     func commitFrameSize(seq: Int) -> Int { 1 + 4 + 1 + ByteWriter.varintSize(UInt64(seq)) + 32 }
 
+    /// The bytes of a batch of `n` more events written after the ledger at `store`'s path, without
+    /// its commit frame: what a crash before the commit leaves.
+    func unfinishedBatch(_ store: FileEventStore, _ n: Int) throws -> [UInt8] {
+        let before = fileBytes(store.path)
+        let copy = path("unfinished-source.ledger")
+        writeBytes(copy, before)
+        let s = try FileEventStore(path: copy, create: false, clock: clock)
+        try s.append(try drafts(n, from: s.ledger.count + 1))
+        let after = fileBytes(copy)
+        return Array(after[before.count..<(after.count - commitFrameSize(seq: s.ledger.count))])
+    }
+
     /// What every command must find in a damaged file: readers and `verify` report the damage,
     /// a writer refuses and changes nothing.
     func expectDamage(_ p: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -62,6 +75,27 @@ struct RecoveryTests {
         #expect(warnings.isEmpty, "\(what): \(warnings)", sourceLocation: sourceLocation)
         let unchanged = fileBytes(p) == bytes
         #expect(unchanged, "\(what): the file changed", sourceLocation: sourceLocation)
+    }
+
+    /// What every command must find after a torn write: `count` committed events and
+    /// `tail` bytes after them, ignored by readers and cut by the next writer.
+    func expectTorn(_ p: String, count: Int, tail: Int, head: ChainHash, _ what: String,
+                    sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let read = try FileEventStore(path: p, create: false)
+        #expect(read.ledger.count == count, "\(what)", sourceLocation: sourceLocation)
+        #expect(read.ledger.head == head, "\(what)", sourceLocation: sourceLocation)
+        let report = try read.verify()
+        #expect(report.events == count && report.head == head, "\(what)", sourceLocation: sourceLocation)
+        #expect(report.ignoredTailBytes == tail, "\(what): \(report)", sourceLocation: sourceLocation)
+        #expect(try read.eventsWithHashes().count == count, "\(what)", sourceLocation: sourceLocation)
+        var warnings: [String] = []
+        let writer = try FileEventStore(path: p, create: false, clock: clock, forAppending: true, warn: { warnings.append($0) })
+        try writer.append(try drafts(1, from: 9_000))
+        #expect(warnings.count == 1 && warnings[0].contains("removed an unfinished batch of \(Format.counted(tail, "byte")) after seq \(count) "),
+                "\(what): \(warnings)", sourceLocation: sourceLocation)
+        let again = try FileEventStore(path: p, create: false)
+        #expect(again.ledger.count == count + 1, "\(what)", sourceLocation: sourceLocation)
+        #expect(try again.verify().events == count + 1, "\(what)", sourceLocation: sourceLocation)
     }
 
     // MARK: one flipped bit in the last commit
@@ -101,5 +135,63 @@ struct RecoveryTests {
                 }
             }
         }
+    }
+
+    // MARK: pages that never landed
+
+    /// The last page of a batch whose commit was never written reads back as zeros: a torn
+    /// write. The frame across the page boundary starts with bytes other than zeros.
+    @Test func aZeroedLastPageOfAnUnfinishedBatchIsATornWrite() throws {
+        let (store, commits, counts) = try ledger([100, 300])
+        let committed = fileBytes(store.path)
+        let hashes = try store.eventsWithHashes().map(\.1)
+        var bytes = committed + (try unfinishedBatch(store, 1_000))
+        let page = (bytes.count - 1) / 4096 * 4096
+        #expect(page > commits.last!.upperBound + 4096)
+        for i in page..<bytes.count { bytes[i] = 0 }
+        let p = path("zeroed-last-page.ledger")
+        writeBytes(p, bytes)
+        #expect(bytes[page - 1] != 0)
+        try expectTorn(p, count: counts.last!, tail: bytes.count - committed.count, head: store.ledger.head, "last page")
+        // The committed events are intact, with their hashes.
+        let after = try FileEventStore(path: p, create: false).eventsWithHashes()
+        #expect(after.prefix(400).map(\.1) == hashes)
+        let intact = Array(fileBytes(p).prefix(committed.count)) == committed
+        #expect(intact)
+    }
+
+    /// Zeros over one page at a time of the last batches (and of an unfinished one after them).
+    /// When an intact commit follows the zeros, an acknowledged batch is hit: damage. When
+    /// none does, the bytes read exactly like a write whose pages never landed: a torn write,
+    /// cut back to the last intact commit.
+    @Test func everyZeroedPageOfTheLastBatchesIsDamageOrATornWrite() throws {
+        let (store, commits, counts) = try ledger([3, 50, 100, 700, 900])
+        let committed = fileBytes(store.path)
+        let original = committed + (try unfinishedBatch(store, 500))
+        let heads = try store.eventsWithHashes().map(\.1)
+        let firstPage = commits[2].upperBound / 4096 * 4096
+        var seen = (damage: 0, torn: 0)
+        for page in stride(from: firstPage, to: original.count, by: 4096) {
+            var bytes = original
+            for i in max(page, LogHeader.size)..<min(page + 4096, bytes.count) { bytes[i] = 0 }
+            guard let first = bytes.indices.first(where: { bytes[$0] != original[$0] }) else { continue }
+            let last = bytes.indices.last(where: { bytes[$0] != original[$0] })!
+            let intactCommitAfter = commits.contains { $0.lowerBound > last }
+            let kept = commits.indices.last(where: { commits[$0].upperBound <= first })
+            let count = kept.map { counts[$0] } ?? 0
+            let end = kept.map { commits[$0].upperBound } ?? LogHeader.size
+            let p = path("page-\(page).ledger")
+            writeBytes(p, bytes)
+            let what = "page at \(page) (bytes \(first)–\(last))"
+            if intactCommitAfter {
+                expectDamage(p, what)
+                seen.damage += 1
+            } else {
+                try expectTorn(p, count: count, tail: bytes.count - end, head: count == 0 ? .genesis : heads[count - 1], what)
+                seen.torn += 1
+            }
+        }
+        // Both outcomes come up.
+        #expect(seen.damage > 0 && seen.torn > 0, "\(seen)")
     }
 }

@@ -128,7 +128,10 @@ enum LogScanner {
                 return out
             }
             guard len >= 1, len <= UInt64(maxPayload) else {
-                try badFrame(buf, base: base, at: frameStart, seq: seqHere, why: "impossible frame length \(len)", out: &out, state: &state, rollback: rollback)
+                // The bytes it claims, as far as the file goes.
+                let claimed = len > UInt64(end - r.at) ? end : min(end, r.at + 4 + Int(len))
+                try badFrame(buf, base: base, at: frameStart, end: claimed, seq: seqHere, why: "impossible frame length \(len)",
+                             out: &out, state: &state, rollback: rollback)
                 return out
             }
             guard let crc = r.u32(), let payload = r.bytes(Int(len)) else {
@@ -139,7 +142,7 @@ enum LogScanner {
                 return out
             }
             guard crc == Frame.crc(payload) else {
-                try badFrame(buf, base: base, at: frameStart, seq: seqHere, why: "CRC mismatch", out: &out, state: &state, rollback: rollback)
+                try badFrame(buf, base: base, at: frameStart, end: r.at, seq: seqHere, why: "CRC mismatch", out: &out, state: &state, rollback: rollback)
                 return out
             }
             pos = r.at
@@ -205,19 +208,52 @@ enum LogScanner {
         return out
     }
 
-    /// A complete frame that fails its checks. A crash can only cut a write short (or leave
-    /// zeros where it never wrote), so this is a torn tail only when every byte from here on is
-    /// zero; anything else is damage, reported with the seq and offset.
-    private static func badFrame(_ buf: UnsafeRawBufferPointer, base: Int, at offset: Int, seq: Int, why: String,
+    /// A complete frame that fails its checks (`offset..<end` in `buf`). It is a torn write only
+    /// when no commit lies at or after it and zeros where a write never landed explain it (see
+    /// `neverLanded`); anything else is damage, reported with the seq and offset.
+    private static func badFrame(_ buf: UnsafeRawBufferPointer, base: Int, at offset: Int, end frameEnd: Int, seq: Int, why: String,
                                  out: inout LogScan, state: inout CodecState,
                                  rollback: (inout CodecState) -> Void) throws {
         try damageIfCommitFollows(buf, base: base, at: offset, seq: seq, why: why)
-        if buf[offset...].contains(where: { $0 != 0 }) {
+        guard let zeros = neverLanded(buf, base: base, committedEnd: out.committedEnd, frame: offset..<frameEnd) else {
             throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why) in a complete frame; a crash cuts writes short but does not change bytes, so this is not a torn write")
         }
         rollback(&state)
         out.tailBytes = base + buf.count - out.committedEnd
-        out.tailReason = "the file ends in zero bytes from byte offset \(base + offset), where a write never landed"
+        if !buf[offset...].contains(where: { $0 != 0 }) {
+            out.tailReason = "the file ends in zero bytes from byte offset \(base + offset), where a write never landed"
+        } else {
+            out.tailReason = "a frame at byte offset \(base + offset) runs into zero bytes at byte offsets \(zeros.lowerBound)–\(zeros.upperBound - 1), where a write never landed"
+        }
+    }
+
+    /// The file's page size as far as torn writes go: a page of a write lands whole or not at all.
+    static let pageSize = 4096
+
+    /// Zeros that explain a bad frame (`frame`, a range of `buf`) as part of a write that never
+    /// landed. A crash during an append leaves the bytes it meant to write, except that pages of
+    /// the file after the last commit may read back as zeros (a page the append did not get onto
+    /// the disk), and the file may end early. So the frame must overlap a page-aligned 4 KiB
+    /// page, clipped to the bytes from `committedEnd` to the end of the file, whose bytes are all
+    /// zero. A page can also read back as it was after an earlier write: its bytes up to where
+    /// that write ended, then zeros. Writes end at a frame boundary, so then the frame starts a run
+    /// of zeros to the end of its page (at the last commit's end, this is the first page, which
+    /// the ledger shares with the append). Returns the zeros' byte offsets in the file, or nil.
+    static func neverLanded(_ buf: UnsafeRawBufferPointer, base: Int, committedEnd: Int, frame: Range<Int>) -> Range<Int>? {
+        let fileEnd = base + buf.count
+        func zeros(_ r: Range<Int>) -> Bool {
+            !r.isEmpty && !buf[(r.lowerBound - base)..<(r.upperBound - base)].contains(where: { $0 != 0 })
+        }
+        let start = base + frame.lowerBound, stop = base + frame.upperBound
+        let own = start..<min(fileEnd, (start / pageSize + 1) * pageSize)
+        if zeros(own) { return own }
+        var page = start / pageSize * pageSize
+        while page < stop {
+            let clipped = max(page, committedEnd)..<min(page + pageSize, fileEnd)
+            if zeros(clipped) { return clipped }
+            page += pageSize
+        }
+        return nil
     }
 
     /// A frame that fails its checks or that the file ends inside of is a torn write only when
