@@ -163,14 +163,17 @@ struct RecoveryTests {
     /// Zeros over one page at a time of the last batches (and of an unfinished one after them).
     /// When an intact commit follows the zeros, an acknowledged batch is hit: damage. When
     /// none does, the bytes read exactly like a write whose pages never landed: a torn write,
-    /// cut back to the last intact commit.
+    /// cut back to the last intact commit; unless the checkpoint beside the ledger was built
+    /// at a later seq, which shows acknowledged events were lost: then writers refuse to cut.
     @Test func everyZeroedPageOfTheLastBatchesIsDamageOrATornWrite() throws {
         let (store, commits, counts) = try ledger([3, 50, 100, 700, 900])
         let committed = fileBytes(store.path)
+        try store.writeCheckpoint()
+        let checkpoint = fileBytes(FleetCheckpoint.path(forLedger: store.path))
         let original = committed + (try unfinishedBatch(store, 500))
         let heads = try store.eventsWithHashes().map(\.1)
         let firstPage = commits[2].upperBound / 4096 * 4096
-        var seen = (damage: 0, torn: 0)
+        var seen = (damage: 0, torn: 0, refused: 0)
         for page in stride(from: firstPage, to: original.count, by: 4096) {
             var bytes = original
             for i in max(page, LogHeader.size)..<min(page + 4096, bytes.count) { bytes[i] = 0 }
@@ -180,18 +183,64 @@ struct RecoveryTests {
             let kept = commits.indices.last(where: { commits[$0].upperBound <= first })
             let count = kept.map { counts[$0] } ?? 0
             let end = kept.map { commits[$0].upperBound } ?? LogHeader.size
-            let p = path("page-\(page).ledger")
-            writeBytes(p, bytes)
-            let what = "page at \(page) (bytes \(first)–\(last))"
-            if intactCommitAfter {
-                expectDamage(p, what)
-                seen.damage += 1
-            } else {
-                try expectTorn(p, count: count, tail: bytes.count - end, head: count == 0 ? .genesis : heads[count - 1], what)
-                seen.torn += 1
+            // A writer that starts from the checkpoint does not read the log it covers (see
+            // `FileStoreTests`); it matters here when the zeros reach the commit it is tied to.
+            for withCheckpoint in last >= commits.last!.lowerBound ? [false, true] : [false] {
+                let p = path("page-\(page)-\(withCheckpoint).ledger")
+                writeBytes(p, bytes)
+                let ckpt = FleetCheckpoint.path(forLedger: p)
+                if withCheckpoint { writeBytes(ckpt, checkpoint) } else { unlink(ckpt) }
+                let what = "page at \(page) (bytes \(first)–\(last)), checkpoint \(withCheckpoint)"
+                if intactCommitAfter {
+                    expectDamage(p, what)
+                    seen.damage += 1
+                } else if withCheckpoint && count < counts.last! {
+                    try expectRefused(p, count: count, checkpointSeq: counts.last!, what)
+                    seen.refused += 1
+                } else {
+                    try expectTorn(p, count: count, tail: bytes.count - end, head: count == 0 ? .genesis : heads[count - 1], what)
+                    seen.torn += 1
+                }
             }
         }
-        // Both outcomes come up.
-        #expect(seen.damage > 0 && seen.torn > 0, "\(seen)")
+        // Each outcome comes up.
+        #expect(seen.damage > 0 && seen.torn > 0 && seen.refused > 0, "\(seen)")
+    }
+
+    // MARK: zeros over acknowledged batches
+
+    /// A checkpoint that records more events than the log holds: the tail that reads like a torn
+    /// write held acknowledged batches. `verify` fails and writers refuse to cut it.
+    func expectRefused(_ p: String, count: Int, checkpointSeq: Int, _ what: String,
+                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let bytes = fileBytes(p)
+        let expected = "the checkpoint beside it was built at seq \(checkpointSeq), but the log holds \(Format.counted(count, "event"))"
+        let verified = errorMessage { try FileEventStore(path: p, create: false).verify() }
+        #expect(verified?.contains(expected) == true, "\(what): verify: \(verified ?? "no error")", sourceLocation: sourceLocation)
+        for forAppending in [false, true] {
+            let appended = errorMessage {
+                try FileEventStore(path: p, create: false, clock: clock, forAppending: forAppending).append(try drafts(1, from: 9_000))
+            }
+            #expect(appended?.contains(expected) == true, "\(what): append: \(appended ?? "no error")", sourceLocation: sourceLocation)
+            let unchanged = fileBytes(p) == bytes
+            #expect(unchanged, "\(what): the file changed", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Zeros from a commit boundary to the end of the file read exactly like a batch that never
+    /// landed; the checkpoint beside the ledger shows the 101 events after it were acknowledged.
+    @Test func zerosOverAcknowledgedBatchesAreRefusedWhenTheCheckpointKnowsThem() throws {
+        let (store, commits, counts) = try ledger([3, 50, 300, 101])
+        try store.writeCheckpoint()
+        var bytes = fileBytes(store.path)
+        for i in commits[2].upperBound..<bytes.count { bytes[i] = 0 }
+        let p = path("zeros.ledger")
+        writeBytes(p, bytes)
+        writeBytes(FleetCheckpoint.path(forLedger: p), fileBytes(FleetCheckpoint.path(forLedger: store.path)))
+        try expectRefused(p, count: counts[2], checkpointSeq: counts[3], "zeros over the last batch")
+        // Without the checkpoint, nothing tells it from a torn write.
+        unlink(FleetCheckpoint.path(forLedger: p))
+        try expectTorn(p, count: counts[2], tail: bytes.count - commits[2].upperBound, head: try store.eventsWithHashes()[counts[2] - 1].1,
+                       "zeros, no checkpoint")
     }
 }

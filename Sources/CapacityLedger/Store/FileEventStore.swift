@@ -100,11 +100,27 @@ public final class FileEventStore: EventStore {
         try ledger.absorb(scan.events, head: scan.head)
         committedEnd = scan.committedEnd
         if truncateTorn, scan.tailBytes > 0 {
+            try refuseLostTail(events: ledger.count, committedEnd: committedEnd, tailBytes: scan.tailBytes, reason: scan.tailReason)
             warn("warning: \(path): removed an unfinished batch of \(Format.counted(scan.tailBytes, "byte")) after seq \(ledger.count) (\(scan.tailReason ?? "torn write")); it was never acknowledged")
             guard ftruncate(fd, off_t(committedEnd)) == 0, fsync(fd) == 0 else { throw Self.ioError("cannot truncate", path) }
             byteCount = committedEnd
         }
         return ledger.count > before ? (before + 1)...ledger.count : nil
+    }
+
+    /// A tail after the last commit that reads as a torn write is cut by the next writer. But zeros
+    /// over acknowledged batches, from a commit to the end of the file, read exactly like pages of
+    /// an append that never landed. The checkpoint beside the ledger tells them apart when it was
+    /// built at a later seq than the log now reaches: then the tail held acknowledged events, and
+    /// this throws that damage (`verify` and writers alike).
+    func refuseLostTail(events: Int, committedEnd: Int, tailBytes: Int, reason: String?) throws {
+        guard let seq = FleetCheckpoint.builtAt(ledgerPath: path), seq > events else { return }
+        throw LedgerError.verification(
+            Self.lostTail(checkpointSeq: seq, events: events, committedEnd: committedEnd, tailBytes: tailBytes, reason: reason))
+    }
+
+    static func lostTail(checkpointSeq seq: Int, events: Int, committedEnd: Int, tailBytes: Int, reason: String?) -> String {
+        "log damaged at byte offset \(committedEnd): the checkpoint beside it was built at seq \(seq), but the log holds \(Format.counted(events, "event")), then \(Format.counted(tailBytes, "byte")) that read like a write that never landed (\(reason ?? "unfinished batch")); acknowledged events were lost (unless the ledger was replaced after the checkpoint was written: then delete the checkpoint), so this is not a torn write"
     }
 
     private func readBytes(_ fd: Int32, from offset: Int, count: Int) throws -> [UInt8] {
@@ -375,7 +391,12 @@ public final class FileEventStore: EventStore {
 
     public func verify() throws -> VerifyReport {
         let all = try wholeFile()
-        return try all.withUnsafeBytes { (b) throws -> VerifyReport in try LedgerVerifier.verify(b, path: path) }
+        let report = try all.withUnsafeBytes { (b) throws -> VerifyReport in try LedgerVerifier.verify(b, path: path) }
+        if report.ignoredTailBytes > 0 {
+            try refuseLostTail(events: report.events, committedEnd: report.bytes - report.ignoredTailBytes,
+                               tailBytes: report.ignoredTailBytes, reason: report.tailReason)
+        }
+        return report
     }
 
     public func eventsWithHashes() throws -> [(Event, ChainHash)] {
