@@ -14,7 +14,7 @@ struct CapacityCommand: ParsableCommand {
             The ledger is --ledger PATH, else $CAPACITY_LEDGER, else ./capacity.ledger.
             Exit codes: 0 ok, 1 verification failed, 64 usage, 65 bad event data or query, 74 I/O.
             """,
-        subcommands: [Repl.self, Demo.self, Append.self, Import.self, Export.self, Log.self, Verify.self, Query.self, Generate.self, BenchQuery.self, BenchAppend.self],
+        subcommands: [Repl.self, Demo.self, Append.self, Import.self, Export.self, Log.self, Verify.self, Recover.self, Query.self, Generate.self, BenchQuery.self, BenchAppend.self],
         defaultSubcommand: Repl.self
     )
 }

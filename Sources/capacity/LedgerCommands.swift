@@ -192,6 +192,74 @@ struct Export: ParsableCommand {
     }
 }
 
+struct Recover: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recover",
+        abstract: "Save every committed event of a damaged ledger, and say what was lost.",
+        discussion: """
+            Writes every event committed before the damage as JSON Lines, as export does (with hashes),
+            to standard output or --output FILE, and reports on standard error where the damage is, the
+            last good seq and head, the bytes after it and the seqs named by commit records found in them.
+            Restore with: capacity import FILE --ledger NEW.ledger
+            Exit codes: 0 the ledger is not damaged (every event was written), 1 events were lost.
+            """
+    )
+    @OptionGroup var options: LedgerOptions
+    @Option(name: .long, help: ArgumentHelp("Write the events to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    func run() throws {
+        try CapacityLedger_run {
+            let found = try FileEventStore.recover(path: options.path)
+            let destination: String
+            if let output {
+                try Self.write(found.events, to: output, ledger: options.path)
+                destination = output
+            } else {
+                for (e, h) in found.events { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }
+                Terminal.flush()
+                destination = "standard output"
+            }
+            for line in found.report(destination: destination) { Terminal.stderr("recover: " + line) }
+            if found.lostEvents { throw ExitCode(1) }
+        }
+    }
+
+    /// Writes the events to `path` (created with mode 0600, replaced if it exists) and syncs it;
+    /// every failure is reported. The ledger itself and its checkpoint are refused.
+    static func write(_ events: [(Event, ChainHash)], to path: String, ledger: String) throws {
+        var out = stat(), led = stat()
+        for other in [ledger, FleetCheckpoint.path(forLedger: ledger)] where stat(path, &out) == 0 && stat(other, &led) == 0 {
+            if out.st_dev == led.st_dev && out.st_ino == led.st_ino {
+                throw LedgerError.usage("--output \(path) is \(other == ledger ? "the ledger" : "its checkpoint") itself; name a new file")
+            }
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw LedgerError.io("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var buffer: [UInt8] = []
+        func drain() throws {
+            var done = 0
+            while done < buffer.count {
+                let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw LedgerError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+                }
+                done += n
+            }
+            buffer.removeAll(keepingCapacity: true)
+        }
+        for (e, h) in events {
+            buffer.append(contentsOf: EventJSON.line(e, hash: h.hex).utf8)
+            buffer.append(0x0A)
+            if buffer.count >= 1 << 20 { try drain() }
+        }
+        try drain()
+        guard fsync(fd) == 0 else { throw LedgerError.io("cannot sync \(path): \(String(cString: strerror(errno)))") }
+    }
+}
+
 struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "log", abstract: "List events in seq order.")
     @OptionGroup var options: LedgerOptions

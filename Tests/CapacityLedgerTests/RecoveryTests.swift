@@ -57,7 +57,7 @@ struct RecoveryTests {
     }
 
     /// What every command must find in a damaged file: readers and `verify` report the damage,
-    /// a writer refuses and changes nothing.
+    /// a writer refuses (pointing to `capacity recover`) and changes nothing.
     func expectDamage(_ p: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let bytes = fileBytes(p)
         let read = errorMessage { try FileEventStore(path: p, create: false) }
@@ -71,7 +71,8 @@ struct RecoveryTests {
             try FileEventStore(path: p, create: false, clock: clock, forAppending: true, warn: { warnings.append($0) })
                 .append(try drafts(1, from: 9_000))
         }
-        #expect(appended?.hasPrefix("log damaged at byte offset ") == true, "\(what): append: \(appended ?? "no error")", sourceLocation: sourceLocation)
+        #expect(appended?.hasSuffix("; run capacity recover to save the events before the damage") == true,
+                "\(what): append: \(appended ?? "no error")", sourceLocation: sourceLocation)
         #expect(warnings.isEmpty, "\(what): \(warnings)", sourceLocation: sourceLocation)
         let unchanged = fileBytes(p) == bytes
         #expect(unchanged, "\(what): the file changed", sourceLocation: sourceLocation)
@@ -135,6 +136,34 @@ struct RecoveryTests {
                 }
             }
         }
+    }
+
+    /// `recover` on a ledger whose last commit has a damaged length byte: the batches before it,
+    /// with their hashes, and the commit itself, found by its payload, naming the seq it committed.
+    @Test func recoverSavesTheBatchesBeforeTheDamageAndNamesTheCommitsAfter() throws {
+        let (store, commits, counts) = try ledger([3, 50, 100])
+        let hashed = try store.eventsWithHashes()
+        var bytes = fileBytes(store.path)
+        bytes[commits[2].lowerBound] ^= 0x04
+        let p = path("recover.ledger")
+        writeBytes(p, bytes)
+        let found = try FileEventStore.recover(path: p)
+        #expect(found.lostEvents)
+        #expect(found.events.map(\.0) == Array(hashed.prefix(counts[1]).map(\.0)))
+        #expect(found.events.map(\.1) == Array(hashed.prefix(counts[1]).map(\.1)))
+        #expect(found.head == hashed[counts[1] - 1].1)
+        #expect(found.committedEnd == commits[1].upperBound)
+        #expect(found.bytesAfter == bytes.count - commits[1].upperBound)
+        #expect(found.damage?.offset == commits[2].lowerBound)
+        #expect(found.commitsAfter.map(\.offset) == [commits[2].lowerBound])
+        #expect(found.commitsAfter.map(\.seq) == [counts[2]])
+        #expect(found.report(destination: "out.jsonl").suffix(2) == [
+            "1 commit record can still be found in them, naming seq 153 (byte offset \(commits[2].lowerBound)): events up to seq 153 existed, so seq 54–153 are lost",
+            "wrote 53 events (seq 1–53) to out.jsonl",
+        ])
+        // Not damaged: everything, and nothing lost.
+        let whole = try FileEventStore.recover(path: store.path)
+        #expect(!whole.lostEvents && whole.events.count == counts[2] && whole.bytesAfter == 0)
     }
 
     // MARK: pages that never landed
@@ -217,11 +246,13 @@ struct RecoveryTests {
         let expected = "the checkpoint beside it was built at seq \(checkpointSeq), but the log holds \(Format.counted(count, "event"))"
         let verified = errorMessage { try FileEventStore(path: p, create: false).verify() }
         #expect(verified?.contains(expected) == true, "\(what): verify: \(verified ?? "no error")", sourceLocation: sourceLocation)
+        #expect(verified?.hasSuffix("; run capacity recover to save the events before the damage") == true, "\(what)", sourceLocation: sourceLocation)
         for forAppending in [false, true] {
             let appended = errorMessage {
                 try FileEventStore(path: p, create: false, clock: clock, forAppending: forAppending).append(try drafts(1, from: 9_000))
             }
             #expect(appended?.contains(expected) == true, "\(what): append: \(appended ?? "no error")", sourceLocation: sourceLocation)
+            #expect(appended?.hasSuffix("; run capacity recover to save the events before the damage") == true, "\(what)", sourceLocation: sourceLocation)
             let unchanged = fileBytes(p) == bytes
             #expect(unchanged, "\(what): the file changed", sourceLocation: sourceLocation)
         }

@@ -70,6 +70,16 @@ struct LogScan {
     var tailReason: String?
     /// Commit frames seen (number of batches).
     var commits = 0
+    /// With `Options.stopAtDamage`: the damage the scan stopped at. Everything else then
+    /// describes the log before it (`tailBytes`: every byte from the end of the last good commit).
+    var damage: LogDamage?
+}
+
+/// Damage in the log: where it was found and the message that says what it is.
+public struct LogDamage: Sendable, Equatable {
+    /// Byte offset of the frame where the damage was found.
+    public var offset: Int
+    public var message: String
 }
 
 /// Reads frames out of a ledger file's bytes. Pure: works on a buffer, does no I/O.
@@ -80,6 +90,9 @@ enum LogScanner {
     struct Options {
         /// Recompute the hash chain from the bytes and compare it with every commit and mark.
         var verifyChain = false
+        /// Stop at damage and return what was committed before it (`LogScan.damage`), instead
+        /// of throwing.
+        var stopAtDamage = false
     }
 
     /// Scans from `offset`, continuing after the records already read (`firstSeq` is the seq the
@@ -115,97 +128,107 @@ enum LogScanner {
 
         let end = buf.count
         let fileEnd = base + end
-        while pos < end {
-            let frameStart = pos
-            let at = base + pos
-            var r = ByteReader(buf, from: pos, to: end)
-            let seqHere = firstSeq + out.events.count + pending.count
-            guard let len = r.varint() else {
-                try damageIfCommitFollows(buf, base: base, at: frameStart, seq: seqHere, why: "its length does not end before the end of the file")
+        var frameAt = base + pos
+        do {
+            while pos < end {
+                let frameStart = pos
+                let at = base + pos
+                frameAt = at
+                var r = ByteReader(buf, from: pos, to: end)
+                let seqHere = firstSeq + out.events.count + pending.count
+                guard let len = r.varint() else {
+                    try damageIfCommitFollows(buf, base: base, at: frameStart, seq: seqHere, why: "its length does not end before the end of the file")
+                    rollback(&state)
+                    out.tailBytes = fileEnd - out.committedEnd
+                    out.tailReason = "a frame at byte offset \(at) is cut short"
+                    return out
+                }
+                guard len >= 1, len <= UInt64(maxPayload) else {
+                    // The bytes it claims, as far as the file goes.
+                    let claimed = len > UInt64(end - r.at) ? end : min(end, r.at + 4 + Int(len))
+                    try badFrame(buf, base: base, at: frameStart, end: claimed, seq: seqHere, why: "impossible frame length \(len)",
+                                 out: &out, state: &state, rollback: rollback)
+                    return out
+                }
+                guard let crc = r.u32(), let payload = r.bytes(Int(len)) else {
+                    try damageIfCommitFollows(buf, base: base, at: frameStart, seq: seqHere, why: "its length \(len) runs past the end of the file")
+                    rollback(&state)
+                    out.tailBytes = fileEnd - out.committedEnd
+                    out.tailReason = "a frame at byte offset \(at) is cut short"
+                    return out
+                }
+                guard crc == Frame.crc(payload) else {
+                    try badFrame(buf, base: base, at: frameStart, end: r.at, seq: seqHere, why: "CRC mismatch", out: &out, state: &state, rollback: rollback)
+                    return out
+                }
+                pos = r.at
+                let frame = UnsafeRawBufferPointer(rebasing: buf[frameStart..<pos])
+                let kind = payload[0]
+                if kind == Frame.commitKind || kind == Frame.markKind {
+                    var a = ByteReader(payload, from: 1, to: payload.count)
+                    guard let seq = a.varint(), let hashBytes = a.bytes(32), a.remaining == 0 else {
+                        throw LedgerError.verification("log damaged at byte offset \(at): malformed commit record after seq \(seqHere - 1)")
+                    }
+                    guard Int(seq) == seqHere - 1 else {
+                        throw LedgerError.verification("log damaged at byte offset \(at): commit record names seq \(seq) but the last record is seq \(seqHere - 1)")
+                    }
+                    let stored = ChainHash(bytes: Array(hashBytes))
+                    defer { lastChecked = seqHere - 1 }
+                    if options.verifyChain, stored != chain {
+                        let firstUnchecked = lastChecked + 1
+                        let range = firstUnchecked == seqHere - 1 ? "record seq \(firstUnchecked) does" : "records seq \(firstUnchecked)–\(seqHere - 1) do"
+                        throw LedgerError.verification("hash chain broken: \(range) not match the hash stored after seq \(seqHere - 1) (byte offset \(at)); the log was edited")
+                    }
+                    if kind == Frame.commitKind {
+                        if let onRecord {
+                            let first = firstSeq + out.events.count
+                            for (i, h) in pendingHashes.enumerated() { onRecord(pending.event(i, seq: first + i, names: state), h.0, h.1) }
+                        }
+                        if out.events.isEmpty {
+                            swap(&out.events, &pending)  // the common case: one large batch, moved not copied
+                        } else {
+                            out.events.append(contentsOf: pending)
+                            pending.removeAll()
+                        }
+                        pendingHashes.removeAll(keepingCapacity: true)
+                        out.committedEnd = base + pos
+                        out.head = stored
+                        out.commits += 1
+                        chain = stored
+                        savedStrings = state.strings.count
+                        savedRecorded = state.prevRecorded
+                        savedEffective = state.prevEffectiveSeconds
+                        savedSeq = seqHere - 1
+                    }
+                    continue
+                }
+                state.anchor(seq: seqHere, offset: at)
+                var pr = ByteReader(payload, from: 0, to: payload.count)
+                do {
+                    let (record, extra) = try RecordCodec.decodePacked(&pr, state: &state)
+                    pending.append(record, recorded: state.prevRecorded, extra: extra)
+                } catch {
+                    let what = error.what
+                    throw LedgerError.verification("log damaged at byte offset \(at) (seq \(seqHere)): \(what)")
+                }
+                if options.verifyChain {
+                    chain = chain.chained(with: frame)
+                    pendingHashes.append((chain, at))
+                }
+            }
+            if !pending.isEmpty {
                 rollback(&state)
                 out.tailBytes = fileEnd - out.committedEnd
-                out.tailReason = "a frame at byte offset \(at) is cut short"
-                return out
+                out.tailReason = pending.count == 1 ? "1 record after byte offset \(out.committedEnd) has no commit record" : "\(pending.count) records after byte offset \(out.committedEnd) have no commit record"
             }
-            guard len >= 1, len <= UInt64(maxPayload) else {
-                // The bytes it claims, as far as the file goes.
-                let claimed = len > UInt64(end - r.at) ? end : min(end, r.at + 4 + Int(len))
-                try badFrame(buf, base: base, at: frameStart, end: claimed, seq: seqHere, why: "impossible frame length \(len)",
-                             out: &out, state: &state, rollback: rollback)
-                return out
-            }
-            guard let crc = r.u32(), let payload = r.bytes(Int(len)) else {
-                try damageIfCommitFollows(buf, base: base, at: frameStart, seq: seqHere, why: "its length \(len) runs past the end of the file")
-                rollback(&state)
-                out.tailBytes = fileEnd - out.committedEnd
-                out.tailReason = "a frame at byte offset \(at) is cut short"
-                return out
-            }
-            guard crc == Frame.crc(payload) else {
-                try badFrame(buf, base: base, at: frameStart, end: r.at, seq: seqHere, why: "CRC mismatch", out: &out, state: &state, rollback: rollback)
-                return out
-            }
-            pos = r.at
-            let frame = UnsafeRawBufferPointer(rebasing: buf[frameStart..<pos])
-            let kind = payload[0]
-            if kind == Frame.commitKind || kind == Frame.markKind {
-                var a = ByteReader(payload, from: 1, to: payload.count)
-                guard let seq = a.varint(), let hashBytes = a.bytes(32), a.remaining == 0 else {
-                    throw LedgerError.verification("log damaged at byte offset \(at): malformed commit record after seq \(seqHere - 1)")
-                }
-                guard Int(seq) == seqHere - 1 else {
-                    throw LedgerError.verification("log damaged at byte offset \(at): commit record names seq \(seq) but the last record is seq \(seqHere - 1)")
-                }
-                let stored = ChainHash(bytes: Array(hashBytes))
-                defer { lastChecked = seqHere - 1 }
-                if options.verifyChain, stored != chain {
-                    let firstUnchecked = lastChecked + 1
-                    let range = firstUnchecked == seqHere - 1 ? "record seq \(firstUnchecked) does" : "records seq \(firstUnchecked)–\(seqHere - 1) do"
-                    throw LedgerError.verification("hash chain broken: \(range) not match the hash stored after seq \(seqHere - 1) (byte offset \(at)); the log was edited")
-                }
-                if kind == Frame.commitKind {
-                    if let onRecord {
-                        let first = firstSeq + out.events.count
-                        for (i, h) in pendingHashes.enumerated() { onRecord(pending.event(i, seq: first + i, names: state), h.0, h.1) }
-                    }
-                    if out.events.isEmpty {
-                        swap(&out.events, &pending)  // the common case: one large batch, moved not copied
-                    } else {
-                        out.events.append(contentsOf: pending)
-                        pending.removeAll()
-                    }
-                    pendingHashes.removeAll(keepingCapacity: true)
-                    out.committedEnd = base + pos
-                    out.head = stored
-                    out.commits += 1
-                    chain = stored
-                    savedStrings = state.strings.count
-                    savedRecorded = state.prevRecorded
-                    savedEffective = state.prevEffectiveSeconds
-                    savedSeq = seqHere - 1
-                }
-                continue
-            }
-            state.anchor(seq: seqHere, offset: at)
-            var pr = ByteReader(payload, from: 0, to: payload.count)
-            do {
-                let (record, extra) = try RecordCodec.decodePacked(&pr, state: &state)
-                pending.append(record, recorded: state.prevRecorded, extra: extra)
-            } catch {
-                let what = error.what
-                throw LedgerError.verification("log damaged at byte offset \(at) (seq \(seqHere)): \(what)")
-            }
-            if options.verifyChain {
-                chain = chain.chained(with: frame)
-                pendingHashes.append((chain, at))
-            }
-        }
-        if !pending.isEmpty {
+            return out
+        } catch let error as LedgerError where options.stopAtDamage && error.kind == .verification {
             rollback(&state)
+            out.damage = LogDamage(offset: frameAt, message: error.message)
             out.tailBytes = fileEnd - out.committedEnd
-            out.tailReason = pending.count == 1 ? "1 record after byte offset \(out.committedEnd) has no commit record" : "\(pending.count) records after byte offset \(out.committedEnd) have no commit record"
+            out.tailReason = nil
+            return out
         }
-        return out
     }
 
     /// A complete frame that fails its checks (`offset..<end` in `buf`). It is a torn write only

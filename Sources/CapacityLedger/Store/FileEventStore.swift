@@ -94,8 +94,13 @@ public final class FileEventStore: EventStore {
         guard size > committedEnd else { return nil }
         let bytes = try readBytes(fd, from: committedEnd, count: size - committedEnd)
         let before = ledger.count
-        let scan = try bytes.withUnsafeBytes { (b) throws -> LogScan in
-            try LogScanner.scan(b, base: committedEnd, from: 0, firstSeq: ledger.count + 1, head: ledger.head, state: &ledger.codec)
+        let scan: LogScan
+        do {
+            scan = try bytes.withUnsafeBytes { (b) throws -> LogScan in
+                try LogScanner.scan(b, base: committedEnd, from: 0, firstSeq: ledger.count + 1, head: ledger.head, state: &ledger.codec)
+            }
+        } catch let error as LedgerError where truncateTorn && error.kind == .verification {
+            throw Self.advisingRecover(error)
         }
         try ledger.absorb(scan.events, head: scan.head)
         committedEnd = scan.committedEnd
@@ -108,6 +113,13 @@ public final class FileEventStore: EventStore {
         return ledger.count > before ? (before + 1)...ledger.count : nil
     }
 
+    /// Damage that stops a writer (or a lost tail `verify` found), with what the operator can do
+    /// about it: nothing can be appended until the ledger is restored, and `capacity recover`
+    /// saves what is left. The advice is worded here only.
+    static func advisingRecover(_ damage: LedgerError) -> LedgerError {
+        LedgerError(damage.kind, damage.message + "; run capacity recover to save the events before the damage")
+    }
+
     /// A tail after the last commit that reads as a torn write is cut by the next writer. But zeros
     /// over acknowledged batches, from a commit to the end of the file, read exactly like pages of
     /// an append that never landed. The checkpoint beside the ledger tells them apart when it was
@@ -115,8 +127,8 @@ public final class FileEventStore: EventStore {
     /// this throws that damage (`verify` and writers alike).
     func refuseLostTail(events: Int, committedEnd: Int, tailBytes: Int, reason: String?) throws {
         guard let seq = FleetCheckpoint.builtAt(ledgerPath: path), seq > events else { return }
-        throw LedgerError.verification(
-            Self.lostTail(checkpointSeq: seq, events: events, committedEnd: committedEnd, tailBytes: tailBytes, reason: reason))
+        throw Self.advisingRecover(.verification(
+            Self.lostTail(checkpointSeq: seq, events: events, committedEnd: committedEnd, tailBytes: tailBytes, reason: reason)))
     }
 
     static func lostTail(checkpointSeq seq: Int, events: Int, committedEnd: Int, tailBytes: Int, reason: String?) -> String {
@@ -404,7 +416,7 @@ public final class FileEventStore: EventStore {
         return try all.withUnsafeBytes { (b) throws -> [(Event, ChainHash)] in try LedgerVerifier.hashedEvents(b, path: path) }
     }
 
-    private func wholeFile() throws -> [UInt8] {
+    func wholeFile() throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Self.ioError("cannot open", path) }
         defer { close(fd) }
