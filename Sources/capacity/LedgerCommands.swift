@@ -197,9 +197,7 @@ struct Recover: ParsableCommand {
         commandName: "recover",
         abstract: "Save every committed event of a damaged ledger, and say what was lost.",
         discussion: """
-            Writes every event committed before the damage as JSON Lines, as export does (with hashes),
-            to standard output or --output FILE, and reports on standard error where the damage is, the
-            last good seq and head, the bytes after it and the seqs named by commit records found in them.
+            Writes every event committed before the damage as JSON Lines, as export does (with hashes), to standard output or --output FILE, and reports on standard error where the damage is, the last good seq and head, the bytes after it and the seqs named by commit records found in them.
             Restore with: capacity import FILE --ledger NEW.ledger
             Exit codes: 0 the ledger is not damaged (every event was written), 1 events were lost.
             """
@@ -229,8 +227,8 @@ struct Recover: ParsableCommand {
     /// every failure is reported. The ledger itself and its checkpoint are refused.
     static func write(_ events: [(Event, ChainHash)], to path: String, ledger: String) throws {
         var out = stat(), led = stat()
-        for other in [ledger, FleetCheckpoint.path(forLedger: ledger)] where stat(path, &out) == 0 && stat(other, &led) == 0 {
-            if out.st_dev == led.st_dev && out.st_ino == led.st_ino {
+        for other in [ledger, FleetCheckpoint.path(forLedger: ledger)] {
+            if path == other || (stat(path, &out) == 0 && stat(other, &led) == 0 && out.st_dev == led.st_dev && out.st_ino == led.st_ino) {
                 throw LedgerError.usage("--output \(path) is \(other == ledger ? "the ledger" : "its checkpoint") itself; name a new file")
             }
         }
