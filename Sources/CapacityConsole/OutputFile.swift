@@ -25,8 +25,9 @@ public final class OutputFile: TextOutput {
     private let out: FileOutput
     private var finished = false
 
-    /// Opens `path` for writing, refusing any of `protected` (see `EventStore.filesInUse`).
-    public init(path: String, protecting protected: [String]) throws {
+    /// Opens `path` for writing, refusing any of `protected` (see `EventStore.filesInUse`). A new
+    /// file gets `mode` (0644; events saved from a ledger, 0600 as the ledger has).
+    public init(path: String, protecting protected: [String], mode: mode_t = 0o644) throws {
         self.path = path
         try Self.refuseIfInUse(path, protected: protected)
         var st = stat()
@@ -44,7 +45,7 @@ public final class OutputFile: TextOutput {
         var attempt = 0
         while true {
             let name = path + ".tmp.\(getpid())" + (attempt == 0 ? "" : ".\(attempt)")
-            let fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            let fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
             if fd >= 0 {
                 temporary = name
                 out = FileOutput(fd: fd, owned: false, name: path)

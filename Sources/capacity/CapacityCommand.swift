@@ -15,7 +15,7 @@ struct CapacityCommand: ParsableCommand {
             Exit codes: 0 ok, 1 verification failed, 64 usage, 65 bad event data or query, 74 I/O,
             75 another writer held the lock past --wait.
             """,
-        subcommands: [Repl.self, Demo.self, Append.self, Import.self, Export.self, Log.self, Verify.self, DigestCommand.self, Query.self, Generate.self, BenchQuery.self, BenchAppend.self],
+        subcommands: [Repl.self, Demo.self, Append.self, Import.self, Export.self, Log.self, Verify.self, DigestCommand.self, Recover.self, Query.self, Generate.self, BenchQuery.self, BenchAppend.self],
         defaultSubcommand: Repl.self
     )
 }

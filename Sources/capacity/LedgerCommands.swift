@@ -192,6 +192,46 @@ struct Export: ParsableCommand {
     }
 }
 
+struct Recover: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recover",
+        abstract: "Save every committed event of a damaged ledger, and say what was lost.",
+        discussion: """
+            Writes every event committed before the damage as JSON Lines, as export does (with hashes), to standard output or --output FILE, and reports on standard error where the damage is, the last good seq and head, the bytes after it and the seqs named by commit records found in them.
+            Restore with: capacity import FILE --ledger NEW.ledger
+            Exit codes: 0 the ledger is not damaged (every event was written), 1 events were lost.
+            """
+    )
+    @OptionGroup var options: LedgerOptions
+    @Option(name: .long, help: ArgumentHelp("Write the events to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    func run() throws {
+        try CapacityLedger_run {
+            let found = try FileEventStore.recover(path: options.path)
+            let destination: String
+            if let output {
+                try Self.write(found.events, to: output, ledger: options.path)
+                destination = output
+            } else {
+                for (e, h) in found.events { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }
+                Terminal.flush()
+                destination = "standard output"
+            }
+            for line in found.report(destination: destination) { Terminal.stderr("recover: " + line) }
+            if found.lostEvents { throw ExitCode(1) }
+        }
+    }
+
+    /// Writes the events to `path` (mode 0600, as the ledger's; see `OutputFile`: synced and
+    /// renamed into place, every failure reported, the ledger and its checkpoint refused).
+    static func write(_ events: [(Event, ChainHash)], to path: String, ledger: String) throws {
+        let out = try OutputFile(path: path, protecting: [ledger, FleetCheckpoint.path(forLedger: ledger)], mode: 0o600)
+        for (e, h) in events { out.write(EventJSON.line(e, hash: h.hex) + "\n") }
+        try out.finish()
+    }
+}
+
 struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "log", abstract: "List events in seq order.")
     @OptionGroup var options: LedgerOptions

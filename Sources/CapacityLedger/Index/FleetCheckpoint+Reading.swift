@@ -363,6 +363,15 @@ extension FleetCheckpoint {
     }
 }
 
+extension FleetCheckpoint {
+    /// The seq the checkpoint beside the ledger at `ledgerPath` was built at, when there is one
+    /// whose header and metadata pass their CRC checks; nil otherwise. Whether the log still holds
+    /// that commit is not checked: this is what the checkpoint says the log held.
+    public static func builtAt(ledgerPath: String) -> Int? {
+        (try? CheckpointReader(path: path(forLedger: ledgerPath)))?.tieSeq
+    }
+}
+
 extension FileEventStore {
     /// Writes the checkpoint for the ledger as last read.
     public func writeCheckpoint(blockSize: Int = FleetCheckpoint.defaultBlockSize) throws {

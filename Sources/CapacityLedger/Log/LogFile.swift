@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The fixed 32-byte header at the start of every ledger file.
 ///
 /// `magic` (8 bytes, `CAPLEDGR`), format version (u16 LE, currently 1), header size (u16 LE, 32),
@@ -64,6 +70,16 @@ struct LogScan {
     var tailReason: String?
     /// Commit frames seen (number of batches).
     var commits = 0
+    /// With `Options.stopAtDamage`: the damage the scan stopped at. Everything else then
+    /// describes the log before it (`tailBytes`: every byte from the end of the last good commit).
+    var damage: LogDamage?
+}
+
+/// Damage in the log: where it was found and the message that says what it is.
+public struct LogDamage: Sendable, Equatable {
+    /// Byte offset of the frame where the damage was found.
+    public var offset: Int
+    public var message: String
 }
 
 /// Reads frames out of a ledger file's bytes. Pure: works on a buffer, does no I/O.
@@ -74,6 +90,9 @@ enum LogScanner {
     struct Options {
         /// Recompute the hash chain from the bytes and compare it with every commit and mark.
         var verifyChain = false
+        /// Stop at damage and return what was committed before it (`LogScan.damage`), instead
+        /// of throwing.
+        var stopAtDamage = false
     }
 
     /// Scans from `offset`, continuing after the records already read (`firstSeq` is the seq the
@@ -110,138 +129,205 @@ enum LogScanner {
 
         let end = buf.count
         let fileEnd = base + end
-        while pos < end {
-            let frameStart = pos
-            let at = base + pos
-            var r = ByteReader(buf, from: pos, to: end)
-            let seqHere = firstSeq + out.events.count + pending.count
-            guard let len = r.varint() else {
-                try damageIfCommitFollows(buf, base: base, at: frameStart, seq: seqHere, why: "its length does not end before the end of the file")
+        var frameAt = base + pos
+        do {
+            while pos < end {
+                let frameStart = pos
+                let at = base + pos
+                frameAt = at
+                var r = ByteReader(buf, from: pos, to: end)
+                let seqHere = firstSeq + out.events.count + pending.count
+                guard let len = r.varint() else {
+                    try damageIfCommitFollows(buf, base: base, at: frameStart, seq: seqHere, why: "its length does not end before the end of the file")
+                    rollback(&state)
+                    out.tailBytes = fileEnd - out.committedEnd
+                    out.tailReason = "a frame at byte offset \(at) is cut short"
+                    return out
+                }
+                guard len >= 1, len <= UInt64(maxPayload) else {
+                    // The bytes it claims, as far as the file goes.
+                    let claimed = len > UInt64(end - r.at) ? end : min(end, r.at + 4 + Int(len))
+                    try badFrame(buf, base: base, at: frameStart, end: claimed, seq: seqHere, why: "impossible frame length \(len)",
+                                 out: &out, state: &state, rollback: rollback)
+                    return out
+                }
+                guard let crc = r.u32(), let payload = r.bytes(Int(len)) else {
+                    try damageIfCommitFollows(buf, base: base, at: frameStart, seq: seqHere, why: "its length \(len) runs past the end of the file")
+                    rollback(&state)
+                    out.tailBytes = fileEnd - out.committedEnd
+                    out.tailReason = "a frame at byte offset \(at) is cut short"
+                    return out
+                }
+                guard crc == Frame.crc(payload) else {
+                    try badFrame(buf, base: base, at: frameStart, end: r.at, seq: seqHere, why: "CRC mismatch", out: &out, state: &state, rollback: rollback)
+                    return out
+                }
+                pos = r.at
+                let frame = UnsafeRawBufferPointer(rebasing: buf[frameStart..<pos])
+                let kind = payload[0]
+                if kind == Frame.commitKind || kind == Frame.markKind {
+                    var a = ByteReader(payload, from: 1, to: payload.count)
+                    guard let seq = a.varint(), let hashBytes = a.bytes(32), a.remaining == 0 else {
+                        throw LedgerError.verification("log damaged at byte offset \(at): malformed commit record after seq \(seqHere - 1)")
+                    }
+                    guard Int(seq) == seqHere - 1 else {
+                        throw LedgerError.verification("log damaged at byte offset \(at): commit record names seq \(seq) but the last record is seq \(seqHere - 1)")
+                    }
+                    let stored = ChainHash(bytes: Array(hashBytes))
+                    defer { lastChecked = seqHere - 1 }
+                    if options.verifyChain, stored != chain {
+                        let firstUnchecked = lastChecked + 1
+                        let range = firstUnchecked == seqHere - 1 ? "record seq \(firstUnchecked) does" : "records seq \(firstUnchecked)–\(seqHere - 1) do"
+                        throw LedgerError.verification("hash chain broken: \(range) not match the hash stored after seq \(seqHere - 1) (byte offset \(at)); the log was edited")
+                    }
+                    if kind == Frame.commitKind {
+                        if let onHash {
+                            let first = firstSeq + out.events.count
+                            for (i, h) in pendingHashes.enumerated() { onHash(first + i, h.0) }
+                        }
+                        if let onRecord {
+                            let first = firstSeq + out.events.count
+                            for (i, h) in pendingHashes.enumerated() { onRecord(pending.event(i, seq: first + i, names: state), h.0, h.1) }
+                        }
+                        if out.events.isEmpty {
+                            swap(&out.events, &pending)  // the common case: one large batch, moved not copied
+                        } else {
+                            out.events.append(contentsOf: pending)
+                            pending.removeAll()
+                        }
+                        pendingHashes.removeAll(keepingCapacity: true)
+                        out.committedEnd = base + pos
+                        out.head = stored
+                        out.commits += 1
+                        chain = stored
+                        savedStrings = state.strings.count
+                        savedRecorded = state.prevRecorded
+                        savedEffective = state.prevEffectiveSeconds
+                        savedSeq = seqHere - 1
+                    }
+                    continue
+                }
+                state.anchor(seq: seqHere, offset: at)
+                var pr = ByteReader(payload, from: 0, to: payload.count)
+                do {
+                    let (record, extra) = try RecordCodec.decodePacked(&pr, state: &state)
+                    pending.append(record, recorded: state.prevRecorded, extra: extra)
+                } catch {
+                    let what = error.what
+                    throw LedgerError.verification("log damaged at byte offset \(at) (seq \(seqHere)): \(what)")
+                }
+                if options.verifyChain {
+                    chain = chain.chained(with: frame)
+                    pendingHashes.append((chain, at))
+                }
+            }
+            if !pending.isEmpty {
                 rollback(&state)
                 out.tailBytes = fileEnd - out.committedEnd
-                out.tailReason = "a frame at byte offset \(at) is cut short"
-                return out
+                out.tailReason = pending.count == 1 ? "1 record after byte offset \(out.committedEnd) has no commit record" : "\(pending.count) records after byte offset \(out.committedEnd) have no commit record"
             }
-            guard len >= 1, len <= UInt64(maxPayload) else {
-                try badFrame(buf, base: base, at: frameStart, seq: seqHere, why: "impossible frame length \(len)", out: &out, state: &state, rollback: rollback)
-                return out
-            }
-            guard let crc = r.u32(), let payload = r.bytes(Int(len)) else {
-                try damageIfCommitFollows(buf, base: base, at: frameStart, seq: seqHere, why: "its length \(len) runs past the end of the file")
-                rollback(&state)
-                out.tailBytes = fileEnd - out.committedEnd
-                out.tailReason = "a frame at byte offset \(at) is cut short"
-                return out
-            }
-            guard crc == Frame.crc(payload) else {
-                try badFrame(buf, base: base, at: frameStart, seq: seqHere, why: "CRC mismatch", out: &out, state: &state, rollback: rollback)
-                return out
-            }
-            pos = r.at
-            let frame = UnsafeRawBufferPointer(rebasing: buf[frameStart..<pos])
-            let kind = payload[0]
-            if kind == Frame.commitKind || kind == Frame.markKind {
-                var a = ByteReader(payload, from: 1, to: payload.count)
-                guard let seq = a.varint(), let hashBytes = a.bytes(32), a.remaining == 0 else {
-                    throw LedgerError.verification("log damaged at byte offset \(at): malformed commit record after seq \(seqHere - 1)")
-                }
-                guard Int(seq) == seqHere - 1 else {
-                    throw LedgerError.verification("log damaged at byte offset \(at): commit record names seq \(seq) but the last record is seq \(seqHere - 1)")
-                }
-                let stored = ChainHash(bytes: Array(hashBytes))
-                defer { lastChecked = seqHere - 1 }
-                if options.verifyChain, stored != chain {
-                    let firstUnchecked = lastChecked + 1
-                    let range = firstUnchecked == seqHere - 1 ? "record seq \(firstUnchecked) does" : "records seq \(firstUnchecked)–\(seqHere - 1) do"
-                    throw LedgerError.verification("hash chain broken: \(range) not match the hash stored after seq \(seqHere - 1) (byte offset \(at)); the log was edited")
-                }
-                if kind == Frame.commitKind {
-                    if let onHash {
-                        let first = firstSeq + out.events.count
-                        for (i, h) in pendingHashes.enumerated() { onHash(first + i, h.0) }
-                    }
-                    if let onRecord {
-                        let first = firstSeq + out.events.count
-                        for (i, h) in pendingHashes.enumerated() { onRecord(pending.event(i, seq: first + i, names: state), h.0, h.1) }
-                    }
-                    if out.events.isEmpty {
-                        swap(&out.events, &pending)  // the common case: one large batch, moved not copied
-                    } else {
-                        out.events.append(contentsOf: pending)
-                        pending.removeAll()
-                    }
-                    pendingHashes.removeAll(keepingCapacity: true)
-                    out.committedEnd = base + pos
-                    out.head = stored
-                    out.commits += 1
-                    chain = stored
-                    savedStrings = state.strings.count
-                    savedRecorded = state.prevRecorded
-                    savedEffective = state.prevEffectiveSeconds
-                    savedSeq = seqHere - 1
-                }
-                continue
-            }
-            state.anchor(seq: seqHere, offset: at)
-            var pr = ByteReader(payload, from: 0, to: payload.count)
-            do {
-                let (record, extra) = try RecordCodec.decodePacked(&pr, state: &state)
-                pending.append(record, recorded: state.prevRecorded, extra: extra)
-            } catch {
-                let what = error.what
-                throw LedgerError.verification("log damaged at byte offset \(at) (seq \(seqHere)): \(what)")
-            }
-            if options.verifyChain {
-                chain = chain.chained(with: frame)
-                pendingHashes.append((chain, at))
-            }
-        }
-        if !pending.isEmpty {
+            return out
+        } catch let error as LedgerError where options.stopAtDamage && error.kind == .verification {
             rollback(&state)
+            out.damage = LogDamage(offset: frameAt, message: error.message)
             out.tailBytes = fileEnd - out.committedEnd
-            out.tailReason = pending.count == 1 ? "1 record after byte offset \(out.committedEnd) has no commit record" : "\(pending.count) records after byte offset \(out.committedEnd) have no commit record"
+            out.tailReason = nil
+            return out
         }
-        return out
     }
 
-    /// A complete frame that fails its checks. A crash can only cut a write short (or leave
-    /// zeros where it never wrote), so this is a torn tail only when every byte from here on is
-    /// zero; anything else is damage, reported with the seq and offset.
-    private static func badFrame(_ buf: UnsafeRawBufferPointer, base: Int, at offset: Int, seq: Int, why: String,
+    /// A complete frame that fails its checks (`offset..<end` in `buf`). It is a torn write only
+    /// when no commit lies at or after it and zeros where a write never landed explain it (see
+    /// `neverLanded`); anything else is damage, reported with the seq and offset.
+    private static func badFrame(_ buf: UnsafeRawBufferPointer, base: Int, at offset: Int, end frameEnd: Int, seq: Int, why: String,
                                  out: inout LogScan, state: inout CodecState,
                                  rollback: (inout CodecState) -> Void) throws {
         try damageIfCommitFollows(buf, base: base, at: offset, seq: seq, why: why)
-        if buf[offset...].contains(where: { $0 != 0 }) {
+        guard let zeros = neverLanded(buf, base: base, committedEnd: out.committedEnd, frame: offset..<frameEnd) else {
             throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why) in a complete frame; a crash cuts writes short but does not change bytes, so this is not a torn write")
         }
         rollback(&state)
         out.tailBytes = base + buf.count - out.committedEnd
-        out.tailReason = "the file ends in zero bytes from byte offset \(base + offset), where a write never landed"
+        if !buf[offset...].contains(where: { $0 != 0 }) {
+            out.tailReason = "the file ends in zero bytes from byte offset \(base + offset), where a write never landed"
+        } else {
+            out.tailReason = "a frame at byte offset \(base + offset) runs into zero bytes at byte offsets \(zeros.lowerBound)–\(zeros.upperBound - 1), where a write never landed"
+        }
+    }
+
+    /// The file's page size as far as torn writes go: a page of a write lands whole or not at all.
+    static let pageSize = 4096
+
+    /// Zeros that explain a bad frame (`frame`, a range of `buf`) as part of a write that never
+    /// landed. A crash during an append leaves the bytes it meant to write, except that pages of
+    /// the file after the last commit may read back as zeros (a page the append did not get onto
+    /// the disk), and the file may end early. So the frame must overlap a page-aligned 4 KiB
+    /// page, clipped to the bytes from `committedEnd` to the end of the file, whose bytes are all
+    /// zero. A page can also read back as it was after an earlier write: its bytes up to where
+    /// that write ended, then zeros. Writes end at a frame boundary, so then the frame starts a run
+    /// of zeros to the end of its page (at the last commit's end, this is the first page, which
+    /// the ledger shares with the append). Returns the zeros' byte offsets in the file, or nil.
+    static func neverLanded(_ buf: UnsafeRawBufferPointer, base: Int, committedEnd: Int, frame: Range<Int>) -> Range<Int>? {
+        let fileEnd = base + buf.count
+        func zeros(_ r: Range<Int>) -> Bool {
+            !r.isEmpty && !buf[(r.lowerBound - base)..<(r.upperBound - base)].contains(where: { $0 != 0 })
+        }
+        let start = base + frame.lowerBound, stop = base + frame.upperBound
+        let own = start..<min(fileEnd, (start / pageSize + 1) * pageSize)
+        if zeros(own) { return own }
+        var page = start / pageSize * pageSize
+        while page < stop {
+            let clipped = max(page, committedEnd)..<min(page + pageSize, fileEnd)
+            if zeros(clipped) { return clipped }
+            page += pageSize
+        }
+        return nil
     }
 
     /// A frame that fails its checks or that the file ends inside of is a torn write only when
-    /// no valid commit follows it (a damaged length byte can make a frame seem to run past the
-    /// end; taking it for a torn tail would drop every committed batch after it). Throws the
-    /// damage when one does.
+    /// no commit lies at or after it (a damaged length byte can make a frame seem to run past the
+    /// end, or make the last commit itself unreadable; taking it for a torn tail would drop an
+    /// acknowledged batch). Throws the damage when one does.
     private static func damageIfCommitFollows(_ buf: UnsafeRawBufferPointer, base: Int, at offset: Int, seq: Int, why: String) throws {
-        if let later = findCommit(buf, after: offset) {
-            throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why); committed data follows at byte offset \(base + later), so this is not a torn write")
+        guard let commit = findCommit(buf, from: offset) else { return }
+        if commit.offset == offset {
+            throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why); the frame is the commit record of seq \(commit.seq) with a damaged length, so this is not a torn write")
         }
+        throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why); committed data follows at byte offset \(base + commit.offset), so this is not a torn write")
     }
 
-    /// Looks for a valid commit frame starting after `offset`.
-    static func findCommit(_ buf: UnsafeRawBufferPointer, after offset: Int) -> Int? {
-        var p = offset + 1
-        let end = buf.count
-        while p + 6 < end {
-            let len = Int(buf[p])
-            // A commit payload is 1 + varint(seq) + 32 bytes: 34…42 bytes, so its length is one byte.
-            if len >= 34, len <= 42, p + 5 + len <= end, buf[p + 5] == Frame.commitKind {
-                var r = ByteReader(buf, from: p + 1, to: end)
-                if let crc = r.u32(), let payload = r.bytes(len), crc == Frame.crc(payload) { return p }
-            }
-            p += 1
+    /// The seq named by a commit payload starting at `q`, recognised by its bytes alone, whatever
+    /// the length byte before its CRC says: kind `0x40`, a varint seq and 32 hash bytes (34 to 42
+    /// bytes), with the CRC-32C of exactly those bytes in the 4 bytes before `q`.
+    static func commitPayload(_ buf: UnsafeRawBufferPointer, at q: Int) -> UInt64? {
+        guard q >= 4, q < buf.count, buf[q] == Frame.commitKind else { return nil }
+        var r = ByteReader(buf, from: q + 1, to: min(buf.count, q + 10))
+        guard let seq = r.varint() else { return nil }
+        let length = r.at - q + 32
+        guard q + length <= buf.count else { return nil }
+        var c = ByteReader(buf, from: q - 4, to: q)
+        return c.u32() == Frame.crc(UnsafeRawBufferPointer(rebasing: buf[q..<(q + length)])) ? seq : nil
+    }
+
+    /// The first commit frame at or after the frame at `offset`, that frame included (its own
+    /// length byte may be what is damaged): its offset (5 bytes before its payload, as a commit's
+    /// length is one byte) and the seq it names.
+    static func findCommit(_ buf: UnsafeRawBufferPointer, from offset: Int) -> (offset: Int, seq: UInt64)? {
+        var found: (offset: Int, seq: UInt64)?
+        eachCommit(buf, from: offset) { found = ($0, $1); return false }
+        return found
+    }
+
+    /// Calls `body` with the offset and seq of each commit frame at or after the frame at
+    /// `offset` (see `findCommit`), in order, until it returns false.
+    static func eachCommit(_ buf: UnsafeRawBufferPointer, from offset: Int, _ body: (Int, UInt64) -> Bool) {
+        guard let start = buf.baseAddress else { return }
+        var q = offset + 5
+        while q < buf.count {
+            guard let hit = memchr(start + q, Int32(Frame.commitKind), buf.count - q) else { return }
+            q = start.distance(to: UnsafeRawPointer(hit))
+            if let seq = commitPayload(buf, at: q), !body(q - 5, seq) { return }
+            q += 1
         }
-        return nil
     }
 }

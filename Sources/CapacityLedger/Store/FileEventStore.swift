@@ -97,12 +97,18 @@ public final class FileEventStore: EventStore {
         guard size > committedEnd else { return nil }
         let bytes = try readBytes(fd, from: committedEnd, count: size - committedEnd)
         let before = ledger.count
-        let scan = try bytes.withUnsafeBytes { (b) throws -> LogScan in
-            try LogScanner.scan(b, base: committedEnd, from: 0, firstSeq: ledger.count + 1, head: ledger.head, state: &ledger.codec)
+        let scan: LogScan
+        do {
+            scan = try bytes.withUnsafeBytes { (b) throws -> LogScan in
+                try LogScanner.scan(b, base: committedEnd, from: 0, firstSeq: ledger.count + 1, head: ledger.head, state: &ledger.codec)
+            }
+        } catch let error as LedgerError where truncateTorn && error.kind == .verification {
+            throw Self.advisingRecover(error)
         }
         try ledger.absorb(scan.events, head: scan.head)
         committedEnd = scan.committedEnd
         if truncateTorn, scan.tailBytes > 0 {
+            try refuseLostTail(events: ledger.count, committedEnd: committedEnd, tailBytes: scan.tailBytes, reason: scan.tailReason)
             warn("warning: \(path): removed an unfinished batch of \(Format.counted(scan.tailBytes, "byte")) after seq \(ledger.count) (\(scan.tailReason ?? "torn write")); it was never acknowledged")
             guard ftruncate(fd, off_t(committedEnd)) == 0, fsync(fd) == 0 else { throw Self.ioError("cannot truncate", path) }
             byteCount = committedEnd
@@ -156,6 +162,28 @@ public final class FileEventStore: EventStore {
             if words[5] == id, let pid = Int32(words[4]) { return pid }
         }
         return nil
+    }
+
+    /// Damage that stops a writer (or a lost tail `verify` found), with what the operator can do
+    /// about it: nothing can be appended until the ledger is restored, and `capacity recover`
+    /// saves what is left. The advice is worded here only.
+    static func advisingRecover(_ damage: LedgerError) -> LedgerError {
+        LedgerError(damage.kind, damage.message + "; run capacity recover to save the events before the damage")
+    }
+
+    /// A tail after the last commit that reads as a torn write is cut by the next writer. But zeros
+    /// over acknowledged batches, from a commit to the end of the file, read exactly like pages of
+    /// an append that never landed. The checkpoint beside the ledger tells them apart when it was
+    /// built at a later seq than the log now reaches: then the tail held acknowledged events, and
+    /// this throws that damage (`verify` and writers alike).
+    func refuseLostTail(events: Int, committedEnd: Int, tailBytes: Int, reason: String?) throws {
+        guard let seq = FleetCheckpoint.builtAt(ledgerPath: path), seq > events else { return }
+        throw Self.advisingRecover(.verification(
+            Self.lostTail(checkpointSeq: seq, events: events, committedEnd: committedEnd, tailBytes: tailBytes, reason: reason)))
+    }
+
+    static func lostTail(checkpointSeq seq: Int, events: Int, committedEnd: Int, tailBytes: Int, reason: String?) -> String {
+        "log damaged at byte offset \(committedEnd): the checkpoint beside it was built at seq \(seq), but the log holds \(Format.counted(events, "event")), then \(Format.counted(tailBytes, "byte")) that read like a write that never landed (\(reason ?? "unfinished batch")); acknowledged events were lost (unless the ledger was replaced after the checkpoint was written: then delete the checkpoint), so this is not a torn write"
     }
 
     private func readBytes(_ fd: Int32, from offset: Int, count: Int) throws -> [UInt8] {
@@ -424,7 +452,12 @@ public final class FileEventStore: EventStore {
 
     public func verify(hashesAt: Set<Int>) throws -> VerifyReport {
         let all = try wholeFile()
-        return try all.withUnsafeBytes { (b) throws -> VerifyReport in try LedgerVerifier.verify(b, path: path, hashesAt: hashesAt) }
+        let report = try all.withUnsafeBytes { (b) throws -> VerifyReport in try LedgerVerifier.verify(b, path: path, hashesAt: hashesAt) }
+        if report.ignoredTailBytes > 0 {
+            try refuseLostTail(events: report.events, committedEnd: report.bytes - report.ignoredTailBytes,
+                               tailBytes: report.ignoredTailBytes, reason: report.tailReason)
+        }
+        return report
     }
 
     public func eventsWithHashes() throws -> [(Event, ChainHash)] {
@@ -432,7 +465,7 @@ public final class FileEventStore: EventStore {
         return try all.withUnsafeBytes { (b) throws -> [(Event, ChainHash)] in try LedgerVerifier.hashedEvents(b, path: path) }
     }
 
-    private func wholeFile() throws -> [UInt8] {
+    func wholeFile() throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Self.ioError("cannot open", path) }
         defer { close(fd) }
