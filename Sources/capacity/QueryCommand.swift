@@ -87,6 +87,14 @@ struct QueryJob {
     func run() throws {
         try RawArguments.checkQuery(words)
         let line = words.joined(separator: " ")
+        // Help needs no ledger.
+        if file == nil, let first = QueryWords.split(line).first, first == "help" || first == ".help" {
+            let session = Session(engine: QueryEngine(store: InMemoryEventStore()), out: FileOutput.stdout, err: FileOutput.stderr)
+            session.format = format
+            try session.run(line)
+            try session.finish()
+            return
+        }
         var rebuild = false
         if file == nil {
             let attempt = try runFromCheckpoint(line, format: format)
