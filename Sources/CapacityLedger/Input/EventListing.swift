@@ -46,7 +46,8 @@ public enum EventListing {
         var out = QueryOutput(command: "log")
         out.columns = [Column("seq"), Column("effective"), Column("recorded"), Column("type"), Column("fields"), Column("voided_by", "voided by")]
         out.rows = events.map { e in
-            let fields = EventJSON.fieldPairs(e.body).map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+            // As `append` takes them: a line copied from here is valid input again.
+            let fields = EventJSON.fieldPairs(e.body).map { "\($0.0)=\(QueryWords.quoted($0.1))" }.joined(separator: " ")
             let voided = voidedBy[e.seq].flatMap { $0 <= seqLimit ? Cell.text("#\($0)") : nil } ?? .null
             return [.seq(e.seq), .text(e.effective.shortString), .text(e.recorded.iso8601), .text(e.type.rawValue), .text(fields), voided]
         }

@@ -14,6 +14,19 @@ public enum QueryWords {
         return String(s.dropLast())
     }
 
+    /// `value` as one word that `splitChecked` reads back as `value`: as it is when it holds
+    /// nothing that splitting would read, else in double quotes with `"` and `\` escaped.
+    public static func quoted(_ value: String) -> String {
+        let special: Set<Character> = [" ", "\t", "\"", "'", "\\", ";", "#"]
+        guard value.isEmpty || value.contains(where: { special.contains($0) || $0.isNewline }) else { return value }
+        var out = "\""
+        for c in value {
+            if c == "\"" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out + "\""
+    }
+
     public static func splitChecked(_ line: String) throws -> [String] {
         var words: [String] = []
         var current = ""
