@@ -241,6 +241,8 @@ struct Log: ParsableCommand {
     var site: String?
     @Option(name: .long, help: ArgumentHelp("Only events effective at or after this time.", valueName: "time"))
     var since: String?
+    @Option(name: .long, help: ArgumentHelp("Only events effective at or before this time.", valueName: "time"))
+    var until: String?
     // Unconditional, so that `--limit -1` reaches the range check instead of reading as an option.
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only the last N matching events.", valueName: "n"))
     var limit: Int?
@@ -261,6 +263,10 @@ struct Log: ParsableCommand {
             if let since {
                 guard let t = Timestamp.parse(since) else { throw LedgerError.usage("--since must be a date or UTC date-time, got \(since)") }
                 filter.since = t
+            }
+            if let until {
+                guard let t = Timestamp.parse(until) else { throw LedgerError.usage("--until must be a date or UTC date-time, got \(until)") }
+                filter.until = t
             }
             if let limit, limit < 0 { throw LedgerError.usage("--limit must be a whole number ≥ 0, got \(limit)") }
             filter.limit = limit

@@ -1,6 +1,18 @@
 extension QueryEngine {
+    /// The point in time of a history command whose range ends at `bound` (`log until=`,
+    /// `replay to=`): an explicit end reaches past the cursor's effective time, to show planned
+    /// (future-dated) events, unless the command gives its own `at=` or the cursor is at a seq.
+    /// The header then names that end as the point in time.
+    func historyPoint(_ q: ParsedQuery, _ d: PointInTime, bound: Timestamp?) throws -> PointInTime {
+        var p = try point(q, d)
+        guard let bound, q["at"] == nil else { return p }
+        if case .seq = p.at { return p }
+        p.at = .time(bound)
+        return p
+    }
+
     func log(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try point(q, d)
+        let p = try historyPoint(q, d, bound: try time(q, "until"))
         let v = view(p)
         var filter = EventFilter()
         if let t = q["type"] {
@@ -126,7 +138,7 @@ extension QueryEngine {
     }
 
     func replay(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try point(q, d)
+        let p = try historyPoint(q, d, bound: try time(q, "to"))
         let v = view(p)
         let from = try time(q, "from")
         let to = try time(q, "to")
