@@ -90,7 +90,7 @@ public struct Completer {
         }
         switch command {
         case ".mode": return previous.count == 1 ? match(OutputFormat.allCases.map(\.rawValue)) : match([])
-        case ".timing": return previous.count == 1 ? match(["on", "off"]) : match([])
+        case ".timing", ".totals": return previous.count == 1 ? match(["on", "off"]) : match([])
         case ".read", ".output": return previous.count == 1 ? match(listFiles(word) + (command == ".output" ? ["stdout"] : [])) : match([])
         case ".help", "help": return previous.count == 1 ? match(CommandSpec.names + ["at", "known", "next", "prev"]) : match([])
         case "at": return previous.count == 1 ? match(["now"]) : match([])

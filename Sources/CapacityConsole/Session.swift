@@ -14,6 +14,8 @@ public final class Session {
     /// The event the cursor was last stepped to with `next`/`prev`.
     public private(set) var stepKey: TimeKey?
     public var format: OutputFormat = .table
+    /// Whether CSV results end with their total row (`.totals on`, `--totals`).
+    public var csvTotals = false
     public var timing = false
     public var out: any TextOutput
     public let err: any TextOutput
@@ -57,7 +59,7 @@ public final class Session {
             let start = elapsed()
             let output = try engine.run(line, defaults: cursor)
             for f in output.files { try OutputFile.write(f.contents, to: f.path, protecting: store.filesInUse) }
-            try emitResult(Renderer.render(output, as: format))
+            try emitResult(Renderer.render(output, as: format, csvTotals: csvTotals))
             for w in output.warnings {
                 out.flush()
                 err.write("note: \(w)\n")
@@ -178,7 +180,7 @@ public final class Session {
 
     // MARK: meta-commands
 
-    public static let metaCommands = [".help", ".mode", ".timing", ".read", ".output", ".print", ".quit"]
+    public static let metaCommands = [".help", ".mode", ".timing", ".totals", ".read", ".output", ".print", ".quit"]
 
     func meta(_ line: String) throws {
         let words = try QueryWords.splitChecked(line)
@@ -199,6 +201,12 @@ public final class Session {
                 throw LedgerError.data(".timing takes on or off")
             }
             timing = words[1] == "on"
+        case ".totals":
+            guard words.count == 2, ["on", "off"].contains(words[1]) else {
+                if words.count == 1 { emit("totals \(csvTotals ? "on" : "off")"); return }
+                throw LedgerError.data(".totals takes on or off")
+            }
+            csvTotals = words[1] == "on"
         case ".output":
             guard words.count == 2 else { throw LedgerError.data(".output takes a file name, or stdout") }
             let next: any TextOutput = words[1] == "stdout" || words[1] == "-"
@@ -303,6 +311,7 @@ public final class Session {
         ("prev", "step the cursor to the previous event"),
         (".mode table|json|csv", "output format"),
         (".timing on|off", "show how long each query took"),
+        (".totals on|off", "end CSV results with their total row (off: CSV rows are data only)"),
         (".read FILE", "run the commands in FILE"),
         (".output FILE|stdout", "send results to FILE, or back to the terminal"),
         (".print TEXT", "print TEXT (for narrated scripts)"),

@@ -22,6 +22,8 @@ struct Query: ParsableCommand {
     var json = false
     @Flag(name: .long, help: "Stop at the first failing command.")
     var bail = false
+    @Flag(name: .long, help: "End CSV results with their total row (left out by default: CSV rows are data).")
+    var totals = false
     @Argument(help: ArgumentHelp("The command, e.g. 'fleet site=rainier-in at=2025-10-29'.", valueName: "command"))
     var words: [String] = []
 
@@ -34,7 +36,7 @@ struct Query: ParsableCommand {
     func run() throws {
         try CapacityLedger_run {
             let format = json ? OutputFormat.json : OutputFormat(rawValue: self.format)!
-            try QueryJob(ledgerPath: options.path, file: file, format: format, bail: bail, words: words, wait: options.wait).run()
+            try QueryJob(ledgerPath: options.path, file: file, format: format, bail: bail, words: words, wait: options.wait, totals: totals).run()
         }
     }
 }
@@ -49,6 +51,8 @@ struct QueryJob {
     var words: [String]
     /// `--wait`: how long an `append` query waits for another writer's lock.
     var wait: Double? = nil
+    /// `--totals`: CSV results end with their total row.
+    var totals = false
 
     /// `capacity query [--ledger PATH] [--json | --format F] WORD…` read without the argument
     /// parser, or nil for anything else (help, --file, an unknown or repeated option, a word
@@ -73,7 +77,7 @@ struct QueryJob {
         engine.figuresSource = { p in try FleetCheckpoint.figures(ledgerPath: path, point: p, now: engine.now) }
         do {
             let output = try engine.run(line)
-            Terminal.stdout(Renderer.render(output, as: format))
+            Terminal.stdout(Renderer.render(output, as: format, csvTotals: totals))
             return (true, false)
         } catch let u as FleetCheckpoint.Unusable {
             LedgerOptions.debugCheckpoint("checkpoint not used: \(u.reason)")
@@ -115,6 +119,7 @@ struct QueryJob {
         }
         let session = Session(engine: QueryEngine(store: store), out: FileOutput.stdout, err: FileOutput.stderr)
         session.format = format
+        session.csvTotals = totals
         let failures: Int
         if let file {
             failures = BatchRunner(session: session, bail: bail).run(reader: try LineReader(path: file))

@@ -34,10 +34,8 @@ struct GlobalOptionTests {
         #expect(r.out == """
             site,model,delivered,installed,energized,stranded,retired,undeployed
             s1,m1,640,0,0,0,0,640
-            total,,640,0,0,0,0,640
             site,cap_mw,allocated_mw,drawn_mw,headroom_mw
             s1,100,0,0,0
-            total,,0,0,0
 
             """)
         // An error is reported and the next command still runs; the exit code is the first failure's.

@@ -25,7 +25,7 @@ struct AmountTotalsTests {
         #expect(message == "investment.committed: with this event the ledger's dollars would add up to more than 9,223,372,036,854,775,807 (counting every investment), and totals past that cannot be computed exactly")
         #expect(store.ledger.count == 4)
         // Every total the queries compute fits: the fleet-wide one is exactly the limit.
-        let out = Renderer.render(try QueryEngine(store: store).run("investments"), as: .csv)
+        let out = Renderer.render(try QueryEngine(store: store).run("investments"), as: .csv, csvTotals: true)
         #expect(out.contains("9223372036854775807"), "\(out)")
     }
 

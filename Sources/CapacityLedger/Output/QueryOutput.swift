@@ -8,6 +8,9 @@ public enum Cell: Sendable, Hashable {
     case megawatts(Power)
     /// An event's seq: `#2466` in tables, a number in JSON and CSV.
     case seq(Int)
+    /// A number shown in tables in a short form (`70B`, `6.3×10^24`) and written as a plain
+    /// number in JSON and CSV, where it is data to compute with.
+    case quantity(Double, shown: String)
     case null
 
     var json: String {
@@ -17,6 +20,7 @@ public enum Cell: Sendable, Hashable {
         case .number(let d, _): Format.json(d)
         case .megawatts(let p): p.megawattsText
         case .seq(let n): String(n)
+        case .quantity(let d, _): Format.json(d)
         case .null: "null"
         }
     }
@@ -28,6 +32,7 @@ public enum Cell: Sendable, Hashable {
         case .number(let d, let places): places < 0 ? Format.groupedTrimmed(d) : Format.grouped(d, places: places)
         case .megawatts(let p): Format.grouped(p.megawatts, places: 3)
         case .seq(let n): "#\(n)"
+        case .quantity(_, let shown): shown
         case .null: ""
         }
     }
@@ -39,13 +44,14 @@ public enum Cell: Sendable, Hashable {
         case .number(let d, _): Format.json(d)
         case .megawatts(let p): p.megawattsText
         case .seq(let n): String(n)
+        case .quantity(let d, _): Format.json(d)
         case .null: ""
         }
     }
 
     var isNumeric: Bool {
         switch self {
-        case .int, .number, .megawatts, .seq: true
+        case .int, .number, .megawatts, .seq, .quantity: true
         default: false
         }
     }

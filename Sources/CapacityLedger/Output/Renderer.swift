@@ -1,10 +1,13 @@
 /// Renders a `QueryOutput` as an aligned table, one line of JSON, or CSV.
 public enum Renderer {
-    public static func render(_ out: QueryOutput, as format: OutputFormat) -> String {
+    /// Renders `out`. CSV is data: its total row, which a spreadsheet's SUM would count twice,
+    /// is written only with `csvTotals` (`--totals`, `.totals on`); tables always show it and
+    /// JSON keeps it apart as `"total"`.
+    public static func render(_ out: QueryOutput, as format: OutputFormat, csvTotals: Bool = false) -> String {
         switch format {
         case .table: table(out)
         case .json: json(out)
-        case .csv: csv(out)
+        case .csv: csv(out, totals: csvTotals)
         }
     }
 
@@ -66,11 +69,11 @@ public enum Renderer {
         return w.finished()
     }
 
-    static func csv(_ out: QueryOutput) -> String {
+    static func csv(_ out: QueryOutput, totals: Bool) -> String {
         if out.columns.isEmpty { return out.message.joined(separator: "\n") }
         var lines = [out.columns.map { EventCSV.quote($0.name) }.joined(separator: ",")]
         for r in out.rows { lines.append(r.map(\.csv).joined(separator: ",")) }
-        if let total = out.total {
+        if totals, let total = out.total {
             var row = out.columns.map { total[$0.name]?.csv ?? "" }
             row[0] = "total"
             lines.append(row.joined(separator: ","))

@@ -146,8 +146,8 @@ extension QueryEngine {
         var out = QueryOutput(command: "train", point: p)
         out.columns = [Column("quantity"), Column("value")]
         out.rows = [
-            [.text("params"), .text(Self.short(params))], [.text("tokens"), .text(Self.short(tokens))],
-            [.text("FLOPs (6·params·tokens)"), .text(Format.scientific(flops))],
+            [.text("params"), .quantity(params, shown: Self.short(params))], [.text("tokens"), .quantity(tokens, shown: Self.short(tokens))],
+            [.text("FLOPs (6·params·tokens)"), .quantity(flops, shown: Format.scientific(flops))],
             [.text("fleet PFLOPS (\(prec.rawValue))"), .number(pflops, places: 1)],
             [.text("mfu"), .number(mfu, places: 2)], [.text("days"), .number(days, places: 1)],
         ]
