@@ -22,23 +22,27 @@ public struct BatchRunner {
             guard i < raw.count else { return nil }
             defer { i += 1 }
             return .some(raw[i])
-        }
+        }.failures
     }
 
     /// Runs the lines of `reader` as they arrive (standard input, a `--file`), each checked as
-    /// UTF-8 on its own. A line the reader refuses (longer than its limit) or cannot read ends
-    /// the run as a failed line.
+    /// UTF-8 on its own. A line the reader refuses (longer than its limit) ends the run as a
+    /// failed line; an input that cannot be read (a directory, a failing disk) is thrown after
+    /// the lines before it ran (exit 74).
     @discardableResult
-    public func run(reader: LineReader) -> Int {
-        run(firstLine: 1) {
+    public func run(reader: LineReader) throws -> Int {
+        let result = run(firstLine: 1) {
             try reader.next { bytes, _ in String(validating: bytes, as: UTF8.self) }
         }
+        if let unreadable = result.unreadable { throw unreadable }
+        return result.failures
     }
 
     /// Runs the lines `next` gives (nil at the end; `.some(nil)` for a line that is not UTF-8).
     /// A line ending in `\` continues on the next; errors name the first line of the command.
-    private func run(firstLine: Int, next: () throws -> String??) -> Int {
+    private func run(firstLine: Int, next: () throws -> String??) -> (failures: Int, unreadable: LedgerError?) {
         var failures = 0
+        var unreadable: LedgerError?
         var number = 0
         func fail(_ at: Int?, _ message: String) {
             session.out.flush()
@@ -56,8 +60,11 @@ public struct BatchRunner {
                 let line: String??
                 do {
                     line = try next()
+                } catch let e as LedgerError where e.kind == .io {
+                    unreadable = e
+                    break reading
                 } catch {
-                    // The reader's own words: they name the line (over the limit) or the input.
+                    // The reader's own words: they name the line that is over the limit.
                     fail(nil, "\(error)")
                     break reading
                 }
@@ -85,7 +92,7 @@ public struct BatchRunner {
             if session.quitRequested || ended { break }
         }
         session.out.flush()
-        return failures
+        return (failures, unreadable)
     }
 
     /// Runs the lines of `text` (as `run(bytes:)` does).

@@ -24,7 +24,8 @@ struct CapacityCommand: ParsableCommand {
 struct LedgerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The ledger file.", valueName: "path"))
     var ledger: String?
-    @Option(name: .long, help: ArgumentHelp("How long a write waits for another writer's lock before it gives up with exit 75 (default 30).", valueName: "seconds"))
+    // Unconditional, so that `--wait -1` reaches the range check instead of reading as an option.
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("How long a write waits for another writer's lock before it gives up with exit 75 (default 30).", valueName: "seconds"))
     var wait: Double?
 
     func validate() throws {

@@ -34,7 +34,7 @@ struct ConsoleOptions: ParsableArguments {
         session.format = OutputFormat(rawValue: format)!
         let interactiveMode = interactive || (!batch && isatty(0) == 1)
         if !interactiveMode {
-            let failures = BatchRunner(session: session, bail: bail).run(reader: try LineReader(path: "-"))
+            let failures = try BatchRunner(session: session, bail: bail).run(reader: try LineReader(path: "-"))
             try session.finish()
             if failures > 0 { throw ExitCode(65) }
             return

@@ -122,7 +122,7 @@ struct QueryJob {
         session.csvTotals = totals
         let failures: Int
         if let file {
-            failures = BatchRunner(session: session, bail: bail).run(reader: try LineReader(path: file))
+            failures = try BatchRunner(session: session, bail: bail).run(reader: try LineReader(path: file))
             try session.finish()
         } else {
             do {

@@ -94,7 +94,7 @@ struct HostileInputTests {
         let path = file("q.repl", Array(".print one\n".utf8) + [UInt8](repeating: 0x61, count: (1 << 20) + 1) + Array("\n.print two\n".utf8))
         let out = BufferOutput(), err = BufferOutput()
         let session = Session(engine: QueryEngine(store: InMemoryEventStore()), out: out, err: err)
-        let failures = BatchRunner(session: session).run(reader: try LineReader(path: path))
+        let failures = try BatchRunner(session: session).run(reader: try LineReader(path: path))
         #expect(failures == 1)
         #expect(out.text == "one\n")
         #expect(err.text == "line 2: longer than 1,048,576 bytes, the longest line accepted; \(path) was not read further\n")
@@ -110,5 +110,49 @@ struct HostileInputTests {
             _ = try engine.run("diff #3 #1")
         }
         _ = try engine.run("diff #0 #2")
+    }
+
+    /// A word is read as a decimal number: Swift's own parsing would take 0x10 as 16.
+    @Test(arguments: ["0x10", "0x1p4", "1,000", "12MW", "1e", "--1", ".", "1.2.3"])
+    func aWordThatIsNotADecimalNumberIsRefused(_ word: String) throws {
+        #expect(throws: LedgerError.data(#"chip.model.defined: field "bf16_tflops" must be a decimal number, got \#(word)"#)) {
+            _ = try d("chip.model.defined model=m vendor=V bf16_tflops=\(word) fp8_tflops=1")
+        }
+    }
+
+    @Test func decimalWordsStillRead() throws {
+        for (word, value) in [("16", 16.0), ("1e3", 1000), (".5", 0.5), ("5.", 5), ("+2.5E1", 25)] {
+            let draft = try d("chip.model.defined model=m vendor=V bf16_tflops=\(word) fp8_tflops=1")
+            guard case .chipModelDefined(_, _, let bf16, _, _, _) = draft.body else { Issue.record("\(draft.body)"); continue }
+            #expect(bf16 == value, "\(word)")
+        }
+    }
+
+    /// A key given twice among very many is still found (one step per key, not a search of all
+    /// the keys before it).
+    @Test func aKeyGivenTwiceAmongManyIsFound() throws {
+        var words = (0..<50_000).map { "k\($0)=1" }
+        words.append("k49999=2")
+        #expect(throws: LedgerError.data(#"field "k49999" is given twice"#)) { _ = try RawFields.fromWords(words) }
+        let line = "{" + (0..<50_000).map { #""k\#($0)":1"# }.joined(separator: ",") + #","k7":2}"#
+        #expect(throws: LedgerError.data(#"field "k7" is given twice"#)) { _ = try JSONLine.parse(line) }
+    }
+
+    @Test func aTimelineOfTooManyPointsIsRefusedNotCutShort() throws {
+        let e = QueryEngine(store: try makeStore(), clock: ManualClock(Timestamp.parse("2026-01-01")!))
+        #expect(throws: LedgerError.data("timeline: from=0001-01-01 to=9999-12-31 every=day gives more than 100,000 points, the most a timeline shows; choose a coarser every= or a shorter range")) {
+            _ = try e.run("timeline metric=chips every=day from=0001-01-01 to=9999-12-31")
+        }
+        #expect(try e.run("timeline metric=chips every=month from=2000-01-01 to=2026-01-01").rows.count == 313)
+    }
+
+    /// An input that cannot be read is thrown (exit 74), after the lines before it ran.
+    @Test func anUnreadableInputIsThrownNotCountedAsALine() throws {
+        let out = BufferOutput(), err = BufferOutput()
+        let session = Session(engine: QueryEngine(store: InMemoryEventStore()), out: out, err: err)
+        #expect(throws: LedgerError.io("cannot read \(dir): Is a directory")) {
+            _ = try BatchRunner(session: session).run(reader: try LineReader(path: dir))
+        }
+        #expect(err.text.isEmpty)
     }
 }

@@ -164,9 +164,40 @@ struct FieldReader {
 
     func numberText(_ name: String, _ v: RawValue) throws -> String {
         switch v {
-        case .number(let s), .word(let s): return s
+        case .number(let s): return s
+        case .word(let s):
+            // A word is read as JSON reads a number (Swift's own parsing also takes 0x10 and
+            // 0x1p4, which would store 16); inf and nan go on to be refused as not finite.
+            let bare = s.drop { $0 == "+" || $0 == "-" }.lowercased()
+            guard Self.isDecimal(s) || ["inf", "infinity", "nan"].contains(bare) else {
+                throw err(name, "must be a decimal number, got \(s)")
+            }
+            return s
         default: throw err(name, "must be a number, got \(v.typeName)")
         }
+    }
+
+    /// `[+-]digits[.digits][e[+-]digits]` (or `.digits`): a decimal number as people write one.
+    static func isDecimal(_ s: String) -> Bool {
+        var u = Substring(s).utf8[...]
+        if let f = u.first, f == UInt8(ascii: "+") || f == UInt8(ascii: "-") { u = u.dropFirst() }
+        func digits() -> Int {
+            let n = u.prefix { $0 >= 0x30 && $0 <= 0x39 }.count
+            u = u.dropFirst(n)
+            return n
+        }
+        var mantissa = digits()
+        if u.first == UInt8(ascii: ".") {
+            u = u.dropFirst()
+            mantissa += digits()
+        }
+        guard mantissa > 0 else { return false }
+        if let e = u.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            u = u.dropFirst()
+            if let f = u.first, f == UInt8(ascii: "+") || f == UInt8(ascii: "-") { u = u.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return u.isEmpty
     }
 
     func count(_ name: String) throws -> Int64 {

@@ -75,6 +75,9 @@ public enum JSONLine {
             guard i < b.count, b[i] == UInt8(ascii: "{") else { throw fail("expected an object starting with {") }
             i += 1
             var out = RawFields()
+            // Keys seen, to find one given twice in one step whatever the count (a hostile line
+            // of a million keys would otherwise take a million searches of the ones before).
+            var seen = Set<String>()
             ws()
             if i < b.count, b[i] == UInt8(ascii: "}") {
                 i += 1
@@ -88,7 +91,7 @@ public enum JSONLine {
                     i += 1
                     ws()
                     let v = try value(field: key)
-                    if out[key] != nil { throw LedgerError.data("field \"\(key)\" is given twice") }
+                    guard seen.insert(key).inserted else { throw LedgerError.data("field \"\(key)\" is given twice") }
                     out.pairs.append((key, v))
                     ws()
                     guard i < b.count else { throw fail("unterminated object") }

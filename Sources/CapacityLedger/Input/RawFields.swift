@@ -48,13 +48,14 @@ public struct RawFields: Sendable {
     /// `"` to hold spaces; the quotes are removed by the query tokenizer before this point.
     public static func fromWords<S: Sequence>(_ words: S) throws -> RawFields where S.Element == String {
         var out = RawFields()
+        var seen = Set<String>()  // a key given twice found in one step, however many words
         for w in words {
             guard let eq = w.firstIndex(of: "="), eq != w.startIndex else {
                 throw LedgerError.usage("expected key=value, got \"\(w)\"")
             }
             let key = String(w[..<eq])
             let value = String(w[w.index(after: eq)...])
-            if out[key] != nil { throw LedgerError.data("field \"\(key)\" is given twice") }
+            guard seen.insert(key).inserted else { throw LedgerError.data("field \"\(key)\" is given twice") }
             out.pairs.append((key, .word(value)))
         }
         return out

@@ -41,6 +41,9 @@ extension QueryEngine {
 
     enum Metric: String { case pflops, chips, energized, mw, usd }
 
+    /// The most points one timeline computes: every day for 270 years.
+    static let timelinePointLimit = 100_000
+
     func metric(_ m: Metric, _ s: FleetState, _ prec: Precision) -> Double {
         switch m {
         case .pflops: s.pflops(prec)
@@ -87,7 +90,12 @@ extension QueryEngine {
         var points: [Timestamp] = []
         var t = start
         var k: Int64 = 0
-        while t <= end, points.count < 1_000_000 {
+        while t <= end {
+            // Refused rather than cut short: a table or chart of more points than this is no
+            // answer anyone reads, and stopping silently would hide the rest of the range.
+            guard points.count < Self.timelinePointLimit else {
+                throw LedgerError.data("timeline: from=\(start.shortString) to=\(end.shortString) every=\(every) gives more than \(Format.grouped(Self.timelinePointLimit)) points, the most a timeline shows; choose a coarser every= or a shorter range")
+            }
             points.append(t)
             k += 1
             // Each point from the start, so that month ends do not drift (01-31, 02-28, 03-31).
