@@ -48,6 +48,9 @@ XFAIL = {
     "query-file-is-a-directory":
         "exit 65 and 'cannot read .: Is a directory' without the 'capacity:' prefix, where a missing --file gives "
         "exit 74 and 'capacity: cannot open …'",
+    "console-stdin-is-a-directory":
+        "exit 65 and 'cannot read standard input: Is a directory' without the 'capacity:' prefix; "
+        "`capacity append -` with the same input gives exit 74 and the prefix",
     "cli-wait-negative":
         "'--wait -1' is taken for a missing value ('Missing value for --wait <seconds>'), where '--limit -1' "
         "reaches its range check and '--wait=-1' says '--wait takes seconds from 0 up'",
