@@ -1,6 +1,6 @@
 # Capacity Ledger — build, test, demo and benchmark.
 #   make demo    install what is missing, build, and open the console on the Rainier history
-#   make test    install what is missing, run every test (swift test + terminal tests)
+#   make test    install what is missing, run every test (swift test, terminal tests, hostile-input corpus)
 #   make bench   release build and the benchmark table (not part of make test)
 
 SWIFT      ?= swift
@@ -33,7 +33,7 @@ release: deps
 test: deps pydeps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	python3 -m pytest -q Tests/terminal
+	python3 -m pytest -q Tests/terminal Tests/hostile
 
 # The console on a fresh ledger of the Rainier history (batch mode when stdin is not a terminal).
 demo: build
