@@ -113,9 +113,9 @@ struct HostileInputTests {
     }
 
     /// A word is read as a decimal number: Swift's own parsing would take 0x10 as 16.
-    @Test(arguments: ["0x10", "0x1p4", "1,000", "12MW", "1e", "--1", ".", "1.2.3"])
+    @Test(arguments: ["0x10", "0x1p4", "0X1P-2", "-0x10"])
     func aWordThatIsNotADecimalNumberIsRefused(_ word: String) throws {
-        #expect(throws: LedgerError.data(#"chip.model.defined: field "bf16_tflops" must be a decimal number, got \#(word)"#)) {
+        #expect(throws: LedgerError.data(#"chip.model.defined: field "bf16_tflops" must be a number, got "\#(word)""#)) {
             _ = try d("chip.model.defined model=m vendor=V bf16_tflops=\(word) fp8_tflops=1")
         }
     }

@@ -27,34 +27,7 @@ CREATED = 1693526400 * 1_000_000  # 2023-09-01T00:00:00Z, in the fixture's heade
 
 # Cases whose expected behaviour the current build does not show yet. Each one states what a
 # user should get; strict, so that a fix makes the case pass and this entry must then go.
-XFAIL = {
-    "json-echoed-long-number-is-shortened":
-        "a refused number is quoted back whole (here 100,002 characters on standard error); strings are cut at 40 characters and '…'",
-    "json-echoed-long-type-is-shortened":
-        "an unknown event type is quoted back whole (100,000 characters), not cut at 40 characters as field values are",
-    "json-echoed-long-field-name-is-shortened":
-        "an unknown field name is quoted back whole (100,000 characters), not cut at 40 characters as field values are",
-    "json-many-distinct-keys-answer-fast":
-        "duplicate keys are looked for by a linear scan per key: one 1 MiB line of 90,000 distinct keys takes minutes "
-        "(10,000 keys 5 s, 20,000 keys 14 s) before the unknown field is reported",
-    "words-many-distinct-fields-answer-fast":
-        "the same quadratic duplicate check for key=value words: 60,000 words take well over 3 s",
-    "words-tflops-hex-is-not-a-number":
-        "a hexadecimal float on the command line (bf16_tflops=0x10, acres=0x1p4) is read as a number and stored "
-        "(exit 0, 16 TFLOPS); the same value in JSON is refused, and mw=0x1p3 gets a message about decimal places",
-    "query-timeline-too-many-points-refused":
-        "a daily timeline over 10,000 years runs for about 30 s and then prints 1,000,000 points up to 2738-11-28 "
-        "followed by 9999-12-31, with exit 0 and nothing said about the points left out",
-    "query-file-is-a-directory":
-        "exit 65 and 'cannot read .: Is a directory' without the 'capacity:' prefix, where a missing --file gives "
-        "exit 74 and 'capacity: cannot open …'",
-    "console-stdin-is-a-directory":
-        "exit 65 and 'cannot read standard input: Is a directory' without the 'capacity:' prefix; "
-        "`capacity append -` with the same input gives exit 74 and the prefix",
-    "cli-wait-negative":
-        "'--wait -1' is taken for a missing value ('Missing value for --wait <seconds>'), where '--limit -1' "
-        "reaches its range check and '--wait=-1' says '--wait takes seconds from 0 up'",
-}
+XFAIL: dict[str, str] = {}
 
 
 def load_cases():

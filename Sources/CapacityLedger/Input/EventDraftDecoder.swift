@@ -31,12 +31,12 @@ public enum EventDraftDecoder {
         default: throw LedgerError.data("field \"type\" must be a string, got \(typeValue.typeName)")
         }
         guard let type = EventType(rawValue: typeName) else {
-            throw LedgerError.data("unknown event type \"\(typeName)\" (one of: \(EventType.names.joined(separator: ", ")))")
+            throw LedgerError.data("unknown event type \"\(Format.visible(Format.clipped(typeName)))\" (one of: \(EventType.names.joined(separator: ", ")))")
         }
         let allowed = Self.allowedFields[Int(type.code) - 1]
         for (key, _) in fields.pairs where !allowed.contains(key) {
             let accepted = (type.fields + EventType.commonFields.dropFirst()).map(\.name).joined(separator: ", ")
-            throw LedgerError.data("\(type.rawValue): unknown field \"\(key)\" (accepted: \(accepted))")
+            throw LedgerError.data("\(type.rawValue): unknown field \"\(Format.visible(Format.clipped(key)))\" (accepted: \(accepted))")
         }
         let r = FieldReader(type: type, fields: fields)
         let body: EventBody
@@ -166,11 +166,13 @@ struct FieldReader {
         switch v {
         case .number(let s): return s
         case .word(let s):
-            // A word is read as JSON reads a number (Swift's own parsing also takes 0x10 and
-            // 0x1p4, which would store 16); inf and nan go on to be refused as not finite.
-            let bare = s.drop { $0 == "+" || $0 == "-" }.lowercased()
-            guard Self.isDecimal(s) || ["inf", "infinity", "nan"].contains(bare) else {
-                throw err(name, "must be a decimal number, got \(s)")
+            // A word is read as JSON reads a number: Swift's own parsing also takes 0x10 and
+            // 0x1p4, which would store 16. Other words it cannot read (5MW, #abc), and inf and
+            // nan, go on to the field's own message; a seq may be written #16.
+            let body = s.hasPrefix("#") ? String(s.dropFirst()) : s
+            let bare = body.drop { $0 == "+" || $0 == "-" }.lowercased()
+            if Double(body) != nil, !Self.isDecimal(body), !["inf", "infinity", "nan"].contains(bare) {
+                throw err(name, "must be a number, got \(v.display)")
             }
             return s
         default: throw err(name, "must be a number, got \(v.typeName)")
@@ -205,15 +207,15 @@ struct FieldReader {
         let t = try numberText(name, v)
         guard let n = Int64(t) else {
             if let d = Double(t) {
-                if !d.isFinite || t.lowercased().contains("n") { throw err(name, "must be finite, got \(t)") }
-                if d < 0 { throw err(name, "must not be negative, got \(t)") }
-                if d == d.rounded(), d >= 9.2e18 { throw err(name, "is too large, got \(t)") }
-                if d == d.rounded() { throw err(name, "must be written as a whole number without a fraction or exponent, got \(t)") }
-                throw err(name, "must be a whole number, got \(t)")
+                if !d.isFinite || t.lowercased().contains("n") { throw err(name, "must be finite, got \(Format.clipped(t))") }
+                if d < 0 { throw err(name, "must not be negative, got \(Format.clipped(t))") }
+                if d == d.rounded(), d >= 9.2e18 { throw err(name, "is too large, got \(Format.clipped(t))") }
+                if d == d.rounded() { throw err(name, "must be written as a whole number without a fraction or exponent, got \(Format.clipped(t))") }
+                throw err(name, "must be a whole number, got \(Format.clipped(t))")
             }
             throw err(name, "must be a whole number greater than 0, got \(v.display)")
         }
-        guard n > 0 else { throw err(name, n < 0 ? "must not be negative, got \(t)" : "must be greater than 0, got \(t)") }
+        guard n > 0 else { throw err(name, n < 0 ? "must not be negative, got \(Format.clipped(t))" : "must be greater than 0, got \(Format.clipped(t))") }
         return n
     }
 
@@ -229,11 +231,11 @@ struct FieldReader {
         let v = try required(name)
         let t = try numberText(name, v)
         guard let d = Double(t) else { throw err(name, "must be a number, got \(v.display)") }
-        guard d.isFinite, !t.lowercased().contains("n") else { throw err(name, "must be finite, got \(t)") }
-        guard d >= 0 else { throw err(name, "must not be negative, got \(t)") }
-        if positive, d == 0 { throw err(name, "must be greater than 0, got \(t)") }
+        guard d.isFinite, !t.lowercased().contains("n") else { throw err(name, "must be finite, got \(Format.clipped(t))") }
+        guard d >= 0 else { throw err(name, "must not be negative, got \(Format.clipped(t))") }
+        if positive, d == 0 { throw err(name, "must be greater than 0, got \(Format.clipped(t))") }
         if let limit, d > limit.value {
-            throw err(name, "is too large (at most \(Format.grouped(limit.value, places: 0)) \(limit.unit)), got \(t)")
+            throw err(name, "is too large (at most \(Format.grouped(limit.value, places: 0)) \(limit.unit)), got \(Format.clipped(t))")
         }
         return d
     }
@@ -249,19 +251,19 @@ struct FieldReader {
         let t = try numberText(name, v)
         guard let watts = ExactDecimal.scaled(t, scale: scale) else {
             if let d = Double(t) {
-                if !d.isFinite { throw err(name, "must be finite, got \(t)") }
-                if d < 0 { throw err(name, "must not be negative, got \(t)") }
+                if !d.isFinite { throw err(name, "must be finite, got \(Format.clipped(t))") }
+                if d < 0 { throw err(name, "must not be negative, got \(Format.clipped(t))") }
                 // Zero only when every digit before the exponent is: 1e-400 is no zero, though it
                 // rounds to one as a Double.
                 let digits = t.prefix { $0 != "e" && $0 != "E" }
                 if d == 0, digits.allSatisfy({ $0 == "0" || $0 == "." || $0 == "+" }) {
-                    throw err(name, "must be greater than 0, got \(t)")
+                    throw err(name, "must be greater than 0, got \(Format.clipped(t))")
                 }
-                throw err(name, "has more than \(places) decimal places or is too large, got \(t)")
+                throw err(name, "has more than \(places) decimal places or is too large, got \(Format.clipped(t))")
             }
             throw err(name, "must be a number, got \(v.display)")
         }
-        guard watts > 0 else { throw err(name, "must be greater than 0, got \(t)") }
+        guard watts > 0 else { throw err(name, "must be greater than 0, got \(Format.clipped(t))") }
         return Power(watts: watts)
     }
 

@@ -25,8 +25,8 @@ public enum RawValue: Hashable, Sendable {
     /// Text to quote back in an error message.
     var display: String {
         switch self {
-        case .string(let s), .word(let s): "\"\(Format.visible(s.count > 40 ? String(s.prefix(40)) + "…" : s))\""
-        case .number(let s): s
+        case .string(let s), .word(let s): "\"\(Format.visible(Format.clipped(s)))\""
+        case .number(let s): Format.clipped(s)
         case .bool(let b): String(b)
         case .null: "null"
         case .composite: "[…]"

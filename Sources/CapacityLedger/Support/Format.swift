@@ -58,6 +58,12 @@ public enum Format {
     /// written as escapes: `\t`, `\n`, `\r`, else `\u001b`. Tables and messages show text
     /// through it, so that they never send a control character to the terminal. Text without
     /// any comes back as it is.
+    /// Text a message quotes back, cut to its first 40 characters and `…`: a refused value of
+    /// 100,000 characters is named, not repeated.
+    public static func clipped(_ s: String) -> String {
+        s.count > 40 ? String(s.prefix(40)) + "…" : s
+    }
+
     public static func visible(_ s: String) -> String {
         guard mayHoldControl(s) else { return s }
         var out = ""
