@@ -23,6 +23,12 @@ public final class Console {
         editor.completer = { [unowned self] before in self.completer().complete(before) }
         session.engine.isCancelled = { ccap_interrupt_pending() != 0 }
         FileOutput.stdout.isCancelled = { ccap_interrupt_pending() != 0 }
+        session.terminalWidth = {
+            // Asked at each result: the window may have been resized since.
+            guard isatty(1) == 1 else { return nil }
+            var ws = winsize()
+            return ioctl(1, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 ? Int(ws.ws_col) : nil
+        }
     }
 
     /// The history file: `$CAPACITY_HISTORY`, else `~/.capacity_history`; `/dev/null` keeps none.

@@ -14,8 +14,17 @@ public final class Session {
     /// The event the cursor was last stepped to with `next`/`prev`.
     public private(set) var stepKey: TimeKey?
     public var format: OutputFormat = .table
+    /// How results are laid out: `.headers`, `.totals`, `\x` (see `RenderOptions`).
+    public var layout = RenderOptions()
     /// Whether CSV results end with their total row (`.totals on`, `--totals`).
-    public var csvTotals = false
+    public var csvTotals: Bool {
+        get { layout.csvTotals }
+        set { layout.csvTotals = newValue }
+    }
+    /// The terminal's width, for `\x auto` (the console sets it; nil elsewhere).
+    public var terminalWidth: () -> Int? = { nil }
+    /// Where the next result goes instead of `out` (`.once FILE`).
+    var once: OutputFile?
     public var timing = false
     public var out: any TextOutput
     public let err: any TextOutput
@@ -42,6 +51,7 @@ public final class Session {
         let line = QueryWords.droppingTerminator(raw).trimmingSpaces()
         if line.isEmpty || line.hasPrefix("#") { return }
         if line.hasPrefix(".") { return try meta(line) }
+        if line.hasPrefix("\\") { return try meta(try Self.dotCommand(forBackslash: line)) }
         let words = try QueryWords.splitChecked(line)
         switch words[0] {
         case "quit", "exit":
@@ -59,7 +69,20 @@ public final class Session {
             let start = elapsed()
             let output = try engine.run(line, defaults: cursor)
             for f in output.files { try OutputFile.write(f.contents, to: f.path, protecting: store.filesInUse) }
-            try emitResult(Renderer.render(output, as: format, csvTotals: csvTotals))
+            var options = layout
+            options.width = terminalWidth()
+            let text = Renderer.render(output, as: format, options: options)
+            if let file = once {
+                // `.once FILE`: this result, and only it, to FILE.
+                once = nil
+                let saved = out
+                out = file
+                defer { out = saved }
+                do { try emitResult(text) } catch { file.abandon(); throw error }
+                try file.finish()
+            } else {
+                try emitResult(text)
+            }
             for w in output.warnings {
                 out.flush()
                 err.write("note: \(w)\n")
@@ -180,7 +203,32 @@ public final class Session {
 
     // MARK: meta-commands
 
-    public static let metaCommands = [".help", ".mode", ".timing", ".totals", ".read", ".output", ".print", ".quit"]
+    public static let metaCommands = [".help", ".mode", ".headers", ".expanded", ".timing", ".totals", ".show", ".read", ".output", ".once",
+                                      ".print", ".quit"]
+
+    /// psql's backslash commands, as the dot-commands they stand for.
+    public static let backslashCommands: [(String, String)] = [
+        ("\\q", ".quit"), ("\\?", ".help"), ("\\x", ".expanded"), ("\\timing", ".timing"), ("\\o", ".output"),
+    ]
+
+    /// The dot-command a psql backslash command stands for: `\q` → `.quit`, `\x` → `.expanded`
+    /// (alone: toggles on and off, as psql's), `\timing` (alone: toggles), `\o FILE` (alone: back
+    /// to standard output), `\?` → `.help`.
+    static func dotCommand(forBackslash line: String) throws -> String {
+        let words = line.split(separator: " ", maxSplits: 1).map(String.init)
+        guard let dot = backslashCommands.first(where: { $0.0 == words[0] })?.1 else {
+            throw LedgerError.data("unknown command \(words[0]) (backslash commands: \(backslashCommands.map(\.0).joined(separator: ", ")))")
+        }
+        let rest = words.count > 1 ? " " + words[1] : ""
+        if rest.isEmpty {
+            switch dot {
+            case ".expanded", ".timing": return dot + " toggle"
+            case ".output": return ".output stdout"
+            default: break
+            }
+        }
+        return dot + rest
+    }
 
     func meta(_ line: String) throws {
         let words = try QueryWords.splitChecked(line)
@@ -197,10 +245,41 @@ public final class Session {
             }
             format = f
         case ".timing":
-            guard words.count == 2, ["on", "off"].contains(words[1]) else {
+            guard words.count == 2, ["on", "off", "toggle"].contains(words[1]) else {
                 throw LedgerError.data(".timing takes on or off")
             }
-            timing = words[1] == "on"
+            timing = words[1] == "toggle" ? !timing : words[1] == "on"
+            if words[1] == "toggle" { emit("timing \(timing ? "on" : "off")") }
+        case ".headers":
+            guard words.count == 2, ["on", "off"].contains(words[1]) else {
+                if words.count == 1 { emit("headers \(layout.headers ? "on" : "off")"); return }
+                throw LedgerError.data(".headers takes on or off")
+            }
+            layout.headers = words[1] == "on"
+        case ".expanded":
+            if words.count == 2, words[1] == "toggle" {
+                layout.expanded = layout.expanded == .off ? .on : .off
+                emit("expanded display is \(layout.expanded.rawValue)")
+                return
+            }
+            guard words.count == 2, let e = RenderOptions.Expanded(rawValue: words[1]) else {
+                if words.count == 1 { emit("expanded \(layout.expanded.rawValue)"); return }
+                throw LedgerError.data(".expanded takes on, off or auto (\\x the same)")
+            }
+            layout.expanded = e
+            emit("expanded display is \(e.rawValue)")
+        case ".once":
+            guard words.count == 2 else { throw LedgerError.data(".once takes a file name") }
+            once?.abandon()
+            once = try OutputFile(path: words[1], protecting: store.filesInUse)
+        case ".show":
+            let output: String
+            if let file = out as? OutputFile { output = file.path } else { output = "stdout" }
+            emit([
+                "mode \(format.rawValue)", "headers \(layout.headers ? "on" : "off")", "expanded \(layout.expanded.rawValue)",
+                "timing \(timing ? "on" : "off")", "totals \(layout.csvTotals ? "on" : "off")", "output \(output)",
+                "at \(cursor.atText)", "known \(cursor.knownText)",
+            ].joined(separator: "\n"))
         case ".totals":
             guard words.count == 2, ["on", "off"].contains(words[1]) else {
                 if words.count == 1 { emit("totals \(csvTotals ? "on" : "off")"); return }
@@ -310,11 +389,16 @@ public final class Session {
         ("next", "step the cursor to the next event in effective order, with running totals"),
         ("prev", "step the cursor to the previous event"),
         (".mode table|json|csv", "output format"),
+        (".headers on|off", "column headers on tables and CSV (default on)"),
+        (".expanded on|off|auto", "one field a line, each row a record (\\x); auto when a table is wider than the terminal"),
         (".timing on|off", "show how long each query took"),
         (".totals on|off", "end CSV results with their total row (off: CSV rows are data only)"),
         (".read FILE", "run the commands in FILE"),
         (".output FILE|stdout", "send results to FILE, or back to the terminal"),
+        (".once FILE", "send the next result only to FILE"),
+        (".show", "the current settings and cursors"),
         (".print TEXT", "print TEXT (for narrated scripts)"),
+        ("\\q \\? \\x \\timing \\o", "psql's names for .quit, .help, .expanded, .timing and .output"),
         (".quit", "leave (also quit, exit, Ctrl-D)"),
     ]
 }

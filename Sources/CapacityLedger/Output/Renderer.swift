@@ -1,17 +1,83 @@
+/// How results are laid out, beyond their format: the console's `.headers`, `.totals` and
+/// `\x` settings.
+public struct RenderOptions: Sendable, Equatable {
+    /// psql's expanded display: one field a line, each row a record.
+    public enum Expanded: String, Sendable, CaseIterable {
+        case off, on
+        /// Expanded when the table is wider than the terminal.
+        case auto
+    }
+
+    /// CSV results end with their total row (a spreadsheet's SUM would count it twice).
+    public var csvTotals = false
+    /// Tables and CSV start with their column headers.
+    public var headers = true
+    public var expanded = Expanded.off
+    /// The terminal's width in columns, for `expanded = .auto`; nil when not a terminal.
+    public var width: Int?
+
+    public init(csvTotals: Bool = false, headers: Bool = true, expanded: Expanded = .off, width: Int? = nil) {
+        self.csvTotals = csvTotals
+        self.headers = headers
+        self.expanded = expanded
+        self.width = width
+    }
+}
+
 /// Renders a `QueryOutput` as an aligned table, one line of JSON, or CSV.
 public enum Renderer {
     /// Renders `out`. CSV is data: its total row, which a spreadsheet's SUM would count twice,
     /// is written only with `csvTotals` (`--totals`, `.totals on`); tables always show it and
     /// JSON keeps it apart as `"total"`.
     public static func render(_ out: QueryOutput, as format: OutputFormat, csvTotals: Bool = false) -> String {
+        render(out, as: format, options: RenderOptions(csvTotals: csvTotals))
+    }
+
+    public static func render(_ out: QueryOutput, as format: OutputFormat, options: RenderOptions) -> String {
         switch format {
-        case .table: table(out)
-        case .json: json(out)
-        case .csv: csv(out, totals: csvTotals)
+        case .table:
+            if options.expanded == .on { return expanded(out) }
+            let text = table(out, headers: options.headers)
+            if options.expanded == .auto, let width = options.width, !out.columns.isEmpty,
+               text.split(separator: "\n").contains(where: { $0.count > width }) {
+                return expanded(out)
+            }
+            return text
+        case .json: return json(out)
+        case .csv: return csv(out, totals: options.csvTotals, headers: options.headers)
         }
     }
 
-    static func table(_ out: QueryOutput) -> String {
+    /// psql's expanded display: each row a record of `header | value` lines.
+    static func expanded(_ out: QueryOutput) -> String {
+        if out.columns.isEmpty { return (out.message + out.notes).joined(separator: "\n") }
+        var lines: [String] = []
+        if let p = out.point, p.at != .now || p.known != nil {
+            lines.append("\(out.command) at \(p.atText), known \(p.knownText)")
+        }
+        let width = out.columns.map(\.header.count).max() ?? 0
+        var records = out.rows.map { r in zip(out.columns, r).map { ($0.header, $1.table) } }
+        var titles = out.rows.indices.map { "RECORD \($0 + 1)" }
+        if let total = out.total {
+            records.append(out.columns.compactMap { c in total[c.name].map { (c.header, $0.table) } })
+            titles.append("TOTAL")
+        }
+        if records.isEmpty { lines.append("(no rows)") }
+        for (title, fields) in zip(titles, records) {
+            let head = "-[ \(title) ]"
+            lines.append(head + String(repeating: "-", count: max(3, width + 3 - head.count)))
+            for (h, v) in fields {
+                var line = Format.visible(h) + String(repeating: " ", count: width - h.count) + " | " + Format.visible(v)
+                while line.last == " " { line.removeLast() }
+                lines.append(line)
+            }
+        }
+        lines.append(contentsOf: out.notes)
+        lines.append(contentsOf: out.message)
+        return lines.joined(separator: "\n")
+    }
+
+    static func table(_ out: QueryOutput, headers: Bool = true) -> String {
         if out.columns.isEmpty { return (out.message + out.notes).joined(separator: "\n") }
         var lines: [String] = []
         if let p = out.point, p.at != .now || p.known != nil {
@@ -30,17 +96,17 @@ public enum Renderer {
             for (i, c) in out.columns.enumerated() where total[c.name]?.isNumeric == true { numeric.insert(i) }
         }
         if out.rows.isEmpty, out.total == nil {
-            lines.append(TextTable.render(grid, rightAligned: numeric))
+            if headers { lines.append(TextTable.render(grid, rightAligned: numeric)) }
             lines.append("(no rows)")
         } else {
             var text = TextTable.render(grid, rightAligned: numeric)
+            var split = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if out.total != nil {
                 // A rule above the total row.
-                var split = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-                let rule = split[1]
-                split.insert(rule, at: split.count - 1)
-                text = split.joined(separator: "\n")
+                split.insert(split[1], at: split.count - 1)
             }
+            if !headers { split.removeFirst(2) }
+            text = split.joined(separator: "\n")
             lines.append(text)
         }
         lines.append(contentsOf: out.notes)
@@ -69,9 +135,9 @@ public enum Renderer {
         return w.finished()
     }
 
-    static func csv(_ out: QueryOutput, totals: Bool) -> String {
+    static func csv(_ out: QueryOutput, totals: Bool, headers: Bool = true) -> String {
         if out.columns.isEmpty { return out.message.joined(separator: "\n") }
-        var lines = [out.columns.map { EventCSV.quote($0.name) }.joined(separator: ",")]
+        var lines = headers ? [out.columns.map { EventCSV.quote($0.name) }.joined(separator: ",")] : []
         for r in out.rows { lines.append(r.map(\.csv).joined(separator: ",")) }
         if totals, let total = out.total {
             var row = out.columns.map { total[$0.name]?.csv ?? "" }
