@@ -59,7 +59,7 @@ public struct CommandSpec: Sendable {
                     summary: "A metric at regular points in effective time: a table and a chart; svg= also writes an SVG line chart.",
                     options: [o("metric", .choice(["pflops", "chips", "energized", "mw", "usd"]), "what to plot"),
                               o("every", .choice(["day", "week", "month", "quarter"]), "spacing of the points"),
-                              o("from", .time, "first point (default: the first event's month)"),
+                              o("from", .time, "first point (default: the first event that moves the metric, at the start of its step)"),
                               o("to", .time, "last point (default: at)"),
                               o("precision", .precision, "for pflops: bf16 (default) or fp8"),
                               o("svg", .file, "also write an SVG chart to this file")]),

@@ -74,7 +74,9 @@ extension QueryEngine {
         if let from = try time(q, "from") {
             // Points before the first counting event are zero, like those before any later event.
             start = from
-        } else if let first = firstCounting(v) {
+        } else if let first = firstCounting(v, of: m == .usd ? [.investmentCommitted] : [.rackInstalled]) ?? firstCounting(v) {
+            // The first event that moves the metric: installs for chips, energized, PFLOPS and
+            // MW, investments for dollars (not a catalog entry years before any delivery).
             start = Timestamp(micros: stored.effective[first])
         } else if q["to"] != nil {
             throw LedgerError.data("timeline: no events count by to=\(end.shortString) (known \(p.knownText)), so there is no first event to start from; give from=")

@@ -132,9 +132,12 @@ public final class QueryEngine {
     }
 
     /// The index of the first record in effective order that counts in `view`, or nil.
-    func firstCounting(_ view: LedgerView) -> Int? {
+    func firstCounting(_ view: LedgerView, of types: Set<EventType>? = nil) -> Int? {
         var first: Int?
+        let codes = types.map { Set($0.map(\.code)) }
+        let stored = store.ledger.stored
         forEachCountingRecord(view) { i in
+            if let codes, !codes.contains(stored.codes[i]) { return true }
             first = i
             return false
         }
