@@ -158,7 +158,7 @@ struct ProjectionTests {
         ])
         let engine = QueryEngine(store: store)
         #expect(Renderer.render(try engine.run("capacity precision=fp8 by=fleet"), as: .json)
-            == #"{"at":"now","known":"now","rows":[{"fleet":"fleet","chips":3074457345618258602,"pflops":3.0744573456182584e+24,"drawn_mw":0.000001,"pflops_per_mw":3.0744573456182584e+30}]}"#)
+            == #"{"at":"now","known":"now","by":"fleet","precision":"fp8","rows":[{"energized":3074457345618258602,"pflops":3.0744573456182584e+24,"drawn_mw":0.000001,"pflops_per_mw":3.0744573456182584e+30}]}"#)
         // 6e300 FLOPs / (3.07e24 PFLOPS · 10^15 · 0.4) / 86,400 s.
         #expect(Renderer.render(try engine.run("train params=1e150 tokens=1e150"), as: .json).contains(#""pflops":3.0744573456182584e+24,"mfu":0.4,"days":5.64688631502866"#))
         #expect(errorMessage { try d("chip.model.defined model=m2 vendor=V bf16_tflops=1000000001 fp8_tflops=1") }

@@ -61,9 +61,12 @@ public enum Cell: Sendable, Hashable {
 public struct Column: Sendable, Hashable {
     public var name: String
     public var header: String
-    public init(_ name: String, _ header: String? = nil) {
+    /// Shown in tables only: a label such as `capacity by=fleet`'s "fleet", which is no data.
+    public var tableOnly = false
+    public init(_ name: String, _ header: String? = nil, tableOnly: Bool = false) {
         self.name = name
         self.header = header ?? name
+        self.tableOnly = tableOnly
     }
 }
 
@@ -75,6 +78,9 @@ public struct QueryOutput: Sendable {
     public var rows: [[Cell]] = []
     /// Totals, keyed by column name; rendered as a last table row and as `"total":{…}` in JSON.
     public var total: [String: Cell]?
+    /// The options that shaped the result (`by`, `precision`), carried in its JSON after the
+    /// point in time, so that a saved result says what it is.
+    public var shapedBy: [(key: String, value: String)] = []
     /// Text shown after the table (a chart, a summary line).
     public var notes: [String] = []
     /// A complete JSON object replacing the default `{"at","known","rows","total"}` shape.

@@ -121,9 +121,10 @@ public enum Renderer {
             w.string("at", p.atText)
             w.string("known", p.knownText)
         }
+        for (k, v) in out.shapedBy { w.string(k, v) }
         let rows = out.rows.map { r in
             var o = JSONWriter()
-            for (c, v) in zip(out.columns, r) { o.raw(c.name, v.json) }
+            for (c, v) in zip(out.columns, r) where !c.tableOnly { o.raw(c.name, v.json) }
             return o.finished()
         }
         w.raw("rows", "[" + rows.joined(separator: ",") + "]")
@@ -137,10 +138,11 @@ public enum Renderer {
 
     static func csv(_ out: QueryOutput, totals: Bool, headers: Bool = true) -> String {
         if out.columns.isEmpty { return out.message.joined(separator: "\n") }
-        var lines = headers ? [out.columns.map { EventCSV.quote($0.name) }.joined(separator: ",")] : []
-        for r in out.rows { lines.append(r.map(\.csv).joined(separator: ",")) }
+        let kept = out.columns.indices.filter { !out.columns[$0].tableOnly }
+        var lines = headers ? [kept.map { EventCSV.quote(out.columns[$0].name) }.joined(separator: ",")] : []
+        for r in out.rows { lines.append(kept.map { r[$0].csv }.joined(separator: ",")) }
         if totals, let total = out.total {
-            var row = out.columns.map { total[$0.name]?.csv ?? "" }
+            var row = kept.map { total[out.columns[$0].name]?.csv ?? "" }
             row[0] = "total"
             lines.append(row.joined(separator: ","))
         }

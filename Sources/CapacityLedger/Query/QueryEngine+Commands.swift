@@ -83,9 +83,12 @@ extension QueryEngine {
         }
         var out = QueryOutput(command: "capacity", point: p)
         let pf = "PFLOPS (\(prec.rawValue))"
-        let first = by == "fleet" ? Column("fleet") : Column(by)
-        out.columns = [first, Column("chips", "energized (chips)"), Column("pflops", pf), Column("drawn_mw", "drawn (MW)"),
+        // The group key is named by its dimension; the whole fleet has none, and its label is
+        // for tables only. `energized` is the name every command gives energized chips.
+        let first = by == "fleet" ? Column("fleet", tableOnly: true) : Column(by)
+        out.columns = [first, Column("energized", "energized (chips)"), Column("pflops", pf), Column("drawn_mw", "drawn (MW)"),
                        Column("pflops_per_mw", "PFLOPS/MW")]
+        out.shapedBy = [("by", by), ("precision", prec.rawValue)]
         func row(_ label: String, _ g: CapacityRow) -> [Cell] {
             [.text(label), .int(g.chips), .number(g.pflops, places: 1), .megawatts(g.drawn), g.pflopsPerMW.map { .number($0, places: 1) } ?? .null]
         }
@@ -94,7 +97,7 @@ extension QueryEngine {
         let all = CapacityRow(chips: cells.reduce(0) { $0 + $1.chips }, pflops: cells.reduce(0) { $0 + $1.pflops },
                               drawn: cells.reduce(Power.zero) { $0 + $1.drawn })
         if by != "fleet" {
-            out.total = ["chips": .int(all.chips), "pflops": .number(all.pflops, places: 1), "drawn_mw": .megawatts(all.drawn),
+            out.total = ["energized": .int(all.chips), "pflops": .number(all.pflops, places: 1), "drawn_mw": .megawatts(all.drawn),
                          "pflops_per_mw": all.pflopsPerMW.map { .number($0, places: 1) } ?? .null]
         }
         out.notes = []

@@ -142,6 +142,7 @@ extension QueryEngine {
         var w = JSONWriter()
         w.string("at", p.atText); w.string("known", p.knownText)
         w.string("metric", m.rawValue); w.string("every", every)
+        if m == .pflops { w.string("precision", prec.rawValue) }
         w.raw("points", "[" + values.map { #"{"at":"\#($0.label)","value":\#(Format.json($0.value))}"# }.joined(separator: ",") + "]")
         out.json = w.finished()
         return out
