@@ -12,7 +12,8 @@ struct Append: ParsableCommand {
         discussion: """
             capacity append chips.delivered site=rainier-in model=trainium2 quantity=50000 effective=2025-10-01
             capacity append --file batch.jsonl     (or - for standard input)
-            Prints '#SEQ TYPE' for each appended event; --json prints the stored events.
+            Prints '#SEQ TYPE' for one event, and one summary line for a batch (--verbose: '#SEQ TYPE'
+            for each); --json prints the stored events.
             """
     )
 
@@ -21,6 +22,8 @@ struct Append: ParsableCommand {
     var file: String?
     @Flag(name: .long, help: "Print the stored events as JSON Lines.")
     var json = false
+    @Flag(name: .shortAndLong, help: "For a batch: print '#SEQ TYPE' for each event instead of the one summary line.")
+    var verbose = false
     @Argument(help: ArgumentHelp("The event type, then key=value fields; or - to read JSON Lines from stdin.", valueName: "type key=value"))
     var words: [String] = []
 
@@ -32,9 +35,9 @@ struct Append: ParsableCommand {
     func run() throws {
         try CapacityLedger_run {
             if let file {
-                return try streamImport(file, options: options, json: json, quiet: false)
+                return try streamImport(file, options: options, json: json, quiet: false, verbose: verbose)
             } else if words == ["-"] {
-                return try streamImport("-", options: options, json: json, quiet: false)
+                return try streamImport("-", options: options, json: json, quiet: false, verbose: verbose)
             }
             try Self.appendWords(words, ledgerPath: options.path, json: json, wait: options.wait)
         }
@@ -68,19 +71,26 @@ struct Import: ParsableCommand {
     var json = false
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
+    @Flag(name: .shortAndLong, help: "Print '#SEQ TYPE' for each event instead of the one summary line.")
+    var verbose = false
     @Argument(help: ArgumentHelp("The JSON Lines file (- for stdin).", valueName: "file"))
     var file: String
 
     func run() throws {
         try CapacityLedger_run {
-            try streamImport(file, options: options, json: json, quiet: quiet)
+            try streamImport(file, options: options, json: json, quiet: quiet, verbose: verbose)
         }
     }
 }
 
 /// Appends a JSON Lines file (or stdin) as one atomic batch, streaming: neither the input nor
 /// the written bytes are held in memory. A progress bar goes to stderr when it is a terminal.
-func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Bool) throws {
+///
+/// It prints one summary line, as psql's `COPY` does (a line per event for a million events
+/// took as long as the import itself when standard output is a pipe); `verbose` lists each
+/// event as `#SEQ TYPE`, `json` each stored event, `quiet` nothing.
+func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Bool, verbose: Bool = false) throws {
+    let started = Monotonic.seconds()
     // A regular file's lines are parsed on a second thread while the writer checks and encodes
     // the ones before (see `DraftPipeline.start`).
     let input = DraftPipeline(reader: try LineReader(path: file))
@@ -114,8 +124,12 @@ func streamImport(_ file: String, options: LedgerOptions, json: Bool, quiet: Boo
     let events = store.ledger.events.suffix(count)
     if json {
         for (e, h) in zip(events, store.lastAppendHashes) { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }
-    } else {
+    } else if verbose {
         for e in events { Terminal.stdout("#\(e.seq) \(e.type.rawValue)") }
+    } else {
+        let last = store.ledger.count, first = last - count + 1
+        let seqs = count == 1 ? "#\(last)" : "#\(first)–#\(last)"
+        Terminal.stdout("appended \(Format.counted(count, "event")), \(seqs), in \(Format.fixed(Monotonic.seconds() - started, places: 2)) s; head \(store.ledger.head.hex.prefix(12))…")
     }
 }
 

@@ -15,7 +15,7 @@ struct GlobalOptionTests {
         var cli = CLI()
         cli.env["CAPACITY_LEDGER"] = cli.dir + "/elsewhere.ledger"
         let path = cli.dir + "/fleet.ledger"
-        var r = try cli.run(["--ledger", path, "append", "-"], input: events)
+        var r = try cli.run(["--ledger", path, "append", "--verbose", "-"], input: events)
         #expect(r.status == 0)
         #expect(r.out == "#1 site.opened\n#2 chip.model.defined\n#3 chips.delivered\n")
         r = try cli.run(["--ledger=\(path)", "--wait", "5", "append", "investment.committed", "investor=a", "recipient=b", "usd=1"])

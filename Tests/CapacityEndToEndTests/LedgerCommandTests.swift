@@ -16,7 +16,9 @@ struct LedgerCommandTests {
         #expect(r.err == "capacity: no ledger at \(cli.ledger) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)\n")
         r = try cli.run(["append", "-"], input: opening)
         #expect(r.status == 0)
-        #expect(r.out == "#1 site.opened\n#2 chip.model.defined\n#3 chips.delivered\n")
+        // A batch: one summary line, as psql's COPY prints; --verbose lists each event.
+        #expect(r.out.hasPrefix("appended 3 events, #1–#3, in "))
+        #expect(r.out.hasSuffix(" s; head \(try cli.run(["verify", "--json"]).out.split(separator: "\"")[7].prefix(12))…\n"))
         r = try cli.run(["append", "rack.installed", "site=rainier-in", "rack=r-0017", "model=trainium2", "chips=64", "kw=45", "effective=2025-10-03"])
         #expect(r.out == "#4 rack.installed\n")
         r = try cli.run(["append", "rack.installed", "site=rainier-in", "rack=r-0017", "model=trainium2", "chips=64", "kw=45"])
@@ -30,6 +32,24 @@ struct LedgerCommandTests {
         r = try cli.run(["append", "--json", "investment.committed", "investor=amazon", "recipient=anthropic", "usd=4000000000", "effective=2024-11-22"])
         #expect(r.out.hasPrefix(#"{"seq":5,"type":"investment.committed","effective":"2024-11-22","recorded":""#))
         #expect(r.out.contains(#""usd":4000000000,"hash":""#))
+    }
+
+    /// A batch prints one summary line (events, seqs, time, head), as psql's COPY does;
+    /// --verbose lists each event, --quiet prints nothing.
+    @Test func aBatchPrintsOneSummaryLine() throws {
+        let cli = CLI()
+        var r = try cli.run(["append", "--verbose", "-"], input: opening)
+        #expect(r.out == "#1 site.opened\n#2 chip.model.defined\n#3 chips.delivered\n")
+        let line = #"{"type":"investment.committed","investor":"a","recipient":"b","usd":1}"# + "\n"
+        r = try cli.run(["append", "-"], input: line)
+        #expect(r.out.hasPrefix("appended 1 event, #4, in "))
+        try (line + line).write(toFile: cli.dir + "/two.jsonl", atomically: true, encoding: .utf8)
+        r = try cli.run(["import", cli.dir + "/two.jsonl"])
+        #expect(r.out.hasPrefix("appended 2 events, #5–#6, in "))
+        r = try cli.run(["import", "-q", cli.dir + "/two.jsonl"])
+        #expect(r.status == 0 && r.out.isEmpty)
+        r = try cli.run(["import", "-v", cli.dir + "/two.jsonl"])
+        #expect(r.out == "#9 investment.committed\n#10 investment.committed\n")
     }
 
     @Test func aBadLineInABatchAppendsNothing() throws {
