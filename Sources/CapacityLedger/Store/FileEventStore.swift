@@ -352,7 +352,7 @@ public final class FileEventStore: EventStore {
                 if fresh {
                     try writeAll(fd, buffer, at: 0)
                     guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
-                    if !existed { syncDirectory() }
+                    if !existed { try syncDirectory() }
                 }
                 return 0
             }
@@ -368,6 +368,8 @@ public final class FileEventStore: EventStore {
             }
             offset += n
             guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+            // A new file's name is durable once its directory is synced too.
+            if fresh { try syncDirectory() }
         } catch {
             var error = error
             if let behind {
@@ -387,7 +389,6 @@ public final class FileEventStore: EventStore {
             if !existed { unlink(path) }
             throw error
         }
-        if fresh { syncDirectory() }
         committedEnd = offset
         byteCount = offset
         lastAppendHashes = hashes
@@ -410,14 +411,19 @@ public final class FileEventStore: EventStore {
         }
     }
 
-    private func syncDirectory() {
+    /// Syncs the directory holding the ledger, so that a new file's name survives a crash. A
+    /// failure is an error, except where the directory cannot be synced at all: it cannot be
+    /// opened for reading (EACCES), or its file system does not sync directories (EINVAL, EBADF).
+    private func syncDirectory() throws {
         var dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         if dir.isEmpty { dir = path.hasPrefix("/") ? "/" : "." }
         let dfd = open(dir, O_RDONLY | O_CLOEXEC)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
+        guard dfd >= 0 else {
+            if errno == EACCES { return }
+            throw Self.ioError("cannot open the directory of", path)
         }
+        defer { close(dfd) }
+        guard fsync(dfd) == 0 || errno == EINVAL || errno == EBADF else { throw Self.ioError("cannot sync the directory of", path) }
     }
 
     // MARK: checking
