@@ -297,6 +297,8 @@ public final class FileEventStore: EventStore {
         // the drafts added so far end in `buffer`.
         var checks: [ChainingWriter.HashCheck] = []
         var checked = false
+        // Whether the commit record has been written (it is the batch's last bytes).
+        var committed = false
         var added = buffer.count
         do {
             if fresh { guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) } }
@@ -367,6 +369,7 @@ public final class FileEventStore: EventStore {
                 try writeAll(fd, buffer, at: offset)
             }
             offset += n
+            committed = true
             guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
             // A new file's name is durable once its directory is synced too.
             if fresh { try syncDirectory() }
@@ -383,7 +386,13 @@ public final class FileEventStore: EventStore {
                 behind.stop()
                 if let earlier = behind.error { error = earlier }
             }
-            _ = ftruncate(fd, off_t(start))
+            if ftruncate(fd, off_t(start)) != 0, committed {
+                // The commit record is in the file: readers take the batch as committed, though
+                // it was not acknowledged. Say so rather than report a batch that was not stored.
+                let cut = String(cString: strerror(errno))
+                let first = (error as? LedgerError)?.message ?? "\(error)"
+                error = LedgerError.io("\(first); cutting the batch off again failed too (cannot truncate \(path): \(cut)), so its commit record stays in the file and readers may see the batch: check with capacity export before appending it again")
+            }
             _ = fsync(fd)
             ledger.rollback(batch)
             if !existed { unlink(path) }
