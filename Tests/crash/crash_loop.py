@@ -386,8 +386,8 @@ class Loop:
                 f"{self.writers} writers, {self.checkpoint_writers} writing checkpoints); {self.acked_events} acknowledged "
                 f"events all present exactly once ({self.event_checks} event checks); killed batches: {self.killed_whole} "
                 f"committed whole, {self.killed_absent} absent, {self.killed_printed} killed after printing; torn tails "
-                f"seen {self.torn_seen} ({self.torn_seen_after_kill} from kills alone, {self.power_cuts} simulated power "
-                f"cuts), cut by the next append {self.torn_cut}; {self.generation} ledgers; seed {self.seed}; {seconds:.1f} s")
+                f"seen {self.torn_seen} ({self.torn_seen_after_kill} after a kill alone, {self.torn_seen - self.torn_seen_after_kill} "
+                f"after one of {self.power_cuts} simulated power cuts), cut by the next append {self.torn_cut}; {self.generation} ledgers; seed {self.seed}; {seconds:.1f} s")
 
 
 def run_loop(kills, seed=None, workdir=None, log=print, **options):
