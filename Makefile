@@ -1,13 +1,15 @@
 # Capacity Ledger — build, test, demo and benchmark.
 #   make demo    install what is missing, build, and open the console on the Rainier history
-#   make test    install what is missing, run every test (swift test, terminal tests, hostile-input corpus)
+#   make test    install what is missing, run every test (swift test, terminal tests, hostile-input
+#                corpus, crash and fault tests)
+#   make crash   the kill -9 loop with 500 kills (CRASH_KILLS=N), then the crash and fault tests in full
 #   make bench   release build and the benchmark table (not part of make test)
 
 SWIFT      ?= swift
 APT_PKGS   := libedit-dev pkg-config
 BIN_DEBUG   = .build/debug/capacity
 
-.PHONY: all deps pydeps build release test demo bench format clean
+.PHONY: all deps pydeps build release test crash demo bench format clean
 
 all: build
 
@@ -34,6 +36,15 @@ test: deps pydeps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	python3 -m pytest -q Tests/terminal Tests/hostile
+	python3 -m pytest -q -rsx Tests/crash
+
+# Crash and fault tests at length (Tests/crash): the kill -9 loop with CRASH_KILLS kills, then the
+# truncation and failing-write tests with CRASH_THOROUGH=1 (more cuts in the larger batches, and
+# failures injected into a 7,000-event import written by the writer thread). Not part of make test.
+CRASH_KILLS ?= 500
+crash: build pydeps
+	python3 Tests/crash/crash_loop.py --kills $(CRASH_KILLS)
+	CRASH_THOROUGH=1 python3 -m pytest -q -rsx Tests/crash --deselect Tests/crash/test_crash_loop.py::test_kill_loop
 
 # The console on a fresh ledger of the Rainier history (batch mode when stdin is not a terminal).
 demo: build

@@ -325,6 +325,8 @@ public final class FileEventStore: EventStore {
         // the drafts added so far end in `buffer`.
         var checks: [ChainingWriter.HashCheck] = []
         var checked = false
+        // Whether the commit record has been written (it is the batch's last bytes).
+        var committed = false
         var added = buffer.count
         do {
             if fresh { guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) } }
@@ -380,7 +382,7 @@ public final class FileEventStore: EventStore {
                 if fresh {
                     try writeAll(fd, buffer, at: 0)
                     guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
-                    if !existed { syncDirectory() }
+                    if !existed { try syncDirectory() }
                 }
                 return 0
             }
@@ -395,7 +397,10 @@ public final class FileEventStore: EventStore {
                 try writeAll(fd, buffer, at: offset)
             }
             offset += n
+            committed = true
             guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+            // A new file's name is durable once its directory is synced too.
+            if fresh { try syncDirectory() }
         } catch {
             var error = error
             if let behind {
@@ -409,13 +414,18 @@ public final class FileEventStore: EventStore {
                 behind.stop()
                 if let earlier = behind.error { error = earlier }
             }
-            _ = ftruncate(fd, off_t(start))
+            if ftruncate(fd, off_t(start)) != 0, committed {
+                // The commit record is in the file: readers take the batch as committed, though
+                // it was not acknowledged. Say so rather than report a batch that was not stored.
+                let cut = String(cString: strerror(errno))
+                let first = (error as? LedgerError)?.message ?? "\(error)"
+                error = LedgerError.io("\(first); cutting the batch off again failed too (cannot truncate \(path): \(cut)), so its commit record stays in the file and readers may see the batch: check with capacity export before appending it again")
+            }
             _ = fsync(fd)
             ledger.rollback(batch)
             if !existed { unlink(path) }
             throw error
         }
-        if fresh { syncDirectory() }
         committedEnd = offset
         byteCount = offset
         lastAppendHashes = hashes
@@ -438,14 +448,19 @@ public final class FileEventStore: EventStore {
         }
     }
 
-    private func syncDirectory() {
+    /// Syncs the directory holding the ledger, so that a new file's name survives a crash. A
+    /// failure is an error, except where the directory cannot be synced at all: it cannot be
+    /// opened for reading (EACCES), or its file system does not sync directories (EINVAL, EBADF).
+    private func syncDirectory() throws {
         var dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         if dir.isEmpty { dir = path.hasPrefix("/") ? "/" : "." }
         let dfd = open(dir, O_RDONLY | O_CLOEXEC)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
+        guard dfd >= 0 else {
+            if errno == EACCES { return }
+            throw Self.ioError("cannot open the directory of", path)
         }
+        defer { close(dfd) }
+        guard fsync(dfd) == 0 || errno == EINVAL || errno == EBADF else { throw Self.ioError("cannot sync the directory of", path) }
     }
 
     // MARK: checking
