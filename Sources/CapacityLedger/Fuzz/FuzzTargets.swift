@@ -180,10 +180,11 @@ public enum FuzzTargets {
     /// A checkpoint file for the fixed ledger of `CheckpointFixture`, after a first byte that
     /// chooses what is mended (bit 0: every CRC is made right, so that the reading behind the
     /// checks is reached). Opened as
-    /// a query opens it (then its strings, rack marks and totals read, and the fleet figures
-    /// worked out from it and the log's tail) and as a writer opens it (then one batch checked
-    /// against it). Opening may throw only `Unusable` (the caller then reads the log); the
-    /// figures and the batch also `NeedsFullLog` and the rules' `LedgerError`.
+    /// a query opens it (then its strings, rack marks and totals read, and queries answered from
+    /// it and the log's tail) and as a writer opens it (then one batch checked against it).
+    /// Opening and the figures may throw only `Unusable` (the caller then reads the log; a query
+    /// may also refuse its question with a `.data` error), the writer's batch also
+    /// `NeedsFullLog` and the rules' `LedgerError`.
     public static func checkpoint(_ data: UnsafeBufferPointer<UInt8>) {
         guard let flags = data.first else { return }
         var bytes = Array(data.dropFirst())
@@ -208,12 +209,17 @@ public enum FuzzTargets {
                 finding("checkpoint", "totals: \(type(of: error)) thrown, not Unusable: \(error)")
             }
         }
-        for point in [PointInTime(), PointInTime(at: .time(Timestamp(micros: fixture.now.micros / 2)))] {
+        // Questions answered from the checkpoint and the log's tail, as `capacity query` asks
+        // them before it reads the log.
+        let engine = QueryEngine(store: InMemoryEventStore(name: "checkpoint"), clock: ManualClock(fixture.now))
+        engine.figuresSource = { p in try FleetCheckpoint.figures(ledgerPath: fixture.ledgerPath, point: p, now: fixture.now) }
+        for line in ["fleet", "capacity by=fleet precision=fp8", "diff 2024-06-30 now", "train params=1T tokens=10T"] {
             do {
-                _ = try FleetCheckpoint.figures(ledgerPath: fixture.ledgerPath, point: point, now: fixture.now)
+                _ = Renderer.render(try engine.run(line), as: .table)
             } catch is FleetCheckpoint.Unusable {
+            } catch let e as LedgerError where e.kind == .data {
             } catch {
-                finding("checkpoint", "figures: \(type(of: error)) thrown, not Unusable: \(error)")
+                finding("checkpoint", "\(line): \(type(of: error)) thrown, not Unusable: \(error)")
             }
         }
         fixture.writerBatch()
