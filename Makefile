@@ -4,12 +4,13 @@
 #                corpus, crash and fault tests)
 #   make crash   the kill -9 loop with 500 kills (CRASH_KILLS=N), then the crash and fault tests in full
 #   make bench   release build and the benchmark table (not part of make test)
+#   make fuzz    libFuzzer on every parser, FUZZ_SECONDS (default 60) per target (docs/fuzzing.md)
 
 SWIFT      ?= swift
 APT_PKGS   := libedit-dev pkg-config
 BIN_DEBUG   = .build/debug/capacity
 
-.PHONY: all deps pydeps build release test crash demo bench format clean
+.PHONY: all deps pydeps build release test crash demo bench fuzz fuzz-build format clean
 
 all: build
 
@@ -56,6 +57,33 @@ bench: release
 	@dpkg -s time >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq time >/dev/null; }
 	python3 Benchmarks/bench.py
+
+# Fuzzing (docs/fuzzing.md): the harness built with libFuzzer and AddressSanitizer (both ship with
+# the Swift toolchain) in a scratch folder of its own, then each target run for FUZZ_SECONDS on
+# the committed corpus. New inputs are kept in .build-fuzz/corpus/TARGET, a failing input is saved
+# in .build-fuzz/findings/TARGET; the run fails when any target found one.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= jsonline words record checkpoint query
+FUZZ_BIN      = .build-fuzz/release/capacity-fuzz
+
+fuzz-build: deps
+	CAPACITY_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz -c release --product capacity-fuzz \
+	  --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address
+
+fuzz: fuzz-build
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  case $$t in checkpoint) len=32768;; record) len=8192;; *) len=4096;; esac; \
+	  mkdir -p .build-fuzz/corpus/$$t .build-fuzz/findings/$$t; \
+	  echo "fuzz $$t: $(FUZZ_SECONDS) s (log in .build-fuzz/$$t.log)"; \
+	  if SWIFT_BACKTRACE=enable=no FUZZ_TARGET=$$t $(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=$$len -timeout=10 -rss_limit_mb=2048 \
+	       -print_final_stats=1 -artifact_prefix=.build-fuzz/findings/$$t/ \
+	       .build-fuzz/corpus/$$t Tests/Fuzz/corpus/$$t > .build-fuzz/$$t.log 2>&1; then \
+	    grep -E '^#[0-9]+[[:space:]]+DONE|^Done [0-9]+ runs' .build-fuzz/$$t.log | sed "s/^/  $$t: /"; \
+	  else \
+	    failed="$$failed $$t"; grep -E 'ERROR|Fatal error|runtime failure|Test unit written' .build-fuzz/$$t.log | sed "s/^/  $$t: /"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: findings in:$$failed (see docs/fuzzing.md)"; exit 1; fi
 
 format:
 	@command -v swift-format >/dev/null && swift-format format --in-place --recursive Sources Tests || \

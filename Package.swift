@@ -72,3 +72,10 @@ let package = Package(
         ),
     ]
 )
+
+// The fuzzing harness (`make fuzz`, docs/fuzzing.md): an executable without a `main` of its own,
+// built only with CAPACITY_FUZZ=1 under `--sanitize fuzzer`, whose runtime supplies `main`.
+if Context.environment["CAPACITY_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(name: "capacity-fuzz", dependencies: ["CapacityLedger"],
+                                             path: "Sources/CapacityFuzz", swiftSettings: strict))
+}

@@ -81,14 +81,23 @@ final class CheckpointReader: @unchecked Sendable {
             throw Unusable(reason: "checkpoint header damaged")
         }
         let metaCRC = r.u32()!
-        tieSeq = Int(r.u64()!); commitStart = Int(r.u64()!); commitEnd = Int(r.u64()!)
+        let tie = r.u64()!, start = r.u64()!, end = r.u64()!
         head = ChainHash(bytes: Array(r.bytes(32)!))
-        let metaLength = Int(r.u64()!)
+        let meta64 = r.u64()!
         stringsCount = Int(r.u32()!)
-        let blobLength = Int(r.u64()!)
+        let blob64 = r.u64()!
         slotCount = Int(r.u32()!)
-        writerLength = Int(r.u64()!)
+        let writer64 = r.u64()!
         writerCRC = r.u32()!
+        // Positions in the log that an Int holds, lengths within this file: anything larger is
+        // damage (and would overflow the sums below).
+        guard let tie = Int(exactly: tie), let start = Int(exactly: start), let end = Int(exactly: end),
+              meta64 <= UInt64(size), blob64 <= UInt64(size), writer64 <= UInt64(size) else {
+            throw Unusable(reason: "checkpoint truncated")
+        }
+        tieSeq = tie; commitStart = start; commitEnd = end
+        let metaLength = Int(meta64), blobLength = Int(blob64)
+        writerLength = Int(writer64)
         let metaAt = FleetCheckpoint.headerSize
         writerAt = metaAt + metaLength
         areaAt = writerAt + writerLength
@@ -104,20 +113,24 @@ final class CheckpointReader: @unchecked Sendable {
         guard Frame.crc(meta) == metaCRC else { throw Unusable(reason: "checkpoint metadata damaged") }
         var mr = ByteReader(meta, from: 0, to: meta.count)
         func str() throws -> String {
-            guard let n = mr.varint(), let b = mr.bytes(Int(n)) else { throw Unusable(reason: "checkpoint metadata malformed") }
+            guard let n = mr.varint(), let b = mr.bytes(Int(clamping: n)) else { throw Unusable(reason: "checkpoint metadata malformed") }
             return String(decoding: b, as: UTF8.self)
         }
         guard let nk = mr.varint() else { throw Unusable(reason: "checkpoint metadata malformed") }
         for _ in 0..<nk {
             let name = try str()
             let parts = name.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
-            keys.append((parts[0].first!, parts[1], parts.count > 2 ? parts[2] : ""))
+            guard parts.count >= 2, let kind = parts[0].first else { throw Unusable(reason: "checkpoint metadata malformed") }
+            keys.append((kind, parts[1], parts.count > 2 ? parts[2] : ""))
             keyNames.append(name)
         }
         guard let nd = mr.varint() else { throw Unusable(reason: "checkpoint metadata malformed") }
         for _ in 0..<nd {
             guard let seq = mr.varint(), seq <= UInt32.max else { throw Unusable(reason: "checkpoint metadata malformed") }
-            let draft = try EventDraftDecoder.decode(try JSONLine.parse(try str()))
+            // A definition that does not read makes the checkpoint unusable, not the query fail.
+            guard let draft = try? EventDraftDecoder.decode(try JSONLine.parse(try str())) else {
+                throw Unusable(reason: "checkpoint metadata malformed")
+            }
             definitions.append(Event(seq: Int(seq), recorded: draft.recorded ?? Timestamp(micros: 0), effective: draft.effective ?? Timestamp(micros: 0),
                                      note: draft.note, source: draft.source, body: draft.body))
         }
@@ -125,7 +138,12 @@ final class CheckpointReader: @unchecked Sendable {
               let rc = mr.varint(), let bc = mr.varint(), let bs = mr.varint(), bs > 0 else {
             throw Unusable(reason: "checkpoint metadata malformed")
         }
-        prevRecorded = pr; prevEffective = pe; recordCount = Int(rc); blockSize = Int(bs)
+        // The records fit the file, and there is one block per `blockSize` of them (so that
+        // every block's records are in the file).
+        guard rc <= UInt64(size / FleetCheckpoint.recordSize), bc == (rc == 0 ? 0 : (rc - 1) / bs + 1) else {
+            throw Unusable(reason: "checkpoint metadata malformed")
+        }
+        prevRecorded = pr; prevEffective = pe; recordCount = Int(rc); blockSize = Int(clamping: bs)
         amounts = AmountTotals(chips: ac, watts: aw, usd: au)
         for _ in 0..<bc {
             guard let first = mr.u64() else { throw Unusable(reason: "checkpoint metadata malformed") }
@@ -135,7 +153,8 @@ final class CheckpointReader: @unchecked Sendable {
             guard let crc = mr.u32() else { throw Unusable(reason: "checkpoint metadata malformed") }
             blocks.append((Int64(bitPattern: first), totals, crc))
         }
-        guard let nc = mr.varint(), Int(nc) == (blocksAt - areaAt + FleetCheckpoint.chunkSize - 1) / FleetCheckpoint.chunkSize else {
+        let chunks = (blocksAt - areaAt + FleetCheckpoint.chunkSize - 1) / FleetCheckpoint.chunkSize
+        guard let nc = mr.varint(), nc == UInt64(chunks) else {
             throw Unusable(reason: "checkpoint metadata malformed")
         }
         for _ in 0..<nc { chunkCRCs.append(mr.u32() ?? 0) }
@@ -176,9 +195,9 @@ final class CheckpointReader: @unchecked Sendable {
     /// The bytes of string number `id` of the log's string table at the tie.
     private func stringBytes(_ id: Int) -> UnsafeRawBufferPointer? {
         guard id >= 0, id < stringsCount, check(offsetsAt + id * 8, offsetsAt + id * 8 + 16) else { return nil }
-        let from = Int(u64(at: offsetsAt + id * 8)), to = Int(u64(at: offsetsAt + id * 8 + 8))
-        guard from <= to, blobAt + to <= slotsAt, check(blobAt + from, blobAt + to) else { return nil }
-        return UnsafeRawBufferPointer(start: map + blobAt + from, count: to - from)
+        let from = u64(at: offsetsAt + id * 8), to = u64(at: offsetsAt + id * 8 + 8)
+        guard from <= to, to <= UInt64(slotsAt - blobAt), check(blobAt + Int(from), blobAt + Int(to)) else { return nil }
+        return UnsafeRawBufferPointer(start: map + blobAt + Int(from), count: Int(to - from))
     }
 
     /// String number `id` of the log's string table at the tie.
@@ -192,7 +211,8 @@ final class CheckpointReader: @unchecked Sendable {
             let bytes = UnsafeRawBufferPointer(u)
             let mask = slotCount - 1
             var j = Int(truncatingIfNeeded: StringTable.hash(bytes)) & mask
-            while true {
+            // Each slot at most once: a table with no free slot (damaged) ends the search too.
+            for _ in 0..<slotCount {
                 guard check(slotsAt + j * 4, slotsAt + j * 4 + 4) else { return nil }
                 let v = u32(at: slotsAt + j * 4)
                 if v == 0 { return nil }
@@ -202,6 +222,7 @@ final class CheckpointReader: @unchecked Sendable {
                 }
                 j = (j + 1) & mask
             }
+            return nil
         }
     }
 
@@ -256,7 +277,9 @@ final class CheckpointReader: @unchecked Sendable {
         } catch {
             // A string the tail refers to could not be read from here: the checkpoint's fault.
             if let damage { throw damage }
-            throw error
+            // Or the checkpoint's codec state does not fit the log (a string count, a time); or
+            // the log is damaged after the tie, which reading the whole log then reports.
+            throw Unusable(reason: "the log after the checkpoint does not read from it (\(error))")
         }
     }
 
@@ -282,9 +305,27 @@ final class CheckpointReader: @unchecked Sendable {
             let kk = p.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self)
             let a = Int64(bitPattern: p.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self))
             let bb = Int64(bitPattern: p.loadUnaligned(fromByteOffset: at + 24, as: UInt64.self))
-            FleetCheckpoint.apply(kind: FleetCheckpoint.Kind(rawValue: UInt8(kk >> 28))!, a: a, b: bb, into: &totals, at: Int(kk & 0x0FFF_FFFF) * 4)
+            guard let kind = FleetCheckpoint.Kind(rawValue: UInt8(kk >> 28)), Int(kk & 0x0FFF_FFFF) < keys.count,
+                  Self.apply(kind, a, bb, into: &totals, at: Int(kk & 0x0FFF_FFFF) * 4) else {
+                throw Unusable(reason: "checkpoint block \(b) malformed")
+            }
         }
         return totals
+    }
+
+    /// `FleetCheckpoint.apply` with every sum checked: false when one overflows (only a damaged
+    /// record's amounts can).
+    private static func apply(_ kind: FleetCheckpoint.Kind, _ a: Int64, _ b: Int64, into t: inout [Int64], at i: Int) -> Bool {
+        func add(_ k: Int, _ v: Int64) -> Bool {
+            let (sum, overflow) = t[k].addingReportingOverflow(v)
+            t[k] = sum
+            return !overflow
+        }
+        switch kind {
+        case .delivered, .allocated, .usd: return add(i, a)
+        case .installed: return add(i + 1, a) && add(i + 3, b)
+        case .retired: return a != .min && b != .min && add(i + 1, -a) && add(i + 2, a) && add(i + 3, -b)
+        }
     }
 }
 
@@ -323,7 +364,13 @@ extension FleetCheckpoint {
             default: snap.usd[PairKey(a: k.a, b: k.b)] = v[0]
             }
         }
-        // The tail, applied on top; voids of events before the checkpoint need the log.
+        // The tail, applied on top; voids of events before the checkpoint need the log. The sums
+        // are checked: the totals come from the file, and a damaged one may hold any value.
+        func add(_ x: inout Int64, _ v: Int64) throws {
+            let (sum, overflow) = x.addingReportingOverflow(v)
+            guard !overflow else { throw Unusable(reason: "checkpoint totals out of range") }
+            x = sum
+        }
         var tailVoided = Set<Int>()
         for e in tailEvents { if case .eventVoided(let target, _) = e.body {
             guard target > reader.tieSeq else { throw Unusable(reason: "a void since the checkpoint needs the log") }
@@ -337,29 +384,48 @@ extension FleetCheckpoint {
             guard e.effective <= t else { continue }
             switch e.body {
             case .siteOpened, .chipModelDefined: definitions.append(e)
-            case .chipsDelivered(let s, let m, let q): snap.cells[PairKey(a: s, b: m), default: .init()].delivered += q
+            case .chipsDelivered(let s, let m, let q): try add(&snap.cells[PairKey(a: s, b: m), default: .init()].delivered, q)
             case .rackInstalled(let s, _, let m, let c, let p):
-                snap.cells[PairKey(a: s, b: m), default: .init()].installed += c
-                snap.cells[PairKey(a: s, b: m), default: .init()].activeWatts += p.watts
+                try add(&snap.cells[PairKey(a: s, b: m), default: .init()].installed, c)
+                try add(&snap.cells[PairKey(a: s, b: m), default: .init()].activeWatts, p.watts)
             case .rackRetired(let s, let r):
                 guard let x = tailRacks[PairKey(a: s, b: r)] else { throw Unusable(reason: "a retirement since the checkpoint needs the log") }
                 let k = PairKey(a: s, b: x.0)
-                snap.cells[k, default: .init()].installed -= x.1
-                snap.cells[k, default: .init()].retired += x.1
-                snap.cells[k, default: .init()].activeWatts -= x.2
-            case .powerAllocated(let s, let p): snap.allocated[s, default: 0] += p.watts
-            case .powerReleased(let s, let p): snap.allocated[s, default: 0] -= p.watts
-            case .investmentCommitted(let i, let r, let u, _): snap.usd[PairKey(a: i, b: r), default: 0] += u
+                try add(&snap.cells[k, default: .init()].installed, -x.1)
+                try add(&snap.cells[k, default: .init()].retired, x.1)
+                try add(&snap.cells[k, default: .init()].activeWatts, -x.2)
+            case .powerAllocated(let s, let p): try add(&snap.allocated[s, default: 0], p.watts)
+            case .powerReleased(let s, let p): try add(&snap.allocated[s, default: 0], -p.watts)
+            case .investmentCommitted(let i, let r, let u, _): try add(&snap.usd[PairKey(a: i, b: r), default: 0], u)
             case .eventVoided: break
             }
         }
         for e in definitions where e.effective <= t && !tailVoided.contains(e.seq) { snap.define(e) }
+        guard Self.withinLimits(snap) else { throw Unusable(reason: "checkpoint totals out of range") }
         var watts: [String: Int64] = [:]
         for (k, c) in snap.cells { watts[k.a, default: 0] += c.activeWatts }
         for (site, w) in watts where w > snap.allocated[site] ?? 0 {
             throw Unusable(reason: "first fit at \(site) needs the log")
         }
         return snap
+    }
+
+    /// Whether the figures hold no more than a ledger can: per unit, the magnitudes of all the
+    /// totals add up to at most `Int64.max` (as `AmountTotals` keeps every ledger's amounts), so
+    /// that no sum a query forms of them overflows. Only a damaged checkpoint gives more.
+    static func withinLimits(_ snap: FleetSnapshot) -> Bool {
+        var chips: UInt64 = 0, watts: UInt64 = 0, usd: UInt64 = 0
+        func add(_ total: inout UInt64, _ v: Int64) -> Bool {
+            let (sum, overflow) = total.addingReportingOverflow(v.magnitude)
+            total = sum
+            return !overflow && sum <= UInt64(Int64.max)
+        }
+        for c in snap.cells.values {
+            guard add(&chips, c.delivered), add(&chips, c.installed), add(&chips, c.retired), add(&watts, c.activeWatts) else { return false }
+        }
+        for a in snap.allocated.values { guard add(&watts, a) else { return false } }
+        for u in snap.usd.values { guard add(&usd, u) else { return false } }
+        return true
     }
 }
 

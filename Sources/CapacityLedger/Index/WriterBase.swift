@@ -40,16 +40,18 @@ final class WriterBase: RuleBase {
         let m = UnsafeRawBufferPointer(start: reader.map, count: reader.size)
         let sectionEnd = reader.writerAt + reader.writerLength
         guard reader.writerLength >= 8 else { throw unusable }
-        let directoryEnd = reader.writerAt + 8 + Int(clamping: m.loadUnaligned(fromByteOffset: reader.writerAt, as: UInt64.self))
-        guard directoryEnd <= sectionEnd,
-              Frame.crc(UnsafeRawBufferPointer(rebasing: m[reader.writerAt..<directoryEnd])) == reader.writerCRC else { throw unusable }
+        // Every count below is checked against the bytes left before it is multiplied or added.
+        let directoryLength = m.loadUnaligned(fromByteOffset: reader.writerAt, as: UInt64.self)
+        guard directoryLength <= UInt64(reader.writerLength - 8) else { throw unusable }
+        let directoryEnd = reader.writerAt + 8 + Int(directoryLength)
+        guard Frame.crc(UnsafeRawBufferPointer(rebasing: m[reader.writerAt..<directoryEnd])) == reader.writerCRC else { throw unusable }
         var r = ByteReader(m, from: reader.writerAt + 8, to: directoryEnd)
-        guard let c = r.zigzag(), let na = r.varint() else { throw unusable }
+        guard let c = r.zigzag(), let na = r.varint(), na <= UInt64(r.remaining / 24) else { throw unusable }
         cut = TimeKey(Timestamp(micros: c), 0)
         anchorsAt = r.at
         anchorCount = Int(na)
         r.at += anchorCount * 24
-        guard r.at <= r.end, let nv = r.varint() else { throw unusable }
+        guard r.at <= r.end, let nv = r.varint(), nv <= UInt64(r.remaining / 8) else { throw unusable }
         voidsAt = r.at
         voidCount = Int(nv)
         r.at += voidCount * 8
@@ -58,13 +60,17 @@ final class WriterBase: RuleBase {
         var pointsAt = directoryEnd
         for _ in 0..<nt {
             guard let k = r.varint(), let level = r.zigzag(), let plus = r.zigzag(), let minus = r.zigzag(),
-                  let n = r.varint(), let crc = r.u32() else { throw unusable }
-            timelines[Int(k)] = (level, plus, minus, Int(n), pointsAt, crc)
+                  let n = r.varint(), let crc = r.u32(), n <= UInt64((sectionEnd - pointsAt) / 20) else { throw unusable }
+            timelines[Int(clamping: k)] = (level, plus, minus, Int(n), pointsAt, crc)
             pointsAt += Int(n) * 20
         }
         guard r.at <= r.end, pointsAt == sectionEnd else { throw unusable }
         self.timelines = timelines
-        keyIndex = Dictionary(uniqueKeysWithValues: reader.keyNames.enumerated().map { ($1, $0) })
+        var keyIndex: [String: Int] = [:]
+        for (i, name) in reader.keyNames.enumerated() {
+            guard keyIndex.updateValue(i, forKey: name) == nil else { throw FleetCheckpoint.Unusable(reason: "checkpoint metadata names a key twice") }
+        }
+        self.keyIndex = keyIndex
         fd = dup(ledgerFD)
         guard fd >= 0 else { throw FleetCheckpoint.Unusable(reason: "cannot read the ledger") }
     }
@@ -89,7 +95,7 @@ final class WriterBase: RuleBase {
     /// Anchor `i` of the directory (24 bytes: offset, previous recorded and effective times).
     private func anchor(_ i: Int) -> LogAnchor {
         let p = UnsafeRawPointer(reader.map), at = anchorsAt + i * 24
-        return LogAnchor(offset: Int(p.loadUnaligned(fromByteOffset: at, as: UInt64.self)),
+        return LogAnchor(offset: Int(clamping: p.loadUnaligned(fromByteOffset: at, as: UInt64.self)),
                          prevRecorded: p.loadUnaligned(fromByteOffset: at + 8, as: Int64.self),
                          prevEffectiveSeconds: p.loadUnaligned(fromByteOffset: at + 16, as: Int64.self))
     }
@@ -176,10 +182,10 @@ final class WriterBase: RuleBase {
         guard seq >= 1, seq <= count, a < anchorCount else { throw NeedsFullLog(reason: "no anchor before seq \(seq)") }
         let start = anchor(a)
         let offset = start.offset
+        guard offset >= 0, offset < reader.commitEnd else { throw NeedsFullLog(reason: "anchor past the tie") }
         var length = 1 << 16
         while true {
-            let end = min(reader.commitEnd, offset + length)
-            guard offset < end else { throw NeedsFullLog(reason: "anchor past the tie") }
+            let end = offset + min(length, reader.commitEnd - offset)
             var bytes = [UInt8](repeating: 0, count: end - offset)
             guard pread(fd, &bytes, bytes.count, off_t(offset)) == bytes.count else { throw NeedsFullLog(reason: "cannot read the log") }
             var state = reader.codecState()

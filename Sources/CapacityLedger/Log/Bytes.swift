@@ -113,7 +113,8 @@ struct ByteReader {
     }
 
     mutating func bytes(_ n: Int) -> UnsafeRawBufferPointer? {
-        guard n >= 0, at + n <= end else { return nil }
+        // `n <= end - at`, not `at + n <= end`: a length read from the bytes may be near Int.max.
+        guard n >= 0, n <= end - at else { return nil }
         defer { at += n }
         return UnsafeRawBufferPointer(rebasing: base[at..<(at + n)])
     }

@@ -245,6 +245,8 @@ enum RecordCodec {
         case .siteOpened:
             let site = try reqNum(&r, &state), name = try reqNum(&r, &state), region = try optNum(&r, &state)
             guard let cap = r.varint() else { throw Malformed(what: "truncated power cap") }
+            // Stored plus one (0: none): a watt count, at most Int64.max.
+            guard cap <= UInt64(Int64.max) + 1 else { throw Malformed(what: "bad power cap") }
             let acres = try optDouble(&r)
             p.a = site
             extra = EventStorage.Extra(note: extra?.note, source: extra?.source,
