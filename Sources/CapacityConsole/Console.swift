@@ -23,12 +23,38 @@ public final class Console {
         editor.completer = { [unowned self] before in self.completer().complete(before) }
         session.engine.isCancelled = { ccap_interrupt_pending() != 0 }
         FileOutput.stdout.isCancelled = { ccap_interrupt_pending() != 0 }
+        session.pager = { text in Self.page(text, pagerCommand: getenv("PAGER").map { String(cString: $0) }) }
         session.terminalWidth = {
             // Asked at each result: the window may have been resized since.
             guard isatty(1) == 1 else { return nil }
             var ws = winsize()
             return ioctl(1, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 ? Int(ws.ws_col) : nil
         }
+    }
+
+    /// Shows `text` through `$PAGER` (default `less -SFRX`: long lines not folded, quits at once
+    /// when the text fits) when it is taller than the terminal and both ends are terminals, as
+    /// psql does; returns false to have it printed as usual. An empty `$PAGER` turns paging off.
+    static func page(_ text: String, pagerCommand: String?) -> Bool {
+        guard isatty(0) == 1, isatty(1) == 1 else { return false }
+        var ws = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_row > 0 else { return false }
+        var lines = 1
+        for c in text.utf8 where c == 0x0A {
+            lines += 1
+            if lines >= Int(ws.ws_row) { break }
+        }
+        guard lines >= Int(ws.ws_row) else { return false }
+        let command = pagerCommand ?? "less -SFRX"
+        guard !command.trimmingSpaces().isEmpty else { return false }
+        FileOutput.stdout.flush()
+        guard let pipe = popen(command, "w") else { return false }
+        // A pager that quits early (q in less) closes the pipe: the rest is dropped (EPIPE, as
+        // SIGPIPE is ignored), which is what the user asked for.
+        _ = fputs(text + "\n", pipe)
+        let status = pclose(pipe)
+        // The shell's 127: no such pager. The result is printed instead.
+        return !(status != -1 && (status >> 8) & 0xFF == 127)
     }
 
     /// The history file: `$CAPACITY_HISTORY`, else `~/.capacity_history`; `/dev/null` keeps none.

@@ -25,6 +25,11 @@ public final class Session {
     public var terminalWidth: () -> Int? = { nil }
     /// Where the next result goes instead of `out` (`.once FILE`).
     var once: OutputFile?
+    /// Shows a result through a pager and returns true, or returns false to have it printed
+    /// (the console sets it: a result taller than the terminal goes to `$PAGER`).
+    public var pager: ((String) -> Bool)?
+    /// `.pager on|off`: whether results may go through `pager`.
+    public var paging = true
     public var timing = false
     public var out: any TextOutput
     public let err: any TextOutput
@@ -80,6 +85,8 @@ public final class Session {
                 defer { out = saved }
                 do { try emitResult(text) } catch { file.abandon(); throw error }
                 try file.finish()
+            } else if paging, out === stdout, let pager, pager(text) {
+                // Shown by the pager.
             } else {
                 try emitResult(text)
             }
@@ -203,8 +210,8 @@ public final class Session {
 
     // MARK: meta-commands
 
-    public static let metaCommands = [".help", ".mode", ".headers", ".expanded", ".timing", ".totals", ".show", ".read", ".output", ".once",
-                                      ".print", ".quit"]
+    public static let metaCommands = [".help", ".mode", ".headers", ".expanded", ".pager", ".timing", ".totals", ".show", ".read", ".output",
+                                      ".once", ".print", ".quit"]
 
     /// psql's backslash commands, as the dot-commands they stand for.
     public static let backslashCommands: [(String, String)] = [
@@ -250,6 +257,12 @@ public final class Session {
             }
             timing = words[1] == "toggle" ? !timing : words[1] == "on"
             if words[1] == "toggle" { emit("timing \(timing ? "on" : "off")") }
+        case ".pager":
+            guard words.count == 2, ["on", "off"].contains(words[1]) else {
+                if words.count == 1 { emit("pager \(paging ? "on" : "off")"); return }
+                throw LedgerError.data(".pager takes on or off")
+            }
+            paging = words[1] == "on"
         case ".headers":
             guard words.count == 2, ["on", "off"].contains(words[1]) else {
                 if words.count == 1 { emit("headers \(layout.headers ? "on" : "off")"); return }
@@ -277,6 +290,7 @@ public final class Session {
             if let file = out as? OutputFile { output = file.path } else { output = "stdout" }
             emit([
                 "mode \(format.rawValue)", "headers \(layout.headers ? "on" : "off")", "expanded \(layout.expanded.rawValue)",
+                "pager \(paging ? "on" : "off")",
                 "timing \(timing ? "on" : "off")", "totals \(layout.csvTotals ? "on" : "off")", "output \(output)",
                 "at \(cursor.atText)", "known \(cursor.knownText)",
             ].joined(separator: "\n"))
@@ -391,6 +405,7 @@ public final class Session {
         (".mode table|json|csv", "output format"),
         (".headers on|off", "column headers on tables and CSV (default on)"),
         (".expanded on|off|auto", "one field a line, each row a record (\\x); auto when a table is wider than the terminal"),
+        (".pager on|off", "results taller than the terminal through $PAGER (default less -SFRX; console only)"),
         (".timing on|off", "show how long each query took"),
         (".totals on|off", "end CSV results with their total row (off: CSV rows are data only)"),
         (".read FILE", "run the commands in FILE"),

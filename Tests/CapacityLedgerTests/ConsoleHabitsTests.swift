@@ -94,6 +94,6 @@ struct ConsoleHabitsTests {
         #expect(String(decoding: fileBytes(dir + "/one.csv"), as: UTF8.self).hasPrefix("site,name,region,cap_mw,acres,opened\ns1,"))
         #expect(out.text.hasPrefix("model,vendor"))
         try s.run(".show")
-        #expect(out.text.hasSuffix("mode csv\nheaders on\nexpanded off\ntiming off\ntotals off\noutput stdout\nat now\nknown now\n"))
+        #expect(out.text.hasSuffix("mode csv\nheaders on\nexpanded off\npager on\ntiming off\ntotals off\noutput stdout\nat now\nknown now\n"))
     }
 }

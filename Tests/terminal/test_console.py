@@ -34,10 +34,11 @@ def ledger(demo_ledger, tmp_path):
     return path
 
 
-def spawn(ledger, tmp_path, history=None):
+def spawn(ledger, tmp_path, history=None, pager=""):
+    """The console under a 50×200 terminal. PAGER is empty (no pager) unless a test asks for one."""
     env = dict(os.environ)
     env.update(CAPACITY_LEDGER=ledger, TERM="xterm", LANG="C.UTF-8", LC_ALL="C.UTF-8",
-               CAPACITY_HISTORY=history or str(tmp_path / "history"))
+               CAPACITY_HISTORY=history or str(tmp_path / "history"), PAGER=pager)
     env.pop("NO_COLOR", None)
     child = pexpect.spawn(BINARY, env=env, encoding="utf-8", timeout=30, dimensions=(50, 200))
     child.expect(PROMPT)
@@ -261,3 +262,34 @@ def test_quiet_import_shows_no_bar(history_70k, tmp_path):
     assert child.exitstatus == 0
     assert "importing" not in child.before
     assert os.path.getsize(str(tmp_path / "out")) == 0
+
+
+def test_a_result_taller_than_the_terminal_goes_through_the_pager(ledger, tmp_path):
+    paged = tmp_path / "paged.txt"
+    child = spawn(ledger, tmp_path, pager=f"cat > {paged}")
+    child.sendline("log type=site.opened")  # 4 rows: fits, printed as usual
+    child.expect("rainier-pa")
+    child.expect(PROMPT)
+    assert not paged.exists()
+    child.sendline("log type=chip.model.defined limit=60")  # fits too
+    child.expect(PROMPT)
+    child.sendline("log limit=200")  # taller than the 50 rows: to the pager, not the screen
+    child.expect(PROMPT)
+    assert "rack.installed" not in child.before
+    text = paged.read_text()
+    assert text.count("\n") >= 200 and "rack.installed" in text
+    paged.unlink()
+    child.sendline(".pager off")
+    child.expect(PROMPT)
+    child.sendline("log limit=200")
+    child.expect(PROMPT)
+    assert "rack.installed" in child.before and not paged.exists()
+    assert quit(child) == 0
+
+
+def test_a_missing_pager_prints_the_result(ledger, tmp_path):
+    child = spawn(ledger, tmp_path, pager="no-such-pager-here")
+    child.sendline("log limit=200")
+    child.expect(PROMPT)
+    assert "rack.installed" in child.before
+    assert quit(child) == 0
