@@ -258,17 +258,9 @@ public final class Session {
             timing = words[1] == "toggle" ? !timing : words[1] == "on"
             if words[1] == "toggle" { emit("timing \(timing ? "on" : "off")") }
         case ".pager":
-            guard words.count == 2, ["on", "off"].contains(words[1]) else {
-                if words.count == 1 { emit("pager \(paging ? "on" : "off")"); return }
-                throw LedgerError.data(".pager takes on or off")
-            }
-            paging = words[1] == "on"
+            if let on = try setting(words, paging) { paging = on }
         case ".headers":
-            guard words.count == 2, ["on", "off"].contains(words[1]) else {
-                if words.count == 1 { emit("headers \(layout.headers ? "on" : "off")"); return }
-                throw LedgerError.data(".headers takes on or off")
-            }
-            layout.headers = words[1] == "on"
+            if let on = try setting(words, layout.headers) { layout.headers = on }
         case ".expanded":
             if words.count == 2, words[1] == "toggle" {
                 layout.expanded = layout.expanded == .off ? .on : .off
@@ -295,11 +287,7 @@ public final class Session {
                 "at \(cursor.atText)", "known \(cursor.knownText)",
             ].joined(separator: "\n"))
         case ".totals":
-            guard words.count == 2, ["on", "off"].contains(words[1]) else {
-                if words.count == 1 { emit("totals \(csvTotals ? "on" : "off")"); return }
-                throw LedgerError.data(".totals takes on or off")
-            }
-            csvTotals = words[1] == "on"
+            if let on = try setting(words, csvTotals) { csvTotals = on }
         case ".output":
             guard words.count == 2 else { throw LedgerError.data(".output takes a file name, or stdout") }
             let next: any TextOutput = words[1] == "stdout" || words[1] == "-"
@@ -318,6 +306,17 @@ public final class Session {
         default:
             throw LedgerError.data("unknown meta-command \(words[0]) (one of: \(Self.metaCommands.joined(separator: ", ")))")
         }
+    }
+
+    /// An `on|off` meta-command (`.headers`, `.pager`, `.totals`): alone it shows the setting
+    /// (`headers on`) and returns nil; else it returns the new value.
+    func setting(_ words: [String], _ current: Bool) throws -> Bool? {
+        if words.count == 1 {
+            emit("\(words[0].dropFirst()) \(current ? "on" : "off")")
+            return nil
+        }
+        guard words.count == 2, words[1] == "on" || words[1] == "off" else { throw LedgerError.data("\(words[0]) takes on or off") }
+        return words[1] == "on"
     }
 
     /// Runs the lines of a file as they are read; errors name the file and line and stop the
