@@ -17,6 +17,8 @@ enum GlobalArguments {
         case parse([String])
         /// `-c` given: each command run in turn as `capacity query` would, then `-f`'s file.
         case commands(ledger: String?, wait: String?, format: String?, commands: [String], file: String?)
+        /// A top-level option without its value (exit 64).
+        case usage(String)
     }
 
     static func plan(_ arguments: [String]) -> Plan {
@@ -37,10 +39,11 @@ enum GlobalArguments {
             if a.hasPrefix("--wait"), let v = value("--wait") { wait = v; moved += ["--wait", v]; continue }
             switch a {
             case "-c":
-                guard i + 1 < args.count else { break scan }
+                guard i + 1 < args.count else { return .usage("-c takes a command: capacity -c 'fleet at=2025-10-29'") }
                 commands.append(args[i + 1]); i += 2
             case "-f":
-                guard i + 1 < args.count, file == nil else { break scan }
+                guard i + 1 < args.count else { return .usage("-f takes a file of commands (- for standard input)") }
+                guard file == nil else { break scan }
                 file = args[i + 1]; i += 2
             case "--csv", "--json":
                 guard format == nil else { break scan }

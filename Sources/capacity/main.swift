@@ -24,6 +24,9 @@ case .commands(let ledger, let wait, let format, let commands, let file):
         }
     }
     exit(status)
+case .usage(let message):
+    Terminal.stderr("Error: \(message)")
+    exit(64)
 case .parse(let args):
     let arguments = [CommandLine.arguments[0]] + args
     // The common forms of `capacity query` and `capacity append` start without the argument

@@ -49,6 +49,16 @@ struct GlobalOptionTests {
         #expect(r.out.contains("m1") && r.out.contains("One"))
     }
 
+    @Test func aTopLevelOptionWithoutItsValueIsAUsageError() throws {
+        let cli = CLI()
+        var r = try cli.run(["-c"])
+        #expect(r.status == 64)
+        #expect(r.err == "Error: -c takes a command: capacity -c 'fleet at=2025-10-29'\n")
+        r = try cli.run(["--csv", "-f"])
+        #expect(r.status == 64)
+        #expect(r.err == "Error: -f takes a file of commands (- for standard input)\n")
+    }
+
     @Test func helpNeedsNoLedger() throws {
         let cli = CLI()
         for args in [["query", "help fleet"], ["-c", ".help fleet"]] {
