@@ -83,7 +83,7 @@ struct QueryJob {
             LedgerOptions.debugCheckpoint("checkpoint not used: \(u.reason)")
             // Missing, stale, another format or damaged: rebuild after the replay. A question the
             // checkpoint cannot answer exactly (an earlier known=, first fit) leaves it as it is.
-            let fileProblem = !(u.reason.hasSuffix("needs the log"))
+            let fileProblem = !u.needsTheLog
             return (false, fileProblem)
         }
     }

@@ -202,6 +202,19 @@ struct CheckpointTests {
         #expect(reason(path, fine, now: clock.now()) == nil)
     }
 
+    /// A question the checkpoint cannot answer is told apart from a file that cannot be used,
+    /// by a flag, not by the words of the reason: only the second is rebuilt.
+    @Test func aQuestionThatNeedsTheLogIsToldFromAFileThatCannotBeUsed() throws {
+        let (_, clock, path) = try ledger(seed: 16, count: 300)
+        func unusable(_ p: PointInTime) -> FleetCheckpoint.Unusable? {
+            do { _ = try FleetCheckpoint.figures(ledgerPath: path, point: p, now: clock.now()); return nil } catch { return error as? FleetCheckpoint.Unusable }
+        }
+        #expect(unusable(PointInTime(at: .seq(5)))?.needsTheLog == true)
+        #expect(unusable(PointInTime(known: Timestamp.parse("2026-01-01T12:00:00Z")!))?.needsTheLog == true)
+        unlink(FleetCheckpoint.path(forLedger: path))
+        #expect(unusable(PointInTime()) == FleetCheckpoint.Unusable(reason: "no checkpoint"))
+    }
+
     /// A link planted at the temporary file's name is never followed (the file it points at
     /// keeps its bytes), and temporary files of writers no longer running are removed.
     @Test func theTemporaryFileIsCreatedNewAndLeftoversAreRemoved() throws {

@@ -336,7 +336,7 @@ extension FleetCheckpoint {
     /// or cannot answer this point exactly (an earlier `known=`, `at=#N`, a site where power is
     /// short); the caller then replays the log.
     public static func figures(ledgerPath: String, point: PointInTime, now: Timestamp) throws -> FleetSnapshot {
-        if case .seq = point.at { throw Unusable(reason: "at=#N needs the log") }
+        if case .seq = point.at { throw Unusable(reason: "at=#N needs the log", needsTheLog: true) }
         let reader = try CheckpointReader(path: path(forLedger: ledgerPath), ledgerPath: ledgerPath)
         let fd = open(ledgerPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Unusable(reason: "no ledger") }
@@ -348,7 +348,7 @@ extension FleetCheckpoint {
         let tailEvents = Array(EventList(storage: tail, names: codec, firstSeq: reader.tieSeq + 1))
         guard tailEvents.count <= 100_000 else { throw Unusable(reason: "stale checkpoint (\(tailEvents.count) events since it)") }
         let lastRecorded = tailEvents.last?.recorded ?? Timestamp(micros: reader.prevRecorded)
-        if let known = point.known, known < lastRecorded { throw Unusable(reason: "known= before the last record needs the log") }
+        if let known = point.known, known < lastRecorded { throw Unusable(reason: "known= before the last record needs the log", needsTheLog: true) }
         let t: Timestamp
         switch point.at {
         case .time(let x): t = x
@@ -373,7 +373,7 @@ extension FleetCheckpoint {
         }
         var tailVoided = Set<Int>()
         for e in tailEvents { if case .eventVoided(let target, _) = e.body {
-            guard target > reader.tieSeq else { throw Unusable(reason: "a void since the checkpoint needs the log") }
+            guard target > reader.tieSeq else { throw Unusable(reason: "a void since the checkpoint needs the log", needsTheLog: true) }
             tailVoided.insert(target)
         } }
         var tailRacks: [PairKey: (String, Int64, Int64)] = [:]
@@ -389,7 +389,7 @@ extension FleetCheckpoint {
                 try add(&snap.cells[PairKey(a: s, b: m), default: .init()].installed, c)
                 try add(&snap.cells[PairKey(a: s, b: m), default: .init()].activeWatts, p.watts)
             case .rackRetired(let s, let r):
-                guard let x = tailRacks[PairKey(a: s, b: r)] else { throw Unusable(reason: "a retirement since the checkpoint needs the log") }
+                guard let x = tailRacks[PairKey(a: s, b: r)] else { throw Unusable(reason: "a retirement since the checkpoint needs the log", needsTheLog: true) }
                 let k = PairKey(a: s, b: x.0)
                 try add(&snap.cells[k, default: .init()].installed, -x.1)
                 try add(&snap.cells[k, default: .init()].retired, x.1)
@@ -405,7 +405,7 @@ extension FleetCheckpoint {
         var watts: [String: Int64] = [:]
         for (k, c) in snap.cells { watts[k.a, default: 0] += c.activeWatts }
         for (site, w) in watts where w > snap.allocated[site] ?? 0 {
-            throw Unusable(reason: "first fit at \(site) needs the log")
+            throw Unusable(reason: "first fit at \(site) needs the log", needsTheLog: true)
         }
         return snap
     }

@@ -36,7 +36,17 @@ public enum FleetCheckpoint {
     static func usdKey(_ investor: String, _ recipient: String) -> String { "u\u{0}\(investor)\u{0}\(recipient)" }
 
     /// Why a checkpoint could not be used (shown by `--verbose` callers and in tests).
-    public struct Unusable: Error, Equatable { public var reason: String }
+    /// Why the checkpoint was not used for a question: `reason` in words, and whether the file
+    /// is fine but this question needs the log (`needsTheLog`: an earlier `known=`, `at=#N`,
+    /// first fit), so that a caller rebuilds the file only when it is missing, stale or damaged.
+    public struct Unusable: Error, Equatable {
+        public var reason: String
+        public var needsTheLog = false
+        public init(reason: String, needsTheLog: Bool = false) {
+            self.reason = reason
+            self.needsTheLog = needsTheLog
+        }
+    }
 
     // Effect kinds: what one record adds to its key's totals.
     enum Kind: UInt8 { case delivered = 0, installed, retired, allocated, usd }
