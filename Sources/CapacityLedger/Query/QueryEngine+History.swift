@@ -136,8 +136,23 @@ extension QueryEngine {
         out.rows = values.map { [.text($0.label), .number($0.value, places: places)] }
         out.notes = [""] + Chart.bars(values, places: places)
         if let file = q["svg"] {
-            out.files.append((file, Chart.svg(title: "\(unit) every \(every), known \(p.knownText)", yLabel: unit, points: values)))
+            func size(_ key: String, _ fallback: Int) throws -> Int {
+                guard let text = q[key] else { return fallback }
+                guard let v = Int(text), (320...4000).contains(v) else {
+                    throw LedgerError.data("timeline: \(key)=\(text) must be a whole number of pixels from 320 to 4000")
+                }
+                return v
+            }
+            var chart = SVGChart(title: q["title"] ?? "\(unit) every \(every)", unit: unit,
+                                 series: [SVGChart.Series(name: unit, points: zip(points, values).map { ($0, $1.value) })])
+            chart.width = try size("width", 800)
+            chart.height = try size("height", 450)
+            chart.now = now
+            chart.footer = "ledger \(store.name) · at \(p.atText), known \(p.knownText) · head \(store.ledger.head.hex.prefix(12))"
+            out.files.append((file, chart.svg))
             out.notes.append("wrote \(file)")
+        } else if let key = ["title", "width", "height"].first(where: { q[$0] != nil }) {
+            throw LedgerError.data("timeline: \(key)= shapes the SVG chart; give svg=FILE too")
         }
         var w = JSONWriter()
         w.string("at", p.atText); w.string("known", p.knownText)
