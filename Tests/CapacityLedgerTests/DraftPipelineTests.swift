@@ -117,7 +117,9 @@ struct DraftPipelineTests {
         pipeline.start()
         for _ in 0..<10 { _ = try pipeline.next() }
         // The reader is blocked on a full queue; stop() must wake it and wait for it.
+        #expect(!pipeline.readingThreadEnded)
         pipeline.stop()
+        #expect(pipeline.readingThreadEnded)
         #expect(pipeline.bytesRead < pipeline.size!)
     }
 

@@ -120,6 +120,9 @@ public final class DraftPipeline: @unchecked Sendable {
     /// Ends the reading thread (it stops after its current chunk) and waits for it.
     public func stop() { worker.stop() }
 
+    /// Whether a reading thread ran and has ended.
+    var readingThreadEnded: Bool { worker.monitor.withLock { worker.finished } }
+
     private func produce() {
         ccap_name_this_thread("capacity-read")
         var chunk = Chunk()

@@ -49,10 +49,17 @@ final class Worker: @unchecked Sendable {
     private var thread: pthread_t?
 
     var isRunning: Bool { thread != nil }
+    /// Set under `monitor` by the thread as its body returns (tests ask whether `stop()` ended it).
+    private(set) var finished = false
 
     /// Starts `body` on a thread of its own; false when none can be created.
     func start(_ body: @escaping () -> Void) -> Bool {
-        if thread == nil { thread = startThread(body) }
+        if thread == nil {
+            thread = startThread { [self] in
+                body()
+                monitor.withLock { finished = true }
+            }
+        }
         return thread != nil
     }
 
