@@ -134,7 +134,7 @@ extension FleetState {
 
 /// What a fold was told before it started (`FleetState.prepare`): part of a state's storage,
 /// not of its value (always equal).
-struct SizeHint: Sendable, Hashable {
+struct SizeHint: Sendable {
     var racksPerSite = 0
     /// The rack names retirements use (at any site), unless any rack may be retired.
     var retired = NameSet()
@@ -156,8 +156,28 @@ struct SizeHint: Sendable, Hashable {
         rackNumbers[rack] = n
         return n
     }
-    static func == (_: SizeHint, _: SizeHint) -> Bool { true }
-    func hash(into hasher: inout Hasher) {}
+}
+
+extension FleetState {
+    /// Two states are equal when what they hold is: the fold's size hint (room to make, rack
+    /// names to keep findable) is bookkeeping of how the state was built and takes no part.
+    public static func == (a: FleetState, b: FleetState) -> Bool {
+        a.sites == b.sites && a.catalog == b.catalog && a.delivered == b.delivered && a.retired == b.retired
+            && a.energizers == b.energizers && a.allocated == b.allocated && a.investments == b.investments
+            && a.applied == b.applied && a.last == b.last
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(sites)
+        hasher.combine(catalog)
+        hasher.combine(delivered)
+        hasher.combine(retired)
+        hasher.combine(energizers)
+        hasher.combine(allocated)
+        hasher.combine(investments)
+        hasher.combine(applied)
+        hasher.combine(last)
+    }
 }
 
 /// A set of names, hashed with `NameHash` (a fold asks it once per rack installed).
