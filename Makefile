@@ -36,7 +36,7 @@ release: deps
 test: deps pydeps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	python3 -m pytest -q Tests/terminal Tests/hostile
+	python3 -m pytest -q Tests/terminal Tests/hostile Tests/docs
 	python3 -m pytest -q -rsx Tests/crash
 
 # Crash and fault tests at length (Tests/crash): the kill -9 loop with CRASH_KILLS kills, then the
