@@ -24,13 +24,15 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // Ed25519 for signed appends (Curve25519.Signing); pure computation, no I/O.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // CRC32C and SHA-256 (with the CPU's instructions where it has them) and other small C helpers.
         .target(name: "CCapacitySupport"),
         .target(
             name: "CapacityLedger",
-            dependencies: ["CCapacitySupport"],
+            dependencies: ["CCapacitySupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: core
         ),
         // libedit's native histedit.h API, with static inline wrappers for its variadic calls.

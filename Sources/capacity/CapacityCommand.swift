@@ -12,10 +12,11 @@ struct CapacityCommand: ParsableCommand {
         abstract: "An event-sourced capacity ledger for AI compute fleets.",
         discussion: """
             The ledger is --ledger PATH, else $CAPACITY_LEDGER, else ./capacity.ledger.
+            Appends are signed with --sign KEYFILE, else $CAPACITY_SIGNING_KEY (see capacity keys).
             Exit codes: 0 ok, 1 verification failed, 64 usage, 65 bad event data or query, 74 I/O,
             75 another writer held the lock past --wait.
             """,
-        subcommands: [Repl.self, Demo.self, Append.self, Import.self, Export.self, Log.self, Verify.self, DigestCommand.self, Recover.self, Query.self, Generate.self, BenchQuery.self, BenchAppend.self],
+        subcommands: [Repl.self, Demo.self, Append.self, Import.self, Export.self, Log.self, Verify.self, DigestCommand.self, Recover.self, Keys.self, Upgrade.self, Query.self, Generate.self, BenchQuery.self, BenchAppend.self],
         defaultSubcommand: Repl.self
     )
 }
@@ -27,6 +28,8 @@ struct LedgerOptions: ParsableArguments {
     // Unconditional, so that `--wait -1` reaches the range check instead of reading as an option.
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("How long a write waits for another writer's lock before it gives up with exit 75 (default 30).", valueName: "seconds"))
     var wait: Double?
+    @Option(name: .long, help: ArgumentHelp("Sign appends with this key file (from capacity keys new); default $CAPACITY_SIGNING_KEY.", valueName: "keyfile"))
+    var sign: String?
 
     func validate() throws {
         if let wait, !(wait >= 0 && wait <= 86_400 * 365) { throw ValidationError("--wait takes seconds from 0 up, got \(wait)") }
@@ -45,14 +48,16 @@ struct LedgerOptions: ParsableArguments {
     /// system takes a large ledger's memory back at once, where freeing millions of events one
     /// by one takes a second or more.
     func open(create: Bool, forAppending: Bool = false) throws -> FileEventStore {
-        try Self.open(path: path, create: create, forAppending: forAppending, wait: wait)
+        try Self.open(path: path, create: create, forAppending: forAppending, wait: wait, sign: sign)
     }
 
     /// Opens the store; a write waits at most `wait` seconds (default 30) for another writer's
-    /// lock, and says on a terminal, after a second, that it is waiting.
-    static func open(path: String, create: Bool, forAppending: Bool = false, wait: Double? = nil) throws -> FileEventStore {
+    /// lock, and says on a terminal, after a second, that it is waiting. A store that may write
+    /// (`create`) signs its appends with the key file `sign`, else `$CAPACITY_SIGNING_KEY`.
+    static func open(path: String, create: Bool, forAppending: Bool = false, wait: Double? = nil, sign: String? = nil) throws -> FileEventStore {
         let store = try FileEventStore(path: path, create: create, forAppending: forAppending, warn: { Terminal.stderr($0) })
         store.lockWait = wait ?? 30
+        if create || forAppending { store.signer = try signingKey(sign) }
         if isatty(2) == 1 {
             store.onLockWait = { pid in
                 Terminal.stderr("waiting for another writer\(pid.map { " (pid \($0))" } ?? "") to finish with \(path)…")
@@ -60,6 +65,14 @@ struct LedgerOptions: ParsableArguments {
         }
         _ = Unmanaged.passRetained(store)
         return store
+    }
+
+    /// The key file `path`, else the one `$CAPACITY_SIGNING_KEY` names; nil when neither is given.
+    static func signingKey(_ path: String?) throws -> SigningKey? {
+        var file = path
+        if file == nil, let env = getenv("CAPACITY_SIGNING_KEY"), env.pointee != 0 { file = String(cString: env) }
+        guard let file else { return nil }
+        return try KeyFile.read(file)
     }
 
     /// Ledgers at least this large get a checkpoint file written beside them by the first

@@ -1,7 +1,7 @@
 /// The habits of git, psql and sqlite3 on the command line, turned into the subcommand form the
 /// parser reads:
 ///
-/// - options every command takes (`--ledger PATH`, `--wait SECONDS`) may come before the
+/// - options every command takes (`--ledger PATH`, `--wait SECONDS`, `--sign KEYFILE`) may come before the
 ///   subcommand, as `git -C` or `psql -d` do: `capacity --ledger f.ledger append …`;
 /// - `-c COMMAND` (repeatable) and `-f FILE` run queries, as psql's do: `capacity -c fleet`;
 /// - `--csv` and `--json` choose the output format, as sqlite3's and jq's do.
@@ -37,6 +37,7 @@ enum GlobalArguments {
             let a = args[i]
             if a.hasPrefix("--ledger"), let v = value("--ledger") { ledger = v; moved += ["--ledger", v]; continue }
             if a.hasPrefix("--wait"), let v = value("--wait") { wait = v; moved += ["--wait", v]; continue }
+            if a.hasPrefix("--sign"), let v = value("--sign") { moved += ["--sign", v]; continue }
             switch a {
             case "-c":
                 guard i + 1 < args.count else { return .usage("-c takes a command: capacity -c 'fleet at=2025-10-29'") }
@@ -66,7 +67,13 @@ enum GlobalArguments {
         if let sub = rest.first, subcommands.contains(sub) {
             // The subcommand first, then the options given before it, then its own words.
             let takesFormat = ["query", "repl", "demo"].contains(sub)
-            return .parse([sub] + moved + (takesFormat ? formatArgs : format.map { ["--" + $0] } ?? []) + rest.dropFirst())
+            // A command of commands (`keys add`): the options go after the inner one.
+            var head = [sub], words = Array(rest.dropFirst())
+            if sub == "keys" {
+                let inner = Set(Keys.configuration.subcommands.compactMap { $0.configuration.commandName })
+                if let next = words.first, inner.contains(next) { head.append(next); words.removeFirst() } else { head.append("list") }
+            }
+            return .parse(head + moved + (takesFormat ? formatArgs : format.map { ["--" + $0] } ?? []) + words)
         }
         // No subcommand: the console (the default), which takes them all.
         return .parse(["repl"] + moved + formatArgs + rest)

@@ -39,16 +39,16 @@ struct Append: ParsableCommand {
             } else if words == ["-"] {
                 return try streamImport("-", options: options, json: json, quiet: false, verbose: verbose)
             }
-            try Self.appendWords(words, ledgerPath: options.path, json: json, wait: options.wait)
+            try Self.appendWords(words, ledgerPath: options.path, json: json, wait: options.wait, sign: options.sign)
         }
     }
 
     /// `capacity append TYPE key=value …`: one event, appended and printed.
-    static func appendWords(_ words: [String], ledgerPath: String, json: Bool, wait: Double? = nil) throws {
+    static func appendWords(_ words: [String], ledgerPath: String, json: Bool, wait: Double? = nil, sign: String? = nil) throws {
         try RawArguments.checkFields(words)
         var fields = try RawFields.fromWords(words.dropFirst())
         fields.pairs.insert(("type", .word(words[0])), at: 0)
-        try appendAndPrint([try EventDraftDecoder.decode(fields)], ledgerPath: ledgerPath, json: json, wait: wait)
+        try appendAndPrint([try EventDraftDecoder.decode(fields)], ledgerPath: ledgerPath, json: json, wait: wait, sign: sign)
     }
 
     /// `capacity append [--ledger PATH] [--json] TYPE key=value …` read without the argument
@@ -160,8 +160,8 @@ func writeCheckpointOrWarn(_ store: FileEventStore) -> Bool {
     }
 }
 
-func appendAndPrint(_ drafts: [EventDraft], ledgerPath: String, json: Bool, wait: Double? = nil) throws {
-    let store = try LedgerOptions.open(path: ledgerPath, create: true, forAppending: true, wait: wait)
+func appendAndPrint(_ drafts: [EventDraft], ledgerPath: String, json: Bool, wait: Double? = nil, sign: String? = nil) throws {
+    let store = try LedgerOptions.open(path: ledgerPath, create: true, forAppending: true, wait: wait, sign: sign)
     let events = try store.append(drafts)
     leaveCheckpoint(store, appended: events.count)
     if json {
@@ -200,7 +200,13 @@ struct Export: ParsableCommand {
                 Terminal.stdout(EventCSV.header)
                 for (e, h) in rows { Terminal.stdout(EventCSV.row(e, hash: h.hex)) }
             } else {
-                for (e, h) in rows { Terminal.stdout(EventJSON.line(e, hash: h.hex)) }
+                // The signature records ride on the line of the event each ends at, so that an
+                // import of the export keeps them (CSV has no column for them).
+                var signatures: [Int: String] = [:]
+                if !store.ledger.keys.isEmpty {
+                    for s in try store.signatureRecords() { signatures[s.last, default: ""] += (signatures[s.last] == nil ? "" : " ") + s.carriedText }
+                }
+                for (e, h) in rows { Terminal.stdout(EventJSON.line(e, hash: h.hex, signature: signatures[e.seq])) }
             }
         }
     }
@@ -339,6 +345,10 @@ struct Verify: ParsableCommand {
                     w.int("bytes", Int64(report.bytes))
                     if report.ignoredTailBytes > 0 { w.int("ignored_tail_bytes", Int64(report.ignoredTailBytes)) }
                     if !digests.isEmpty { w.int("digests_extended", Int64(digests.count)) }
+                    if !report.keys.isEmpty {
+                        w.int("signatures", Int64(report.signatures))
+                        w.int("keys", Int64(report.keys.all.count))
+                    }
                     switch audit {
                     case .none: break
                     case .matches(let seq): w.int("checkpoint_seq", Int64(seq))
@@ -348,6 +358,10 @@ struct Verify: ParsableCommand {
                     Terminal.stdout(w.finished())
                 } else {
                     Terminal.stdout("ok: \(Format.counted(report.events, "event")), head \(report.head.hex)")
+                    if !report.keys.isEmpty {
+                        let inForce = report.keys.all.filter { $0.revoked == nil }.map(\.name)
+                        Terminal.stdout("signatures: \(Format.grouped(report.signatures)) checked, every batch after #\(report.keys.all[0].added) signed (keys in force: \(inForce.joined(separator: ", ")))")
+                    }
                     for d in digests {
                         Terminal.stdout("extends the digest \(d.name) of \(Format.counted(d.size, "event")) taken \(d.taken.iso8601)")
                     }

@@ -36,7 +36,7 @@ struct Query: ParsableCommand {
     func run() throws {
         try CapacityLedger_run {
             let format = json ? OutputFormat.json : OutputFormat(rawValue: self.format)!
-            try QueryJob(ledgerPath: options.path, file: file, format: format, bail: bail, words: words, wait: options.wait, totals: totals).run()
+            try QueryJob(ledgerPath: options.path, file: file, format: format, bail: bail, words: words, wait: options.wait, sign: options.sign, totals: totals).run()
         }
     }
 }
@@ -51,6 +51,8 @@ struct QueryJob {
     var words: [String]
     /// `--wait`: how long an `append` query waits for another writer's lock.
     var wait: Double? = nil
+    /// `--sign`: the key file that signs an `append` query (else `$CAPACITY_SIGNING_KEY`).
+    var sign: String? = nil
     /// `--totals`: CSV results end with their total row.
     var totals = false
 
@@ -105,7 +107,7 @@ struct QueryJob {
             if attempt.done { return }
             rebuild = attempt.rebuild
         }
-        let store = try LedgerOptions.open(path: ledgerPath, create: true, wait: wait)
+        let store = try LedgerOptions.open(path: ledgerPath, create: true, wait: wait, sign: sign)
         if store.ledger.count == 0, !fileExists(ledgerPath) {
             throw LedgerError.io("no ledger at \(ledgerPath) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
         }

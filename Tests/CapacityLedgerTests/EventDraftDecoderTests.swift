@@ -13,9 +13,12 @@ struct EventDraftDecoderTests {
             #"{"type":"power.released","site":"rainier-in","mw":0.5}"#,
             #"{"type":"investment.committed","investor":"amazon","recipient":"anthropic","usd":8000000000,"instrument":"equity"}"#,
             #"{"type":"event.voided","target":3,"reason":"keyed twice","note":"é ☃","source":"https://example.com/x"}"#,
+            #"{"type":"key.added","key":"alice","public_key":"C842CE2CA77CA049830473C0C0A8D397A8C1411F2640C4803C7D41B2AFF7E36A"}"#,
+            #"{"type":"key.revoked","key":"alice","note":"rotated"}"#,
         ]
         let drafts = try lines.map { try EventDraftDecoder.decode(try JSONLine.parse($0)) }
         #expect(drafts.map(\.body.type) == EventType.allCases)
+        #expect(drafts[9].body == .keyAdded(key: "alice", publicKey: "c842ce2ca77ca049830473c0c0a8d397a8c1411f2640c4803c7d41b2aff7e36a"))
         #expect(drafts[3].body == .rackInstalled(site: "rainier-in", rack: "r-0001", model: "trainium2", chips: 64, power: Power(watts: 45_500)))
         #expect(drafts[5].body == .powerAllocated(site: "rainier-in", power: Power(watts: 73_000_001)))
         #expect(drafts[4].effective == Timestamp(year: 2025, month: 10, day: 29, hour: 14))
@@ -52,8 +55,8 @@ struct EventDraftDecoderTests {
         (#"{"type":"chips.delivered","site":"s","quantity":1}"#,
          #"chips.delivered: field "model" is missing"#),
         (#"{"type":"chips.moved","site":"s"}"#,
-         #"unknown event type "chips.moved" (one of: site.opened, chip.model.defined, chips.delivered, rack.installed, rack.retired, power.allocated, power.released, investment.committed, event.voided)"#),
-        (#"{"site":"s"}"#, #"field "type" is missing (one of: site.opened, chip.model.defined, chips.delivered, rack.installed, rack.retired, power.allocated, power.released, investment.committed, event.voided)"#),
+         #"unknown event type "chips.moved" (one of: site.opened, chip.model.defined, chips.delivered, rack.installed, rack.retired, power.allocated, power.released, investment.committed, event.voided, key.added, key.revoked)"#),
+        (#"{"site":"s"}"#, #"field "type" is missing (one of: site.opened, chip.model.defined, chips.delivered, rack.installed, rack.retired, power.allocated, power.released, investment.committed, event.voided, key.added, key.revoked)"#),
         (#"{"type":"chips.delivered","site":"s","model":"m","quantity":1,"quantity":2}"#,
          #"field "quantity" is given twice"#),
         (#"{"type":"chips.delivered","site":["s"],"model":"m","quantity":1}"#,

@@ -47,6 +47,8 @@ struct PackedEventTests {
                     #expect([name(p.a), name(p.b)] == [investor, recipient] && p.amount == usd)
                     #expect((p.c == 0 ? nil : name(p.c - 1)) == instrument)
                 case .eventVoided(let target, let reason): #expect(p.amount == Int64(target) && name(p.b) == reason)
+                case .keyAdded(let key, let publicKey): #expect([name(p.a), name(p.b)] == [key, publicKey])
+                case .keyRevoked(let key): #expect(name(p.a) == key)
                 }
             }
         }

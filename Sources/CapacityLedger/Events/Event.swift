@@ -45,6 +45,9 @@ public enum EventBody: Hashable, Sendable {
     case powerReleased(site: String, power: Power)
     indirect case investmentCommitted(investor: String, recipient: String, usd: Int64, instrument: String?)
     case eventVoided(target: Int, reason: String)
+    /// `publicKey` is 64 lower-case hexadecimal digits.
+    case keyAdded(key: String, publicKey: String)
+    case keyRevoked(key: String)
 
     public var type: EventType {
         switch self {
@@ -57,6 +60,8 @@ public enum EventBody: Hashable, Sendable {
         case .powerReleased: .powerReleased
         case .investmentCommitted: .investmentCommitted
         case .eventVoided: .eventVoided
+        case .keyAdded: .keyAdded
+        case .keyRevoked: .keyRevoked
         }
     }
 
@@ -67,7 +72,7 @@ public enum EventBody: Hashable, Sendable {
              .rackRetired(let s, _), .powerAllocated(let s, _), .powerReleased(let s, _):
             s
         case .investmentCommitted(_, let recipient, _, _): recipient
-        case .chipModelDefined, .eventVoided: nil
+        case .chipModelDefined, .eventVoided, .keyAdded, .keyRevoked: nil
         }
     }
 
@@ -99,6 +104,8 @@ public enum EventBody: Hashable, Sendable {
         case .powerReleased(let site, let p): "power.released \(p.megawattsText) MW at \(site)"
         case .investmentCommitted(let investor, let recipient, let usd, _): "investment.committed $\(Format.grouped(usd)) \(investor) → \(recipient)"
         case .eventVoided(let target, _): "event.voided #\(target)"
+        case .keyAdded(let key, _): "key.added \(key)"
+        case .keyRevoked(let key): "key.revoked \(key)"
         }
     }
 }
@@ -195,6 +202,7 @@ public struct EventDraft: Hashable, Sendable {
         var seq: Int?
         var recorded: Timestamp?
         var hash: String?
+        var signature: String?
     }
 
     private final class Box: Hashable, Sendable {
@@ -229,6 +237,13 @@ public struct EventDraft: Hashable, Sendable {
     public var source: String? {
         get { rest?.rare.source }
         set { rare.source = newValue }
+    }
+
+    /// Given by an exported line: the signature records that end at this event, carried into
+    /// the new ledger (`BatchSignature.carried`).
+    public var signature: String? {
+        get { rest?.rare.signature }
+        set { rare.signature = newValue }
     }
 
     /// Given by an exported line: must equal the seq the ledger assigns.

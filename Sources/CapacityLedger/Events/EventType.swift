@@ -1,4 +1,4 @@
-/// The nine kinds of event the ledger records. The raw value is the `type` field.
+/// The kinds of event the ledger records. The raw value is the `type` field.
 public enum EventType: String, CaseIterable, Sendable, Hashable {
     case siteOpened = "site.opened"
     case chipModelDefined = "chip.model.defined"
@@ -9,8 +9,12 @@ public enum EventType: String, CaseIterable, Sendable, Hashable {
     case powerReleased = "power.released"
     case investmentCommitted = "investment.committed"
     case eventVoided = "event.voided"
+    /// An operator's Ed25519 public key: from the batch after it on, every append is signed.
+    case keyAdded = "key.added"
+    /// A key ends: batches after this one may not be signed with it.
+    case keyRevoked = "key.revoked"
 
-    /// The code of this type in the binary log (1…9). Never renumber.
+    /// The code of this type in the binary log (1…11). Never renumber.
     public var code: UInt8 {
         switch self {
         case .siteOpened: 1
@@ -22,11 +26,13 @@ public enum EventType: String, CaseIterable, Sendable, Hashable {
         case .powerReleased: 7
         case .investmentCommitted: 8
         case .eventVoided: 9
+        case .keyAdded: 10
+        case .keyRevoked: 11
         }
     }
 
     public init?(code: UInt8) {
-        guard code >= 1, code <= 9 else { return nil }
+        guard code >= 1, code <= 11 else { return nil }
         self = Self.allCases[Int(code) - 1]
     }
 
@@ -54,6 +60,10 @@ public enum EventType: String, CaseIterable, Sendable, Hashable {
              .init("instrument", .text, optional: true)]
         case .eventVoided:
             [.init("target", .seq), .init("reason", .text)]
+        case .keyAdded:
+            [.init("key", .id), .init("public_key", .publicKey)]
+        case .keyRevoked:
+            [.init("key", .id)]
         }
     }
 
@@ -66,7 +76,7 @@ public enum EventType: String, CaseIterable, Sendable, Hashable {
     /// Fields that only exported (or restored) lines carry: assigned by the ledger.
     public static let ledgerFields: [FieldSpec] = [
         .init("seq", .seq, optional: true), .init("recorded", .time, optional: true),
-        .init("hash", .text, optional: true),
+        .init("hash", .text, optional: true), .init("signature", .text, optional: true),
     ]
 
     public static var names: [String] { allCases.map(\.rawValue) }
@@ -93,6 +103,8 @@ public struct FieldSpec: Sendable, Hashable {
         case seq
         /// A date or UTC date-time.
         case time
+        /// An Ed25519 public key: 64 hexadecimal digits (32 bytes), kept in lower case.
+        case publicKey
     }
     public var name: String
     public var kind: Kind

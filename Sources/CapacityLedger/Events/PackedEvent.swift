@@ -15,6 +15,8 @@
 /// | `power.allocated`, `power.released` | site |   |                  | watts    |           |
 /// | `investment.committed` | investor | recipient | instrument + 1, or 0 | usd  |           |
 /// | `event.voided`         |          | reason    |                  | target   |           |
+/// | `key.added`            | key      | public key (hex) |           |          |           |
+/// | `key.revoked`          | key      |           |                  |          |           |
 ///
 /// The rest of a `site.opened` or `chip.model.defined`, and any note or source, are kept beside
 /// the records (`EventStorage.Extra`); `hasExtra` says so. The seq is the record's place and the
@@ -60,6 +62,12 @@ struct PackedEvent: Sendable, Equatable {
     static let powerReleased = EventType.powerReleased.code
     static let investmentCommitted = EventType.investmentCommitted.code
     static let eventVoided = EventType.eventVoided.code
+    static let keyAdded = EventType.keyAdded.code
+    static let keyRevoked = EventType.keyRevoked.code
+
+    /// `key.added` or `key.revoked`: events of the log's keys, checked by `SigningKeys`.
+    @inline(__always)
+    static func isKeyEvent(_ code: UInt8) -> Bool { code == keyAdded || code == keyRevoked }
 
     var type: EventType { EventType(code: code)! }
     var key: TimeKey { TimeKey(effective: effective, seq: 0) }
@@ -250,6 +258,8 @@ struct EventStorage: Sendable {
             case PackedEvent.investmentCommitted:
                 body = .investmentCommitted(investor: name(r.a), recipient: name(r.b), usd: r.amount, instrument: r.c == 0 ? nil : name(r.c - 1))
             case PackedEvent.eventVoided: body = .eventVoided(target: Int(r.amount), reason: name(r.b))
+            case PackedEvent.keyAdded: body = .keyAdded(key: name(r.a), publicKey: name(r.b))
+            case PackedEvent.keyRevoked: body = .keyRevoked(key: name(r.a))
             default: preconditionFailure("seq \(seq): a record of type \(r.code) without its body")
             }
         }

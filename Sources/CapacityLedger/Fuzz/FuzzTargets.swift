@@ -168,7 +168,7 @@ public enum FuzzTargets {
             }
             let crc = body.withUnsafeBytes { Frame.crc(UnsafeRawBufferPointer(rebasing: $0[payload..<end])) }
             withUnsafeBytes(of: crc.littleEndian) { body.replaceSubrange(lenEnd..<payload, with: $0) }
-            if kind != Frame.commitKind, kind != Frame.markKind {
+            if kind != Frame.commitKind, kind != Frame.markKind, kind != Frame.signatureKind {
                 head = body.withUnsafeBytes { head.chained(with: UnsafeRawBufferPointer(rebasing: $0[frameStart..<end])) }
             }
             pos = end

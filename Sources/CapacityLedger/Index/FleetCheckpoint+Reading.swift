@@ -31,6 +31,8 @@ final class CheckpointReader: @unchecked Sendable {
     /// The keys as stored (`FleetCheckpoint.chipsKey` …), in the same order.
     var keyNames: [String] = []
     var definitions: [Event] = []
+    /// The key events (`key.added`, `key.revoked`) up to the tie, in seq order: for writers.
+    var keyEvents: [Event] = []
     var prevRecorded: Int64 = 0, prevEffective: Int64 = 0
     /// The magnitudes of every amount up to the tie (`AmountTotals`).
     var amounts = AmountTotals()
@@ -131,8 +133,9 @@ final class CheckpointReader: @unchecked Sendable {
             guard let draft = try? EventDraftDecoder.decode(try JSONLine.parse(try str())) else {
                 throw Unusable(reason: "checkpoint metadata malformed")
             }
-            definitions.append(Event(seq: Int(seq), recorded: draft.recorded ?? Timestamp(micros: 0), effective: draft.effective ?? Timestamp(micros: 0),
-                                     note: draft.note, source: draft.source, body: draft.body))
+            let e = Event(seq: Int(seq), recorded: draft.recorded ?? Timestamp(micros: 0), effective: draft.effective ?? Timestamp(micros: 0),
+                          note: draft.note, source: draft.source, body: draft.body)
+            if PackedEvent.isKeyEvent(e.type.code) { keyEvents.append(e) } else { definitions.append(e) }
         }
         guard let pr = mr.zigzag(), let pe = mr.zigzag(), let ac = mr.varint(), let aw = mr.varint(), let au = mr.varint(),
               let rc = mr.varint(), let bc = mr.varint(), let bs = mr.varint(), bs > 0 else {
@@ -397,7 +400,7 @@ extension FleetCheckpoint {
             case .powerAllocated(let s, let p): try add(&snap.allocated[s, default: 0], p.watts)
             case .powerReleased(let s, let p): try add(&snap.allocated[s, default: 0], -p.watts)
             case .investmentCommitted(let i, let r, let u, _): try add(&snap.usd[PairKey(a: i, b: r), default: 0], u)
-            case .eventVoided: break
+            case .eventVoided, .keyAdded, .keyRevoked: break
             }
         }
         for e in definitions where e.effective <= t && !tailVoided.contains(e.seq) { snap.define(e) }

@@ -179,7 +179,9 @@ public enum FleetCheckpoint {
             amounts.absorb(p)  // voided or not
             if !voided[seq] {
                 switch p.code {
-                case PackedEvent.siteOpened, PackedEvent.chipModelDefined: definitions.append(events[seq - 1])
+                // Key events ride with the definitions: a writer from the checkpoint needs the keys.
+                case PackedEvent.siteOpened, PackedEvent.chipModelDefined, PackedEvent.keyAdded, PackedEvent.keyRevoked:
+                    definitions.append(events[seq - 1])
                 case PackedEvent.rackInstalled, PackedEvent.rackRetired: markRack(p.a, Int(p.b), seq)
                 default: break
                 }

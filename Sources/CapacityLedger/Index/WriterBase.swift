@@ -85,7 +85,7 @@ final class WriterBase: RuleBase {
         codec.baseLookup = { [reader] in reader.number(of: $0) }
         codec.anchors = (0..<anchorCount).map(anchor)
         do {
-            return try Ledger(base: self, head: reader.head, codec: codec, definitions: reader.definitions, totals: reader.amounts)
+            return try Ledger(base: self, head: reader.head, codec: codec, definitions: reader.definitions + reader.keyEvents, totals: reader.amounts)
         } catch let u as FleetCheckpoint.Unusable {
             // A name not found because the string table is damaged: say so.
             throw reader.damage ?? u
@@ -198,7 +198,7 @@ final class WriterBase: RuleBase {
                 while r.remaining > 0 {
                     guard let (payload, intact) = Frame.read(&r) else { return nil }
                     guard intact else { throw NeedsFullLog(reason: "log damaged") }
-                    if payload[0] == Frame.commitKind || payload[0] == Frame.markKind { continue }
+                    if payload[0] == Frame.commitKind || payload[0] == Frame.markKind || payload[0] == Frame.signatureKind { continue }
                     var pr = ByteReader(payload, from: 0, to: payload.count)
                     guard let (record, extra) = try? RecordCodec.decodePacked(&pr, state: &state) else { throw NeedsFullLog(reason: "log damaged") }
                     if s == seq { return EventLookup.Fetched(record: record, extra: extra, recorded: state.prevRecorded) }

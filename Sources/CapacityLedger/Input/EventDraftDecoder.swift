@@ -67,6 +67,10 @@ public enum EventDraftDecoder {
                                         usd: try r.count("usd"), instrument: try r.optText("instrument"))
         case .eventVoided:
             body = .eventVoided(target: Int(try r.seq("target")), reason: try r.text("reason"))
+        case .keyAdded:
+            body = .keyAdded(key: try r.id("key"), publicKey: try r.publicKey("public_key"))
+        case .keyRevoked:
+            body = .keyRevoked(key: try r.id("key"))
         }
         var draft = EventDraft(body: body, line: line)
         draft.effective = try r.optTime("effective", wholeSeconds: true)
@@ -78,6 +82,13 @@ public enum EventDraftDecoder {
         if fields["seq"] != nil { draft.seq = Int(try r.seq("seq")) }
         draft.recorded = try r.optTime("recorded", wholeSeconds: false)
         draft.hash = try r.optText("hash")
+        if let signature = try r.optText("signature") {
+            guard draft.hash != nil else { throw r.err("signature", "needs the line's hash (it signs the hash after this event)") }
+            guard BatchSignature.carried(signature, last: Int.max) != nil else {
+                throw r.err("signature", "must be KEY:FIRSTSEQ:SIGNATURE records separated by spaces, as capacity export writes them; got \(RawValue.string(signature).display)")
+            }
+            draft.signature = signature
+        }
         return draft
     }
 
@@ -160,6 +171,16 @@ struct FieldReader {
             throw err(name, "must be an id of lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, at most 64 bytes; got \(RawValue.string(s).display)")
         }
         return s
+    }
+
+    /// An Ed25519 public key: 64 hexadecimal digits, either case; kept in lower case.
+    func publicKey(_ name: String) throws -> String {
+        let s = try stringValue(name, try required(name))
+        let lower = s.lowercased()
+        guard SigningKeys.isPublicKeyText(lower) else {
+            throw err(name, "must be an Ed25519 public key of 64 hexadecimal digits (as capacity keys new prints it); got \(RawValue.string(s).display)")
+        }
+        return lower
     }
 
     func numberText(_ name: String, _ v: RawValue) throws -> String {

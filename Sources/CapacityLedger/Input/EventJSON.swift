@@ -2,7 +2,7 @@
 /// The field order is fixed: `seq`, `type`, `effective`, `recorded`, the type's fields, `note`,
 /// `source`, `hash`. Importing such lines into an empty ledger restores it exactly.
 public enum EventJSON {
-    public static func line(_ e: Event, hash: String? = nil) -> String {
+    public static func line(_ e: Event, hash: String? = nil, signature: String? = nil) -> String {
         var w = JSONWriter()
         w.int("seq", Int64(e.seq))
         w.string("type", e.type.rawValue)
@@ -12,6 +12,7 @@ public enum EventJSON {
         w.string("note", e.note)
         w.string("source", e.source)
         w.string("hash", hash)
+        w.string("signature", signature)
         return w.finished()
     }
 
@@ -40,6 +41,10 @@ public enum EventJSON {
             w.string("instrument", instrument)
         case .eventVoided(let target, let reason):
             w.int("target", Int64(target)); w.string("reason", reason)
+        case .keyAdded(let key, let publicKey):
+            w.string("key", key); w.string("public_key", publicKey)
+        case .keyRevoked(let key):
+            w.string("key", key)
         }
     }
 

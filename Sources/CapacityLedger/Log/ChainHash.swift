@@ -22,21 +22,7 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
 
     /// The hash written as 64 hex digits (either case), or nil.
     public init?(hex: some StringProtocol) {
-        let u = Array(hex.utf8)
-        guard u.count == 64 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: c - 0x30
-            case 0x61...0x66: c - 0x61 + 10
-            case 0x41...0x46: c - 0x41 + 10
-            default: nil
-            }
-        }
-        for i in 0..<32 {
-            guard let hi = nibble(u[2 * i]), let lo = nibble(u[2 * i + 1]) else { return nil }
-            bytes[i] = hi << 4 | lo
-        }
+        guard hex.utf8.count == 64, let bytes = Hex.bytes(hex) else { return nil }
         self.init(bytes: bytes)
     }
 
@@ -65,16 +51,8 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
         return out
     }
 
-    public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// The hash as 64 lower-case hex digits.
+    public var hex: String { Hex.text(bytes) }
 
     public var description: String { hex }
 }

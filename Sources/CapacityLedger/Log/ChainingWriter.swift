@@ -150,6 +150,8 @@ final class ChainingWriter: @unchecked Sendable {
                     for i in 0..<32 { b[end - 32 + i] = bytes[i] }
                     let crc = Frame.crc(UnsafeRawBufferPointer(rebasing: b[payload..<end])).littleEndian
                     withUnsafeBytes(of: crc) { for k in 0..<4 { b[q + k] = $0[k] } }
+                } else if kind == Frame.signatureKind {
+                    // A signature record carried from an export: not part of the chain.
                 } else {
                     seq += 1
                     head = head.chained(with: UnsafeRawBufferPointer(rebasing: b[p..<end]))

@@ -12,9 +12,14 @@ import Darwin
 public enum LogHeader {
     public static let size = 32
     public static let magic: [UInt8] = Array("CAPLEDGR".utf8)
-    public static let version: UInt16 = 1
+    /// The version new files are written with. Version 2 adds the key events (`key.added`,
+    /// `key.revoked`) and signature records; a version 1 file reads as before and takes them
+    /// once `capacity upgrade` has rewritten its header.
+    public static let version: UInt16 = 2
+    /// The versions this build reads.
+    public static let readable: ClosedRange<UInt16> = 1...2
 
-    static func make(created: Timestamp) -> [UInt8] {
+    static func make(created: Timestamp, version: UInt16 = version) -> [UInt8] {
         var w = ByteWriter()
         w.append(magic)
         w.byte(UInt8(version & 0xFF)); w.byte(UInt8(version >> 8))
@@ -50,10 +55,21 @@ public enum LogHeader {
         guard crc == Frame.crc(UnsafeRawBufferPointer(rebasing: buf[0..<28])) else {
             throw LedgerError.verification("\(path): the ledger header is damaged (CRC mismatch at byte offset 0)")
         }
-        guard version == Self.version else {
-            throw LedgerError.verification("\(path): ledger format version \(version) is not supported (this build reads version \(Self.version))")
+        guard readable.contains(version) else {
+            throw LedgerError.verification("\(path): ledger format version \(version) is not supported (this build reads versions \(readable.lowerBound) to \(readable.upperBound))")
         }
         r.at = 16
+        return Timestamp(micros: Int64(bitPattern: r.u64()!))
+    }
+
+    /// The format version of a header that `check` accepted.
+    static func version(of buf: UnsafeRawBufferPointer) -> UInt16 {
+        UInt16(buf[8]) | UInt16(buf[9]) << 8
+    }
+
+    /// The creation time of a header that `check` accepted.
+    static func created(_ buf: UnsafeRawBufferPointer) -> Timestamp {
+        var r = ByteReader(buf, from: 16, to: 24)
         return Timestamp(micros: Int64(bitPattern: r.u64()!))
     }
 }
@@ -70,6 +86,10 @@ struct LogScan {
     var tailReason: String?
     /// Commit frames seen (number of batches).
     var commits = 0
+    /// With `Options.verifyChain`: each committed batch's seq range, and the signature frames of
+    /// committed batches with the chain's head after each one's last record and its byte offset.
+    var batches: [ClosedRange<Int>] = []
+    var signatures: [(signature: BatchSignature, head: ChainHash, offset: Int)] = []
     /// With `Options.stopAtDamage`: the damage the scan stopped at. Everything else then
     /// describes the log before it (`tailBytes`: every byte from the end of the last good commit).
     var damage: LogDamage?
@@ -111,6 +131,7 @@ enum LogScanner {
         // doubling copies every event and faults in fresh pages).
         pending.reserveCapacity((buf.count - offset) / 20 + 16)
         var pendingHashes: [(ChainHash, Int)] = []
+        var pendingSignatures: [(signature: BatchSignature, head: ChainHash, offset: Int)] = []
         var chain = head
         var lastChecked = firstSeq - 1
         // Rollback point: the codec state as of the last commit.
@@ -165,6 +186,16 @@ enum LogScanner {
                 pos = r.at
                 let frame = UnsafeRawBufferPointer(rebasing: buf[frameStart..<pos])
                 let kind = payload[0]
+                if kind == Frame.signatureKind {
+                    guard let signature = BatchSignature(payload: payload) else {
+                        throw LedgerError.verification("log damaged at byte offset \(at): malformed signature record after seq \(seqHere - 1)")
+                    }
+                    guard signature.last == seqHere - 1 else {
+                        throw LedgerError.verification("log damaged at byte offset \(at): signature record names seq \(signature.first)–\(signature.last) but the last record is seq \(seqHere - 1)")
+                    }
+                    if options.verifyChain { pendingSignatures.append((signature, chain, at)) }
+                    continue
+                }
                 if kind == Frame.commitKind || kind == Frame.markKind {
                     var a = ByteReader(payload, from: 1, to: payload.count)
                     guard let seq = a.varint(), let hashBytes = a.bytes(32), a.remaining == 0 else {
@@ -196,6 +227,11 @@ enum LogScanner {
                             pending.removeAll()
                         }
                         pendingHashes.removeAll(keepingCapacity: true)
+                        if options.verifyChain {
+                            if seqHere - 1 >= savedSeq + 1 { out.batches.append((savedSeq + 1)...(seqHere - 1)) }
+                            out.signatures.append(contentsOf: pendingSignatures)
+                            pendingSignatures.removeAll()
+                        }
                         out.committedEnd = base + pos
                         out.head = stored
                         out.commits += 1

@@ -181,6 +181,10 @@ enum RecordCodec {
         case .eventVoided(let target, let reason):
             w.varint(UInt64(target)); p.b = str(reason, &state, &w)!
             p.amount = Int64(target)
+        case .keyAdded(let key, let publicKey):
+            p.a = str(key, &state, &w)!; p.b = str(publicKey, &state, &w)!
+        case .keyRevoked(let key):
+            p.a = str(key, &state, &w)!
         }
         return p
     }
@@ -280,6 +284,11 @@ enum RecordCodec {
             guard target <= Int64(UInt32.max) else { throw Malformed(what: "bad void target") }
             p.amount = target
             p.b = try reqNum(&r, &state)
+        case .keyAdded:
+            p.a = try reqNum(&r, &state); p.b = try reqNum(&r, &state)
+            guard SigningKeys.isPublicKeyText(state.name(p.b)) else { throw Malformed(what: "bad public key") }
+        case .keyRevoked:
+            p.a = try reqNum(&r, &state)
         }
         guard r.remaining == 0 else { throw Malformed(what: "\(r.remaining) unexpected bytes at the end of the record") }
         if extra != nil { p.flags |= PackedEvent.extraFlag }
@@ -340,6 +349,8 @@ enum RecordCodec {
 enum Frame {
     static let commitKind: UInt8 = 0x40
     static let markKind: UInt8 = 0x41
+    /// A batch's signature (format version 2): see `BatchSignature`.
+    static let signatureKind: UInt8 = 0x42
 
     static func crc(_ p: UnsafeRawBufferPointer) -> UInt32 {
         ccap_crc32c(0, p.baseAddress, p.count)
@@ -409,5 +420,64 @@ enum Frame {
         w.varint(UInt64(seq))
         w.append(head.bytes)
         return w.bytes
+    }
+}
+
+/// A signature frame: an operator's Ed25519 signature of the records `first…last` and the chain's
+/// head after them (`SigningKeys.message`). Written after the batch's last record, before its
+/// commit; like commits and marks it is not part of the hash chain.
+///
+/// Payload: kind `0x42`, varint `first`, varint `last`, varint length and UTF-8 bytes of the key's
+/// name, then the 64-byte signature.
+public struct BatchSignature: Sendable, Equatable {
+    public var first: Int
+    public var last: Int
+    public var key: String
+    public var signature: [UInt8]
+
+    public init(first: Int, last: Int, key: String, signature: [UInt8]) {
+        self.first = first
+        self.last = last
+        self.key = key
+        self.signature = signature
+    }
+
+    var payload: [UInt8] {
+        var w = ByteWriter()
+        w.byte(Frame.signatureKind)
+        w.varint(UInt64(first))
+        w.varint(UInt64(last))
+        let name = Array(key.utf8)
+        w.varint(UInt64(name.count))
+        w.append(name)
+        w.append(signature)
+        return w.bytes
+    }
+
+    /// The text form an exported line carries (`signature` field): `KEY:FIRST:HEX`.
+    public var carriedText: String { "\(key):\(first):\(SigningKeys.hex(signature))" }
+
+    /// The signatures an exported line carries, ending at seq `last`: `KEY:FIRST:HEX` records
+    /// separated by spaces; nil when malformed (or a first seq after `last`).
+    public static func carried(_ text: String, last: Int) -> [BatchSignature]? {
+        var out: [BatchSignature] = []
+        for record in text.split(separator: " ") {
+            let parts = record.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3, EventDraftDecoder.isSlug(parts[0]), let first = Int(parts[1]), first >= 1, first <= last,
+                  let sig = SigningKeys.bytes(hex: parts[2]), sig.count == 64 else { return nil }
+            out.append(BatchSignature(first: first, last: last, key: parts[0], signature: sig))
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    /// Reads a signature payload (its kind byte included); nil when malformed.
+    init?(payload: UnsafeRawBufferPointer) {
+        var r = ByteReader(payload, from: 1, to: payload.count)
+        guard payload.first == Frame.signatureKind, let first = r.varint(), let last = r.varint(), first >= 1, first <= last,
+              last <= UInt64(Int.max), let n = r.varint(), n >= 1, n <= UInt64(EventDraftDecoder.maxIDBytes),
+              let name = r.bytes(Int(n)), let sig = r.bytes(64), r.remaining == 0 else { return nil }
+        let key = String(decoding: name, as: UTF8.self)
+        guard EventDraftDecoder.isSlug(key) else { return nil }
+        self.init(first: Int(first), last: Int(last), key: key, signature: Array(sig))
     }
 }

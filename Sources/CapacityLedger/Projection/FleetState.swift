@@ -104,7 +104,7 @@ public struct FleetState: Sendable, Hashable {
             energizers[site, default: Energizer()].setAllocated(allocated[site]!)
         case .investmentCommitted(let investor, let recipient, let usd, _):
             investments[PairKey(a: investor, b: recipient), default: 0] += usd
-        case .eventVoided:
+        case .eventVoided, .keyAdded, .keyRevoked:
             break
         }
     }

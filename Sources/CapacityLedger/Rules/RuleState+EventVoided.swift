@@ -11,6 +11,9 @@ extension RuleState {
         if t.code == PackedEvent.eventVoided {
             throw RuleViolation { _ in "\(subject): #\(target) is itself a void; voids cannot be voided (append the event again instead)" }
         }
+        if t.code == PackedEvent.keyAdded || t.code == PackedEvent.keyRevoked {
+            throw RuleViolation { _ in "\(subject): #\(target) is a key event, which cannot be voided (a key is ended with capacity keys revoke NAME)" }
+        }
         if let by = voided[target] {
             throw RuleViolation { _ in "\(subject): #\(target) is already voided by #\(by)" }
         }

@@ -19,9 +19,14 @@ public protocol EventStore: AnyObject {
     func verify(hashesAt: Set<Int>) throws -> VerifyReport
     /// Every committed event with the hash of its record, oldest first.
     func eventsWithHashes() throws -> [(Event, ChainHash)]
+    /// The signature records of the committed batches, in log order (none without keys).
+    func signatureRecords() throws -> [BatchSignature]
     /// The files this store keeps its ledger in, the log first: outputs must never overwrite
     /// them (see `OutputFile`). Empty for a store with no files.
     var filesInUse: [String] { get }
+    /// The key that signs every batch this store appends (nil: unsigned). A ledger that holds
+    /// keys refuses unsigned batches (`Ledger.checkSigner`).
+    var signer: SigningKey? { get set }
 }
 
 extension EventStore {
@@ -41,6 +46,10 @@ public struct VerifyReport: Sendable, Equatable {
     /// Bytes after the last commit that readers ignore (a torn or unfinished batch).
     public var ignoredTailBytes: Int
     public var tailReason: String?
+    /// Signature records checked (each one valid, by a key in force for its batch).
+    public var signatures = 0
+    /// The keys the ledger holds, in the order added.
+    public var keys = SigningKeys()
 }
 
 /// A ledger held in memory, with the same rules, encoding and hash chain as the file store.
@@ -51,6 +60,7 @@ public final class InMemoryEventStore: EventStore {
     private var log: [UInt8] = LogHeader.make(created: Timestamp(micros: 0))
     private let clock: any LedgerClock
     public private(set) var lastAppendHashes: [ChainHash] = []
+    public var signer: SigningKey?
 
     public init(name: String = "memory", clock: any LedgerClock = SystemClock()) {
         self.name = name
@@ -63,7 +73,7 @@ public final class InMemoryEventStore: EventStore {
 
     @discardableResult
     public func append(_ drafts: [EventDraft]) throws -> [Event] {
-        let (events, hashes, bytes) = try ledger.append(drafts, now: clock.now(), fileOffset: log.count)
+        let (events, hashes, bytes) = try ledger.append(drafts, now: clock.now(), fileOffset: log.count, signer: signer)
         log.append(contentsOf: bytes)
         lastAppendHashes = hashes
         return events
@@ -74,6 +84,7 @@ public final class InMemoryEventStore: EventStore {
         let c = InMemoryEventStore(name: name, clock: clock ?? self.clock)
         c.ledger = ledger
         c.log = log
+        c.signer = signer
         return c
     }
 
@@ -86,6 +97,10 @@ public final class InMemoryEventStore: EventStore {
 
     public func eventsWithHashes() throws -> [(Event, ChainHash)] {
         try log.withUnsafeBytes { (b) throws -> [(Event, ChainHash)] in try LedgerVerifier.hashedEvents(b, path: name) }
+    }
+
+    public func signatureRecords() throws -> [BatchSignature] {
+        try log.withUnsafeBytes { (b) throws -> [BatchSignature] in try LedgerVerifier.signatureRecords(b, path: name) }
     }
 }
 
@@ -105,6 +120,7 @@ public enum LedgerVerifier {
                                        onHash: hashesAt.isEmpty ? nil : { seq, h in if hashesAt.contains(seq) { found[seq] = h } })
         var rules = RuleState()
         var totals = AmountTotals()
+        var keys = SigningKeys()
         let all = EventLookup(stored: scan.events)
         var lastRecorded: Int64 = 0
         for seq in stride(from: 1, through: scan.events.count, by: 1) {
@@ -124,10 +140,54 @@ public enum LedgerVerifier {
                 throw LedgerError.verification("seq \(seq) breaks a rule: \(o.message(p.type))")
             }
             rules.applyEffects(seq, events: all)
+            if PackedEvent.isKeyEvent(p.code) {
+                let body = all.event(seq, names: state).body
+                do { try keys.check(body, seq: seq) } catch let error as LedgerError {
+                    throw LedgerError.verification("seq \(seq) breaks a rule: \(error.message)")
+                }
+                keys.apply(body, seq: seq)
+            }
         }
+        try checkSignatures(scan, keys: keys)
         if hashesAt.contains(0) { found[0] = .genesis }
         return VerifyReport(events: scan.events.count, hashesAt: found, head: scan.head, bytes: buf.count,
-                            ignoredTailBytes: scan.tailBytes, tailReason: scan.tailReason)
+                            ignoredTailBytes: scan.tailBytes, tailReason: scan.tailReason,
+                            signatures: scan.signatures.count, keys: keys)
+    }
+
+    /// Every signature record is a valid signature, by a key in force for the records it
+    /// covers, of those records and the chain's head after them; and every batch that begins
+    /// after the ledger's first key carries a signature of the whole batch.
+    static func checkSignatures(_ scan: LogScan, keys: SigningKeys) throws {
+        var signed = Set<ClosedRange<Int>>()
+        for (s, head, offset) in scan.signatures {
+            let what = "signature record at byte offset \(offset) (\(Format.seqs(s.first, s.last)), key \(s.key))"
+            guard let key = keys.named(s.key) else {
+                throw LedgerError.verification("\(what): the ledger holds no key named \(s.key)")
+            }
+            guard key.inForce(forBatchFrom: s.first) else {
+                let when = key.added >= s.first ? "it was added only at #\(key.added)" : "it was revoked at #\(key.revoked ?? 0)"
+                throw LedgerError.verification("\(what): the key was not in force for these records (\(when))")
+            }
+            guard SigningKeys.isValid(signature: s.signature, message: SigningKeys.message(first: s.first, last: s.last, head: head),
+                                      publicKey: key.publicKey) else {
+                throw LedgerError.verification("\(what): the signature does not match the records and the hash after them; the batch or its signature was altered")
+            }
+            signed.insert(s.first...s.last)
+        }
+        guard let firstKey = keys.all.first?.added else { return }
+        for batch in scan.batches where keys.signatureRequired(forBatchFrom: batch.lowerBound) && !signed.contains(batch) {
+            throw LedgerError.verification("\(Format.seqs(batch.lowerBound, batch.upperBound)) \(batch.count == 1 ? "was" : "were") appended without a signature, though the ledger has held keys since #\(firstKey); the signature was removed or the batch was written around the rules")
+        }
+    }
+
+    public static func signatureRecords(_ buf: UnsafeRawBufferPointer, path: String) throws -> [BatchSignature] {
+        if LogHeader.isUnfinishedHeader(buf) { return [] }
+        _ = try LogHeader.check(buf, path: path)
+        var state = CodecState.readOnly()
+        let body = UnsafeRawBufferPointer(rebasing: buf[LogHeader.size...])
+        return try LogScanner.scan(body, base: LogHeader.size, from: 0, firstSeq: 1, head: .genesis, state: &state,
+                                   options: .init(verifyChain: true)).signatures.map(\.signature)
     }
 
     public static func hashedEvents(_ buf: UnsafeRawBufferPointer, path: String) throws -> [(Event, ChainHash)] {

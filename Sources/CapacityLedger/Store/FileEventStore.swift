@@ -17,6 +17,10 @@ public final class FileEventStore: EventStore {
     private let clock: any LedgerClock
     private let warn: (String) -> Void
     public private(set) var lastAppendHashes: [ChainHash] = []
+    public var signer: SigningKey?
+    private var warnedUnsigned = false
+    /// The file's format version, once its header was read (nil: not yet, or no file).
+    public private(set) var formatVersion: UInt16?
     /// Byte offset just past the last commit read.
     private var committedEnd = 0
     /// Byte offset just past the last commit read (the end of the committed log).
@@ -92,6 +96,7 @@ public final class FileEventStore: EventStore {
             let header = try readBytes(fd, from: 0, count: min(size, LogHeader.size))
             if header.withUnsafeBytes({ LogHeader.isUnfinishedHeader($0) }) { return nil }
             _ = try header.withUnsafeBytes { (b) throws -> Timestamp in try LogHeader.check(b, path: path) }
+            setVersion(header)
             committedEnd = LogHeader.size
         }
         guard size > committedEnd else { return nil }
@@ -114,6 +119,12 @@ public final class FileEventStore: EventStore {
             byteCount = committedEnd
         }
         return ledger.count > before ? (before + 1)...ledger.count : nil
+    }
+
+    private func setVersion(_ header: [UInt8]) {
+        let version = header.withUnsafeBytes { LogHeader.version(of: $0) }
+        formatVersion = version
+        ledger.allowsKeys = version >= 2
     }
 
     /// How long a writer waits for another writer's lock before it gives up (exit 75).
@@ -257,6 +268,12 @@ public final class FileEventStore: EventStore {
                 checkpointUse = .unusable(u.reason)
             }
         }
+        if formatVersion == nil, existed {
+            // A writer from the checkpoint has not read the header: its version says whether the
+            // file may hold keys and signatures.
+            let header = try readBytes(fd, from: 0, count: LogHeader.size)
+            if header.count == LogHeader.size { setVersion(header) }
+        }
         // Chunks taken while working from the checkpoint, to check again from the whole log if
         // the batch reaches behind it.
         var taken: [ArraySlice<EventDraft>] = []
@@ -310,13 +327,20 @@ public final class FileEventStore: EventStore {
         let start = fresh ? 0 : committedEnd
         var offset = start
         let now = clock.now()
+        if fresh { ledger.allowsKeys = true }
+        let signer = try ledger.batchSigner(self.signer)
+        if self.signer != nil, signer == nil, !warnedUnsigned {
+            warnedUnsigned = true
+            warn("note: \(path) holds no signing key yet, so this batch is not signed (capacity keys add NAME PUBLICKEY records one)")
+        }
         var batch = ledger.beginBatch()
         ledger.reserve(events: expected)
         var count = 0
         var hashes: [ChainHash] = []
         // A large batch is hashed and written on a thread behind this one (`ChainingWriter`).
         var behind: ChainingWriter?
-        if !keepHashes, chainBehind ?? (expected >= Self.chainBehindFrom) {
+        // (Not for a signed batch: its signature needs the head before the commit is written.)
+        if !keepHashes, signer == nil, chainBehind ?? (expected >= Self.chainBehindFrom) {
             let writer = ChainingWriter(fd: fd, path: path, head: ledger.head, lastSeq: ledger.count)
             if writer.start() { behind = writer }
         }
@@ -388,7 +412,7 @@ public final class FileEventStore: EventStore {
             }
             // A string number read from a damaged part of the checkpoint would encode wrongly.
             if let damage = ledger.base?.damage { throw NeedsFullLog(reason: damage) }
-            ledger.finish(batch, bytes: &buffer)
+            try ledger.finish(batch, bytes: &buffer, signer: signer)
             let n = buffer.count
             if let behind {
                 try behind.submit(&buffer, at: offset, checks: checks)
@@ -432,6 +456,37 @@ public final class FileEventStore: EventStore {
         return count
     }
 
+    // MARK: upgrading
+
+    public enum UpgradeResult: Equatable, Sendable {
+        case upgraded(from: UInt16, to: UInt16)
+        case current(UInt16)
+    }
+
+    /// Rewrites a version 1 file's header as the current version, under the writers' lock: the
+    /// version field and the header's CRC change, nothing else (the records, and so every hash,
+    /// stay as they are). The 32 bytes are one write within the file's first sector, then
+    /// `fsync`; the log is checked first, so a damaged file is not touched.
+    public func upgrade() throws -> UpgradeResult {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw Self.ioError("cannot open", path) }
+        defer { close(fd) }
+        try lock(fd)
+        defer { flock(fd, LOCK_UN) }
+        _ = try readTail(fd, truncateTorn: false)
+        let header = try readBytes(fd, from: 0, count: LogHeader.size)
+        guard header.count == LogHeader.size else { return .current(LogHeader.version) }
+        let (version, created) = try header.withUnsafeBytes { (b) throws -> (UInt16, Timestamp) in
+            (LogHeader.version(of: b), try LogHeader.check(b, path: path))
+        }
+        guard version < LogHeader.version else { return .current(version) }
+        try writeAll(fd, LogHeader.make(created: created), at: 0)
+        guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+        formatVersion = LogHeader.version
+        ledger.allowsKeys = true
+        return .upgraded(from: version, to: LogHeader.version)
+    }
+
     private func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int) throws {
         try Self.writeAll(fd, bytes, at: offset, path: path)
     }
@@ -473,6 +528,11 @@ public final class FileEventStore: EventStore {
                                tailBytes: report.ignoredTailBytes, reason: report.tailReason)
         }
         return report
+    }
+
+    public func signatureRecords() throws -> [BatchSignature] {
+        let all = try wholeFile()
+        return try all.withUnsafeBytes { (b) throws -> [BatchSignature] in try LedgerVerifier.signatureRecords(b, path: path) }
     }
 
     public func eventsWithHashes() throws -> [(Event, ChainHash)] {

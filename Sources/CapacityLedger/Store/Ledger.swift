@@ -15,6 +15,11 @@ public struct Ledger: Sendable {
     public private(set) var head: ChainHash = .genesis
     /// For each voided seq, the seq of the `event.voided` that voided it.
     public private(set) var voidedBy: [Int: Int] = [:]
+    /// The operators' keys the ledger holds (`key.added`, `key.revoked`).
+    public private(set) var keys = SigningKeys()
+    /// Whether the file may hold keys and signatures (format version 2 on); a store of a
+    /// version 1 file clears it until the file is upgraded.
+    public var allowsKeys = true
     /// Records between chain marks inside one large batch.
     public static let markInterval = 1024
 
@@ -55,7 +60,11 @@ public struct Ledger: Sendable {
         self.codec = codec
         lastRecorded = Timestamp(micros: codec.prevRecorded)
         rules.racks = RackMarks(denseFrom: UInt32(codec.baseCount))
-        for e in definitions.sorted(by: { TimeKey($0.effective, $0.seq) < TimeKey($1.effective, $1.seq) }) {
+        for e in definitions.sorted(by: { $0.seq < $1.seq }) where PackedEvent.isKeyEvent(e.type.code) {
+            keys.apply(e.body, seq: e.seq)
+        }
+        for e in definitions.sorted(by: { TimeKey($0.effective, $0.seq) < TimeKey($1.effective, $1.seq) })
+        where !PackedEvent.isKeyEvent(e.type.code) {
             let name: String
             switch e.body {
             case .siteOpened(let site, _, _, _, _): name = site
@@ -80,7 +89,11 @@ public struct Ledger: Sendable {
         if past.stored.isEmpty, !hasRules, base == nil {
             // A reader's first read: take the records as they are (no copy).
             past.stored = new
-            for i in 0..<new.count where new[i].code == PackedEvent.eventVoided { voidedBy[Int(new[i].amount)] = firstSeq + i }
+            for i in 0..<new.count {
+                let p = new[i]
+                if p.code == PackedEvent.eventVoided { voidedBy[Int(p.amount)] = firstSeq + i }
+                if PackedEvent.isKeyEvent(p.code) { keys.apply(keyBody(p), seq: firstSeq + i) }
+            }
             lastRecorded = max(lastRecorded, new.lastRecorded.map(Timestamp.init(micros:)) ?? lastRecorded)
             self.head = head
             return
@@ -92,6 +105,7 @@ public struct Ledger: Sendable {
             let recorded = new.recorded(i)
             past.stored.append(p, recorded: recorded, extra: new.extra(i))
             if p.code == PackedEvent.eventVoided { voidedBy[Int(p.amount)] = seq }
+            if PackedEvent.isKeyEvent(p.code) { keys.apply(keyBody(p), seq: seq) }
             if hasRules {
                 rules.applyEffects(seq, events: past)
                 totals.absorb(p)
@@ -100,6 +114,38 @@ public struct Ledger: Sendable {
         }
         self.head = head
     }
+
+    /// The body of a key event held packed (its names are in the string table).
+    func keyBody(_ p: PackedEvent) -> EventBody {
+        p.code == PackedEvent.keyAdded ? .keyAdded(key: codec.name(p.a), publicKey: codec.name(p.b)) : .keyRevoked(key: codec.name(p.a))
+    }
+
+    /// The key that signs the batch appended next, given `signer` (nil: none given): once the
+    /// ledger holds a key every batch is signed, by a key in force whose public key is the one
+    /// the ledger recorded. A ledger that holds no key yet has nothing to check a signature
+    /// against, so its batches are not signed (nil), whatever is given. Throws
+    /// `LedgerError.data`; called before anything is written.
+    public func batchSigner(_ signer: SigningKey?) throws -> SigningKey? {
+        let first = count + 1
+        guard keys.signatureRequired(forBatchFrom: first) else { return nil }
+        guard let signer else {
+            let inForce = keys.inForce(forBatchFrom: first).map(\.name)
+            throw LedgerError.data("this ledger takes signed appends only (keys in force: \(inForce.joined(separator: ", "))): sign with --sign KEYFILE or $CAPACITY_SIGNING_KEY; nothing was appended")
+        }
+        guard let key = keys.named(signer.name) else {
+            throw LedgerError.data("signing key \(signer.name) is not recorded in this ledger (keys: \(keys.all.map(\.name).joined(separator: ", "))); nothing was appended")
+        }
+        guard key.publicKey == signer.publicKey else {
+            throw LedgerError.data("signing key \(signer.name) does not match the public key recorded for it at #\(key.added) (\(key.fingerprint)…); nothing was appended")
+        }
+        guard key.inForce(forBatchFrom: first) else {
+            throw LedgerError.data("signing key \(signer.name) was revoked at #\(key.revoked ?? 0) and can no longer sign; nothing was appended")
+        }
+        return signer
+    }
+
+    /// Why a version 1 file takes no keys or signatures.
+    static let needsUpgrade = LedgerError.data("this ledger file is format version 1, which holds no keys or signatures: run capacity upgrade first (it rewrites the header only; every event and the head hash stay the same)")
 
     /// Builds the rule state from the events (once, on the first append).
     mutating func prepareRules() {
@@ -120,8 +166,9 @@ public struct Ledger: Sendable {
     /// and one commit record. On any error the ledger is unchanged and nothing is returned.
     ///
     /// - Parameter now: the time of recording (the clock is the caller's).
-    public mutating func append(_ drafts: [EventDraft], now: Timestamp, fileOffset: Int = 0) throws -> (events: [Event], hashes: [ChainHash], bytes: [UInt8]) {
+    public mutating func append(_ drafts: [EventDraft], now: Timestamp, fileOffset: Int = 0, signer: SigningKey? = nil) throws -> (events: [Event], hashes: [ChainHash], bytes: [UInt8]) {
         guard !drafts.isEmpty else { return ([], [], []) }
+        let signer = try batchSigner(signer)
         var batch = beginBatch()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(drafts.count * 40 + 64)
@@ -136,7 +183,12 @@ public struct Ledger: Sendable {
             rollback(batch)
             throw error
         }
-        finish(batch, bytes: &bytes)
+        do {
+            try finish(batch, bytes: &bytes, signer: signer)
+        } catch {
+            rollback(batch)
+            throw error
+        }
         return (Array(events.suffix(count - batch.count)), hashes, bytes)
     }
 
@@ -233,6 +285,11 @@ public struct Ledger: Sendable {
         } catch let o as AmountTotals.Overflow {
             throw LedgerError.data(o.message(d.pointee.body.type)).atLine(d.pointee.line)
         }
+        if PackedEvent.isKeyEvent(p.code) {
+            guard allowsKeys else { throw Self.needsUpgrade.atLine(d.pointee.line) }
+            do { try keys.check(d.pointee.body, seq: seq) } catch let error as LedgerError { throw error.atLine(d.pointee.line) }
+            keys.apply(d.pointee.body, seq: seq)
+        }
         totals = newTotals
         // Most drafts carry nothing a packed record leaves out: told by the type code and the
         // draft's rare fields, without a copy of the body for `Extra.of`.
@@ -250,9 +307,29 @@ public struct Ledger: Sendable {
                 throw Self.hashMismatch(expected: expected, computed: head, seq: seq, line: d.pointee.line)
             }
         }
+        if let carried = d.pointee.signature { try carry(carried, seq: seq, line: d.pointee.line, hash: d.pointee.hash, bytes: &bytes) }
         batch.added += 1
         if batch.added % Self.markInterval == 0 {
             Frame.append(payload: Frame.anchorPayload(kind: Frame.markKind, seq: seq, head: chained ? head : .genesis), to: &bytes)
+        }
+    }
+
+    /// Writes the signature records an exported line carries after its record, each checked
+    /// first: by a key in force for the records it covers, and a valid signature of them and
+    /// the hash after them (the line's own hash, which the chain is held to).
+    private mutating func carry(_ text: String, seq: Int, line: Int?, hash: String?, bytes: inout [UInt8]) throws {
+        guard let hash, let head = ChainHash(hex: hash), let signatures = BatchSignature.carried(text, last: seq) else {
+            throw LedgerError.data("field \"signature\" does not fit seq \(seq) (its first seq is after the event, or the line has no hash)").atLine(line)
+        }
+        guard allowsKeys else { throw Self.needsUpgrade.atLine(line) }
+        for s in signatures {
+            guard let key = keys.named(s.key), key.inForce(forBatchFrom: s.first) else {
+                throw LedgerError.data("the signature of \(Format.seqs(s.first, seq)) names key \(s.key), which is not in force for them in this ledger").atLine(line)
+            }
+            guard SigningKeys.isValid(signature: s.signature, message: SigningKeys.message(first: s.first, last: seq, head: head), publicKey: key.publicKey) else {
+                throw LedgerError.data("the signature of \(Format.seqs(s.first, seq)) by key \(s.key) does not match (the exported lines were altered, or come from another ledger)").atLine(line)
+            }
+            Frame.append(payload: s.payload, to: &bytes)
         }
     }
 
@@ -287,8 +364,14 @@ public struct Ledger: Sendable {
         }
     }
 
-    /// Ends a batch with its commit record.
-    public mutating func finish(_ batch: Batch, bytes: inout [UInt8]) {
+    /// Ends a batch with its commit record, after its signature record when `signer` is given
+    /// (the one `batchSigner` returned before the batch began). The head must be caught up.
+    public mutating func finish(_ batch: Batch, bytes: inout [UInt8], signer: SigningKey? = nil) throws {
+        if let signer {
+            let first = batch.count + 1
+            let signature = try signer.signature(for: SigningKeys.message(first: first, last: count, head: head))
+            Frame.append(payload: BatchSignature(first: first, last: count, key: signer.name, signature: signature).payload, to: &bytes)
+        }
         Frame.append(payload: Frame.anchorPayload(kind: Frame.commitKind, seq: count, head: head), to: &bytes)
     }
 
@@ -298,6 +381,7 @@ public struct Ledger: Sendable {
         while count > saved.count {
             let seq = count
             let p = past[seq]
+            if PackedEvent.isKeyEvent(p.code) { keys.remove(keyBody(p), seq: seq) }
             rules.removeEffects(seq, events: past)
             if p.code == PackedEvent.eventVoided { voidedBy[Int(p.amount)] = nil }
             past.stored.removeLast()

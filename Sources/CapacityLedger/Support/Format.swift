@@ -19,6 +19,11 @@ public enum Format {
     public static func grouped(_ v: Int) -> String { grouped(Int64(v)) }
 
     /// A count and its noun, singular for one: `1 byte`, `54 bytes`, `22,174 events`.
+    /// `seq 5`, or `seq 4–7` for a range of several.
+    public static func seqs(_ first: Int, _ last: Int) -> String {
+        first == last ? "seq \(first)" : "seq \(first)–\(last)"
+    }
+
     public static func counted(_ n: Int, _ noun: String) -> String {
         "\(grouped(n)) \(noun)\(n == 1 ? "" : "s")"
     }
