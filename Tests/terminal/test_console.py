@@ -250,6 +250,32 @@ def test_x_auto_expands_what_no_compact_form_fits(ledger, tmp_path):
     assert quit(child) == 0
 
 
+def test_query_on_a_terminal_fits_it_and_elsewhere_prints_the_whole_table(ledger, tmp_path):
+    # Answered from the log, then (a checkpoint written for a ledger this large) from the checkpoint.
+    for minimum in ("50000", "1000", "1000"):
+        env = dict(os.environ, CAPACITY_CHECKPOINT_MIN_EVENTS=minimum)
+        child = pexpect.spawn(BINARY, ["query", "--ledger", ledger, "fleet at=2026-12-31"], encoding="utf-8", timeout=30,
+                              dimensions=(24, 80), env=env)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+        lines = child.before.replace("\r\n", "\n").strip("\n").split("\n")
+        assert lines[-1].startswith("columns: delivered") and all(len(line) <= 80 for line in lines), (minimum, lines)
+    assert os.path.exists(ledger + ".ckpt")
+    # Through a pipe: the whole table.
+    piped = subprocess.run([BINARY, "query", "--ledger", ledger, "fleet at=2026-12-31"], capture_output=True, text=True, check=True)
+    assert "  delivered (chips)  " in piped.stdout and "columns:" not in piped.stdout
+    # Batch mode keeps the whole table even on a terminal, as its transcripts do.
+    script = tmp_path / "fleet.repl"
+    script.write_text("fleet at=2026-12-31\n")
+    child = pexpect.spawn("/bin/sh", ["-c", f"{BINARY} --ledger {ledger} < {script}"], encoding="utf-8", timeout=30,
+                          dimensions=(24, 80))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "  delivered (chips)  " in child.before and "columns:" not in child.before
+
+
 # ---------------------------------------------------------------- import progress
 
 @pytest.fixture(scope="module")
