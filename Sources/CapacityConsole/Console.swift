@@ -24,12 +24,8 @@ public final class Console {
         session.engine.isCancelled = { ccap_interrupt_pending() != 0 }
         FileOutput.stdout.isCancelled = { ccap_interrupt_pending() != 0 }
         session.pager = { text in Self.page(text, pagerCommand: getenv("PAGER").map { String(cString: $0) }) }
-        session.terminalWidth = {
-            // Asked at each result: the window may have been resized since.
-            guard isatty(1) == 1 else { return nil }
-            var ws = winsize()
-            return ioctl(1, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 ? Int(ws.ws_col) : nil
-        }
+        // Asked at each result: the window may have been resized since.
+        session.terminalWidth = { FileOutput.stdout.terminalWidth }
     }
 
     /// Shows `text` through `$PAGER` (default `less -SFRX`: long lines not folded, quits at once

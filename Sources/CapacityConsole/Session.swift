@@ -21,7 +21,9 @@ public final class Session {
         get { layout.csvTotals }
         set { layout.csvTotals = newValue }
     }
-    /// The terminal's width, for `\x auto` (the console sets it; nil elsewhere).
+    /// The width of the terminal that standard output goes to, or nil: tables are narrowed to it
+    /// and `\x auto` expands what is still wider (see `Renderer.render`). The console and
+    /// `capacity query` set it; batch mode and tests leave it nil.
     public var terminalWidth: () -> Int? = { nil }
     /// Where the next result goes instead of `out` (`.once FILE`).
     var once: OutputFile?
@@ -75,7 +77,7 @@ public final class Session {
             let output = try engine.run(line, defaults: cursor)
             for f in output.files { try OutputFile.write(f.contents, to: f.path, protecting: store.filesInUse) }
             var options = layout
-            options.width = terminalWidth()
+            options.width = resultWidth
             let text = Renderer.render(output, as: format, options: options)
             if let file = once {
                 // `.once FILE`: this result, and only it, to FILE.
@@ -111,6 +113,10 @@ public final class Session {
             }
         }
     }
+
+    /// The width a result is laid out for: the terminal's, when results go to standard output
+    /// (not to a file of `.output` or `.once`); nil otherwise.
+    var resultWidth: Int? { once == nil && out === stdout ? terminalWidth() : nil }
 
     func emit(_ text: String) {
         guard !text.isEmpty else { return }
@@ -205,7 +211,7 @@ public final class Session {
                      Column("energized", "energized (chips)"), Column("drawn_mw", "drawn (MW)")]
         o.rows = [[.seq(e.seq), .text(e.effective.shortString), .text(e.body.label), .number(s.pflops(.bf16), places: 1),
                    .int(s.energizedChips), .megawatts(s.drawn)]]
-        emit(Renderer.render(o, as: format))
+        emit(Renderer.render(o, as: format, options: RenderOptions(width: resultWidth)))
     }
 
     // MARK: meta-commands
@@ -403,7 +409,7 @@ public final class Session {
         ("prev", "step the cursor to the previous event"),
         (".mode table|json|csv", "output format"),
         (".headers on|off", "column headers on tables and CSV (default on)"),
-        (".expanded on|off|auto", "one field a line, each row a record (\\x); auto when a table is wider than the terminal"),
+        (".expanded on|off|auto", "one field a line, each row a record (\\x); auto when not even a compact table fits the terminal"),
         (".pager on|off", "results taller than the terminal through $PAGER (default less -SFRX; console only)"),
         (".timing on|off", "show how long each query took"),
         (".totals on|off", "end CSV results with their total row (off: CSV rows are data only)"),

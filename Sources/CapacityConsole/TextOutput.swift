@@ -44,6 +44,14 @@ public final class FileOutput: TextOutput, @unchecked Sendable {
     public static let stdout = FileOutput(fd: 1)
     public static let stderr = FileOutput(fd: 2)
 
+    /// The width in columns of the terminal this output goes to, or nil when it is no terminal
+    /// (a file, a pipe). Asked afresh each time: the window may have been resized.
+    public var terminalWidth: Int? {
+        guard isatty(fd) == 1 else { return nil }
+        var ws = winsize()
+        return ioctl(fd, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 ? Int(ws.ws_col) : nil
+    }
+
     public func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
         if buffer.count >= 1 << 16 || fd == 2 { flush() }

@@ -79,7 +79,7 @@ struct QueryJob {
         engine.figuresSource = { p in try FleetCheckpoint.figures(ledgerPath: path, point: p, now: engine.now) }
         do {
             let output = try engine.run(line)
-            Terminal.stdout(Renderer.render(output, as: format, csvTotals: totals))
+            Terminal.stdout(Renderer.render(output, as: format, options: RenderOptions(csvTotals: totals, width: FileOutput.stdout.terminalWidth)))
             return (true, false)
         } catch let u as FleetCheckpoint.Unusable {
             LedgerOptions.debugCheckpoint("checkpoint not used: \(u.reason)")
@@ -122,6 +122,8 @@ struct QueryJob {
         let session = Session(engine: QueryEngine(store: store), out: FileOutput.stdout, err: FileOutput.stderr)
         session.format = format
         session.csvTotals = totals
+        // On a terminal, tables are narrowed to its width as in the console.
+        session.terminalWidth = { FileOutput.stdout.terminalWidth }
         let failures: Int
         if let file {
             failures = try BatchRunner(session: session, bail: bail).run(reader: try LineReader(path: file))

@@ -34,13 +34,14 @@ def ledger(demo_ledger, tmp_path):
     return path
 
 
-def spawn(ledger, tmp_path, history=None, pager=""):
-    """The console under a 50×200 terminal. PAGER is empty (no pager) unless a test asks for one."""
+def spawn(ledger, tmp_path, history=None, pager="", columns=200):
+    """The console under a terminal 50 rows high and 200 columns wide (or `columns`). PAGER is
+    empty (no pager) unless a test asks for one."""
     env = dict(os.environ)
     env.update(CAPACITY_LEDGER=ledger, TERM="xterm", LANG="C.UTF-8", LC_ALL="C.UTF-8",
                CAPACITY_HISTORY=history or str(tmp_path / "history"), PAGER=pager)
     env.pop("NO_COLOR", None)
-    child = pexpect.spawn(BINARY, env=env, encoding="utf-8", timeout=30, dimensions=(50, 200))
+    child = pexpect.spawn(BINARY, env=env, encoding="utf-8", timeout=30, dimensions=(50, columns))
     child.expect(PROMPT)
     return child
 
@@ -200,6 +201,79 @@ def test_bad_input_prints_one_error_and_goes_on(ledger, tmp_path):
     child.expect(r'error: (\x1b\[0m)?unknown command "frobnicate"')
     child.expect(PROMPT)
     assert quit(child) == 0
+
+
+# ---------------------------------------------------------------- tables that fit the terminal
+
+def result_lines(child, command):
+    """Runs `command` at the prompt and returns the lines of its result (the echoed command and
+    the next prompt left out)."""
+    child.sendline(command)
+    child.expect(PROMPT)
+    lines = child.before.replace("\r\n", "\n").split("\n")
+    assert lines[0].endswith(command), lines[0]
+    return [line for line in lines[1:] if line]
+
+
+def test_fleet_fits_an_80_column_terminal(ledger, tmp_path):
+    child = spawn(ledger, tmp_path, columns=80)
+    lines = result_lines(child, "fleet at=2026-12-31")
+    assert lines[1].split() == ["site", "model", "delivered", "installed", "energized", "strand", "retired", "undepl"], lines
+    assert lines[-1] == "columns: delivered, installed, energized, stranded, retired, undeployed (chips)"
+    assert len(lines) == 9 and all(len(line) <= 80 for line in lines), lines
+    # Numbers stay right-aligned under their headers.
+    assert lines[5].startswith("rainier-in  trainium2  1,008,000  1,001,600  1,001,600       0        0   6,400"), lines
+    # The whole table, as before, when results go to a file.
+    out = tmp_path / "fleet.txt"
+    child.sendline(f".once {out}")  # a line longer than the terminal: its echo wraps
+    child.expect(PROMPT)
+    assert result_lines(child, "fleet at=2026-12-31") == []
+    text = out.read_text()
+    assert "  delivered (chips)  " in text and "columns:" not in text, text
+    assert quit(child) == 0
+
+
+def test_x_auto_expands_what_no_compact_form_fits(ledger, tmp_path):
+    child = spawn(ledger, tmp_path, columns=50)
+    # Expanded display off: the table is printed whole, wider than the terminal.
+    assert "  delivered (chips)  " in "\n".join(result_lines(child, "fleet at=2026-12-31"))
+    assert result_lines(child, "\\x auto") == ["expanded display is auto"]
+    lines = result_lines(child, "fleet at=2026-12-31")
+    assert lines[:3] == ["fleet at 2026-12-31, known now", "-[ RECORD 1 ]--------", "site               | azure-gb"], lines
+    assert "undeployed (chips) | 6,400" in lines
+    assert all(len(line) <= 50 for line in lines), lines
+    # A table that a compact form fits is narrowed, not expanded.
+    lines = result_lines(child, "power at=2026-12-31")
+    assert lines[1].split() == ["site", "cap", "alloc", "drawn", "headroom"], lines
+    assert lines[-1] == "columns: cap, allocated, drawn, headroom (MW)"
+    assert all(len(line) <= 50 for line in lines), lines
+    assert quit(child) == 0
+
+
+def test_query_on_a_terminal_fits_it_and_elsewhere_prints_the_whole_table(ledger, tmp_path):
+    # Answered from the log, then (a checkpoint written for a ledger this large) from the checkpoint.
+    for minimum in ("50000", "1000", "1000"):
+        env = dict(os.environ, CAPACITY_CHECKPOINT_MIN_EVENTS=minimum)
+        child = pexpect.spawn(BINARY, ["query", "--ledger", ledger, "fleet at=2026-12-31"], encoding="utf-8", timeout=30,
+                              dimensions=(24, 80), env=env)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+        lines = child.before.replace("\r\n", "\n").strip("\n").split("\n")
+        assert lines[-1].startswith("columns: delivered") and all(len(line) <= 80 for line in lines), (minimum, lines)
+    assert os.path.exists(ledger + ".ckpt")
+    # Through a pipe: the whole table.
+    piped = subprocess.run([BINARY, "query", "--ledger", ledger, "fleet at=2026-12-31"], capture_output=True, text=True, check=True)
+    assert "  delivered (chips)  " in piped.stdout and "columns:" not in piped.stdout
+    # Batch mode keeps the whole table even on a terminal, as its transcripts do.
+    script = tmp_path / "fleet.repl"
+    script.write_text("fleet at=2026-12-31\n")
+    child = pexpect.spawn("/bin/sh", ["-c", f"{BINARY} --ledger {ledger} < {script}"], encoding="utf-8", timeout=30,
+                          dimensions=(24, 80))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "  delivered (chips)  " in child.before and "columns:" not in child.before
 
 
 # ---------------------------------------------------------------- import progress

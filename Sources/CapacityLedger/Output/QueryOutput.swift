@@ -49,6 +49,15 @@ public enum Cell: Sendable, Hashable {
         }
     }
 
+    /// Whether `table` groups digits with `,`: a compact table may write it without (`1001600`,
+    /// `2200.000`). Seqs, short forms (`70B`) and text keep their text.
+    var hasGroupedText: Bool {
+        switch self {
+        case .int, .number, .megawatts: true
+        default: false
+        }
+    }
+
     var isNumeric: Bool {
         switch self {
         case .int, .number, .megawatts, .seq, .quantity: true
@@ -67,6 +76,34 @@ public struct Column: Sendable, Hashable {
         self.name = name
         self.header = header ?? name
         self.tableOnly = tableOnly
+    }
+}
+
+extension Column {
+    /// Words of a header that a compact table may abbreviate (see `compactHeader(fitting:)`).
+    public static let abbreviations: [String: String] = [
+        "allocated": "alloc", "stranded": "strand", "undeployed": "undepl",
+    ]
+
+    /// The header's name and its unit, the part in parentheses at its end: `delivered (chips)` is
+    /// `delivered` in `chips`, `PFLOPS (bf16)` is `PFLOPS` in `bf16`; `PFLOPS/MW` has no unit.
+    public var headerParts: (name: String, unit: String?) {
+        guard header.hasSuffix(")"), let open = header.lastIndex(of: "("), open > header.startIndex,
+              header[header.index(before: open)] == " " else { return (header, nil) }
+        return (String(header[..<header.index(before: open)]), String(header[header.index(after: open)...].dropLast()))
+    }
+
+    /// The header of a compact table, whose values are at most `valueWidth` characters wide: the
+    /// header without its unit (`drawn (MW)` is `drawn`), with the words of `abbreviations`
+    /// shortened where the name is wider than the values, so that the column narrows
+    /// (`undeployed (chips)` over `34,752` is `undepl`, over `10,034,752` it is `undeployed`).
+    /// The legend under the table names the column in full.
+    public func compactHeader(fitting valueWidth: Int) -> String {
+        let name = headerParts.name
+        guard name.count > valueWidth else { return name }
+        return name.split(separator: " ", omittingEmptySubsequences: false).map { word in
+            Self.abbreviations[String(word)] ?? String(word)
+        }.joined(separator: " ")
     }
 }
 
