@@ -22,7 +22,7 @@ enum GlobalArguments {
     }
 
     static func plan(_ arguments: [String]) -> Plan {
-        var args = Array(arguments.dropFirst())
+        let args = Array(arguments.dropFirst())
         var moved: [String] = []
         var ledger: String?, wait: String?, format: String?
         var commands: [String] = []
