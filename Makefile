@@ -1,5 +1,7 @@
 # Capacity Ledger — build, test, demo and benchmark.
 #   make demo    install what is missing, build, and open the console on the Rainier history
+#   make install release build to $(PREFIX)/bin/capacity (PREFIX=/usr/local), the demo history to
+#                $(PREFIX)/share/capacity/events, where `capacity demo` finds it
 #   make test    install what is missing, run every test (swift test, terminal tests, hostile-input
 #                corpus, crash and fault tests)
 #   make crash   the kill -9 loop with 500 kills (CRASH_KILLS=N), then the crash and fault tests in full
@@ -9,8 +11,10 @@
 SWIFT      ?= swift
 APT_PKGS   := libedit-dev pkg-config
 BIN_DEBUG   = .build/debug/capacity
+BIN_RELEASE = .build/release/capacity
+PREFIX     ?= /usr/local
 
-.PHONY: all deps pydeps build release test crash demo bench fuzz fuzz-build format clean
+.PHONY: all deps pydeps build release install test crash demo bench fuzz fuzz-build format clean
 
 all: build
 
@@ -32,6 +36,13 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
+
+# The release binary (its Swift libraries linked in) and the demo history beside it: capacity demo
+# looks in <its directory>/../share/capacity/events. DESTDIR stages the files for a package.
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/capacity/events
+	install -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/capacity
+	install -m 0644 events/catalog.jsonl events/rainier.jsonl $(DESTDIR)$(PREFIX)/share/capacity/events/
 
 test: deps pydeps
 	$(SWIFT) build --build-tests

@@ -8,10 +8,10 @@ import Glibc
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Build a fresh ledger from events/ in a temporary directory and open the console on it.",
+        abstract: "Build a fresh ledger from the demo history in a temporary directory and open the console on it.",
         discussion: "With standard input not a terminal it runs batch mode: capacity demo < REPL/tour.repl"
     )
-    @Option(name: .long, help: ArgumentHelp("The directory holding catalog.jsonl and rainier.jsonl (default: ./events, else beside the executable's checkout).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The directory holding catalog.jsonl and rainier.jsonl (default: ./events, else PREFIX/share/capacity/events for PREFIX/bin/capacity, else the events/ of the checkout the executable was built in).", valueName: "dir"))
     var events: String?
     @Flag(name: .long, help: "Keep the temporary ledger and print its path.")
     var keep = false
@@ -44,24 +44,61 @@ struct Demo: ParsableCommand {
         }
     }
 
+    /// Where the demo history is: `--events DIR` alone when given; else `./events`, then
+    /// `share/capacity/events` beside the executable's `bin/` (where `make install` puts it),
+    /// then the `events/` of the checkout the executable was built in (walking up from
+    /// `.build/debug/capacity`). When none holds both files, the error lists where it looked
+    /// and how to fix it (exit 74).
     func eventsDirectory() throws -> String {
-        var candidates: [String] = []
-        if let events { candidates.append(events) }
-        candidates.append("events")
-        // Walk up from the executable (…/.build/debug/capacity) to the checkout's events/.
-        var exe = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &exe, exe.count - 1)
-        if n > 0 {
-            var dir = String(decoding: exe[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            for _ in 0..<6 {
-                guard let slash = dir.lastIndex(of: "/") else { break }
-                dir = String(dir[..<slash])
-                candidates.append(dir + "/events")
-            }
-        }
-        for c in (events != nil ? [events!] : candidates) where access(c + "/rainier.jsonl", R_OK) == 0 && access(c + "/catalog.jsonl", R_OK) == 0 {
+        let exe = Self.executablePath()
+        let candidates = events.map { [$0] } ?? Self.candidates(executable: exe)
+        for c in candidates where access(c + "/rainier.jsonl", R_OK) == 0 && access(c + "/catalog.jsonl", R_OK) == 0 {
             return c
         }
-        throw LedgerError.io("no demo history found (looked for catalog.jsonl and rainier.jsonl in \(candidates.joined(separator: ", "))); pass --events DIR")
+        throw LedgerError.io(Self.notFound(looked: candidates, executable: exe, given: events != nil))
+    }
+
+    /// The directories `demo` looks in without `--events`, in order, each once.
+    static func candidates(executable: String?) -> [String] {
+        var out = ["events"]
+        if let executable {
+            let bin = parent(executable)
+            out.append(parent(bin) + "/share/capacity/events")
+            var dir = bin
+            for _ in 0..<6 {
+                out.append(dir + "/events")
+                if dir.isEmpty { break }
+                dir = parent(dir)
+            }
+        }
+        var seen = Set<String>()
+        return out.filter { seen.insert($0).inserted }
+    }
+
+    /// The message when no candidate holds the history: where `demo` looked and three ways out.
+    static func notFound(looked: [String], executable: String?, given: Bool) -> String {
+        let places = looked.map { $0 == "events" ? "./events" : $0 }.joined(separator: ", ")
+        var message = "no demo history found: looked for catalog.jsonl and rainier.jsonl in \(places)"
+        if given { return message + "; name the directory that holds both with --events DIR" }
+        message += "; pass --events DIR, run capacity demo from the root of a checkout"
+        if let executable {
+            let prefix = parent(parent(executable))
+            message += ", or install the history beside this program: `make install PREFIX=\(prefix.isEmpty ? "/" : prefix)` in a checkout puts it in \(prefix)/share/capacity/events"
+        }
+        return message
+    }
+
+    /// The directory part of a path ("" for a file at the root).
+    static func parent(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return String(path[..<slash])
+    }
+
+    /// This executable, with links resolved (/proc/self/exe), or nil.
+    static func executablePath() -> String? {
+        var exe = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &exe, exe.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: exe[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

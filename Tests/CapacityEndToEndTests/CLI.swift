@@ -54,6 +54,29 @@ struct CLI {
         return Result(status: p.terminationStatus, out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self))
     }
 
+    /// Runs `executable ARGS` (a copy of `capacity` elsewhere) in `directory`, its standard
+    /// input the file `stdin`, as `capacity demo < FILE` run from a shell there.
+    func run(executable: String, _ args: [String], stdin: String, in directory: String) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let outPipe = Pipe(), errPipe = Pipe()
+        p.standardOutput = outPipe
+        p.standardError = errPipe
+        guard let input = FileHandle(forReadingAtPath: stdin) else { throw CocoaError(.fileNoSuchFile) }
+        p.standardInput = input
+        try p.run()
+        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let err = errPipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        try input.close()
+        return Result(status: p.terminationStatus, out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self))
+    }
+
     /// A shell running `script` with `capacity` on the PATH and this CLI's environment, not
     /// started yet.
     private func shellProcess(_ script: String) -> Process {
