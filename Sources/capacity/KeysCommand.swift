@@ -12,12 +12,13 @@ struct Keys: ParsableCommand {
         abstract: "Make, record, list and revoke the operators' signing keys.",
         discussion: """
             capacity keys new alice                      writes alice.key (mode 0600) and prints its public key
+            capacity keys public alice.key               prints the public key of a key file again
             capacity keys add alice PUBLICKEY            records the key in the ledger (a key.added event)
             capacity keys list                           the keys the ledger holds
             capacity keys revoke alice --reason "left"   ends the key (a key.revoked event)
             Once a ledger holds a key, every append must be signed: --sign KEYFILE or $CAPACITY_SIGNING_KEY.
             """,
-        subcommands: [New.self, Add.self, List.self, Revoke.self],
+        subcommands: [New.self, Public.self, Add.self, List.self, Revoke.self],
         defaultSubcommand: List.self
     )
 
@@ -40,6 +41,19 @@ struct Keys: ParsableCommand {
                 Terminal.stdout("wrote \(path) (private: keep it to yourself; mode 0600)")
                 Terminal.stdout("public key: \(key.publicKeyHex)")
                 Terminal.stdout("record it with: capacity keys add \(name) \(key.publicKeyHex)")
+            }
+        }
+    }
+
+    struct Public: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "public", abstract: "Print the public key of a key file (to give to capacity keys add).")
+        @Argument(help: ArgumentHelp("The key file.", valueName: "keyfile"))
+        var file: String
+
+        func run() throws {
+            try CapacityLedger_run {
+                Terminal.stdout(try KeyFile.read(file).publicKeyHex)
             }
         }
     }

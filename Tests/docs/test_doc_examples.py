@@ -34,10 +34,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BINARY = os.environ.get("CAPACITY_BIN", os.path.join(ROOT, ".build", "debug", "capacity"))
 
 # Each page, and how many of its examples run at least (a parser that stops finding them fails).
-PAGES = {"README.md": 15, "docs/getting-started.md": 40, "docs/queries.md": 40, "docs/repl.md": 60}
+PAGES = {"README.md": 15, "docs/getting-started.md": 40, "docs/queries.md": 40, "docs/repl.md": 60, "docs/events.md": 60, "docs/log-format.md": 5}
 
 MASKS = [
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{1,6}Z"), "<recorded>"),
+    (re.compile(r"\b[0-9a-f]{128}\b"), "<signature>"),
     (re.compile(r"\b[0-9a-f]{64}\b"), "<hash>"),
     (re.compile(r"\b[0-9a-f]{12}…"), "<head>…"),
     (re.compile(r"in \d+\.\d\d s"), "in <s> s"),
