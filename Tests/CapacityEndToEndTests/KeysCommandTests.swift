@@ -19,6 +19,7 @@ struct KeysCommandTests {
         #expect(publicKey.count == 64)
         let attributes = try FileManager.default.attributesOfItem(atPath: file)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try cli.run(["keys", "public", file]).out == publicKey + "\n")
         let again = try cli.run(["keys", "new", "alice", "--output", file])
         #expect(again.status == 74)
         #expect(again.err == "capacity: cannot write the key file \(file): it exists already (a key file is never overwritten)\n")
