@@ -75,7 +75,7 @@ public struct Completer {
         self.listFiles = listFiles
     }
 
-    public static let consoleWords = ["at", "known", "next", "prev", "help", "quit", "exit"]
+    public static let consoleWords = ["at", "known", "next", "prev", "begin", "commit", "rollback", "help", "quit", "exit"]
 
     public func complete(_ before: String) -> Completion {
         let endsWithSpace = before.last == " " || before.isEmpty
@@ -92,7 +92,7 @@ public struct Completer {
         case ".mode": return previous.count == 1 ? match(OutputFormat.allCases.map(\.rawValue)) : match([])
         case ".timing", ".totals": return previous.count == 1 ? match(["on", "off"]) : match([])
         case ".read", ".output": return previous.count == 1 ? match(listFiles(word) + (command == ".output" ? ["stdout"] : [])) : match([])
-        case ".help", "help": return previous.count == 1 ? match(CommandSpec.names + ["at", "known", "next", "prev"]) : match([])
+        case ".help", "help": return previous.count == 1 ? match(CommandSpec.names + ["at", "known", "next", "prev", "begin", "commit", "rollback"]) : match([])
         case "at": return previous.count == 1 ? match(["now"]) : match([])
         case "known": return previous.count == 1 ? match(["now"]) : match([])
         case "append": return completeAppend(previous, word)

@@ -109,24 +109,27 @@ public final class Console {
 
     /// Announces events other processes appended since the last look.
     func pickUpNewEvents() {
+        let store = session.ledgerStore
         do {
-            try session.store.refresh()
+            try store.refresh()
         } catch let e as LedgerError {
             sayError(e.message)
             return
         } catch {
             return
         }
-        let count = session.store.ledger.count
+        let count = store.ledger.count
         if count > seen {
             let n = count - seen
-            say(paint(n == 1 ? "1 new event: #\(count)" : "\(n) new events: #\(seen + 1)–#\(count)", "2"))
+            let view = session.transaction == nil ? "" : " (the open transaction sees the ledger as it was at begin; commit checks against it as it is)"
+            say(paint((n == 1 ? "1 new event: #\(count)" : "\(n) new events: #\(seen + 1)–#\(count)") + view, "2"))
         }
         seen = count
     }
 
     var prompt: String {
-        var s = "\(session.store.name) [at \(session.cursor.atText)"
+        // `rainier*[at …]>` while a transaction is open, as psql marks one.
+        var s = "\(session.store.name)\(session.transaction == nil ? " " : "*")[at \(session.cursor.atText)"
         if let k = session.cursor.known { s += ", known \(k.shortString)" }
         return s + "]> "
     }
@@ -134,11 +137,15 @@ public final class Console {
     /// Runs until `.quit`, `quit`, `exit` or Ctrl-D. Returns the exit code (0).
     public func run() -> Int32 {
         ccap_install_sigint()
-        let store = session.store
+        let store = session.ledgerStore
         say(paint("Capacity Ledger", "1") + " — \(store.name): \(Format.counted(store.ledger.count, "event")), head \(String(store.ledger.head.hex.prefix(12)))…")
         say("Type help for commands, .help CMD for one command, .quit or Ctrl-D to leave.")
         var pending = ""
-        while !session.quitRequested {
+        while true {
+            if session.quitRequested {
+                guard mayLeave() else { session.cancelQuit(); continue }
+                break
+            }
             if pending.isEmpty { pickUpNewEvents() }
             editor.prompt = pending.isEmpty ? prompt : String(repeating: " ", count: max(0, prompt.count - 5)) + "...> "
             switch editor.readLine() {
@@ -149,6 +156,7 @@ public final class Console {
                     continue
                 }
                 say("")
+                guard mayLeave() else { continue }
                 return leave()
             case .interrupted:
                 pending = ""
@@ -168,6 +176,22 @@ public final class Console {
             }
         }
         return leave()
+    }
+
+    /// Whether to leave: with a transaction open, only once the person says to drop it.
+    func mayLeave() -> Bool {
+        guard let t = session.transaction else { return true }
+        editor.prompt = "A transaction with \(Format.counted(t.drafts.count, "event")) is open; leave and roll it back? [y/N] "
+        switch editor.readLine() {
+        case .line(let answer) where ["y", "yes"].contains(answer.trimmingSpaces().lowercased()):
+            return true
+        case .endOfInput:
+            say("")
+            return true
+        default:
+            say("the transaction is still open (commit or rollback)")
+            return false
+        }
     }
 
     /// Saves the history and ends the session's output (a `.output` file is renamed into

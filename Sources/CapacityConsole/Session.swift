@@ -8,7 +8,13 @@ import Glibc
 /// `.read`, `.output`, `.help`). The interactive console and batch mode both run lines through
 /// it; only how lines arrive and how errors are shown differ.
 public final class Session {
-    public let engine: QueryEngine
+    /// What queries run against: the ledger's engine, or a transaction's (`begin`).
+    public internal(set) var engine: QueryEngine
+    /// The ledger's own engine, kept while a transaction is open.
+    let ledgerEngine: QueryEngine
+    /// The open transaction (`begin`), if any: its appends go to an overlay, never written
+    /// until `commit`.
+    public internal(set) var transaction: OverlayEventStore?
     /// Defaults for `at=` and `known=` of every query.
     public private(set) var cursor = PointInTime()
     /// The event the cursor was last stepped to with `next`/`prev`.
@@ -40,18 +46,22 @@ public final class Session {
     /// Files opened by `.read` that are being run, to refuse loops.
     var reading: [String] = []
     /// Set by `.quit`, `quit` or `exit`.
-    public private(set) var quitRequested = false
+    public internal(set) var quitRequested = false
     /// Monotonic clock for `.timing`.
     var elapsed: () -> Double = Monotonic.seconds
 
     public init(engine: QueryEngine, out: any TextOutput, err: any TextOutput) {
         self.engine = engine
+        ledgerEngine = engine
         self.out = out
         self.stdout = out
         self.err = err
     }
 
     public var store: any EventStore { engine.store }
+
+    /// The ledger's store, also while a transaction is open (whose overlay `store` is then).
+    public var ledgerStore: any EventStore { ledgerEngine.store }
 
     /// Runs one line. Errors are thrown with their message; the caller decides how to show them.
     public func run(_ raw: String) throws {
@@ -63,6 +73,9 @@ public final class Session {
         switch words[0] {
         case "quit", "exit":
             quitRequested = true
+        case "begin", "commit", "rollback":
+            guard words.count == 1 else { throw LedgerError.data("\(words[0]) takes no options") }
+            try transactionCommand(words[0])
         case "help":
             try meta(".help" + (words.count > 1 ? " " + words[1] : ""))
         case "at":
@@ -366,6 +379,7 @@ public final class Session {
     /// Ends the session's output: a file named by `.output` is written out and renamed into
     /// place, standard output flushed; throws the first write that failed.
     public func finish() throws {
+        rollBackOnLeaving()
         try out.finish()
         out = stdout
         try stdout.finish()
@@ -407,6 +421,9 @@ public final class Session {
         ("known TIME|now", "set the transaction-time cursor: only what was recorded by then"),
         ("next", "step the cursor to the next event in effective order, with running totals"),
         ("prev", "step the cursor to the previous event"),
+        ("begin", "start a transaction: appends go to it only, and queries see the ledger plus them (prompt name*)"),
+        ("commit", "append the transaction's events to the ledger as one batch, checked again against it as it is now"),
+        ("rollback", "drop the transaction's events; the ledger is unchanged"),
         (".mode table|json|csv", "output format"),
         (".headers on|off", "column headers on tables and CSV (default on)"),
         (".expanded on|off|auto", "one field a line, each row a record (\\x); auto when not even a compact table fits the terminal"),

@@ -12,6 +12,7 @@ struct Append: ParsableCommand {
         discussion: """
             capacity append chips.delivered site=rainier-in model=trainium2 quantity=50000 effective=2025-10-01
             capacity append --file batch.jsonl     (or - for standard input)
+            capacity append --dry-run …            checks the event or batch and prints the fleet and power rows it would change; writes nothing
             Prints '#SEQ TYPE' for one event, and one summary line for a batch (--verbose: '#SEQ TYPE'
             for each); --json prints the stored events.
             """
@@ -24,6 +25,8 @@ struct Append: ParsableCommand {
     var json = false
     @Flag(name: .shortAndLong, help: "For a batch: print '#SEQ TYPE' for each event instead of the one summary line.")
     var verbose = false
+    @Flag(name: .customLong("dry-run"), help: "Check the event or batch against every rule and print the fleet and power rows it would change; write nothing.")
+    var dryRun = false
     @Argument(help: ArgumentHelp("The event type, then key=value fields; or - to read JSON Lines from stdin.", valueName: "type key=value"))
     var words: [String] = []
 
@@ -34,12 +37,55 @@ struct Append: ParsableCommand {
 
     func run() throws {
         try CapacityLedger_run {
+            if dryRun {
+                let drafts: [EventDraft]
+                if let file = file ?? (words == ["-"] ? "-" : nil) {
+                    let reader = try LineReader(path: file)
+                    var all: [EventDraft] = []
+                    while let d = try reader.nextDraft() { all.append(d) }
+                    drafts = all
+                } else {
+                    try RawArguments.checkFields(words)
+                    var fields = try RawFields.fromWords(words.dropFirst())
+                    fields.pairs.insert(("type", .word(words[0])), at: 0)
+                    drafts = [try EventDraftDecoder.decode(fields)]
+                }
+                return try Self.dryRun(drafts, options: options, json: json)
+            }
             if let file {
                 return try streamImport(file, options: options, json: json, quiet: false, verbose: verbose)
             } else if words == ["-"] {
                 return try streamImport("-", options: options, json: json, quiet: false, verbose: verbose)
             }
             try Self.appendWords(words, ledgerPath: options.path, json: json, wait: options.wait, sign: options.sign)
+        }
+    }
+
+    /// `--dry-run`: the drafts checked against the ledger plus each other in an overlay that is
+    /// never written, and the rows of `fleet` and `power` that they change, at the latest
+    /// effective time among them (or now, if later), known now.
+    static func dryRun(_ drafts: [EventDraft], options: LedgerOptions, json: Bool) throws {
+        let base: any EventStore = fileExists(options.path) ? try options.open(create: false) : InMemoryEventStore(name: "new")
+        let overlay = OverlayEventStore(base: base)
+        let events = try overlay.append(drafts)
+        guard let first = events.first, let last = events.last else {
+            Terminal.stdout("dry run: no events; nothing would change")
+            return
+        }
+        let seqs = events.count == 1 ? "#\(first.seq)" : "#\(first.seq)–#\(last.seq)"
+        let latest = max(events.map(\.effective).max()!, Timestamp(seconds: SystemClock().now().seconds))
+        let at = latest.shortString
+        if !json { Terminal.stdout("dry run: \(Format.counted(events.count, "event")) would be appended as \(seqs); nothing was written") }
+        for command in ["fleet", "power"] {
+            let line = "\(command) at=\(at)"
+            let changes = QueryOutput.changes(before: try QueryEngine(store: base).run(line), after: try QueryEngine(store: overlay).run(line))
+            if json {
+                Terminal.stdout(Renderer.render(changes, as: .json))
+            } else if changes.rows.isEmpty {
+                Terminal.stdout("\(command) at \(at): no row changes")
+            } else {
+                Terminal.stdout(Renderer.render(changes, as: .table))
+            }
         }
     }
 

@@ -47,7 +47,7 @@ MASKS = [
     (re.compile(r'"(?:log_bytes|bytes)":\d+'), '"bytes":<n>'),
 ]
 
-PROMPT = re.compile(r"^(?P<name>[\w.-]+) \[(?P<cursor>at [^\]]*)\]>(?: (?P<input>.*))?$")
+PROMPT = re.compile(r"^(?P<name>[\w.-]+)[ *]\[(?P<cursor>at [^\]]*)\]>(?: (?P<input>.*))?$")
 CONTINUED = re.compile(r"^\s+\.\.\.> (?P<input>.*)$")
 NOT_RUN = re.compile(r"^<!-- not run(?:: (?P<reason>.*?))? -->$")
 # A line the console refuses, typed before each command of a transcript: its error message on

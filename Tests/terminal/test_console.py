@@ -367,3 +367,27 @@ def test_a_missing_pager_prints_the_result(ledger, tmp_path):
     child.expect(PROMPT)
     assert "rack.installed" in child.before
     assert quit(child) == 0
+
+
+def test_a_transaction_shows_in_the_prompt_and_leaving_asks_first(ledger, tmp_path):
+    before = open(ledger, "rb").read()
+    child = spawn(ledger, tmp_path)
+    child.sendline("begin")
+    child.expect(r"rainier\*\[at [^\]]+\]> ")
+    child.sendline("append chips.delivered site=rainier-in model=trainium2 quantity=64 effective=2026-03-01")
+    child.expect("#22175 chips.delivered")
+    child.expect(r"rainier\*\[at [^\]]+\]> ")
+    assert "new event" not in child.before  # its own append is not another process's
+    child.sendcontrol("d")
+    child.expect(r"A transaction with 1 event is open; leave and roll it back\? \[y/N\] ")
+    child.sendline("n")
+    child.expect("the transaction is still open")
+    child.expect(r"rainier\*\[at [^\]]+\]> ")
+    child.sendline("quit")
+    child.expect(r"leave and roll it back\? \[y/N\] ")
+    child.sendline("y")
+    child.expect("the open transaction was rolled back")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert open(ledger, "rb").read() == before

@@ -5,7 +5,7 @@
 /// `known=` options, falling back to the session defaults passed in.
 public final class QueryEngine {
     public let store: any EventStore
-    let clock: any LedgerClock
+    public let clock: any LedgerClock
     /// Asked now and then during long commands; returning true stops the command.
     public var isCancelled: () -> Bool = { false }
     private var orderCache: (count: Int, order: [UInt32])?

@@ -166,9 +166,12 @@ public struct Ledger: Sendable {
     /// and one commit record. On any error the ledger is unchanged and nothing is returned.
     ///
     /// - Parameter now: the time of recording (the clock is the caller's).
-    public mutating func append(_ drafts: [EventDraft], now: Timestamp, fileOffset: Int = 0, signer: SigningKey? = nil) throws -> (events: [Event], hashes: [ChainHash], bytes: [UInt8]) {
+    /// - Parameter speculative: for a view that is never written (`OverlayEventStore`): the
+    ///   batch is not signed, and a ledger with keys does not ask for a signature.
+    public mutating func append(_ drafts: [EventDraft], now: Timestamp, fileOffset: Int = 0, signer: SigningKey? = nil,
+                                speculative: Bool = false) throws -> (events: [Event], hashes: [ChainHash], bytes: [UInt8]) {
         guard !drafts.isEmpty else { return ([], [], []) }
-        let signer = try batchSigner(signer)
+        let signer = speculative ? nil : try batchSigner(signer)
         var batch = beginBatch()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(drafts.count * 40 + 64)
