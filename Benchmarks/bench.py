@@ -9,7 +9,11 @@ event, in-process replay and query timings (`capacity bench-query`), queries and
 from new processes, and the same data in SQLite, DuckDB and Python `eventsourcing`. Prints one
 table at the end and writes it, with the raw numbers, to /tmp/capacity-bench/results.{md,json}.
 
-Environment: BENCH_SIZES (comma-separated), CAPACITY_BIN (default .build/release/capacity),
+Each size runs once per profile of `capacity generate` (BENCH_PROFILES, default
+`ample,constrained`: power never short, and power binding late in the history with stranded
+racks and future-dated plans); a profile may name a site count, `constrained:5000`.
+
+Environment: BENCH_SIZES (comma-separated), BENCH_PROFILES (comma-separated), CAPACITY_BIN (default .build/release/capacity),
 BENCH_SQL_BUDGET_S (seconds per SQL engine for the 20 timed points, default 300),
 BENCH_APPEND_BUDGET_S (seconds for the 50 single appends, default 600; at least 5 run),
 BENCH_KEEP=1 (keep each size's files), BENCH_NO_PEERS=1 (skip SQLite, DuckDB, eventsourcing).
@@ -40,6 +44,7 @@ APPENDS = 50
 ES_SAMPLE = 200_000
 ES_BATCH = 500
 SIZES = [int(s.replace("_", "")) for s in os.environ.get("BENCH_SIZES", "1000000,10000000").split(",") if s.strip()]
+PROFILES = [p.strip() for p in os.environ.get("BENCH_PROFILES", "ample,constrained").split(",") if p.strip()]
 BIN_SOURCE = os.environ.get("CAPACITY_BIN", os.path.join(ROOT, ".build/release/capacity"))
 SQL_BUDGET_S = float(os.environ.get("BENCH_SQL_BUDGET_S", "300"))
 APPEND_BUDGET_S = float(os.environ.get("BENCH_APPEND_BUDGET_S", "600"))
@@ -189,17 +194,26 @@ def pct(xs: list[float], p: float) -> float:
 
 # ---------------------------------------------------------------- one size
 
-def bench_size(binary: str, n: int) -> dict:
-    wd = os.path.join(WORK, f"n{n}")
+def profile_args(profile: str) -> tuple[list[str], str]:
+    """`capacity generate`'s options for a BENCH_PROFILES entry (`constrained`, `constrained:5000`)
+    and its label in the table."""
+    name, _, sites = profile.partition(":")
+    args = ["--profile", name] + (["--sites", sites] if sites else [])
+    return args, name + (f", {int(sites):,} sites" if sites else "")
+
+
+def bench_size(binary: str, n: int, profile: str = "ample") -> dict:
+    args, label = profile_args(profile)
+    wd = os.path.join(WORK, f"n{n}-{profile.replace(':', '-')}")
     shutil.rmtree(wd, ignore_errors=True)
     os.makedirs(wd)
     history, ledger = os.path.join(wd, "history.jsonl"), os.path.join(wd, "bench.ledger")
-    r: dict = {"n": n, "seed": SEED}
-    log(f"\n== N = {n:,}")
+    r: dict = {"n": n, "seed": SEED, "profile": label}
+    log(f"\n== N = {n:,} ({label})")
 
     # 1. Generate (not in the table).
     with open(history, "wb") as out:
-        r["generate_s"], _ = run_measured([binary, "generate", str(n), "--seed", str(SEED)], stdout=out)
+        r["generate_s"], _ = run_measured([binary, "generate", str(n), "--seed", str(SEED)] + args, stdout=out)
     r["history_bytes"] = os.path.getsize(history)
     if r["history_bytes"] == 0:
         raise BenchError(f"`capacity generate {n}` wrote nothing")
@@ -469,7 +483,7 @@ def agreement(r: dict) -> str | None:
 
 def render_table(results: list[dict]) -> str:
     rows = table_rows(results)
-    header = ["metric"] + [f"N = {r['n']:,}" for r in results]
+    header = ["metric"] + [f"N = {r['n']:,} ({r.get('profile', 'ample')})" for r in results]
     widths = [max(len(header[0]), *(len(label) for label, _ in rows))]
     for i in range(len(results)):
         widths.append(max(len(header[i + 1]), *(len(vals[i]) for _, vals in rows)))
@@ -538,7 +552,8 @@ def main() -> int:
             ensure_peer_packages()
         results = []
         for n in SIZES:
-            results.append(bench_size(binary, n))
+            for profile in PROFILES:
+                results.append(bench_size(binary, n, profile))
             write_results(results, render_table(results))  # partial results survive a later failure
     except BenchError as e:
         log(f"error: {e}")

@@ -384,7 +384,7 @@ struct CheckpointCommandTests {
     @Test func queriesAnswerTheSameWithAndWithoutTheCheckpoint() throws {
         var cli = CLI()
         cli.env["CAPACITY_CHECKPOINT_MIN_EVENTS"] = "0"
-        let gen = try cli.run(["generate", "3000", "--seed", "5"])
+        let gen = try cli.run(["generate", "3000", "--seed", "5", "--profile", "ample"])
         try cli.run(["import", "-"], input: gen.out)
         let questions = ["fleet at=2024-06-01", "capacity by=model at=2025-01-01", "power", "investments", "train params=1T tokens=1T",
                          "sites", "sites at=2022-06-01", "models at=2024-01-01", "diff 2024-01-01 2025-01-01", "diff #100 2025-01-01"]

@@ -283,7 +283,7 @@ def history_70k(tmp_path_factory):
     """70,000 generated events: the progress bar first shows at 65,536."""
     path = str(tmp_path_factory.mktemp("history") / "h.jsonl")
     with open(path, "wb") as out:
-        subprocess.run([BINARY, "generate", "70000", "--seed", "3"], stdout=out, check=True)
+        subprocess.run([BINARY, "generate", "70000", "--seed", "3", "--profile", "ample"], stdout=out, check=True)
     return path
 
 
