@@ -31,7 +31,7 @@ public enum EventBatch {
             if !blank {
                 do {
                     try body(UnsafeBufferPointer(rebasing: b[start..<stop]), number)
-                } catch let e as LedgerError where !e.message.hasPrefix("line ") {
+                } catch let e as LedgerError {
                     throw e.atLine(number)
                 }
             }

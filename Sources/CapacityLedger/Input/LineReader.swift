@@ -129,7 +129,7 @@ public final class LineReader {
                 if fast, let d = scanner.draft(line, line: number) { return d }
                 do {
                     return try EventDraftDecoder.decode(try JSONLine.parse(line), line: number)
-                } catch let e as LedgerError where !e.message.hasPrefix("line ") {
+                } catch let e as LedgerError {
                     throw e.atLine(number)
                 }
             }

@@ -17,11 +17,25 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var kind: Kind
-    public var message: String
+    /// The 1-based line of the input the error is about, if any: shown as `line N: ` before
+    /// the text (see `message`), and read from here, never from the text.
+    public private(set) var line: Int?
+    /// What was wrong, without the line.
+    public private(set) var text: String
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
-        self.message = message
+        text = message
+    }
+
+    /// The error as a user reads it: `line N: ` and the text.
+    public var message: String { line.map { "line \($0): \(text)" } ?? text }
+
+    /// Two errors are the same when a user reads the same: kind and message.
+    public static func == (a: LedgerError, b: LedgerError) -> Bool { a.kind == b.kind && a.message == b.message }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(message)
     }
 
     public static func data(_ m: String) -> LedgerError { LedgerError(.data, m) }
@@ -43,9 +57,12 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The same error with `line N: ` in front.
+    /// The same error about input line `line` (shown `line N: ` in front); an error that names
+    /// its line already keeps it.
     public func atLine(_ line: Int?) -> LedgerError {
-        guard let line else { return self }
-        return LedgerError(kind, "line \(line): \(message)")
+        guard let line, self.line == nil else { return self }
+        var e = self
+        e.line = line
+        return e
     }
 }
