@@ -304,6 +304,8 @@ public final class Session {
                 "pager \(paging ? "on" : "off")",
                 "timing \(timing ? "on" : "off")", "totals \(layout.csvTotals ? "on" : "off")", "output \(output)",
                 "at \(cursor.atText)", "known \(cursor.knownText)",
+                "transaction " + (transaction.map { "open, \(Format.counted($0.drafts.count, "event"))" } ?? "none"),
+                "signing " + (ledgerStore.signer.map { "with key \($0.name)" } ?? "off"),
             ].joined(separator: "\n"))
         case ".totals":
             if let on = try setting(words, csvTotals) { csvTotals = on }

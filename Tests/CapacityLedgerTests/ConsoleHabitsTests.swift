@@ -94,6 +94,10 @@ struct ConsoleHabitsTests {
         #expect(String(decoding: fileBytes(dir + "/one.csv"), as: UTF8.self).hasPrefix("site,name,region,cap_mw,acres,opened\ns1,"))
         #expect(out.text.hasPrefix("model,vendor"))
         try s.run(".show")
-        #expect(out.text.hasSuffix("mode csv\nheaders on\nexpanded off\npager on\ntiming off\ntotals off\noutput stdout\nat now\nknown now\n"))
+        #expect(out.text.hasSuffix("mode csv\nheaders on\nexpanded off\npager on\ntiming off\ntotals off\noutput stdout\nat now\nknown now\ntransaction none\nsigning off\n"))
+        try s.run("begin")
+        try s.run("append power.allocated site=s1 mw=1 effective=2025-03-01")
+        try s.run(".show")
+        #expect(out.text.hasSuffix("known now\ntransaction open, 1 event\nsigning off\n"))
     }
 }
