@@ -10,6 +10,7 @@ struct Query: ParsableCommand {
             capacity query 'fleet at=2025-10-29'
             capacity query --json 'capacity by=site precision=fp8'
             capacity query --file tour.repl        (one command a line; # starts a comment; - for stdin)
+            capacity query --with plan.jsonl 'fleet at=2026-06-30'   (the answer as if plan.jsonl were appended; nothing is written)
             Errors go to stderr as 'line N: message'; the exit code is 65 if any command failed.
             """
     )
@@ -24,6 +25,8 @@ struct Query: ParsableCommand {
     var bail = false
     @Flag(name: .long, help: "End CSV results with their total row (left out by default: CSV rows are data).")
     var totals = false
+    @Option(name: .long, help: ArgumentHelp("A JSON Lines file of events to answer as if they were appended (checked by every rule, never written).", valueName: "file"))
+    var with: String?
     @Argument(help: ArgumentHelp("The command, e.g. 'fleet site=rainier-in at=2025-10-29'.", valueName: "command"))
     var words: [String] = []
 
@@ -36,7 +39,9 @@ struct Query: ParsableCommand {
     func run() throws {
         try CapacityLedger_run {
             let format = json ? OutputFormat.json : OutputFormat(rawValue: self.format)!
-            try QueryJob(ledgerPath: options.path, file: file, format: format, bail: bail, words: words, wait: options.wait, sign: options.sign, totals: totals).run()
+            var job = QueryJob(ledgerPath: options.path, file: file, format: format, bail: bail, words: words, wait: options.wait, sign: options.sign, totals: totals)
+            job.with = with
+            try job.run()
         }
     }
 }
@@ -55,6 +60,8 @@ struct QueryJob {
     var sign: String? = nil
     /// `--totals`: CSV results end with their total row.
     var totals = false
+    /// `--with FILE`: speculative events the queries see, never written (`OverlayEventStore`).
+    var with: String?
 
     /// `capacity query [--ledger PATH] [--json | --format F] WORD…` read without the argument
     /// parser, or nil for anything else (help, --file, an unknown or repeated option, a word
@@ -102,7 +109,7 @@ struct QueryJob {
             return
         }
         var rebuild = false
-        if file == nil {
+        if file == nil, with == nil {
             let attempt = try runFromCheckpoint(line, format: format)
             if attempt.done { return }
             rebuild = attempt.rebuild
@@ -119,7 +126,28 @@ struct QueryJob {
            try runFromCheckpoint(line, format: format).done {
             return
         }
-        let session = Session(engine: QueryEngine(store: store), out: FileOutput.stdout, err: FileOutput.stderr)
+        var answering: any EventStore = store
+        if let with {
+            // What if: the file's events on top of the ledger, checked by every rule, never written.
+            let reader = try LineReader(path: with)
+            var drafts: [EventDraft] = []
+            do {
+                while let d = try reader.nextDraft() { drafts.append(d) }
+            } catch let e as LedgerError {
+                throw LedgerError(e.kind, "--with \(with): \(e.message)")
+            }
+            let overlay = OverlayEventStore(base: store)
+            do {
+                let events = try overlay.append(drafts)
+                if let first = events.first, let last = events.last {
+                    Terminal.stderr("note: answering with \(Format.counted(events.count, "event")) of \(with) as \(first.seq == last.seq ? "#\(first.seq)" : "#\(first.seq)–#\(last.seq)"), not written")
+                }
+            } catch let e as LedgerError {
+                throw LedgerError(e.kind, "--with \(with): \(e.message)")
+            }
+            answering = overlay
+        }
+        let session = Session(engine: QueryEngine(store: answering), out: FileOutput.stdout, err: FileOutput.stderr)
         session.format = format
         session.csvTotals = totals
         // On a terminal, tables are narrowed to its width as in the console.

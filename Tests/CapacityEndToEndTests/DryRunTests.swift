@@ -59,4 +59,24 @@ struct DryRunTests {
         #expect(lines.count == 2)
         #expect(lines[1].contains(#""change":"before""#) && lines[1].contains(#""change":"after""#))
     }
+
+    @Test func queryWithAFileAnswersAsIfItsEventsWereAppended() throws {
+        let cli = try ledger()
+        let before = try cli.bytes()
+        let plan = cli.dir + "/plan.jsonl"
+        try #"{"type":"chips.delivered","site":"s1","model":"m1","quantity":64,"effective":"2030-01-01"}"#.appending("\n")
+            .write(toFile: plan, atomically: true, encoding: .utf8)
+        var r = try cli.run(["query", "--with", plan, "--json", "fleet at=2030-06-01"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains(#""delivered":192"#))
+        #expect(r.err == "note: answering with 1 event of \(plan) as #4, not written\n")
+        r = try cli.run(["query", "--json", "fleet at=2030-06-01"])
+        #expect(r.out.contains(#""delivered":128"#))
+        // A speculative event that breaks a rule: the query is refused, naming the file and line.
+        try #"{"type":"power.released","site":"s1","mw":1}"#.appending("\n").write(toFile: plan, atomically: true, encoding: .utf8)
+        r = try cli.run(["query", "--with", plan, "fleet"])
+        #expect(r.status == 65)
+        #expect(r.err.hasPrefix("capacity: --with \(plan): line 1: power.released: site s1 has 0 MW allocated at "))
+        #expect(try cli.bytes() == before)
+    }
 }

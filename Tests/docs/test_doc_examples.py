@@ -273,7 +273,7 @@ def test_the_examples_run_as_written(tmp_path, page):
             if rc != 0:
                 failures.append(f"{page} line {number}: {command}\n  exit {rc}: {out.strip()[-300:]}")
         elif kind == "shell" and command.startswith("cat ") and shown:
-            with open(os.path.join(shell.cwd, command[4:].strip()), "w") as f:
+            with open(os.path.join(shell.cwd, shell.local(command[4:].strip())), "w") as f:
                 f.write("\n".join(shown) + "\n")
         elif kind == "shell":
             ran += 1
