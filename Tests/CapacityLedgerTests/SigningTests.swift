@@ -23,28 +23,6 @@ struct SigningTests {
         return store
     }
 
-    @Test func onceALedgerHoldsAKeyUnsignedAppendsAreRefusedWithNothingWritten() throws {
-        let store = try keyedLedger()
-        let before = fileBytes(store.path)
-        let message = errorMessage { try store.append([try d("power.allocated site=s1 mw=2 effective=2025-02-01")]) }
-        #expect(message == "this ledger takes signed appends only (keys in force: alice): sign with --sign KEYFILE or $CAPACITY_SIGNING_KEY; nothing was appended")
-        #expect(fileBytes(store.path) == before)
-        #expect(store.ledger.count == 3)
-        // A fresh reader agrees nothing was added.
-        #expect(try FileEventStore(path: store.path, create: false).ledger.count == 3)
-    }
-
-    @Test func aSignedAppendIsWrittenAndVerifyChecksItsSignature() throws {
-        let store = try keyedLedger()
-        store.signer = alice
-        try store.append([try d("power.allocated site=s1 mw=2 effective=2025-02-01")])
-        try store.append([try d("chips.delivered site=s1 model=m1 quantity=64 effective=2025-02-01")])
-        let report = try FileEventStore(path: store.path, create: false).verify()
-        #expect(report.events == 5)
-        #expect(report.signatures == 2)
-        #expect(report.keys.all.map(\.name) == ["alice"])
-    }
-
     @Test func aKeyNotRecordedAWrongKeyAndARevokedKeyAreRefused() throws {
         let store = try keyedLedger()
         let draft = try d("power.allocated site=s1 mw=2 effective=2025-02-01")
@@ -80,16 +58,6 @@ struct SigningTests {
                 == "key.added alice2: this public key is already recorded as key alice (#3)")
         #expect(errorMessage { try store.append([try d("event.voided target=3 reason=oops")]) }
                 == "event.voided #3: #3 is a key event, which cannot be voided (a key is ended with capacity keys revoke NAME)")
-    }
-
-    @Test func theBatchThatAddsTheFirstKeyIsUnsignedButTheNextIsNot() throws {
-        let store = InMemoryEventStore(name: "m")
-        try store.append([try d("site.opened site=s1 name=S1 power_cap_mw=10 effective=2025-01-01"), try added(alice),
-                          try d("power.allocated site=s1 mw=1 effective=2025-02-01")])
-        #expect(errorMessage { try store.append([try d("power.allocated site=s1 mw=1 effective=2025-02-01")]) }?.hasPrefix("this ledger takes signed appends only") == true)
-        store.signer = alice
-        try store.append([try d("power.allocated site=s1 mw=1 effective=2025-02-01")])
-        #expect(try store.verify().signatures == 1)
     }
 
     // MARK: forgery, caught by verify

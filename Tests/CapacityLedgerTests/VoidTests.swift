@@ -27,16 +27,6 @@ struct VoidTests {
         #expect(store.ledger.voidedBy == [4: 5, 3: 6])
     }
 
-    @Test func voidTargetsMustExistAndNotBeVoids() throws {
-        let store = try makeStore()
-        #expect(errorMessage { try store.append([try d("event.voided target=9 reason=x")]) }
-            == "event.voided #9: there is no event #9 (the ledger has 2 events before this one)")
-        try store.append([try d("investment.committed investor=a recipient=b usd=5"), try d("event.voided target=3 reason=x")])
-        #expect(errorMessage { try store.append([try d("event.voided target=3 reason=x")]) } == "event.voided #3: #3 is already voided by #4")
-        #expect(errorMessage { try store.append([try d("event.voided target=4 reason=x")]) }
-            == "event.voided #4: #4 is itself a void; voids cannot be voided (append the event again instead)")
-    }
-
     @Test func voidingAnInstallThatWasLaterRetiredIsRejected() throws {
         let store = try makeStore()
         try store.append([try d("chips.delivered site=s1 model=m1 quantity=64 effective=2025-10-01"),

@@ -542,7 +542,11 @@ public final class FileEventStore: EventStore {
 
     func wholeFile() throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Self.ioError("cannot open", path) }
+        guard fd >= 0 else {
+            // A store created on its first append holds nothing before it, as for `refresh`.
+            if errno == ENOENT, committedEnd == 0 { return [] }
+            throw Self.ioError("cannot open", path)
+        }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw Self.ioError("cannot stat", path) }
