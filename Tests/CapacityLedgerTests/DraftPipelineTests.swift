@@ -111,7 +111,8 @@ struct DraftPipelineTests {
         pipeline.stop()
     }
 
-    @Test func stoppingEarlyEndsTheReadingThread() throws {
+    @Test(.timeLimit(.minutes(1)))
+    func stoppingEarlyEndsTheReadingThread() throws {
         let p = write("long.jsonl", lines(20_000))
         let pipeline = DraftPipeline(reader: try LineReader(path: p), chunkSize: 16, depth: 1)
         pipeline.start()

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CCapacitySupport
+import Synchronization
 
 /// Reads and decodes a JSON Lines input on a thread of its own, a few thousand lines ahead of
 /// the writer, so that parsing one part of a large import overlaps checking, encoding and
@@ -14,27 +15,22 @@ import CCapacitySupport
 /// read. At most `depth` chunks wait at a time, so memory stays bounded however long the input.
 /// Call `stop()` when done (also after an error): it ends the reading thread and waits for it.
 public final class DraftPipeline: @unchecked Sendable {
-    /// What the reading thread hands over: drafts in order, then possibly the error that ended
-    /// the input, or the end of the input.
+    /// What the reading thread hands over: drafts in order, and where in the input they end.
+    /// (The error that ended the input, or its end, follows the last chunk: `finish(throwing:)`.)
     private struct Chunk {
-        var drafts: [EventDraft] = []
-        var error: (any Error)?
-        var end = false
-        var bytesRead = 0
+        var drafts: [EventDraft]
+        var bytesRead: Int
     }
 
     private let reader: LineReader
     private let chunkSize: Int
-    private let depth: Int
-    private let worker = Worker()
-    private var monitor: Monitor { worker.monitor }
-    // Guarded by `monitor`.
-    private var queue: [Chunk] = []
-    /// Draft arrays the consumer is done with, for the reading thread to fill again: a chunk's
+    /// Chunks from the reading thread; draft arrays back to it, to be filled again: a chunk's
     /// array is most of a megabyte, and a new one each time meant fresh pages (zeroed by the
     /// system) for every chunk of a large import.
-    private var spare: [[EventDraft]] = []
-    private var shared = 0
+    private let queue: RecyclingQueue<Chunk, [EventDraft]>
+    private let worker = Worker()
+    /// See `bytesRead`; set by the consumer.
+    private let shared = Atomic<Int>(0)
     // The consumer's own.
     private var current: [EventDraft] = []
     private var position = 0
@@ -48,12 +44,13 @@ public final class DraftPipeline: @unchecked Sendable {
     public var size: Int? { reader.size }
     /// Bytes of input up to the end of the drafts handed out so far (the reading thread's lead
     /// not counted), for a progress bar that shows what has been appended.
-    public var bytesRead: Int { monitor.withLock { shared } }
+    public var bytesRead: Int { shared.load(ordering: .relaxed) }
 
+    /// At most `depth` chunks of `chunkSize` drafts wait at a time.
     public init(reader: LineReader, chunkSize: Int = 4096, depth: Int = 4) {
         self.reader = reader
         self.chunkSize = chunkSize
-        self.depth = depth
+        queue = RecyclingQueue(capacity: depth)
     }
 
     deinit { stop() }
@@ -93,68 +90,68 @@ public final class DraftPipeline: @unchecked Sendable {
             guard worker.isRunning else {
                 // No reading thread: read in place.
                 guard let d = try reader.nextDraft() else { done = true; return false }
-                shared = reader.position
+                shared.store(reader.position, ordering: .relaxed)
                 // The storage is reused once the caller has let go of the last draft handed over.
                 current.removeAll(keepingCapacity: true)
                 current.append(d)
                 position = 0
                 return true
             }
-            monitor.lock()
-            while queue.isEmpty { monitor.wait() }
-            let chunk = queue.removeFirst()
-            shared = chunk.bytesRead
-            // The array of the chunk before goes back (the caller has let go of its drafts).
-            if current.capacity >= chunkSize { spare.append(current) }
+            // The array of the chunk before goes back (the caller has let go of its drafts),
+            // let go of here first, so that the reading thread empties it in place.
+            let last = current
             current = []
-            monitor.broadcast()
-            monitor.unlock()
-            current = chunk.drafts
             position = 0
-            if chunk.end { done = true }
-            if let error = chunk.error { failure = error }
+            if last.capacity >= chunkSize { queue.recycle(last) }
+            do {
+                guard let chunk = try queue.take() else { done = true; return false }
+                shared.store(chunk.bytesRead, ordering: .relaxed)
+                current = chunk.drafts
+            } catch {
+                failure = error
+            }
         }
         return true
     }
 
     /// Ends the reading thread (it stops after its current chunk) and waits for it.
-    public func stop() { worker.stop() }
+    public func stop() {
+        guard worker.isRunning else { return }
+        queue.close()
+        worker.join()
+    }
 
     /// Whether a reading thread ran and has ended.
-    var readingThreadEnded: Bool { worker.monitor.withLock { worker.finished } }
+    var readingThreadEnded: Bool { worker.finished }
 
     private func produce() {
         ccap_name_this_thread("capacity-read")
-        var chunk = Chunk()
-        chunk.drafts.reserveCapacity(chunkSize)
+        var drafts: [EventDraft] = []
+        drafts.reserveCapacity(chunkSize)
         while true {
+            var last = false
+            var error: (any Error)?
             do {
                 if let d = try reader.nextDraft() {
-                    chunk.drafts.append(d)
+                    drafts.append(d)
                 } else {
-                    chunk.end = true
+                    last = true
                 }
-            } catch {
-                chunk.error = error
+            } catch let e {
+                error = e
+                last = true
             }
-            let last = chunk.end || chunk.error != nil
-            if !last, chunk.drafts.count < chunkSize { continue }
-            chunk.bytesRead = reader.position
-            monitor.lock()
-            while queue.count >= depth, !worker.stopping { monitor.wait() }
-            if worker.stopping {
-                monitor.unlock()
+            if !last, drafts.count < chunkSize { continue }
+            // (Only the consumer's failure makes `put` throw, and this one never fails.)
+            guard (try? queue.put(Chunk(drafts: consume drafts, bytesRead: reader.position))) == true else { return }
+            if last {
+                queue.finish(throwing: error)
                 return
             }
-            queue.append(chunk)
-            monitor.broadcast()
-            monitor.unlock()
-            if last { return }
-            chunk = Chunk()
-            if let reused = monitor.withLock({ spare.popLast() }) { chunk.drafts = reused }
+            drafts = queue.reusedBuffer() ?? []
             // Emptied here, on this thread: the drafts it held are released off the writer's.
-            chunk.drafts.removeAll(keepingCapacity: true)
-            chunk.drafts.reserveCapacity(chunkSize)
+            drafts.removeAll(keepingCapacity: true)
+            drafts.reserveCapacity(chunkSize)
         }
     }
 }

@@ -52,7 +52,7 @@ struct Energizer: Sendable, Hashable {
     private(set) var allocated: Int64 = 0
     /// Watts drawn by energized racks.
     private(set) var used: Int64 = 0
-    private(set) var byModel = SmallMap<ModelTotals>()
+    private(set) var byModel = SmallMap<String, ModelTotals>()
     /// Active racks without power.
     private(set) var stranded = 0
     private var inactive = 0

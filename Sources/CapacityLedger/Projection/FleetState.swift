@@ -38,7 +38,7 @@ public struct FleetState: Sendable, Hashable {
     /// Retired chips per (site, model).
     var retired = PairMap<Int64>()
     /// Active racks and power per site.
-    var energizers = SmallMap<Energizer>()
+    var energizers = SmallMap<String, Energizer>()
     /// Allocated watts per site.
     var allocated: [String: Int64] = [:]
     /// Committed dollars per (investor, recipient).

@@ -49,18 +49,28 @@ final class Worker: @unchecked Sendable {
     private var thread: pthread_t?
 
     var isRunning: Bool { thread != nil }
-    /// Set under `monitor` by the thread as its body returns (tests ask whether `stop()` ended it).
-    private(set) var finished = false
+    /// Set under `monitor` by the thread as its body returns.
+    private var ended = false
+    /// Whether the thread's body has returned (tests ask whether stopping ended it).
+    var finished: Bool { monitor.withLock { ended } }
 
     /// Starts `body` on a thread of its own; false when none can be created.
     func start(_ body: @escaping () -> Void) -> Bool {
         if thread == nil {
             thread = startThread { [self] in
                 body()
-                monitor.withLock { finished = true }
+                monitor.withLock { ended = true }
             }
         }
         return thread != nil
+    }
+
+    /// Waits for the thread to end (its owner has told it to, as by closing the queue it takes
+    /// from or hands to).
+    func join() {
+        guard let t = thread else { return }
+        pthread_join(t, nil)
+        thread = nil
     }
 
     /// Tells the thread to end and waits for it.

@@ -5,7 +5,7 @@
 ///
 /// Equality ignores the order in which keys arrived, as `SmallMap`'s does.
 struct PairMap<Value> {
-    private var outer = SmallMap<SmallMap<Value>>()
+    private var outer = SmallMap<String, SmallMap<String, Value>>()
 
     init() {}
 

@@ -1,16 +1,19 @@
-/// A map from names to values for the few keys a fold looks up on nearly every event (a
-/// fleet's sites, a site's chip models): the keys in a short array compared in turn, so that a
-/// lookup compares a few short strings instead of hashing one (a `Dictionary` runs SipHash on
-/// every lookup, a fifth of a full fold's time). Past `searchLimit` keys a dictionary of
-/// positions takes over, so a fleet of many sites does not search a long list.
+/// A map for the few keys a pass over millions of events or packed records looks up on nearly
+/// every one: a fleet's sites and a site's chip models by name (`SmallMap<String, …>`), the
+/// rules' and the index's sites and (site, model) pairs by their names' numbers in the log's
+/// string table (`NumberMap`). The keys sit in a short array compared in turn, so that a lookup
+/// compares a few keys instead of hashing one (a `Dictionary` runs SipHash on every lookup, a
+/// fifth of a full fold's time). Past `searchLimit` keys a dictionary of positions takes over,
+/// so that a map of many keys does not search a long list.
 ///
-/// Keys compare as `String` does (canonical equivalence), as a dictionary's would. Equality and
-/// hashing ignore the order in which keys arrived.
-struct SmallMap<Value> {
-    private(set) var keys: [String] = []
+/// Keys compare with `==`: strings by canonical equivalence, as a dictionary's would. A key's
+/// place (its position among the keys, in the order they arrived) never changes while no key
+/// is removed. Equality and hashing ignore the order in which keys arrived.
+struct SmallMap<Key: Hashable, Value> {
+    private(set) var keys: [Key] = []
     private(set) var values: [Value] = []
     /// Key → position, once there are more than `searchLimit` keys.
-    private var positions: [String: Int]?
+    private var positions: [Key: Int]?
     static var searchLimit: Int { 16 }
 
     init() {}
@@ -18,18 +21,27 @@ struct SmallMap<Value> {
     var count: Int { keys.count }
     var isEmpty: Bool { keys.isEmpty }
 
-    func index(of key: String) -> Int? {
+    /// The place of `key`, nil when it is not here.
+    ///
+    /// - Complexity: O(`searchLimit`) comparisons, then one dictionary lookup.
+    @inline(__always)
+    func index(of key: Key) -> Int? {
         if let positions { return positions[key] }
         for i in keys.indices where keys[i] == key { return i }
         return nil
     }
 
-    subscript(key: String) -> Value? {
-        index(of: key).map { values[$0] }
+    /// The value of `key`; setting one adds the entry or replaces its value (nil takes it out).
+    subscript(key: Key) -> Value? {
+        get { index(of: key).map { values[$0] } }
+        set {
+            guard let newValue else { remove(key); return }
+            self[key, default: newValue] = newValue
+        }
     }
 
     /// The value for `key`, added as `fallback` first when the key is new.
-    subscript(key: String, default fallback: @autoclosure () -> Value) -> Value {
+    subscript(key: Key, default fallback: @autoclosure () -> Value) -> Value {
         get { index(of: key).map { values[$0] } ?? fallback() }
         _modify {
             let i = index(of: key) ?? add(key, fallback())
@@ -37,21 +49,29 @@ struct SmallMap<Value> {
         }
     }
 
-    /// The place of `key` (its position among the keys, which never changes), added with
-    /// `fallback` first when it is new.
-    mutating func place(of key: String, adding fallback: @autoclosure () -> Value) -> Int {
+    /// The place of `key`, added with `fallback` first when it is new.
+    mutating func place(of key: Key, adding fallback: @autoclosure () -> Value) -> Int {
         index(of: key) ?? add(key, fallback())
     }
 
-    /// The value at a place `place(of:adding:)` gave.
+    /// The value at a place `index(of:)` or `place(of:adding:)` gave.
     subscript(place i: Int) -> Value {
         _read { yield values[i] }
         _modify { yield &values[i] }
     }
 
+    /// `body` applied to the value of `key` where it is (no copy of it), or nil when the key is
+    /// not here.
+    @inline(__always)
+    func with<R>(_ key: Key, _ body: (borrowing Value) throws -> R) rethrows -> R? {
+        guard let i = index(of: key) else { return nil }
+        return try values.withUnsafeBufferPointer { try body($0[i]) }
+    }
+
     /// Calls `body` with the value for `key` to change it in place; nil (and no call) when the
     /// key is not here.
-    mutating func update<R>(_ key: String, _ body: (inout Value) -> R) -> R? {
+    @discardableResult
+    mutating func update<R>(_ key: Key, _ body: (inout Value) -> R) -> R? {
         guard let i = index(of: key) else { return nil }
         return body(&values[i])
     }
@@ -61,7 +81,15 @@ struct SmallMap<Value> {
         for i in values.indices { body(&values[i]) }
     }
 
-    private mutating func add(_ key: String, _ value: Value) -> Int {
+    /// Takes `key` out (the places of the keys after it move down).
+    mutating func remove(_ key: Key) {
+        guard let i = index(of: key) else { return }
+        keys.remove(at: i)
+        values.remove(at: i)
+        if positions != nil { positions = Dictionary(uniqueKeysWithValues: zip(keys, keys.indices)) }
+    }
+
+    private mutating func add(_ key: Key, _ value: Value) -> Int {
         keys.append(key)
         values.append(value)
         if positions != nil {
@@ -73,13 +101,24 @@ struct SmallMap<Value> {
     }
 }
 
+/// A small map keyed by names' numbers in the log's string table, or by two of them as a pair
+/// (`pair`).
+typealias NumberMap<Value> = SmallMap<UInt64, Value>
+
+extension SmallMap where Key == UInt64 {
+    /// Two 32-bit numbers as one key.
+    @inline(__always)
+    static func pair(_ a: UInt32, _ b: UInt32) -> UInt64 { UInt64(a) << 32 | UInt64(b) }
+}
+
 extension SmallMap: Sequence {
-    func makeIterator() -> some IteratorProtocol<(key: String, value: Value)> {
+    /// Every entry, in the order the keys arrived.
+    func makeIterator() -> some IteratorProtocol<(key: Key, value: Value)> {
         zip(keys, values).lazy.map { (key: $0.0, value: $0.1) }.makeIterator()
     }
 }
 
-extension SmallMap: Sendable where Value: Sendable {}
+extension SmallMap: Sendable where Key: Sendable, Value: Sendable {}
 
 extension SmallMap: Equatable where Value: Equatable {
     static func == (a: SmallMap, b: SmallMap) -> Bool {
