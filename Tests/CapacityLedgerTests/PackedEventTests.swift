@@ -85,7 +85,8 @@ struct PackedEventTests {
         #expect(read.ledger.stored.allRecords() == store.ledger.stored.allRecords())
     }
 
-    /// What a retirement retires, against a search of every install before it.
+    /// What a retirement retires, against a search of every install before it: the latest
+    /// that stood when the retirement was recorded (recorded before it, not voided before it).
     @Test func eachRetirementFindsItsLatestInstall() async {
         await propertyCheck(count: 5, input: Gen.int(in: 1...1_000_000)) { seed in
             let ledger = try! Self.store(seed: seed).ledger
@@ -97,6 +98,7 @@ struct PackedEventTests {
                 guard case .rackRetired(let site, let rack) = events[seq - 1].body else { continue }
                 expected += 1
                 let install = order[..<k].last { s in
+                    guard s < seq, ledger.voidedBy[s].map({ $0 > seq }) ?? true else { return false }
                     if case .rackInstalled(site, rack, _, _, _) = events[s - 1].body { return true }
                     return false
                 }

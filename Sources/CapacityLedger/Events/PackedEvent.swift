@@ -190,6 +190,14 @@ struct EventStorage: Sendable {
         @inline(__always)
         func code(_ i: Int) -> UInt8 { codes[i] & ~EventStorage.extraBit }
 
+        /// Record `i`'s site (`PackedFields.site`), read from its column alone.
+        @inline(__always)
+        func site(_ i: Int) -> UInt32 { a[i] }
+
+        /// Record `i`'s rack (`PackedFields.rack`), read from its column alone.
+        @inline(__always)
+        func rack(_ i: Int) -> UInt32 { b[i] }
+
         @inline(__always)
         subscript(i: Int) -> PackedEvent {
             PackedEvent(stored: codes[i], effective: effective[i], a: a[i], b: b[i], c: c[i], amount: amount[i], amount2: amount2[i])

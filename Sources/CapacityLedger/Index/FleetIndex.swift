@@ -163,13 +163,14 @@ public struct FleetIndex: Sendable {
     public mutating func update(to ledger: Ledger) -> Bool {
         guard ledger.count >= count, !ledger.isPartial else { return false }
         let new = ledger.events[count..<ledger.count]
-        // What each new retirement retires: the rack's latest install before it in effective
-        // order, as the build finds it.
+        // What each new retirement retires (`RackInstalls`), looking back through its site's
+        // racks as the index holds them.
         var retiring: [Int: (model: String, chips: Int64, watts: Int64)] = [:]
         for e in new {
-            guard case .rackRetired(let s, let r) = e.body else { continue }
-            guard let x = Self.install(before: e, site: s, rack: r, in: rackEvents[s] ?? [], ledger: ledger) else { return false }
-            retiring[e.seq] = x
+            guard case .rackRetired(let s, _) = e.body else { continue }
+            guard let x = RackInstalls.retired(by: ledger.stored[e.seq - 1], seq: e.seq, lookingBackThrough: rackEvents[s] ?? [],
+                                               records: ledger.stored, voidedBy: { ledger.voidedBy[$0] }) else { return false }
+            retiring[e.seq] = (ledger.codec.name(x.model), x.chips, x.watts)
         }
         let before = count
         for e in new {
@@ -194,21 +195,6 @@ public struct FleetIndex: Sendable {
         }
         count = ledger.count
         return true
-    }
-
-    /// The latest install of `rack` before `retirement` in a site's rack events (effective order),
-    /// as `init` maps retirements to their racks.
-    private static func install(before retirement: Event, site: String, rack: String, in seqs: [Int], ledger: Ledger)
-        -> (model: String, chips: Int64, watts: Int64)? {
-        let key = TimeKey(retirement.effective, retirement.seq)
-        var i = seqs.count - 1
-        while i >= 0 {
-            let e = ledger.events[seqs[i] - 1]
-            i -= 1
-            guard TimeKey(e.effective, e.seq) < key else { continue }
-            if case .rackInstalled(_, let r, let m, let c, let p) = e.body, r == rack { return (m, c, p.watts) }
-        }
-        return nil
     }
 
     /// Inserts `e`'s seq into seqs kept in effective order (most land at the end).
