@@ -35,23 +35,43 @@ struct PackedEventTests {
                 let p = ledger.stored[i]
                 #expect(p.code == e.type.code && p.effective == e.effective.micros, "#\(e.seq)")
                 #expect(p.hasExtra == (e.note != nil || e.source != nil || e.type == .siteOpened || e.type == .chipModelDefined), "#\(e.seq)")
+                // Each field by the name of what it holds (`PackedFields`).
                 switch e.body {
-                case .siteOpened(let site, _, _, _, _): #expect(name(p.a) == site)
-                case .chipModelDefined(let model, _, _, _, _, _): #expect(name(p.a) == model)
-                case .chipsDelivered(let site, let model, let q): #expect([name(p.a), name(p.b)] == [site, model] && p.amount == q)
+                case .siteOpened(let site, _, _, _, _): #expect(name(p.site) == site)
+                case .chipModelDefined(let model, _, _, _, _, _): #expect(name(p.model) == model)
+                case .chipsDelivered(let site, let model, let q): #expect([name(p.site), name(p.model)] == [site, model] && p.quantity == q)
                 case .rackInstalled(let site, let rack, let model, let chips, let power):
-                    #expect([name(p.a), name(p.b), name(p.c)] == [site, rack, model] && p.amount == chips && p.amount2 == power.watts)
-                case .rackRetired(let site, let rack): #expect([name(p.a), name(p.b)] == [site, rack])
-                case .powerAllocated(let site, let power), .powerReleased(let site, let power): #expect(name(p.a) == site && p.amount == power.watts)
+                    #expect([name(p.site), name(p.rack), name(p.model)] == [site, rack, model] && p.chips == chips && p.watts == power.watts)
+                case .rackRetired(let site, let rack): #expect([name(p.site), name(p.rack)] == [site, rack])
+                case .powerAllocated(let site, let power), .powerReleased(let site, let power): #expect(name(p.site) == site && p.watts == power.watts)
                 case .investmentCommitted(let investor, let recipient, let usd, let instrument):
-                    #expect([name(p.a), name(p.b)] == [investor, recipient] && p.amount == usd)
-                    #expect((p.c == 0 ? nil : name(p.c - 1)) == instrument)
-                case .eventVoided(let target, let reason): #expect(p.amount == Int64(target) && name(p.b) == reason)
-                case .keyAdded(let key, let publicKey): #expect([name(p.a), name(p.b)] == [key, publicKey])
-                case .keyRevoked(let key): #expect(name(p.a) == key)
+                    #expect([name(p.investor), name(p.recipient)] == [investor, recipient] && p.usd == usd)
+                    #expect(p.instrument.map(name) == instrument)
+                case .eventVoided(let target, let reason): #expect(p.target == target && name(p.reason) == reason)
+                case .keyAdded(let key, let publicKey): #expect([name(p.signingKey), name(p.publicKey)] == [key, publicKey])
+                case .keyRevoked(let key): #expect(name(p.signingKey) == key)
                 }
             }
         }
+    }
+
+    /// The names read the fields of the packed layout (`PackedEvent`'s table) and nothing else:
+    /// the 40-byte record is unchanged.
+    @Test func theNamesReadThePackedFields() {
+        #expect(MemoryLayout<PackedEvent>.size <= 40 && MemoryLayout<PackedEvent>.stride == 40)
+        var p = PackedEvent(code: PackedEvent.rackInstalled, effective: 1)
+        (p.a, p.b, p.c, p.amount, p.amount2) = (1, 2, 3, 4, 5)
+        #expect([p.site, p.rack, p.model] == [1, 2, 3] && [p.chips, p.watts] == [4, 5])
+        p.code = PackedEvent.chipsDelivered
+        #expect([p.site, p.model] == [1, 2] && p.quantity == 4)
+        p.code = PackedEvent.chipModelDefined
+        #expect(p.model == 1)
+        p.code = PackedEvent.powerReleased
+        #expect(p.site == 1 && p.watts == 4)
+        p.code = PackedEvent.investmentCommitted
+        #expect([p.investor, p.recipient] == [1, 2] && p.instrument == 2 && p.usd == 4)
+        p.code = PackedEvent.eventVoided
+        #expect(p.target == 4 && p.reason == 2)
     }
 
     @Test func aLedgerReadFromItsLogHoldsTheSameEvents() throws {
@@ -65,7 +85,8 @@ struct PackedEventTests {
         #expect(read.ledger.stored.allRecords() == store.ledger.stored.allRecords())
     }
 
-    /// What a retirement retires, against a search of every install before it.
+    /// What a retirement retires, against a search of every install before it: the latest
+    /// that stood when the retirement was recorded (recorded before it, not voided before it).
     @Test func eachRetirementFindsItsLatestInstall() async {
         await propertyCheck(count: 5, input: Gen.int(in: 1...1_000_000)) { seed in
             let ledger = try! Self.store(seed: seed).ledger
@@ -77,6 +98,7 @@ struct PackedEventTests {
                 guard case .rackRetired(let site, let rack) = events[seq - 1].body else { continue }
                 expected += 1
                 let install = order[..<k].last { s in
+                    guard s < seq, ledger.voidedBy[s].map({ $0 > seq }) ?? true else { return false }
                     if case .rackInstalled(site, rack, _, _, _) = events[s - 1].body { return true }
                     return false
                 }

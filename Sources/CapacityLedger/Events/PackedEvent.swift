@@ -18,6 +18,10 @@
 /// | `key.added`            | key      | public key (hex) |           |          |           |
 /// | `key.revoked`          | key      |           |                  |          |           |
 ///
+/// Read the fields by the names of what they hold (`site`, `rack`, `model`, `quantity`, `chips`,
+/// `watts`, `investor`, `recipient`, `instrument`, `usd`, `target`, `reason`, `signingKey`,
+/// `publicKey`: `PackedFields`) rather than as `a`, `b`, `c`, `amount` and `amount2`.
+///
 /// The rest of a `site.opened` or `chip.model.defined`, and any note or source, are kept beside
 /// the records (`EventStorage.Extra`); `hasExtra` says so. The seq is the record's place and the
 /// recorded time is kept per batch (`EventStorage`).
@@ -186,6 +190,14 @@ struct EventStorage: Sendable {
         @inline(__always)
         func code(_ i: Int) -> UInt8 { codes[i] & ~EventStorage.extraBit }
 
+        /// Record `i`'s site (`PackedFields.site`), read from its column alone.
+        @inline(__always)
+        func site(_ i: Int) -> UInt32 { a[i] }
+
+        /// Record `i`'s rack (`PackedFields.rack`), read from its column alone.
+        @inline(__always)
+        func rack(_ i: Int) -> UInt32 { b[i] }
+
         @inline(__always)
         subscript(i: Int) -> PackedEvent {
             PackedEvent(stored: codes[i], effective: effective[i], a: a[i], b: b[i], c: c[i], amount: amount[i], amount2: amount2[i])
@@ -249,17 +261,17 @@ struct EventStorage: Sendable {
             body = whole
         } else {
             switch r.code {
-            case PackedEvent.chipsDelivered: body = .chipsDelivered(site: name(r.a), model: name(r.b), quantity: r.amount)
+            case PackedEvent.chipsDelivered: body = .chipsDelivered(site: name(r.site), model: name(r.model), quantity: r.quantity)
             case PackedEvent.rackInstalled:
-                body = .rackInstalled(site: name(r.a), rack: name(r.b), model: name(r.c), chips: r.amount, power: Power(watts: r.amount2))
-            case PackedEvent.rackRetired: body = .rackRetired(site: name(r.a), rack: name(r.b))
-            case PackedEvent.powerAllocated: body = .powerAllocated(site: name(r.a), power: Power(watts: r.amount))
-            case PackedEvent.powerReleased: body = .powerReleased(site: name(r.a), power: Power(watts: r.amount))
+                body = .rackInstalled(site: name(r.site), rack: name(r.rack), model: name(r.model), chips: r.chips, power: Power(watts: r.watts))
+            case PackedEvent.rackRetired: body = .rackRetired(site: name(r.site), rack: name(r.rack))
+            case PackedEvent.powerAllocated: body = .powerAllocated(site: name(r.site), power: Power(watts: r.watts))
+            case PackedEvent.powerReleased: body = .powerReleased(site: name(r.site), power: Power(watts: r.watts))
             case PackedEvent.investmentCommitted:
-                body = .investmentCommitted(investor: name(r.a), recipient: name(r.b), usd: r.amount, instrument: r.c == 0 ? nil : name(r.c - 1))
-            case PackedEvent.eventVoided: body = .eventVoided(target: Int(r.amount), reason: name(r.b))
-            case PackedEvent.keyAdded: body = .keyAdded(key: name(r.a), publicKey: name(r.b))
-            case PackedEvent.keyRevoked: body = .keyRevoked(key: name(r.a))
+                body = .investmentCommitted(investor: name(r.investor), recipient: name(r.recipient), usd: r.usd, instrument: r.instrument.map(name))
+            case PackedEvent.eventVoided: body = .eventVoided(target: r.target, reason: name(r.reason))
+            case PackedEvent.keyAdded: body = .keyAdded(key: name(r.signingKey), publicKey: name(r.publicKey))
+            case PackedEvent.keyRevoked: body = .keyRevoked(key: name(r.signingKey))
             default: preconditionFailure("seq \(seq): a record of type \(r.code) without its body")
             }
         }

@@ -163,13 +163,14 @@ public struct FleetIndex: Sendable {
     public mutating func update(to ledger: Ledger) -> Bool {
         guard ledger.count >= count, !ledger.isPartial else { return false }
         let new = ledger.events[count..<ledger.count]
-        // What each new retirement retires: the rack's latest install before it in effective
-        // order, as the build finds it.
+        // What each new retirement retires (`RackInstalls`), looking back through its site's
+        // racks as the index holds them.
         var retiring: [Int: (model: String, chips: Int64, watts: Int64)] = [:]
         for e in new {
-            guard case .rackRetired(let s, let r) = e.body else { continue }
-            guard let x = Self.install(before: e, site: s, rack: r, in: rackEvents[s] ?? [], ledger: ledger) else { return false }
-            retiring[e.seq] = x
+            guard case .rackRetired(let s, _) = e.body else { continue }
+            guard let x = RackInstalls.retired(by: ledger.stored[e.seq - 1], seq: e.seq, lookingBackThrough: rackEvents[s] ?? [],
+                                               records: ledger.stored, voidedBy: { ledger.voidedBy[$0] }) else { return false }
+            retiring[e.seq] = (ledger.codec.name(x.model), x.chips, x.watts)
         }
         let before = count
         for e in new {
@@ -194,21 +195,6 @@ public struct FleetIndex: Sendable {
         }
         count = ledger.count
         return true
-    }
-
-    /// The latest install of `rack` before `retirement` in a site's rack events (effective order),
-    /// as `init` maps retirements to their racks.
-    private static func install(before retirement: Event, site: String, rack: String, in seqs: [Int], ledger: Ledger)
-        -> (model: String, chips: Int64, watts: Int64)? {
-        let key = TimeKey(retirement.effective, retirement.seq)
-        var i = seqs.count - 1
-        while i >= 0 {
-            let e = ledger.events[seqs[i] - 1]
-            i -= 1
-            guard TimeKey(e.effective, e.seq) < key else { continue }
-            if case .rackInstalled(_, let r, let m, let c, let p) = e.body, r == rack { return (m, c, p.watts) }
-        }
-        return nil
     }
 
     /// Inserts `e`'s seq into seqs kept in effective order (most land at the end).
@@ -424,45 +410,5 @@ public struct FleetSnapshot: Sendable, FleetFigures {
         usd.filter { $0.value != 0 && (investor == nil || $0.key.a == investor) && (recipient == nil || $0.key.b == recipient) }
             .map { ($0.key.a, $0.key.b, $0.value) }
             .sorted { ($0.investor, $0.recipient) < ($1.investor, $1.recipient) }
-    }
-}
-
-extension Ledger {
-    /// For each retirement, the rack it retires (model as its string number, chips, watts): the
-    /// latest install of that (site, rack) before it in effective order (`order`, from
-    /// `effectiveOrder()`). Installs count even when voided later: a void that would orphan a
-    /// retirement is refused. Only for a ledger holding every event.
-    ///
-    /// Two passes: the first notes the rack numbers that some retirement names (a few in a
-    /// hundred of a history's racks), the second follows only their installs in effective order,
-    /// so that the table of installs holds those racks alone.
-    func retiredRackNumbers(order: [UInt32]) -> [Int: (model: UInt32, chips: Int64, watts: Int64)] {
-        var named = Bitset()
-        var retirements = 0
-        let stored = self.stored
-        stored.withColumns { records in
-            for i in 0..<records.count where records.code(i) == PackedEvent.rackRetired {
-                named.insert(Int(records.b[i]))
-                retirements += 1
-            }
-        }
-        var retired: [Int: (model: UInt32, chips: Int64, watts: Int64)] = [:]
-        guard retirements > 0 else { return retired }
-        retired.reserveCapacity(retirements)
-        var installs: [UInt64: (model: UInt32, chips: Int64, watts: Int64)] = [:]
-        stored.withColumns { records in
-            for s in order {
-                let seq = Int(s)
-                let p = records[seq - 1]
-                switch p.code {
-                case PackedEvent.rackInstalled where named.contains(Int(p.b)):
-                    installs[NumberMap<Int>.pair(p.a, p.b)] = (p.c, p.amount, p.amount2)
-                case PackedEvent.rackRetired:
-                    if let x = installs[NumberMap<Int>.pair(p.a, p.b)] { retired[seq] = x }
-                default: break
-                }
-            }
-        }
-        return retired
     }
 }
