@@ -53,7 +53,11 @@ def quit(child):
     in cooked mode, which takes it as end of input there, and the line editor never sees it.
     So when the console has not ended a few seconds after a Ctrl-D, it is sent again (at the
     prompt, a second Ctrl-D is the same request; nothing else can end the console here)."""
-    for _ in range(5):
+    for attempt in range(5):
+        if attempt:
+            # A Ctrl-D taken by the terminal in cooked mode can leave the line editor a line that
+            # is not empty (it then rings the bell at each Ctrl-D): Ctrl-U empties the line first.
+            child.sendcontrol("u")
         child.sendcontrol("d")
         if child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=6) == 0:
             break
