@@ -69,17 +69,19 @@ public enum FleetCheckpoint {
         }
     }
 
-    /// Builds the checkpoint for `ledger` as stored in the file at `ledgerPath`, and writes it
-    /// atomically (temporary file, fsync, rename).
+    /// Lays out the checkpoint for `ledger` (whose log's codec state is `codec`, tied to the
+    /// commit record at `tie`) and hands every byte of it to `sink`, each piece at its offset
+    /// in the file. Reads no file and writes none of its own: `write` gives it the file,
+    /// `bytes` an array.
     ///
-    /// The file is written as it is worked out, never held whole: one pass over the events in
+    /// The bytes go out as they are worked out, never held whole: one pass over the events in
     /// effective order numbers the keys and works out the totals before each block, the blocks'
-    /// CRCs and the writer's timelines; the lookup area goes to its place in the file a chunk at a
-    /// time, each chunk's CRC noted; then the metadata and header; then a second pass writes the
+    /// CRCs and the writer's timelines; the lookup area goes to its place a chunk at a time,
+    /// each chunk's CRC noted; then the metadata and header; then a second pass gives the
     /// effect records block by block. (Built in memory, a checkpoint of ten million events took
-    /// about a gigabyte beside the ledger.)
-    public static func write(ledger: Ledger, ledgerPath: String, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
-                             blockSize: Int = defaultBlockSize, to destination: String? = nil) throws {
+    /// about a gigabyte beside the ledger.) Throws what `sink` throws, at once.
+    static func layout(ledger: Ledger, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
+                       blockSize: Int = defaultBlockSize, into sink: some CheckpointSink) throws {
         guard !ledger.isPartial, codec.baseCount == 0 else { throw LedgerError.io("a checkpoint is written from the whole log") }
         var keys: [String] = []       // see `chipsKey`, `powerKey`, `usdKey`
         var keyIndex: [String: UInt32] = [:]
@@ -226,30 +228,25 @@ public enum FleetCheckpoint {
         let chunkCRCsAt = meta.bytes.count
         meta.append(repeatElement(UInt8(0), count: chunkCount * 4))
 
-        removeAbandonedTemporaries(ledgerPath: ledgerPath)
-        let final = destination ?? path(forLedger: ledgerPath)
-        let tmp = destination.map { $0 + ".tmp" } ?? temporaryPrefix(ledgerPath: ledgerPath) + "\(getpid())"
-        let fd = try createTemporary(tmp)
         let areaAt = headerSize + meta.bytes.count + writer.bytes.count
-        var ok = true
 
         // The lookup area, checked in chunks: the log's string table (offsets, then bytes), the
         // string hash table, the last rack mark per string number.
-        var area = ChunkWriter(fd: fd, at: areaAt, chunkSize: chunkSize)
+        var area = ChunkWriter(sink: sink, at: areaAt, chunkSize: chunkSize)
         var offset: UInt64 = 0
         for s in strings {
-            area.add(fixed: offset.littleEndian)
+            try area.add(fixed: offset.littleEndian)
             offset += UInt64(s.utf8.count)
         }
-        area.add(fixed: offset.littleEndian)
+        try area.add(fixed: offset.littleEndian)
         for s in strings {
             var copy = s
-            copy.withUTF8 { area.add(UnsafeRawBufferPointer($0)) }
+            try copy.withUTF8 { try area.add(UnsafeRawBufferPointer($0)) }
         }
-        table.withUnsafeBytes { area.add($0) }
-        rackLast.withUnsafeBytes { area.add($0) }
-        ok = area.finish()
-        precondition(!ok || (area.crcs.count == chunkCount && area.written == areaLength), "checkpoint lookup area of an unexpected size")
+        try table.withUnsafeBytes { try area.add($0) }
+        try rackLast.withUnsafeBytes { try area.add($0) }
+        try area.finish()
+        precondition(area.crcs.count == chunkCount && area.written == areaLength, "checkpoint lookup area of an unexpected size")
         for (i, c) in area.crcs.enumerated() {
             withUnsafeBytes(of: c.littleEndian) { meta.bytes.replaceSubrange((chunkCRCsAt + i * 4)..<(chunkCRCsAt + i * 4 + 4), with: $0) }
         }
@@ -269,27 +266,79 @@ public enum FleetCheckpoint {
         header.u32(writer.bytes.withUnsafeBytes { Frame.crc(UnsafeRawBufferPointer(rebasing: $0[0..<writer.directoryEnd])) })
         while header.bytes.count < headerSize - 4 { header.byte(0) }
         header.u32(header.bytes.withUnsafeBytes { Frame.crc($0) })
-        ok = ok && writeAll(fd, header.bytes, at: 0) && writeAll(fd, meta.bytes, at: headerSize)
-            && writeAll(fd, writer.bytes, at: headerSize + meta.bytes.count)
+        try sink.write(header.bytes, at: 0)
+        try sink.write(meta.bytes, at: headerSize)
+        try sink.write(writer.bytes, at: headerSize + meta.bytes.count)
 
         // The second pass: the effect records, in the order and with the keys of the first.
         var out = ByteWriter()
         out.bytes.reserveCapacity(1 << 22)
         var at = areaAt + areaLength
-        for s in order where ok {
+        for s in order {
             guard let r = record(Int(s)) else { continue }
             r.write(to: &out)
             if out.bytes.count >= 1 << 22 {
-                ok = writeAll(fd, out.bytes, at: at)
+                try sink.write(out.bytes, at: at)
                 at += out.bytes.count
                 out.bytes.removeAll(keepingCapacity: true)
             }
         }
-        ok = ok && writeAll(fd, out.bytes, at: at) && fsync(fd) == 0
-        ok = close(fd) == 0 && ok
-        guard ok, rename(tmp, final) == 0 else {
+        try sink.write(out.bytes, at: at)
+    }
+
+    /// The checkpoint for `ledger` as `layout` lays it out, in memory.
+    static func bytes(ledger: Ledger, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
+                      blockSize: Int = defaultBlockSize) throws -> [UInt8] {
+        let buffer = CheckpointBuffer()
+        try layout(ledger: ledger, codec: codec, tie: tie, blockSize: blockSize, into: buffer)
+        return buffer.bytes
+    }
+
+    /// Builds the checkpoint for `ledger` as stored in the file at `ledgerPath` (`layout`), and
+    /// writes it atomically: to a temporary file, synced, then renamed to `destination` (by
+    /// default the checkpoint's path beside the ledger).
+    public static func write(ledger: Ledger, ledgerPath: String, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
+                             blockSize: Int = defaultBlockSize, to destination: String? = nil) throws {
+        removeAbandonedTemporaries(ledgerPath: ledgerPath)
+        let final = destination ?? path(forLedger: ledgerPath)
+        let tmp = destination.map { $0 + ".tmp" } ?? temporaryPrefix(ledgerPath: ledgerPath) + "\(getpid())"
+        let file = CheckpointFile(fd: try createTemporary(tmp))
+        do {
+            try layout(ledger: ledger, codec: codec, tie: tie, blockSize: blockSize, into: file)
+            try file.syncAndClose()
+            guard rename(tmp, final) == 0 else { throw CheckpointFile.Failure(errno: errno) }
+        } catch {
+            file.closeIfOpen()
             unlink(tmp)
-            throw LedgerError.io("cannot write the checkpoint beside \(ledgerPath): \(String(cString: strerror(errno)))")
+            guard let failure = error as? CheckpointFile.Failure else { throw error }
+            throw LedgerError.io("cannot write the checkpoint beside \(ledgerPath): \(String(cString: strerror(failure.errno)))")
+        }
+    }
+
+    /// The temporary file a checkpoint is written to: each piece with `pwrite` at its offset,
+    /// then `fsync` and `close`. A failed call throws its `errno`.
+    final class CheckpointFile: CheckpointSink {
+        struct Failure: Error { let errno: Int32 }
+
+        private var fd: Int32
+
+        init(fd: Int32) { self.fd = fd }
+
+        func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+            guard FleetCheckpoint.writeAll(fd, bytes, at: offset) else { throw Failure(errno: errno) }
+        }
+
+        func syncAndClose() throws {
+            if fsync(fd) != 0 { throw Failure(errno: errno) }
+            let closed = close(fd)
+            fd = -1
+            if closed != 0 { throw Failure(errno: errno) }
+        }
+
+        /// Closes the file unless it is closed already (after an error).
+        func closeIfOpen() {
+            if fd >= 0 { close(fd) }
+            fd = -1
         }
     }
 
@@ -328,50 +377,48 @@ public enum FleetCheckpoint {
         }
     }
 
-    /// Bytes written to a file from an offset on, a chunk at a time, with each chunk's CRC-32C.
-    struct ChunkWriter {
-        let fd: Int32
+    /// Bytes handed to a sink from an offset on, a chunk at a time, with each chunk's CRC-32C.
+    struct ChunkWriter<Sink: CheckpointSink> {
+        let sink: Sink
         var at: Int
         let chunkSize: Int
         var buffer: [UInt8] = []
         private(set) var crcs: [UInt32] = []
         private(set) var written = 0
-        private var ok = true
 
-        init(fd: Int32, at: Int, chunkSize: Int) {
-            self.fd = fd
+        init(sink: Sink, at: Int, chunkSize: Int) {
+            self.sink = sink
             self.at = at
             self.chunkSize = chunkSize
             buffer.reserveCapacity(chunkSize)
         }
 
-        mutating func add<T>(fixed value: T) {
-            withUnsafeBytes(of: value) { add($0) }
+        mutating func add<T>(fixed value: T) throws {
+            try withUnsafeBytes(of: value) { try add($0) }
         }
 
-        mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        mutating func add(_ bytes: UnsafeRawBufferPointer) throws {
             var from = 0
             while from < bytes.count {
                 let n = min(chunkSize - buffer.count, bytes.count - from)
                 buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[from..<(from + n)]))
                 from += n
-                if buffer.count == chunkSize { flush() }
+                if buffer.count == chunkSize { try flush() }
             }
         }
 
-        private mutating func flush() {
+        private mutating func flush() throws {
             guard !buffer.isEmpty else { return }
             crcs.append(buffer.withUnsafeBytes { FleetCheckpoint.ccapCRC(0, $0) })
-            ok = ok && FleetCheckpoint.writeAll(fd, buffer, at: at)
+            try sink.write(buffer, at: at)
             at += buffer.count
             written += buffer.count
             buffer.removeAll(keepingCapacity: true)
         }
 
-        /// Writes what is left; false when a write failed.
-        mutating func finish() -> Bool {
-            flush()
-            return ok
+        /// Hands over what is left.
+        mutating func finish() throws {
+            try flush()
         }
     }
 
@@ -452,9 +499,13 @@ public enum FleetCheckpoint {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int) -> Bool {
+        bytes.withUnsafeBytes { writeAll(fd, $0, at: offset) }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             if n < 0 { if errno == EINTR { continue }; return false }
             done += n
         }
