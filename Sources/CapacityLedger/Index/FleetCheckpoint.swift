@@ -69,17 +69,19 @@ public enum FleetCheckpoint {
         }
     }
 
-    /// Builds the checkpoint for `ledger` as stored in the file at `ledgerPath`, and writes it
-    /// atomically (temporary file, fsync, rename).
+    /// Lays out the checkpoint for `ledger` (whose log's codec state is `codec`, tied to the
+    /// commit record at `tie`) and hands every byte of it to `sink`, each piece at its offset
+    /// in the file. Reads no file and writes none of its own: `write` gives it the file,
+    /// `bytes` an array.
     ///
-    /// The file is written as it is worked out, never held whole: one pass over the events in
+    /// The bytes go out as they are worked out, never held whole: one pass over the events in
     /// effective order numbers the keys and works out the totals before each block, the blocks'
-    /// CRCs and the writer's timelines; the lookup area goes to its place in the file a chunk at a
-    /// time, each chunk's CRC noted; then the metadata and header; then a second pass writes the
+    /// CRCs and the writer's timelines; the lookup area goes to its place a chunk at a time,
+    /// each chunk's CRC noted; then the metadata and header; then a second pass gives the
     /// effect records block by block. (Built in memory, a checkpoint of ten million events took
-    /// about a gigabyte beside the ledger.)
-    public static func write(ledger: Ledger, ledgerPath: String, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
-                             blockSize: Int = defaultBlockSize, to destination: String? = nil) throws {
+    /// about a gigabyte beside the ledger.) Throws what `sink` throws, at once.
+    static func layout(ledger: Ledger, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
+                       blockSize: Int = defaultBlockSize, into sink: some CheckpointSink) throws {
         guard !ledger.isPartial, codec.baseCount == 0 else { throw LedgerError.io("a checkpoint is written from the whole log") }
         var keys: [String] = []       // see `chipsKey`, `powerKey`, `usdKey`
         var keyIndex: [String: UInt32] = [:]
@@ -226,30 +228,25 @@ public enum FleetCheckpoint {
         let chunkCRCsAt = meta.bytes.count
         meta.append(repeatElement(UInt8(0), count: chunkCount * 4))
 
-        removeAbandonedTemporaries(ledgerPath: ledgerPath)
-        let final = destination ?? path(forLedger: ledgerPath)
-        let tmp = destination.map { $0 + ".tmp" } ?? temporaryPrefix(ledgerPath: ledgerPath) + "\(getpid())"
-        let fd = try createTemporary(tmp)
         let areaAt = headerSize + meta.bytes.count + writer.bytes.count
-        var ok = true
 
         // The lookup area, checked in chunks: the log's string table (offsets, then bytes), the
         // string hash table, the last rack mark per string number.
-        var area = ChunkWriter(fd: fd, at: areaAt, chunkSize: chunkSize)
+        var area = ChunkWriter(sink: sink, at: areaAt, chunkSize: chunkSize)
         var offset: UInt64 = 0
         for s in strings {
-            area.add(fixed: offset.littleEndian)
+            try area.add(fixed: offset.littleEndian)
             offset += UInt64(s.utf8.count)
         }
-        area.add(fixed: offset.littleEndian)
+        try area.add(fixed: offset.littleEndian)
         for s in strings {
             var copy = s
-            copy.withUTF8 { area.add(UnsafeRawBufferPointer($0)) }
+            try copy.withUTF8 { try area.add(UnsafeRawBufferPointer($0)) }
         }
-        table.withUnsafeBytes { area.add($0) }
-        rackLast.withUnsafeBytes { area.add($0) }
-        ok = area.finish()
-        precondition(!ok || (area.crcs.count == chunkCount && area.written == areaLength), "checkpoint lookup area of an unexpected size")
+        try table.withUnsafeBytes { try area.add($0) }
+        try rackLast.withUnsafeBytes { try area.add($0) }
+        try area.finish()
+        precondition(area.crcs.count == chunkCount && area.written == areaLength, "checkpoint lookup area of an unexpected size")
         for (i, c) in area.crcs.enumerated() {
             withUnsafeBytes(of: c.littleEndian) { meta.bytes.replaceSubrange((chunkCRCsAt + i * 4)..<(chunkCRCsAt + i * 4 + 4), with: $0) }
         }
@@ -269,109 +266,76 @@ public enum FleetCheckpoint {
         header.u32(writer.bytes.withUnsafeBytes { Frame.crc(UnsafeRawBufferPointer(rebasing: $0[0..<writer.directoryEnd])) })
         while header.bytes.count < headerSize - 4 { header.byte(0) }
         header.u32(header.bytes.withUnsafeBytes { Frame.crc($0) })
-        ok = ok && writeAll(fd, header.bytes, at: 0) && writeAll(fd, meta.bytes, at: headerSize)
-            && writeAll(fd, writer.bytes, at: headerSize + meta.bytes.count)
+        try sink.write(header.bytes, at: 0)
+        try sink.write(meta.bytes, at: headerSize)
+        try sink.write(writer.bytes, at: headerSize + meta.bytes.count)
 
         // The second pass: the effect records, in the order and with the keys of the first.
         var out = ByteWriter()
         out.bytes.reserveCapacity(1 << 22)
         var at = areaAt + areaLength
-        for s in order where ok {
+        for s in order {
             guard let r = record(Int(s)) else { continue }
             r.write(to: &out)
             if out.bytes.count >= 1 << 22 {
-                ok = writeAll(fd, out.bytes, at: at)
+                try sink.write(out.bytes, at: at)
                 at += out.bytes.count
                 out.bytes.removeAll(keepingCapacity: true)
             }
         }
-        ok = ok && writeAll(fd, out.bytes, at: at) && fsync(fd) == 0
-        ok = close(fd) == 0 && ok
-        guard ok, rename(tmp, final) == 0 else {
-            unlink(tmp)
-            throw LedgerError.io("cannot write the checkpoint beside \(ledgerPath): \(String(cString: strerror(errno)))")
-        }
+        try sink.write(out.bytes, at: at)
     }
 
-    /// Where a writer's temporary file goes: the checkpoint's path, `.tmp.`, the writer's pid.
-    static func temporaryPrefix(ledgerPath: String) -> String { path(forLedger: ledgerPath) + ".tmp." }
-
-    /// Creates the temporary file new, never through a link: in a shared directory, a link
-    /// planted at that name must not make a query overwrite what it points at. A file already
-    /// there under this process's pid (left by an earlier process that had it) is removed first;
-    /// removing a link removes the link, not its target.
-    static func createTemporary(_ tmp: String) throws -> Int32 {
-        for attempt in 0..<2 {
-            let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-            if fd >= 0 { return fd }
-            guard errno == EEXIST, attempt == 0, unlink(tmp) == 0 else { break }
-        }
-        throw LedgerError.io("cannot create \(tmp): \(String(cString: strerror(errno)))")
+    /// The checkpoint for `ledger` as `layout` lays it out, in memory.
+    static func bytes(ledger: Ledger, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
+                      blockSize: Int = defaultBlockSize) throws -> [UInt8] {
+        let buffer = CheckpointBuffer()
+        try layout(ledger: ledger, codec: codec, tie: tie, blockSize: blockSize, into: buffer)
+        return buffer.bytes
     }
 
-    /// Removes the temporary files of checkpoint writers that are no longer running (a writer
-    /// killed between creating and renaming its file leaves it behind).
-    static func removeAbandonedTemporaries(ledgerPath: String) {
-        let prefix = temporaryPrefix(ledgerPath: ledgerPath)
-        let slash = prefix.lastIndex(of: "/")
-        let dir = slash.map { prefix[..<$0].isEmpty ? "/" : String(prefix[..<$0]) } ?? "."
-        let base = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
-        guard let d = opendir(dir) else { return }
-        defer { closedir(d) }
-        while let entry = readdir(d) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            // The pid, and what a writer of that pid may have added after it (`.audit`, …).
-            guard name.hasPrefix(base), let pid = Int32(name.dropFirst(base.count).prefix(while: \.isNumber)), pid > 0 else { continue }
-            if kill(pid, 0) != 0, errno == ESRCH { unlink(prefix + String(name.dropFirst(base.count))) }
-        }
-    }
-
-    /// Bytes written to a file from an offset on, a chunk at a time, with each chunk's CRC-32C.
-    struct ChunkWriter {
-        let fd: Int32
+    /// Bytes handed to a sink from an offset on, a chunk at a time, with each chunk's CRC-32C.
+    struct ChunkWriter<Sink: CheckpointSink> {
+        let sink: Sink
         var at: Int
         let chunkSize: Int
         var buffer: [UInt8] = []
         private(set) var crcs: [UInt32] = []
         private(set) var written = 0
-        private var ok = true
 
-        init(fd: Int32, at: Int, chunkSize: Int) {
-            self.fd = fd
+        init(sink: Sink, at: Int, chunkSize: Int) {
+            self.sink = sink
             self.at = at
             self.chunkSize = chunkSize
             buffer.reserveCapacity(chunkSize)
         }
 
-        mutating func add<T>(fixed value: T) {
-            withUnsafeBytes(of: value) { add($0) }
+        mutating func add<T>(fixed value: T) throws {
+            try withUnsafeBytes(of: value) { try add($0) }
         }
 
-        mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        mutating func add(_ bytes: UnsafeRawBufferPointer) throws {
             var from = 0
             while from < bytes.count {
                 let n = min(chunkSize - buffer.count, bytes.count - from)
                 buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[from..<(from + n)]))
                 from += n
-                if buffer.count == chunkSize { flush() }
+                if buffer.count == chunkSize { try flush() }
             }
         }
 
-        private mutating func flush() {
+        private mutating func flush() throws {
             guard !buffer.isEmpty else { return }
             crcs.append(buffer.withUnsafeBytes { FleetCheckpoint.ccapCRC(0, $0) })
-            ok = ok && FleetCheckpoint.writeAll(fd, buffer, at: at)
+            try sink.write(buffer, at: at)
             at += buffer.count
             written += buffer.count
             buffer.removeAll(keepingCapacity: true)
         }
 
-        /// Writes what is left; false when a write failed.
-        mutating func finish() -> Bool {
-            flush()
-            return ok
+        /// Hands over what is left.
+        mutating func finish() throws {
+            try flush()
         }
     }
 
@@ -452,9 +416,13 @@ public enum FleetCheckpoint {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int) -> Bool {
+        bytes.withUnsafeBytes { writeAll(fd, $0, at: offset) }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             if n < 0 { if errno == EINTR { continue }; return false }
             done += n
         }
@@ -469,94 +437,5 @@ public enum FleetCheckpoint {
         case .installed: t[i + 1] += a; t[i + 3] += b
         case .retired: t[i + 1] -= a; t[i + 2] += a; t[i + 3] -= b
         }
-    }
-}
-
-extension FleetCheckpoint {
-    /// What `audit` found.
-    public enum Audit: Equatable, Sendable {
-        /// There is no checkpoint beside the ledger.
-        case none
-        /// The checkpoint holds, byte for byte, what a rebuild from the log up to its seq holds.
-        case matches(seq: Int)
-        /// The checkpoint is not used (damaged header, another format, stale, not the ledger
-        /// owner's); queries rebuild it when they need one.
-        case unusable(String)
-        /// The checkpoint is tied to the log's commit at `seq`, but its bytes differ from a
-        /// rebuild: it was edited or forged (its own CRCs cannot tell), or damaged.
-        case differs(seq: Int)
-    }
-
-    /// Checks the checkpoint beside `ledgerPath` against the log: rebuilds it from the log's
-    /// events up to the commit it is tied to (the bytes of a checkpoint follow from those
-    /// events alone) and compares the two files. With `replace`, a checkpoint that differs is
-    /// replaced by the rebuild.
-    ///
-    /// CRCs guard the checkpoint against accidents only: whoever edits it can fix them. This is
-    /// what ties its content to the hash-chained log; `capacity verify` runs it.
-    public static func audit(ledgerPath: String, replace: Bool) throws -> Audit {
-        let ckpt = path(forLedger: ledgerPath)
-        guard access(ckpt, F_OK) == 0 else { return .none }
-        let reader: CheckpointReader
-        do {
-            reader = try CheckpointReader(path: ckpt, ledgerPath: ledgerPath)
-            let fd = open(ledgerPath, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw LedgerError.io("cannot open \(ledgerPath): \(String(cString: strerror(errno)))") }
-            defer { close(fd) }
-            _ = try reader.checkTie(fd: fd, ledgerPath: ledgerPath)
-        } catch let u as Unusable {
-            return .unusable(u.reason)
-        }
-        // The ledger as it stood at the tie: the log up to the commit the checkpoint names.
-        let log = try readPrefix(ledgerPath, count: reader.commitEnd)
-        var ledger = Ledger()
-        let scan = try log.withUnsafeBytes { (b) throws -> LogScan in
-            try LogScanner.scan(UnsafeRawBufferPointer(rebasing: b[LogHeader.size...]), base: LogHeader.size, from: 0, firstSeq: 1,
-                                head: .genesis, state: &ledger.codec)
-        }
-        try ledger.absorb(scan.events, head: scan.head)
-        guard ledger.count == reader.tieSeq, scan.committedEnd == reader.commitEnd else { return .unusable("stale checkpoint") }
-        let rebuilt = temporaryPrefix(ledgerPath: ledgerPath) + "\(getpid()).audit"
-        try write(ledger: ledger, ledgerPath: ledgerPath, codec: ledger.codec,
-                  tie: (reader.tieSeq, reader.commitStart, reader.commitEnd), blockSize: reader.blockSize, to: rebuilt)
-        let same = try sameBytes(ckpt, rebuilt)
-        if !same, replace, rename(rebuilt, ckpt) == 0 { return .differs(seq: reader.tieSeq) }
-        unlink(rebuilt)
-        return same ? .matches(seq: reader.tieSeq) : .differs(seq: reader.tieSeq)
-    }
-
-    /// The first `count` bytes of the file at `path`.
-    static func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw LedgerError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(done)) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw LedgerError.io("cannot read \(path): \(n == 0 ? "the file is shorter than expected" : String(cString: strerror(errno)))") }
-            done += n
-        }
-        return out
-    }
-
-    /// Whether two files hold the same bytes.
-    static func sameBytes(_ a: String, _ b: String) throws -> Bool {
-        let fa = open(a, O_RDONLY | O_CLOEXEC), fb = open(b, O_RDONLY | O_CLOEXEC)
-        defer { if fa >= 0 { close(fa) }; if fb >= 0 { close(fb) } }
-        guard fa >= 0, fb >= 0 else { throw LedgerError.io("cannot open \(fa < 0 ? a : b): \(String(cString: strerror(errno)))") }
-        var sa = stat(), sb = stat()
-        guard fstat(fa, &sa) == 0, fstat(fb, &sb) == 0 else { return false }
-        guard sa.st_size == sb.st_size else { return false }
-        var x = [UInt8](repeating: 0, count: 1 << 20), y = [UInt8](repeating: 0, count: 1 << 20)
-        var at = 0
-        while at < Int(sa.st_size) {
-            let n = x.withUnsafeMutableBytes { pread(fa, $0.baseAddress, $0.count, off_t(at)) }
-            let m = y.withUnsafeMutableBytes { pread(fb, $0.baseAddress, $0.count, off_t(at)) }
-            guard n > 0, n == m, x[0..<n] == y[0..<m] else { return false }
-            at += n
-        }
-        return true
     }
 }

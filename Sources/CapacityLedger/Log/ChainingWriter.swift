@@ -33,16 +33,11 @@ final class ChainingWriter: @unchecked Sendable {
 
     private let fd: Int32
     private let path: String
-    private let depth: Int
+    /// Pieces to the thread; written buffers back, for the writer to fill again (fresh ones
+    /// would be fresh pages).
+    private let queue: RecyclingQueue<Piece, [UInt8]>
     private let worker = Worker()
-    private var monitor: Monitor { worker.monitor }
-    // Guarded by `monitor`.
-    private var queue: [Piece] = []
-    /// Buffers written out, for the writer to fill again (fresh ones would be fresh pages).
-    private var spare: [[UInt8]] = []
-    private var working = false
-    private var failure: (any Error)?
-    // The thread's own while it runs; read by others under `monitor` once nothing waits or works.
+    // The thread's own while it runs; read by others once `drain` has returned.
     private var head: ChainHash
     private var seq: Int
 
@@ -52,7 +47,7 @@ final class ChainingWriter: @unchecked Sendable {
         self.path = path
         self.head = head
         self.seq = lastSeq
-        self.depth = depth
+        queue = RecyclingQueue(capacity: depth)
     }
 
     deinit { stop() }
@@ -64,62 +59,50 @@ final class ChainingWriter: @unchecked Sendable {
     /// `bytes` an empty buffer to fill next. Waits while `depth` buffers wait already. Throws
     /// the first error met so far.
     func submit(_ bytes: inout [UInt8], at offset: Int, checks: [HashCheck]) throws {
-        monitor.lock()
-        defer { monitor.unlock() }
-        while queue.count >= depth, failure == nil { monitor.wait() }
-        if let failure { throw failure }
         let capacity = bytes.capacity
-        queue.append(Piece(bytes: bytes, offset: offset, checks: checks))
-        bytes = spare.popLast() ?? []
+        // The buffer is moved into the piece, so that the thread changes it in place.
+        let piece = Piece(bytes: bytes, offset: offset, checks: checks)
+        bytes = []
+        // (After `stop()` the piece is dropped, as those waiting are.)
+        try queue.put(consume piece)
+        bytes = queue.reusedBuffer() ?? []
         bytes.reserveCapacity(capacity)
-        monitor.broadcast()
     }
 
     /// Waits until every buffer handed over is hashed and written; returns the chain's head
     /// after them, or throws the first error.
     func drain() throws -> ChainHash {
-        monitor.lock()
-        defer { monitor.unlock() }
-        while !queue.isEmpty || working, failure == nil { monitor.wait() }
-        if let failure { throw failure }
+        let whole = try queue.drain()
+        precondition(whole, "a chaining writer drained after it was stopped")
         return head
     }
 
     /// The error that stopped the writing, if any.
-    var error: (any Error)? { monitor.withLock { failure } }
+    var error: (any Error)? { queue.error }
 
     /// Ends the thread (after the buffer it works on; any waiting are dropped) and waits for it.
-    func stop() { worker.stop() }
+    func stop() {
+        guard worker.isRunning else { return }
+        queue.close()
+        worker.join()
+    }
 
     private func run() {
         ccap_name_this_thread("capacity-hash")
         ccap_yield_to_others(10)
-        monitor.lock()
-        while true {
-            while queue.isEmpty, !worker.stopping { monitor.wait() }
-            if worker.stopping { break }
-            var piece = queue.removeFirst()
-            working = true
-            monitor.unlock()
-            var error: (any Error)?
+        // (`take` throws only an error the writer ends with, and it ends with none.)
+        while var piece = try? queue.take() {
             do {
                 try chain(&piece)
                 try FileEventStore.writeAll(fd, piece.bytes, at: piece.offset, path: path)
-            } catch let e {
-                error = e
+            } catch {
+                // After an error nothing more is written: `take` gives nothing more.
+                queue.fail(error)
             }
-            piece.bytes.removeAll(keepingCapacity: true)
-            monitor.lock()
-            working = false
-            spare.append(piece.bytes)
-            if let error {
-                failure = error
-                queue.removeAll()
-            }
-            monitor.broadcast()
-            if error != nil { break }
+            var bytes = (consume piece).bytes
+            bytes.removeAll(keepingCapacity: true)
+            queue.recycle(bytes)
         }
-        monitor.unlock()
     }
 
     /// Walks the piece's frames: chains each record's, fills in each anchor's head and CRC.

@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// A mutex and one condition: how a thread that hands work over (`DraftPipeline`,
-/// `ChainingWriter`) and the thread that takes it wait for each other.
+/// A mutex and one condition: how a thread that hands work over and the thread that takes it
+/// wait for each other (`RecyclingQueue`).
 final class Monitor: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -40,17 +40,17 @@ final class Monitor: @unchecked Sendable {
     }
 }
 
-/// A thread that takes work handed to it under `monitor` until `stop()` tells it to end (the
-/// import's reading thread, `DraftPipeline`, and its hashing thread, `ChainingWriter`).
+/// A thread of its own for a loop that takes work from a queue or hands work to one (the
+/// import's reading thread, `DraftPipeline`, and its hashing thread, `ChainingWriter`, each
+/// with a `RecyclingQueue`): its owner starts it, tells it to end by closing that queue, and
+/// joins it.
 final class Worker: @unchecked Sendable {
-    let monitor = Monitor()
-    /// Set by `stop()` under `monitor`; the thread reads it there and ends.
-    private(set) var stopping = false
+    private let monitor = Monitor()
     private var thread: pthread_t?
-
-    var isRunning: Bool { thread != nil }
     /// Set under `monitor` by the thread as its body returns.
     private var ended = false
+
+    var isRunning: Bool { thread != nil }
     /// Whether the thread's body has returned (tests ask whether stopping ended it).
     var finished: Bool { monitor.withLock { ended } }
 
@@ -69,17 +69,6 @@ final class Worker: @unchecked Sendable {
     /// from or hands to).
     func join() {
         guard let t = thread else { return }
-        pthread_join(t, nil)
-        thread = nil
-    }
-
-    /// Tells the thread to end and waits for it.
-    func stop() {
-        guard let t = thread else { return }
-        monitor.withLock {
-            stopping = true
-            monitor.broadcast()
-        }
         pthread_join(t, nil)
         thread = nil
     }
