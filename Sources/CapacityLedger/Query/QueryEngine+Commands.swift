@@ -104,24 +104,11 @@ extension QueryEngine {
         return out
     }
 
-    /// `1.8T`, `15T`, `70B`, `400M`, `5e9`.
-    static func amount(_ text: String) -> Double? {
-        let multipliers: [Character: Double] = ["K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12]
-        var t = text
-        var m = 1.0
-        if let last = t.last, let k = multipliers[Character(last.uppercased())] {
-            m = k
-            t.removeLast()
-        }
-        guard let v = Double(t), v.isFinite, v > 0 else { return nil }
-        return v * m  // may overflow to infinity (1e308T); the caller says so
-    }
-
     func train(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
         let p = try point(q, d)
         func need(_ key: String) throws -> Double {
             guard let v = q[key] else { throw LedgerError.data("train: \(key)= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16])") }
-            guard let x = Self.amount(v) else { throw LedgerError.data("train: \(key)=\(v) is not a positive number (suffixes K M B T, e.g. 1.8T)") }
+            guard let x = ValueKind.amount(v) else { throw LedgerError.data("train: \(key)=\(v) is not a positive number (suffixes K M B T, e.g. 1.8T)") }
             guard x.isFinite else { throw LedgerError.data("train: \(key)=\(v) is too large (at most \(Format.scientific(.greatestFiniteMagnitude)))") }
             return x
         }
