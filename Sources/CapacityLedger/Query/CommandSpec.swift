@@ -1,5 +1,6 @@
 /// The commands of the query language, with their options: the one table that parsing (and its
-/// refusals), `.help`, tab completion and the command table of docs/queries.md follow.
+/// refusals), `.help`, tab completion and the command table of docs/queries.md follow. Each row
+/// also builds its command's typed value (`Query.Command`) from the values the parser checked.
 public struct CommandSpec: Sendable {
     public struct Option: Sendable {
         public var key: OptionKey
@@ -51,15 +52,19 @@ public struct CommandSpec: Sendable {
     public var operands: Operands
     /// How a refusal for a missing required option shows the command (default: `usage`).
     public var example: String?
+    /// The typed command, from the values the parser has checked against this row: each is of
+    /// its option's kind, and a required option is there.
+    let build: @Sendable (ParsedValues) -> Query.Command
 
     init(name: String, usage: String, summary: String, example: String? = nil, options: [Option] = [], operands: Operands = .none,
-         point: PointKeys = .atAndKnown) {
+         point: PointKeys = .atAndKnown, build: @escaping @Sendable (ParsedValues) -> Query.Command) {
         self.name = name
         self.usage = usage
         self.summary = summary
         self.example = example
         self.options = options + point.options
         self.operands = operands
+        self.build = build
     }
 
     /// Every option's name, in order.
@@ -74,31 +79,46 @@ public struct CommandSpec: Sendable {
     public static let all: [CommandSpec] = [
         CommandSpec(name: "fleet", usage: "fleet [site=] [model=]",
                     summary: "Chips per site and model: delivered, installed, energized, stranded, retired, undeployed.",
-                    options: [o(.site, "only this site"), o(.model, "only this chip model")]),
+                    options: [o(.site, "only this site"), o(.model, "only this chip model")]) { v in
+            .fleet(FleetQuery(site: v.word(.site), model: v.word(.model)))
+        },
         CommandSpec(name: "power", usage: "power [site=]",
                     summary: "Power per site: cap, allocated, drawn by energized racks, headroom (MW).",
-                    options: [o(.site, "only this site")]),
+                    options: [o(.site, "only this site")]) { v in
+            .power(PowerQuery(site: v.word(.site)))
+        },
         CommandSpec(name: "investments", usage: "investments [investor=] [recipient=]",
                     summary: "Committed dollars per investor and recipient, with the total.",
-                    options: [o(.investor, "only this investor"), o(.recipient, "only this recipient")]),
-        CommandSpec(name: "sites", usage: "sites", summary: "Opened sites with their name, region, power cap and area."),
-        CommandSpec(name: "models", usage: "models", summary: "The chip catalog in force: specs as of the point in time."),
+                    options: [o(.investor, "only this investor"), o(.recipient, "only this recipient")]) { v in
+            .investments(InvestmentsQuery(investor: v.word(.investor), recipient: v.word(.recipient)))
+        },
+        CommandSpec(name: "sites", usage: "sites", summary: "Opened sites with their name, region, power cap and area.") { _ in .sites },
+        CommandSpec(name: "models", usage: "models", summary: "The chip catalog in force: specs as of the point in time.") { _ in .models },
         CommandSpec(name: "capacity", usage: "capacity [by=site|model|fleet] [precision=bf16|fp8] [site=] [model=]",
                     summary: "Compute capacity of energized chips in PFLOPS, and PFLOPS per MW drawn.",
                     options: [o(.by, "group rows (default site)"), o(.precision, "bf16 (default) or fp8"),
-                              o(.site, "only this site"), o(.model, "only this chip model")]),
+                              o(.site, "only this site"), o(.model, "only this chip model")]) { v in
+            .capacity(CapacityQuery(grouping: v.choice(.by) ?? .site, precision: v.choice(.precision) ?? .bf16,
+                                    site: v.word(.site), model: v.word(.model)))
+        },
         CommandSpec(name: "train", usage: "train params= tokens= [mfu=] [precision=]",
                     summary: "Days to train a model on the fleet: FLOPs = 6·params·tokens; days = FLOPs / (PFLOPS·10^15·mfu) / 86400.",
                     example: "train params=1.8T tokens=15T [mfu=0.4] [precision=bf16]",
                     options: [o(.params, "parameters, with K M B T suffixes (1.8T)", required: true),
                               o(.tokens, "training tokens (15T)", required: true),
                               o(.mfu, "model FLOPs utilisation in (0,1], default 0.4"),
-                              o(.precision, "bf16 (default) or fp8")]),
+                              o(.precision, "bf16 (default) or fp8")]) { v in
+            // params= and tokens= are required: the parser has refused the query without them.
+            .train(TrainQuery(params: v.number(.params)!, tokens: v.number(.tokens)!, mfu: v.number(.mfu) ?? 0.4,
+                              precision: v.choice(.precision) ?? .bf16))
+        },
         CommandSpec(name: "log", usage: "log [type=] [site=] [since=] [until=] [limit=]",
                     summary: "Events in seq order; since/until bound the effective time; limit keeps the last N.",
                     options: [o(.type, "only this event type"), o(.site, "only this site"),
                               o(.since, "effective at or after"), o(.until, "effective at or before"),
-                              o(.limit, "the last N matching events")]),
+                              o(.limit, "the last N matching events")]) { v in
+            .log(LogQuery(type: v.choice(.type), site: v.word(.site), since: v.time(.since), until: v.time(.until), limit: v.whole(.limit)))
+        },
         CommandSpec(name: "timeline", usage: "timeline metric=pflops|chips|energized|mw|usd every=day|week|month|quarter [from=] [to=] [precision=] [svg=FILE] [title=] [width=] [height=]",
                     summary: "A metric at regular points in effective time: a table and a chart; svg= also writes an SVG line chart.",
                     options: [o(.metric, "what to plot", required: true),
@@ -109,19 +129,32 @@ public struct CommandSpec: Sendable {
                               o(.svg, "also write an SVG chart to this file"),
                               o(.title, "the SVG chart's title (default: the metric and step)", needs: svgChart),
                               o(.width, "the SVG chart's width in pixels (default 800)", needs: svgChart),
-                              o(.height, "the SVG chart's height in pixels (default 450)", needs: svgChart)]),
+                              o(.height, "the SVG chart's height in pixels (default 450)", needs: svgChart)]) { v in
+            let chart = v.word(.svg).map {
+                TimelineQuery.ChartFile(path: $0, title: v.word(.title), width: v.whole(.width) ?? 800, height: v.whole(.height) ?? 450)
+            }
+            // metric= and every= are required: the parser has refused the query without them.
+            return .timeline(TimelineQuery(metric: v.choice(.metric)!, every: v.choice(.every)!, from: v.time(.from), to: v.time(.to),
+                                           precision: v.choice(.precision) ?? .bf16, chart: chart))
+        },
         CommandSpec(name: "replay", usage: "replay [from=] [to=] [site=]",
                     summary: "Events in effective order, each with the fleet's PFLOPS (bf16), energized chips and MW drawn after it.",
                     options: [o(.from, "first effective time shown"), o(.to, "last effective time shown (default: at)"),
-                              o(.site, "only events at this site")]),
+                              o(.site, "only events at this site")]) { v in
+            .replay(ReplayQuery(from: v.time(.from), to: v.time(.to), site: v.word(.site)))
+        },
         CommandSpec(name: "diff", usage: "diff T1 T2",
                     summary: "Per site and model, what changed between two effective times (T2 minus T1).",
-                    operands: .points(2), point: .knownOnly),
+                    operands: .points(2), point: .knownOnly) { v in
+            .diff(DiffQuery(from: v.points[0], to: v.points[1]))
+        },
         CommandSpec(name: "append", usage: "append TYPE key=value …",
                     summary: "Append one event, with the same fields and rules as `capacity append`.",
-                    operands: .event, point: .none),
-        CommandSpec(name: "verify", usage: "verify", summary: "Check every record, the hash chain and every rule.", point: .none),
-        CommandSpec(name: "stats", usage: "stats", summary: "Events, bytes, first and last effective and recorded times."),
+                    operands: .event, point: .none) { v in
+            .append(v.event!)
+        },
+        CommandSpec(name: "verify", usage: "verify", summary: "Check every record, the hash chain and every rule.", point: .none) { _ in .verify },
+        CommandSpec(name: "stats", usage: "stats", summary: "Events, bytes, first and last effective and recorded times.") { _ in .stats },
     ]
 
     /// What `title=`, `width=` and `height=` need.

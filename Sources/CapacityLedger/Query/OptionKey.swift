@@ -80,3 +80,14 @@ public enum NameKind: Sendable, Hashable {
         }
     }
 }
+
+/// A name a query filters on (`site=rainier-in`): it must be one the ledger has recorded.
+public struct NameFilter: Sendable, Hashable {
+    public var kind: NameKind
+    public var value: String
+
+    public init(_ kind: NameKind, _ value: String) {
+        self.kind = kind
+        self.value = value
+    }
+}

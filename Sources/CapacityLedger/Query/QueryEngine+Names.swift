@@ -4,12 +4,12 @@ extension QueryEngine {
     /// and a total of 0, a wrong figure that looks like a right one. The error names the value
     /// and the nearest known names. A name the ledger knows is left to the command, which may
     /// find nothing at its point in time (see `emptyNote`).
-    func checkNames(_ q: ParsedQuery) throws {
-        let named = q.names
-        guard !named.isEmpty else { return }
+    func checkNames(_ q: Query) throws {
+        guard !q.names.isEmpty else { return }
         // Every event recorded so far, whenever it takes effect.
         let all = try figures(PointInTime(at: .time(Timestamp(micros: .max))))
-        for (kind, value) in named {
+        for name in q.names {
+            let (kind, value) = (name.kind, name.value)
             let known: [String]
             switch kind {
             case .site: known = Array(all.sites.keys)
@@ -30,15 +30,19 @@ extension QueryEngine {
             } else {
                 hint = "\(names.count) are known; \(kind.listedBy) lists them"
             }
-            throw LedgerError.data("\(q.spec.name): unknown \(kind.noun) \"\(value)\" (\(hint))")
+            throw LedgerError.data("\(q.name): unknown \(kind.noun) \"\(value)\" (\(hint))")
         }
     }
 
     /// The note for a snapshot with no rows although every name it filters on is known: the
     /// names exist, but nothing of them counts at that point in time. (The history commands
     /// show a range of events, which an empty window explains.)
-    func emptyNote(_ q: ParsedQuery, _ out: QueryOutput) -> String? {
-        guard out.rows.isEmpty, out.point != nil, ["fleet", "power", "capacity", "investments"].contains(q.spec.name) else { return nil }
+    func emptyNote(_ q: Query, _ out: QueryOutput) -> String? {
+        switch q.command {
+        case .fleet, .power, .capacity, .investments: break
+        default: return nil
+        }
+        guard out.rows.isEmpty, out.point != nil else { return nil }
         let named = q.names.map { "\($0.kind.noun) \($0.value)" }
         guard !named.isEmpty, let p = out.point else { return nil }
         return "nothing counts for \(named.joined(separator: " and ")) at \(p.atText) (known \(p.knownText))"

@@ -1,42 +1,18 @@
-/// A parsed query line: the command, its `key=value` options and positional words.
-public struct ParsedQuery: Sendable {
-    public var spec: CommandSpec
-    public var options: [String: String]
-    public var positional: [String]
-    /// The checked values of the options and operands.
-    var values: ParsedValues
-
-    public subscript(key: String) -> String? { options[key] }
-
-    /// The names it filters on (site, chip model, investor, recipient), in the order of the
-    /// command's options.
-    var names: [(kind: NameKind, value: String)] {
-        spec.options.compactMap { o in
-            guard case .name(let kind) = o.kind, case .word(let value)? = values.options[o.key] else { return nil }
-            return (kind, value)
-        }
-    }
-
-    /// Parses one line of the query language. Errors list what is accepted.
-    public static func parse(_ line: String) throws -> ParsedQuery {
+extension Query {
+    /// Parses one line of the query language into its typed command. Every refusal of the
+    /// line's text is made here, and says what is accepted.
+    public static func parse(_ line: String) throws -> Query {
         let words = try QueryWords.splitChecked(QueryWords.droppingTerminator(line))
         guard let first = words.first else { throw LedgerError.data("empty command") }
         guard let spec = CommandSpec.named(first) else {
             throw LedgerError.data("unknown command \"\(first)\" (commands: \(CommandSpec.names.joined(separator: ", ")))")
         }
-        let rest = Array(words.dropFirst())
-        let values = try spec.parse(rest)
-        if spec.operands == .event { return ParsedQuery(spec: spec, options: [:], positional: rest, values: values) }
-        var options: [String: String] = [:]
-        var positional: [String] = []
-        for w in rest {
-            if let eq = w.firstIndex(of: "="), eq != w.startIndex {
-                options[String(w[..<eq])] = String(w[w.index(after: eq)...])
-            } else {
-                positional.append(w)
-            }
+        let values = try spec.parse(Array(words.dropFirst()))
+        let names = spec.options.compactMap { o -> NameFilter? in
+            guard case .name(let kind) = o.kind, let value = values.word(o.key) else { return nil }
+            return NameFilter(kind, value)
         }
-        return ParsedQuery(spec: spec, options: options, positional: positional, values: values)
+        return Query(spec: spec, command: spec.build(values), point: PointOptions(at: values.at, known: values.time(.known)), names: names)
     }
 }
 
@@ -55,16 +31,27 @@ struct ParsedValues: Sendable, Hashable {
     var points: [WrittenPoint] = []
     /// `append TYPE key=value …`.
     var event: EventDraft?
-}
 
-/// A point in time given as a word (`diff T1 T2`), kept as written for messages.
-public struct WrittenPoint: Sendable, Hashable {
-    public var text: String
-    public var at: PointInTime.At
+    func word(_ key: OptionKey) -> String? {
+        if case .word(let w)? = options[key] { w } else { nil }
+    }
 
-    public init(text: String, at: PointInTime.At) {
-        self.text = text
-        self.at = at
+    func choice<C: QueryChoice>(_ key: OptionKey) -> C? { word(key).flatMap(C.init(rawValue:)) }
+
+    func time(_ key: OptionKey) -> TimePoint? {
+        if case .time(let t)? = options[key] { t } else { nil }
+    }
+
+    func number(_ key: OptionKey) -> Double? {
+        if case .number(let x)? = options[key] { x } else { nil }
+    }
+
+    func whole(_ key: OptionKey) -> Int? {
+        if case .whole(let n)? = options[key] { n } else { nil }
+    }
+
+    var at: PointInTime.At? {
+        if case .point(let at)? = options[.at] { at } else { nil }
     }
 }
 
@@ -80,10 +67,8 @@ extension CommandSpec {
             values.event = try Self.event(words, command: name)
             return values
         }
-        var count = 0
         for w in words {
             guard let eq = w.firstIndex(of: "="), eq != w.startIndex else {
-                count += 1
                 try operand(w, into: &values)
                 continue
             }
@@ -96,8 +81,8 @@ extension CommandSpec {
             guard !value.isEmpty else { throw LedgerError.data("\(name): option \"\(key)\" needs a value (\(key)=…)") }
             values.options[option.key] = try option.kind.read(value, as: "\(name): \(key)=\(value)")
         }
-        if case .points(let expected) = operands, count != expected {
-            throw LedgerError.data("\(name): expected \(expected) times, got \(count) (usage: \(usage))")
+        if case .points(let expected) = operands, values.points.count != expected {
+            throw LedgerError.data("\(name): expected \(expected) times, got \(values.points.count) (usage: \(usage))")
         }
         for o in options where o.required && values.options[o.key] == nil {
             let hint: String
