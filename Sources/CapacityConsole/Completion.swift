@@ -102,31 +102,28 @@ public struct Completer {
         if let eq = word.firstIndex(of: "=") {
             let key = String(word[..<eq])
             let values: [String]
-            if key == "at" { values = ["now"] } else if key == "known" { values = ["now"] } else if let o = spec.options.first(where: { $0.key == key }) {
+            if key == "at" { values = ["now"] } else if key == "known" { values = ["now"] } else if let o = spec.option(key) {
                 values = self.values(o.kind, prefix: String(word[word.index(after: eq)...]))
             } else {
                 values = []
             }
             return match(values.map { key + "=" + $0 })
         }
-        if spec.positional > 0 { return match(["now"] + spec.keys.map { $0 + "=" }) }
+        if case .points = spec.operands { return match(["now"] + spec.keys.map { $0 + "=" }) }
         let used = Set(previous.dropFirst().compactMap { $0.split(separator: "=").first.map(String.init) })
         return match(spec.keys.filter { !used.contains($0) }.map { $0 + "=" })
     }
 
-    func values(_ kind: CommandSpec.ValueKind, prefix: String) -> [String] {
+    func values(_ kind: ValueKind, prefix: String) -> [String] {
         switch kind {
-        case .site: data.sites
-        case .model: data.models
-        case .rack: data.racks
-        case .investor: data.investors
-        case .recipient: data.recipients
-        case .eventType: EventType.names
-        case .precision: Precision.allCases.map(\.rawValue)
+        case .name(.site): data.sites
+        case .name(.model): data.models
+        case .name(.investor): data.investors
+        case .name(.recipient): data.recipients
         case .choice(let c): c
-        case .time: ["now"]
+        case .time, .pointInTime: ["now"]
         case .file: listFiles(prefix)
-        case .text, .number: []
+        case .text, .amount, .fraction, .count, .pixels: []
         }
     }
 

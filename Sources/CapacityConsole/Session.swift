@@ -393,9 +393,7 @@ public final class Session {
             let name = topic.hasPrefix(".") ? topic : topic
             if let spec = CommandSpec.named(name) {
                 var lines = ["\(spec.usage)", "  \(spec.summary)"]
-                for o in spec.options { lines.append("  \(o.key)=  \(o.help)") }
-                if spec.keys.contains("at") { lines.append("  at=  effective time: date, date-time, #SEQ or now (default: the cursor)") }
-                if spec.keys.contains("known") { lines.append("  known=  transaction time: only what was recorded by then (default: the cursor)") }
+                for o in spec.options { lines.append("  \(o.name)=  \(o.help)") }
                 return lines.joined(separator: "\n")
             }
             if let m = consoleHelp.first(where: { h in

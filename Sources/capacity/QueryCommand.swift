@@ -74,18 +74,24 @@ struct QueryJob {
                         words: q.words)
     }
 
-    /// Commands a checkpoint can answer without replaying the log.
-    static let checkpointCommands: Set<String> = ["fleet", "power", "capacity", "investments", "train", "sites", "models", "diff"]
+    /// Whether a checkpoint can answer `q` without replaying the log: a question about fleet
+    /// figures at a time (not at an `at=#N`).
+    static func checkpointAnswers(_ q: CapacityLedger.Query) -> Bool {
+        if case .seq? = q.point.at { return false }
+        switch q.command {
+        case .fleet, .power, .capacity, .investments, .train, .sites, .models, .diff: return true
+        case .log, .timeline, .replay, .append, .verify, .stats: return false
+        }
+    }
 
     /// Tries the checkpoint beside the ledger. Returns false (and why) when the log must be read.
     func runFromCheckpoint(_ line: String, format: OutputFormat) throws -> (done: Bool, rebuild: Bool) {
-        guard let q = try? ParsedQuery.parse(line), Self.checkpointCommands.contains(q.spec.name),
-              !(q["at"]?.hasPrefix("#") ?? false), fileExists(ledgerPath) else { return (false, false) }
+        guard let q = try? CapacityLedger.Query.parse(line), Self.checkpointAnswers(q), fileExists(ledgerPath) else { return (false, false) }
         let engine = QueryEngine(store: InMemoryEventStore(name: "checkpoint"))
         let path = ledgerPath
         engine.figuresSource = { p in try FleetCheckpoint.figures(ledgerPath: path, point: p, now: engine.now) }
         do {
-            let output = try engine.run(line)
+            let output = try engine.run(q)
             Terminal.stdout(Renderer.render(output, as: format, options: RenderOptions(csvTotals: totals, width: FileOutput.stdout.terminalWidth)))
             return (true, false)
         } catch let u as FleetCheckpoint.Unusable {

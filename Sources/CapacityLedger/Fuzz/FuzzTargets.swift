@@ -234,10 +234,10 @@ public enum FuzzTargets {
         let line = String(decoding: data, as: UTF8.self)
         let fixture = QueryFixture.shared
         do {
-            let q = try ParsedQuery.parse(line)
+            let q = try Query.parse(line)
             // A timeline of up to a million points is what the command allows, and takes longer
             // than an input should here: the wide ones are parsed only.
-            if q.spec.name == "timeline", fixture.timelinePoints(q) > 20_000 { return }
+            if case .timeline(let t) = q.command, fixture.timelinePoints(t, at: q.point.at) > 20_000 { return }
         } catch is LedgerError {
             return
         } catch {
@@ -285,17 +285,16 @@ final class QueryFixture: @unchecked Sendable {
 
     /// About how many points the timeline `q` asks for at most: the days between the earliest
     /// and the latest of its times, the ledger's first event and now, over its spacing.
-    func timelinePoints(_ q: ParsedQuery) -> Int64 {
+    func timelinePoints(_ q: TimelineQuery, at: PointInTime.At?) -> Int64 {
         var times = [Timestamp.parse("2023-01-01")!, clock.now()]
-        for key in ["from", "to", "at"] {
-            if let text = q[key], let t = Timestamp.parse(text) { times.append(t) }
-        }
+        for case .time(let t)? in [q.from, q.to] { times.append(t) }
+        if case .time(let t)? = at { times.append(t) }
         let days = (times.max()!.micros - times.min()!.micros) / Timestamp.microsPerDay
-        switch q["every"] {
-        case "week": return days / 7
-        case "month": return days / 28
-        case "quarter": return days / 90
-        default: return days
+        switch q.every {
+        case .day: return days
+        case .week: return days / 7
+        case .month: return days / 28
+        case .quarter: return days / 90
         }
     }
 }

@@ -1,84 +1,164 @@
-/// The commands of the query language, with their options: the single source for parsing,
-/// error messages, `.help` and tab completion.
+/// The commands of the query language, with their options: the one table that parsing (and its
+/// refusals), `.help`, tab completion and the command table of docs/queries.md follow. Each row
+/// also builds its command's typed value (`Query.Command`) from the values the parser checked.
 public struct CommandSpec: Sendable {
-    public enum ValueKind: Sendable, Hashable {
-        case time, site, model, rack, investor, recipient, eventType, precision, text, number, file, choice([String])
+    public struct Option: Sendable {
+        public var key: OptionKey
+        public var help: String
+        /// Whether the command refuses to run without it.
+        public var required = false
+        /// Another option it applies only with, and what the refusal says when that one is
+        /// missing (after `KEY= `).
+        public var needs: (key: OptionKey, why: String)?
+
+        /// As written in a query, before its `=`.
+        public var name: String { key.rawValue }
+        public var kind: ValueKind { key.kind }
     }
 
-    public struct Option: Sendable {
-        public var key: String
-        public var kind: ValueKind
-        public var help: String
+    /// What a command takes besides its `key=value` options.
+    public enum Operands: Sendable, Hashable {
+        case none
+        /// This many points in time (`diff T1 T2`).
+        case points(Int)
+        /// One event: its type and fields as `capacity append` takes them (`append TYPE
+        /// key=value …`): every word after the command.
+        case event
+    }
+
+    /// Which of `at=` and `known=` a command takes.
+    public enum PointKeys: Sendable {
+        case atAndKnown
+        /// diff: its two points in time take the place of `at=`.
+        case knownOnly
+        case none
+
+        var options: [Option] {
+            let at = CommandSpec.o(.at, "effective time: date, date-time, #SEQ or now (default: the cursor)")
+            let known = CommandSpec.o(.known, "transaction time: only what was recorded by then (default: the cursor)")
+            return switch self {
+            case .atAndKnown: [at, known]
+            case .knownOnly: [known]
+            case .none: []
+            }
+        }
     }
 
     public var name: String
     public var usage: String
     public var summary: String
+    /// Its options, `at=` and `known=` last.
     public var options: [Option]
-    /// Takes positional words (`diff T1 T2`, `append TYPE key=value …`).
-    public var positional: Int = 0
-    /// Takes `at=` and `known=`.
-    public var pointInTime = true
+    public var operands: Operands
+    /// How a refusal for a missing required option shows the command (default: `usage`).
+    public var example: String?
+    /// The typed command, from the values the parser has checked against this row: each is of
+    /// its option's kind, and a required option is there.
+    let build: @Sendable (ParsedValues) -> Query.Command
 
-    public var keys: [String] {
-        // diff's two positional times replace at=; known= still applies.
-        options.map(\.key) + (pointInTime ? (name == "diff" ? ["known"] : ["at", "known"]) : [])
+    init(name: String, usage: String, summary: String, example: String? = nil, options: [Option] = [], operands: Operands = .none,
+         point: PointKeys = .atAndKnown, build: @escaping @Sendable (ParsedValues) -> Query.Command) {
+        self.name = name
+        self.usage = usage
+        self.summary = summary
+        self.example = example
+        self.options = options + point.options
+        self.operands = operands
+        self.build = build
     }
 
-    static func o(_ key: String, _ kind: ValueKind, _ help: String) -> Option { Option(key: key, kind: kind, help: help) }
+    /// Every option's name, in order.
+    public var keys: [String] { options.map(\.name) }
+
+    public func option(_ name: String) -> Option? { options.first { $0.name == name } }
+
+    static func o(_ key: OptionKey, _ help: String, required: Bool = false, needs: (key: OptionKey, why: String)? = nil) -> Option {
+        Option(key: key, help: help, required: required, needs: needs)
+    }
 
     public static let all: [CommandSpec] = [
         CommandSpec(name: "fleet", usage: "fleet [site=] [model=]",
                     summary: "Chips per site and model: delivered, installed, energized, stranded, retired, undeployed.",
-                    options: [o("site", .site, "only this site"), o("model", .model, "only this chip model")]),
+                    options: [o(.site, "only this site"), o(.model, "only this chip model")]) { v in
+            .fleet(FleetQuery(site: v.word(.site), model: v.word(.model)))
+        },
         CommandSpec(name: "power", usage: "power [site=]",
                     summary: "Power per site: cap, allocated, drawn by energized racks, headroom (MW).",
-                    options: [o("site", .site, "only this site")]),
+                    options: [o(.site, "only this site")]) { v in
+            .power(PowerQuery(site: v.word(.site)))
+        },
         CommandSpec(name: "investments", usage: "investments [investor=] [recipient=]",
                     summary: "Committed dollars per investor and recipient, with the total.",
-                    options: [o("investor", .investor, "only this investor"), o("recipient", .recipient, "only this recipient")]),
-        CommandSpec(name: "sites", usage: "sites", summary: "Opened sites with their name, region, power cap and area.", options: []),
-        CommandSpec(name: "models", usage: "models", summary: "The chip catalog in force: specs as of the point in time.", options: []),
+                    options: [o(.investor, "only this investor"), o(.recipient, "only this recipient")]) { v in
+            .investments(InvestmentsQuery(investor: v.word(.investor), recipient: v.word(.recipient)))
+        },
+        CommandSpec(name: "sites", usage: "sites", summary: "Opened sites with their name, region, power cap and area.") { _ in .sites },
+        CommandSpec(name: "models", usage: "models", summary: "The chip catalog in force: specs as of the point in time.") { _ in .models },
         CommandSpec(name: "capacity", usage: "capacity [by=site|model|fleet] [precision=bf16|fp8] [site=] [model=]",
                     summary: "Compute capacity of energized chips in PFLOPS, and PFLOPS per MW drawn.",
-                    options: [o("by", .choice(["site", "model", "fleet"]), "group rows (default site)"),
-                              o("precision", .precision, "bf16 (default) or fp8"),
-                              o("site", .site, "only this site"), o("model", .model, "only this chip model")]),
+                    options: [o(.by, "group rows (default site)"), o(.precision, "bf16 (default) or fp8"),
+                              o(.site, "only this site"), o(.model, "only this chip model")]) { v in
+            .capacity(CapacityQuery(grouping: v.choice(.by) ?? .site, precision: v.choice(.precision) ?? .bf16,
+                                    site: v.word(.site), model: v.word(.model)))
+        },
         CommandSpec(name: "train", usage: "train params= tokens= [mfu=] [precision=]",
                     summary: "Days to train a model on the fleet: FLOPs = 6·params·tokens; days = FLOPs / (PFLOPS·10^15·mfu) / 86400.",
-                    options: [o("params", .number, "parameters, with K M B T suffixes (1.8T)"),
-                              o("tokens", .number, "training tokens (15T)"),
-                              o("mfu", .number, "model FLOPs utilisation in (0,1], default 0.4"),
-                              o("precision", .precision, "bf16 (default) or fp8")]),
+                    example: "train params=1.8T tokens=15T [mfu=0.4] [precision=bf16]",
+                    options: [o(.params, "parameters, with K M B T suffixes (1.8T)", required: true),
+                              o(.tokens, "training tokens (15T)", required: true),
+                              o(.mfu, "model FLOPs utilisation in (0,1], default 0.4"),
+                              o(.precision, "bf16 (default) or fp8")]) { v in
+            // params= and tokens= are required: the parser has refused the query without them.
+            .train(TrainQuery(params: v.number(.params)!, tokens: v.number(.tokens)!, mfu: v.number(.mfu) ?? 0.4,
+                              precision: v.choice(.precision) ?? .bf16))
+        },
         CommandSpec(name: "log", usage: "log [type=] [site=] [since=] [until=] [limit=]",
                     summary: "Events in seq order; since/until bound the effective time; limit keeps the last N.",
-                    options: [o("type", .eventType, "only this event type"), o("site", .site, "only this site"),
-                              o("since", .time, "effective at or after"), o("until", .time, "effective at or before"),
-                              o("limit", .number, "the last N matching events")]),
+                    options: [o(.type, "only this event type"), o(.site, "only this site"),
+                              o(.since, "effective at or after"), o(.until, "effective at or before"),
+                              o(.limit, "the last N matching events")]) { v in
+            .log(LogQuery(type: v.choice(.type), site: v.word(.site), since: v.time(.since), until: v.time(.until), limit: v.whole(.limit)))
+        },
         CommandSpec(name: "timeline", usage: "timeline metric=pflops|chips|energized|mw|usd every=day|week|month|quarter [from=] [to=] [precision=] [svg=FILE] [title=] [width=] [height=]",
                     summary: "A metric at regular points in effective time: a table and a chart; svg= also writes an SVG line chart.",
-                    options: [o("metric", .choice(["pflops", "chips", "energized", "mw", "usd"]), "what to plot"),
-                              o("every", .choice(["day", "week", "month", "quarter"]), "spacing of the points"),
-                              o("from", .time, "first point (default: the first event that moves the metric, at the start of its step)"),
-                              o("to", .time, "last point (default: at)"),
-                              o("precision", .precision, "for pflops: bf16 (default) or fp8"),
-                              o("svg", .file, "also write an SVG chart to this file"),
-                              o("title", .text, "the SVG chart's title (default: the metric and step)"),
-                              o("width", .number, "the SVG chart's width in pixels (default 800)"),
-                              o("height", .number, "the SVG chart's height in pixels (default 450)")]),
+                    options: [o(.metric, "what to plot", required: true),
+                              o(.every, "spacing of the points", required: true),
+                              o(.from, "first point (default: the first event that moves the metric, at the start of its step)"),
+                              o(.to, "last point (default: at)"),
+                              o(.precision, "for pflops: bf16 (default) or fp8"),
+                              o(.svg, "also write an SVG chart to this file"),
+                              o(.title, "the SVG chart's title (default: the metric and step)", needs: svgChart),
+                              o(.width, "the SVG chart's width in pixels (default 800)", needs: svgChart),
+                              o(.height, "the SVG chart's height in pixels (default 450)", needs: svgChart)]) { v in
+            let chart = v.word(.svg).map {
+                TimelineQuery.ChartFile(path: $0, title: v.word(.title), width: v.whole(.width) ?? 800, height: v.whole(.height) ?? 450)
+            }
+            // metric= and every= are required: the parser has refused the query without them.
+            return .timeline(TimelineQuery(metric: v.choice(.metric)!, every: v.choice(.every)!, from: v.time(.from), to: v.time(.to),
+                                           precision: v.choice(.precision) ?? .bf16, chart: chart))
+        },
         CommandSpec(name: "replay", usage: "replay [from=] [to=] [site=]",
                     summary: "Events in effective order, each with the fleet's PFLOPS (bf16), energized chips and MW drawn after it.",
-                    options: [o("from", .time, "first effective time shown"), o("to", .time, "last effective time shown (default: at)"),
-                              o("site", .site, "only events at this site")]),
+                    options: [o(.from, "first effective time shown"), o(.to, "last effective time shown (default: at)"),
+                              o(.site, "only events at this site")]) { v in
+            .replay(ReplayQuery(from: v.time(.from), to: v.time(.to), site: v.word(.site)))
+        },
         CommandSpec(name: "diff", usage: "diff T1 T2",
                     summary: "Per site and model, what changed between two effective times (T2 minus T1).",
-                    options: [], positional: 2),
+                    operands: .points(2), point: .knownOnly) { v in
+            .diff(DiffQuery(from: v.points[0], to: v.points[1]))
+        },
         CommandSpec(name: "append", usage: "append TYPE key=value …",
                     summary: "Append one event, with the same fields and rules as `capacity append`.",
-                    options: [], positional: -1, pointInTime: false),
-        CommandSpec(name: "verify", usage: "verify", summary: "Check every record, the hash chain and every rule.", options: [], pointInTime: false),
-        CommandSpec(name: "stats", usage: "stats", summary: "Events, bytes, first and last effective and recorded times.", options: []),
+                    operands: .event, point: .none) { v in
+            .append(v.event!)
+        },
+        CommandSpec(name: "verify", usage: "verify", summary: "Check every record, the hash chain and every rule.", point: .none) { _ in .verify },
+        CommandSpec(name: "stats", usage: "stats", summary: "Events, bytes, first and last effective and recorded times.") { _ in .stats },
     ]
+
+    /// What `title=`, `width=` and `height=` need.
+    static let svgChart = (key: OptionKey.svg, why: "shapes the SVG chart; give svg=FILE too")
 
     public static func named(_ name: String) -> CommandSpec? { all.first { $0.name == name } }
     public static var names: [String] { all.map(\.name) }

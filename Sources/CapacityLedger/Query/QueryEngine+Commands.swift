@@ -1,12 +1,11 @@
 extension QueryEngine {
-    func fleet(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try point(q, d)
+    func fleet(_ q: FleetQuery, _ p: PointInTime) throws -> QueryOutput {
         let s = try figures(p)
         var out = QueryOutput(command: "fleet", point: p)
         out.columns = [Column("site"), Column("model"), Column("delivered", "delivered (chips)"), Column("installed", "installed (chips)"),
                        Column("energized", "energized (chips)"), Column("stranded", "stranded (chips)"),
                        Column("retired", "retired (chips)"), Column("undeployed", "undeployed (chips)")]
-        let rows = s.fleet(site: q["site"], model: q["model"])
+        let rows = s.fleet(site: q.site, model: q.model)
         out.rows = rows.map { r in
             [.text(r.site), .text(r.model), .int(r.delivered), .int(r.installed), .int(r.energized), .int(r.stranded), .int(r.retired), .int(r.undeployed)]
         }
@@ -16,9 +15,8 @@ extension QueryEngine {
         return out
     }
 
-    func power(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try point(q, d)
-        let rows = try figures(p).power(site: q["site"])
+    func power(_ q: PowerQuery, _ p: PointInTime) throws -> QueryOutput {
+        let rows = try figures(p).power(site: q.site)
         var out = QueryOutput(command: "power", point: p)
         out.columns = [Column("site"), Column("cap_mw", "cap (MW)"), Column("allocated_mw", "allocated (MW)"),
                        Column("drawn_mw", "drawn (MW)"), Column("headroom_mw", "headroom (MW)")]
@@ -30,9 +28,8 @@ extension QueryEngine {
         return out
     }
 
-    func investments(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try point(q, d)
-        let rows = try figures(p).investments(investor: q["investor"], recipient: q["recipient"])
+    func investments(_ q: InvestmentsQuery, _ p: PointInTime) throws -> QueryOutput {
+        let rows = try figures(p).investments(investor: q.investor, recipient: q.recipient)
         var out = QueryOutput(command: "investments", point: p)
         out.columns = [Column("investor"), Column("recipient"), Column("usd", "committed (USD)")]
         out.rows = rows.map { [.text($0.investor), .text($0.recipient), .int($0.usd)] }
@@ -40,8 +37,7 @@ extension QueryEngine {
         return out
     }
 
-    func sites(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try point(q, d)
+    func sites(_ p: PointInTime) throws -> QueryOutput {
         let s = try figures(p)
         var out = QueryOutput(command: "sites", point: p)
         out.columns = [Column("site"), Column("name"), Column("region"), Column("cap_mw", "cap (MW)"), Column("acres"), Column("opened")]
@@ -52,8 +48,7 @@ extension QueryEngine {
         return out
     }
 
-    func models(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try point(q, d)
+    func models(_ p: PointInTime) throws -> QueryOutput {
         let s = try figures(p)
         var out = QueryOutput(command: "models", point: p)
         out.columns = [Column("model"), Column("vendor"), Column("bf16_tflops", "bf16 (TFLOPS)"), Column("fp8_tflops", "fp8 (TFLOPS)"),
@@ -65,17 +60,19 @@ extension QueryEngine {
         return out
     }
 
-    func precision(_ q: ParsedQuery) -> Precision { q["precision"].flatMap(Precision.init(rawValue:)) ?? .bf16 }
-
-    func capacity(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try point(q, d)
-        let prec = precision(q)
-        let cells = try figures(p).capacity(precision: prec, site: q["site"], model: q["model"])
-        let by = q["by"] ?? "site"
+    func capacity(_ q: CapacityQuery, _ p: PointInTime) throws -> QueryOutput {
+        let prec = q.precision
+        let cells = try figures(p).capacity(precision: prec, site: q.site, model: q.model)
+        let by = q.grouping
         var groups: [String: CapacityRow] = [:]
         for c in cells {
-            let key = by == "site" ? c.site! : by == "model" ? c.model! : "fleet"
-            var g = groups[key] ?? CapacityRow(site: by == "site" ? c.site : nil, model: by == "model" ? c.model : nil, chips: 0, pflops: 0, drawn: .zero)
+            let key: String
+            switch by {
+            case .site: key = c.site!
+            case .model: key = c.model!
+            case .fleet: key = "fleet"
+            }
+            var g = groups[key] ?? CapacityRow(site: by == .site ? c.site : nil, model: by == .model ? c.model : nil, chips: 0, pflops: 0, drawn: .zero)
             g.chips += c.chips
             g.pflops += c.pflops
             g.drawn = g.drawn + c.drawn
@@ -85,18 +82,18 @@ extension QueryEngine {
         let pf = "PFLOPS (\(prec.rawValue))"
         // The group key is named by its dimension; the whole fleet has none, and its label is
         // for tables only. `energized` is the name every command gives energized chips.
-        let first = by == "fleet" ? Column("fleet", tableOnly: true) : Column(by)
+        let first = by == .fleet ? Column("fleet", tableOnly: true) : Column(by.rawValue)
         out.columns = [first, Column("energized", "energized (chips)"), Column("pflops", pf), Column("drawn_mw", "drawn (MW)"),
                        Column("pflops_per_mw", "PFLOPS/MW")]
-        out.shapedBy = [("by", by), ("precision", prec.rawValue)]
+        out.shapedBy = [("by", by.rawValue), ("precision", prec.rawValue)]
         func row(_ label: String, _ g: CapacityRow) -> [Cell] {
             [.text(label), .int(g.chips), .number(g.pflops, places: 1), .megawatts(g.drawn), g.pflopsPerMW.map { .number($0, places: 1) } ?? .null]
         }
         out.rows = groups.keys.sorted().map { row($0, groups[$0]!) }
-        if by == "fleet", out.rows.isEmpty { out.rows = [row("fleet", CapacityRow(chips: 0, pflops: 0, drawn: .zero))] }
+        if by == .fleet, out.rows.isEmpty { out.rows = [row("fleet", CapacityRow(chips: 0, pflops: 0, drawn: .zero))] }
         let all = CapacityRow(chips: cells.reduce(0) { $0 + $1.chips }, pflops: cells.reduce(0) { $0 + $1.pflops },
                               drawn: cells.reduce(Power.zero) { $0 + $1.drawn })
-        if by != "fleet" {
+        if by != .fleet {
             out.total = ["energized": .int(all.chips), "pflops": .number(all.pflops, places: 1), "drawn_mw": .megawatts(all.drawn),
                          "pflops_per_mw": all.pflopsPerMW.map { .number($0, places: 1) } ?? .null]
         }
@@ -104,34 +101,8 @@ extension QueryEngine {
         return out
     }
 
-    /// `1.8T`, `15T`, `70B`, `400M`, `5e9`.
-    static func amount(_ text: String) -> Double? {
-        let multipliers: [Character: Double] = ["K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12]
-        var t = text
-        var m = 1.0
-        if let last = t.last, let k = multipliers[Character(last.uppercased())] {
-            m = k
-            t.removeLast()
-        }
-        guard let v = Double(t), v.isFinite, v > 0 else { return nil }
-        return v * m  // may overflow to infinity (1e308T); the caller says so
-    }
-
-    func train(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try point(q, d)
-        func need(_ key: String) throws -> Double {
-            guard let v = q[key] else { throw LedgerError.data("train: \(key)= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16])") }
-            guard let x = Self.amount(v) else { throw LedgerError.data("train: \(key)=\(v) is not a positive number (suffixes K M B T, e.g. 1.8T)") }
-            guard x.isFinite else { throw LedgerError.data("train: \(key)=\(v) is too large (at most \(Format.scientific(.greatestFiniteMagnitude)))") }
-            return x
-        }
-        let params = try need("params"), tokens = try need("tokens")
-        var mfu = 0.4
-        if let m = q["mfu"] {
-            guard let v = Double(m), v > 0, v <= 1 else { throw LedgerError.data("train: mfu=\(m) must be a number in (0, 1]") }
-            mfu = v
-        }
-        let prec = precision(q)
+    func train(_ q: TrainQuery, _ p: PointInTime) throws -> QueryOutput {
+        let (params, tokens, mfu, prec) = (q.params, q.tokens, q.mfu, q.precision)
         let pflops = try figures(p).pflops(prec)
         guard pflops > 0 else {
             throw LedgerError.data("train: the fleet has no energized capacity at \(p.atText) (known \(p.knownText)); pick a later at= or check power allocations")

@@ -2,32 +2,24 @@ extension QueryEngine {
     /// The point in time of a history command whose range ends at `bound` (`log until=`,
     /// `replay to=`): an explicit end reaches past the cursor's effective time, to show planned
     /// (future-dated) events, unless the command gives its own `at=` or the cursor is at a seq.
-    /// The header then names that end as the point in time.
-    func historyPoint(_ q: ParsedQuery, _ d: PointInTime, bound: Timestamp?) throws -> PointInTime {
-        var p = try point(q, d)
-        guard let bound, q["at"] == nil else { return p }
+    /// The header then names that end as the point in time. `p` is the command's point in time,
+    /// `given` its own `at=` and `known=`.
+    func historyPoint(_ p: PointInTime, _ given: PointOptions, bound: TimePoint?) -> PointInTime {
+        guard let bound = time(bound), given.at == nil else { return p }
         if case .seq = p.at { return p }
+        var p = p
         p.at = .time(bound)
         return p
     }
 
-    func log(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try historyPoint(q, d, bound: try time(q, "until"))
+    func log(_ q: LogQuery, _ p: PointInTime) throws -> QueryOutput {
         let v = view(p)
         var filter = EventFilter()
-        if let t = q["type"] {
-            guard let type = EventType(rawValue: t) else {
-                throw LedgerError.data("log: type=\(t) is not accepted (one of: \(EventType.names.joined(separator: ", ")))")
-            }
-            filter.type = type
-        }
-        filter.site = q["site"]
-        filter.since = try time(q, "since")
-        filter.until = try time(q, "until")
-        if let l = q["limit"] {
-            guard let n = Int(l), n >= 0 else { throw LedgerError.data("log: limit=\(l) must be a whole number ≥ 0") }
-            filter.limit = n
-        }
+        filter.type = q.type
+        filter.site = q.site
+        filter.since = time(q.since)
+        filter.until = time(q.until)
+        filter.limit = q.limit
         let ledger = store.ledger
         let events = filter.apply(ledger, upTo: v.seqLimit, effectiveBy: v.effectiveLimit)
         var out = EventListing.output(events, voidedBy: ledger.voidedBy, seqLimit: v.seqLimit)
@@ -39,12 +31,10 @@ extension QueryEngine {
         return out
     }
 
-    enum Metric: String { case pflops, chips, energized, mw, usd }
-
     /// The most points one timeline computes: every day for 270 years.
     static let timelinePointLimit = 100_000
 
-    func metric(_ m: Metric, _ s: FleetState, _ prec: Precision) -> Double {
+    func metric(_ m: TimelineMetric, _ s: FleetState, _ prec: Precision) -> Double {
         switch m {
         case .pflops: s.pflops(prec)
         case .chips: Double(s.installedChips)
@@ -54,15 +44,10 @@ extension QueryEngine {
         }
     }
 
-    func timeline(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try point(q, d)
-        guard let m = q["metric"].flatMap(Metric.init(rawValue:)) else {
-            throw LedgerError.data("timeline: metric= is required (one of: pflops, chips, energized, mw, usd)")
-        }
-        guard let every = q["every"] else { throw LedgerError.data("timeline: every= is required (one of: day, week, month, quarter)") }
-        let prec = precision(q)
+    func timeline(_ q: TimelineQuery, _ p: PointInTime) throws -> QueryOutput {
+        let (m, every, prec) = (q.metric, q.every, q.precision)
         var v = view(p)
-        let end = try time(q, "to") ?? v.effectiveLimit
+        let end = time(q.to) ?? v.effectiveLimit
         if end != v.effectiveLimit {
             // An explicit to= decides how far the points reach; known= and #N still apply.
             var reach = p
@@ -71,22 +56,22 @@ extension QueryEngine {
         }
         let stored = store.ledger.stored
         var start: Timestamp
-        if let from = try time(q, "from") {
+        if let from = time(q.from) {
             // Points before the first counting event are zero, like those before any later event.
             start = from
         } else if let first = firstCounting(v, of: m == .usd ? [.investmentCommitted] : [.rackInstalled]) ?? firstCounting(v) {
             // The first event that moves the metric: installs for chips, energized, PFLOPS and
             // MW, investments for dollars (not a catalog entry years before any delivery).
             start = Timestamp(micros: stored.effective[first])
-        } else if q["to"] != nil {
+        } else if q.to != nil {
             throw LedgerError.data("timeline: no events count by to=\(end.shortString) (known \(p.knownText)), so there is no first event to start from; give from=")
         } else {
             throw LedgerError.data("timeline: no events count at \(p.atText) (known \(p.knownText))")
         }
         start = start.startOfDay
-        if q["from"] == nil, every == "month" || every == "quarter" {
+        if q.from == nil, every == .month || every == .quarter {
             let (y, mo, _) = start.civil
-            start = Timestamp(year: y, month: every == "quarter" ? (mo - 1) / 3 * 3 + 1 : mo, day: 1)
+            start = Timestamp(year: y, month: every == .quarter ? (mo - 1) / 3 * 3 + 1 : mo, day: 1)
         }
         guard start <= end else { throw LedgerError.data("timeline: from=\(start.shortString) is after to=\(end.shortString)") }
         var points: [Timestamp] = []
@@ -96,19 +81,19 @@ extension QueryEngine {
             // Refused rather than cut short: a table or chart of more points than this is no
             // answer anyone reads, and stopping silently would hide the rest of the range.
             guard points.count < Self.timelinePointLimit else {
-                throw LedgerError.data("timeline: from=\(start.shortString) to=\(end.shortString) every=\(every) gives more than \(Format.grouped(Self.timelinePointLimit)) points, the most a timeline shows; choose a coarser every= or a shorter range")
+                throw LedgerError.data("timeline: from=\(start.shortString) to=\(end.shortString) every=\(every.rawValue) gives more than \(Format.grouped(Self.timelinePointLimit)) points, the most a timeline shows; choose a coarser every= or a shorter range")
             }
             points.append(t)
             k += 1
             // Each point from the start, so that month ends do not drift (01-31, 02-28, 03-31).
             switch every {
-            case "day": t = start.adding(days: k)
-            case "week": t = start.adding(days: 7 * k)
-            case "month": t = start.adding(months: k)
-            default: t = start.adding(months: 3 * k)
+            case .day: t = start.adding(days: k)
+            case .week: t = start.adding(days: 7 * k)
+            case .month: t = start.adding(months: k)
+            case .quarter: t = start.adding(months: 3 * k)
             }
         }
-        if points.last != end, end.isMidnight || q["to"] != nil { points.append(end) }
+        if points.last != end, end.isMidnight || q.to != nil { points.append(end) }
         // One fold up to the last point; each point takes the state before the first record
         // effective after it.
         var values: [(label: String, value: Double)] = []
@@ -135,40 +120,30 @@ extension QueryEngine {
         out.columns = [Column("at"), Column("value", unit)]
         out.rows = values.map { [.text($0.label), .number($0.value, places: places)] }
         out.notes = [""] + Chart.bars(values, places: places)
-        if let file = q["svg"] {
-            func size(_ key: String, _ fallback: Int) throws -> Int {
-                guard let text = q[key] else { return fallback }
-                guard let v = Int(text), (320...4000).contains(v) else {
-                    throw LedgerError.data("timeline: \(key)=\(text) must be a whole number of pixels from 320 to 4000")
-                }
-                return v
-            }
-            var chart = SVGChart(title: q["title"] ?? "\(unit) every \(every)", unit: unit,
+        if let file = q.chart {
+            var chart = SVGChart(title: file.title ?? "\(unit) every \(every.rawValue)", unit: unit,
                                  series: [SVGChart.Series(name: unit, points: zip(points, values).map { ($0, $1.value) })])
-            chart.width = try size("width", 800)
-            chart.height = try size("height", 450)
+            chart.width = file.width
+            chart.height = file.height
             chart.now = now
             chart.footer = "ledger \(store.name) · at \(p.atText), known \(p.knownText) · head \(store.ledger.head.hex.prefix(12))"
-            out.files.append((file, chart.svg))
-            out.notes.append("wrote \(file)")
-        } else if let key = ["title", "width", "height"].first(where: { q[$0] != nil }) {
-            throw LedgerError.data("timeline: \(key)= shapes the SVG chart; give svg=FILE too")
+            out.files.append((file.path, chart.svg))
+            out.notes.append("wrote \(file.path)")
         }
         var w = JSONWriter()
         w.string("at", p.atText); w.string("known", p.knownText)
-        w.string("metric", m.rawValue); w.string("every", every)
+        w.string("metric", m.rawValue); w.string("every", every.rawValue)
         if m == .pflops { w.string("precision", prec.rawValue) }
         w.raw("points", "[" + values.map { #"{"at":"\#($0.label)","value":\#(Format.json($0.value))}"# }.joined(separator: ",") + "]")
         out.json = w.finished()
         return out
     }
 
-    func replay(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try historyPoint(q, d, bound: try time(q, "to"))
+    func replay(_ q: ReplayQuery, _ p: PointInTime) throws -> QueryOutput {
         let v = view(p)
-        let from = try time(q, "from")
-        let to = try time(q, "to")
-        let site = q["site"]
+        let from = time(q.from)
+        let to = time(q.to)
+        let site = q.site
         var out = QueryOutput(command: "replay", point: p)
         out.columns = [Column("seq"), Column("effective"), Column("event"), Column("pflops", "fleet PFLOPS (bf16)"),
                        Column("energized", "energized (chips)"), Column("drawn_mw", "drawn (MW)")]
@@ -194,22 +169,15 @@ extension QueryEngine {
         return out
     }
 
-    func diff(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let base = try point(q, d)
-        func at(_ word: String) throws -> PointInTime {
-            guard let a = PointInTime.parseAt(word) else {
-                throw LedgerError.data("diff: \(word) is not a point in time (a date 2025-10-29, a UTC date-time, #SEQ, or now)")
-            }
-            var p = base
-            p.at = a
-            return p
-        }
-        let p1 = try at(q.positional[0]), p2 = try at(q.positional[1])
+    func diff(_ q: DiffQuery, _ base: PointInTime) throws -> QueryOutput {
+        var p1 = base, p2 = base
+        p1.at = q.from.at
+        p2.at = q.to.at
         let s1 = try figures(p1), s2 = try figures(p2)
         // After the figures: a checkpoint, which holds no events, sends #N to the log first.
-        for (word, p) in [(q.positional[0], p1), (q.positional[1], p2)] {
-            if case .seq(let n) = p.at, n > store.ledger.count {
-                throw LedgerError.data("diff: \(word) is past the last event (the ledger has \(Format.counted(store.ledger.count, "event")))")
+        for written in [q.from, q.to] {
+            if case .seq(let n) = written.at, n > store.ledger.count {
+                throw LedgerError.data("diff: \(written.text) is past the last event (the ledger has \(Format.counted(store.ledger.count, "event")))")
             }
         }
         var before: [PairKey: FleetRow] = [:]
@@ -248,13 +216,7 @@ extension QueryEngine {
         return out
     }
 
-    func append(_ q: ParsedQuery) throws -> QueryOutput {
-        guard let type = q.positional.first else {
-            throw LedgerError.data("append: give an event type and its fields (one of: \(EventType.names.joined(separator: ", ")))")
-        }
-        var fields = try RawFields.fromWords(q.positional.dropFirst())
-        fields.pairs.insert(("type", .word(type)), at: 0)
-        let draft = try EventDraftDecoder.decode(fields)
+    func append(_ draft: EventDraft) throws -> QueryOutput {
         let events = try store.append([draft])
         var out = QueryOutput(command: "append")
         out.appended = events
@@ -271,8 +233,7 @@ extension QueryEngine {
         return out
     }
 
-    func stats(_ q: ParsedQuery, _ d: PointInTime) throws -> QueryOutput {
-        let p = try point(q, d)
+    func stats(_ p: PointInTime) throws -> QueryOutput {
         let v = view(p)
         let ledger = store.ledger
         let stored = ledger.stored

@@ -1,27 +1,21 @@
 extension QueryEngine {
-    /// The kinds of option that name something the ledger records.
-    static let namedKinds: [CommandSpec.ValueKind: String] = [.site: "site", .model: "chip model", .investor: "investor", .recipient: "recipient"]
-
     /// Refuses a query that names a site, chip model, investor or recipient the ledger has never
     /// recorded (at any effective time, known now): a typo would otherwise print an empty table
     /// and a total of 0, a wrong figure that looks like a right one. The error names the value
     /// and the nearest known names. A name the ledger knows is left to the command, which may
     /// find nothing at its point in time (see `emptyNote`).
-    func checkNames(_ q: ParsedQuery) throws {
-        let named = q.spec.options.compactMap { o -> (String, String)? in
-            guard let noun = Self.namedKinds[o.kind], let value = q[o.key] else { return nil }
-            return (noun, value)
-        }
-        guard !named.isEmpty else { return }
+    func checkNames(_ q: Query) throws {
+        guard !q.names.isEmpty else { return }
         // Every event recorded so far, whenever it takes effect.
         let all = try figures(PointInTime(at: .time(Timestamp(micros: .max))))
-        for (noun, value) in named {
+        for name in q.names {
+            let (kind, value) = (name.kind, name.value)
             let known: [String]
-            switch noun {
-            case "site": known = Array(all.sites.keys)
-            case "chip model": known = Array(all.catalog.keys)
-            case "investor": known = all.investments(investor: nil, recipient: nil).map(\.investor)
-            default: known = all.investments(investor: nil, recipient: nil).map(\.recipient)
+            switch kind {
+            case .site: known = Array(all.sites.keys)
+            case .model: known = Array(all.catalog.keys)
+            case .investor: known = all.investments(investor: nil, recipient: nil).map(\.investor)
+            case .recipient: known = all.investments(investor: nil, recipient: nil).map(\.recipient)
             }
             guard !known.contains(value) else { continue }
             let names = Set(known).sorted()
@@ -30,25 +24,26 @@ extension QueryEngine {
             if !near.isEmpty {
                 hint = "did you mean \(near.joined(separator: " or "))?"
             } else if names.isEmpty {
-                hint = "the ledger records no \(noun) yet"
+                hint = "the ledger records no \(kind.noun) yet"
             } else if names.count <= 8 {
                 hint = "known: \(names.joined(separator: ", "))"
             } else {
-                hint = "\(names.count) are known; \(noun == "chip model" ? "models" : noun == "site" ? "sites" : "investments") lists them"
+                hint = "\(names.count) are known; \(kind.listedBy) lists them"
             }
-            throw LedgerError.data("\(q.spec.name): unknown \(noun) \"\(value)\" (\(hint))")
+            throw LedgerError.data("\(q.name): unknown \(kind.noun) \"\(value)\" (\(hint))")
         }
     }
 
     /// The note for a snapshot with no rows although every name it filters on is known: the
     /// names exist, but nothing of them counts at that point in time. (The history commands
     /// show a range of events, which an empty window explains.)
-    func emptyNote(_ q: ParsedQuery, _ out: QueryOutput) -> String? {
-        guard out.rows.isEmpty, out.point != nil, ["fleet", "power", "capacity", "investments"].contains(q.spec.name) else { return nil }
-        let named = q.spec.options.compactMap { o -> String? in
-            guard let noun = Self.namedKinds[o.kind], let value = q[o.key] else { return nil }
-            return "\(noun) \(value)"
+    func emptyNote(_ q: Query, _ out: QueryOutput) -> String? {
+        switch q.command {
+        case .fleet, .power, .capacity, .investments: break
+        default: return nil
         }
+        guard out.rows.isEmpty, out.point != nil else { return nil }
+        let named = q.names.map { "\($0.kind.noun) \($0.value)" }
         guard !named.isEmpty, let p = out.point else { return nil }
         return "nothing counts for \(named.joined(separator: " and ")) at \(p.atText) (known \(p.knownText))"
     }

@@ -28,34 +28,34 @@ public final class QueryEngine {
 
     /// Parses and runs one command line.
     public func run(_ line: String, defaults: PointInTime = PointInTime()) throws -> QueryOutput {
-        let q = try ParsedQuery.parse(line)
-        do {
-            try checkNames(q)
-            var out = try execute(q, defaults: defaults)
-            if let note = emptyNote(q, out) { out.warnings.append(note) }
-            return out
-        } catch let e as LedgerError where e.kind == .data && !e.message.hasPrefix(q.spec.name) && !e.message.hasPrefix("line ") {
-            throw e
-        }
+        try run(Query.parse(line), defaults: defaults)
     }
 
-    func execute(_ q: ParsedQuery, defaults: PointInTime) throws -> QueryOutput {
-        switch q.spec.name {
-        case "fleet": return try fleet(q, defaults)
-        case "power": return try power(q, defaults)
-        case "investments": return try investments(q, defaults)
-        case "sites": return try sites(q, defaults)
-        case "models": return try models(q, defaults)
-        case "capacity": return try capacity(q, defaults)
-        case "train": return try train(q, defaults)
-        case "log": return try log(q, defaults)
-        case "timeline": return try timeline(q, defaults)
-        case "replay": return try replay(q, defaults)
-        case "diff": return try diff(q, defaults)
-        case "append": return try append(q)
-        case "verify": return try verify()
-        case "stats": return try stats(q, defaults)
-        default: throw LedgerError.data("unknown command \"\(q.spec.name)\"")
+    /// Runs one parsed command: checks the names it filters on, then answers it.
+    public func run(_ q: Query, defaults: PointInTime = PointInTime()) throws -> QueryOutput {
+        try checkNames(q)
+        var out = try execute(q, defaults: defaults)
+        if let note = emptyNote(q, out) { out.warnings.append(note) }
+        return out
+    }
+
+    func execute(_ q: Query, defaults: PointInTime) throws -> QueryOutput {
+        let p = try point(q, defaults)
+        switch q.command {
+        case .fleet(let f): return try fleet(f, p)
+        case .power(let f): return try power(f, p)
+        case .investments(let f): return try investments(f, p)
+        case .sites: return try sites(p)
+        case .models: return try models(p)
+        case .capacity(let c): return try capacity(c, p)
+        case .train(let t): return try train(t, p)
+        case .log(let l): return try log(l, historyPoint(p, q.point, bound: l.until))
+        case .timeline(let t): return try timeline(t, p)
+        case .replay(let r): return try replay(r, historyPoint(p, q.point, bound: r.to))
+        case .diff(let d): return try diff(d, p)
+        case .append(let draft): return try append(draft)
+        case .verify: return try verify()
+        case .stats: return try stats(p)
         }
     }
 
@@ -63,36 +63,17 @@ public final class QueryEngine {
 
     public var now: Timestamp { clock.now() }
 
-    /// The point in time of a command: its own `at=`/`known=`, else the defaults.
-    func point(_ q: ParsedQuery, _ defaults: PointInTime) throws -> PointInTime {
-        var p = defaults
-        if let a = q["at"] {
-            guard let at = PointInTime.parseAt(a) else {
-                throw LedgerError.data("\(q.spec.name): at=\(a) is not a point in time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, #SEQ, or now)")
-            }
-            if case .seq(let n) = at, n > store.ledger.count {
-                throw LedgerError.data("\(q.spec.name): at=#\(n) is past the last event (the ledger has \(Format.counted(store.ledger.count, "event")))")
-            }
-            p.at = at
+    /// The point in time of a command: its own `at=`/`known=`, else the defaults. An `at=#N`
+    /// must be within the ledger.
+    func point(_ q: Query, _ defaults: PointInTime) throws -> PointInTime {
+        if case .seq(let n)? = q.point.at, n > store.ledger.count {
+            throw LedgerError.data("\(q.name): at=#\(n) is past the last event (the ledger has \(Format.counted(store.ledger.count, "event")))")
         }
-        if let k = q["known"] {
-            guard let known = PointInTime.parseTime(k) else {
-                throw LedgerError.data("\(q.spec.name): known=\(k) is not a time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, or now)")
-            }
-            p.known = known
-        }
-        return p
+        return q.point.applied(to: defaults)
     }
 
-    /// A time-valued option (`since=`, `from=`, …); `now` is the clock's time.
-    func time(_ q: ParsedQuery, _ key: String) throws -> Timestamp? {
-        guard let v = q[key] else { return nil }
-        if v == "now" { return now }
-        guard let t = Timestamp.parse(v) else {
-            throw LedgerError.data("\(q.spec.name): \(key)=\(v) is not a time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, or now)")
-        }
-        return t
-    }
+    /// A time an option gives, `now` being the clock's time.
+    func time(_ t: TimePoint?) -> Timestamp? { t?.resolved(now: now) }
 
     public func view(_ p: PointInTime) -> LedgerView {
         LedgerView(ledger: store.ledger, point: p, now: now)

@@ -1,51 +1,170 @@
-/// A parsed query line: the command, its `key=value` options and positional words.
-public struct ParsedQuery: Sendable {
-    public var spec: CommandSpec
-    public var options: [String: String]
-    public var positional: [String]
-
-    public subscript(key: String) -> String? { options[key] }
-
-    /// Parses one line of the query language. Errors list what is accepted.
-    public static func parse(_ line: String) throws -> ParsedQuery {
+extension Query {
+    /// Parses one line of the query language into its typed command. Every refusal of the
+    /// line's text is made here, and says what is accepted.
+    public static func parse(_ line: String) throws -> Query {
         let words = try QueryWords.splitChecked(QueryWords.droppingTerminator(line))
         guard let first = words.first else { throw LedgerError.data("empty command") }
         guard let spec = CommandSpec.named(first) else {
             throw LedgerError.data("unknown command \"\(first)\" (commands: \(CommandSpec.names.joined(separator: ", ")))")
         }
-        var options: [String: String] = [:]
-        var positional: [String] = []
-        if spec.positional == -1 {
-            return ParsedQuery(spec: spec, options: [:], positional: Array(words.dropFirst()))
+        let values = try spec.parse(Array(words.dropFirst()))
+        let names = spec.options.compactMap { o -> NameFilter? in
+            guard case .name(let kind) = o.kind, let value = values.word(o.key) else { return nil }
+            return NameFilter(kind, value)
         }
-        for w in words.dropFirst() {
-            if let eq = w.firstIndex(of: "="), eq != w.startIndex {
-                let key = String(w[..<eq]), value = String(w[w.index(after: eq)...])
-                guard spec.keys.contains(key) else {
-                    let accepted = spec.keys.isEmpty ? "it takes no options" : "accepted: \(spec.keys.joined(separator: ", "))"
-                    throw LedgerError.data("\(spec.name): unknown option \"\(key)\" (\(accepted))")
-                }
-                guard options[key] == nil else { throw LedgerError.data("\(spec.name): option \"\(key)\" is given twice") }
-                guard !value.isEmpty else { throw LedgerError.data("\(spec.name): option \"\(key)\" needs a value (\(key)=…)") }
-                if let opt = spec.options.first(where: { $0.key == key }) {
-                    var choices: [String]? = nil
-                    if case .choice(let c) = opt.kind { choices = c }
-                    if opt.kind == .precision { choices = Precision.allCases.map(\.rawValue) }
-                    if let choices, !choices.contains(value) {
-                        throw LedgerError.data("\(spec.name): \(key)=\(value) is not accepted (one of: \(choices.joined(separator: ", ")))")
-                    }
-                }
-                options[key] = value
-            } else {
-                positional.append(w)
+        return Query(spec: spec, command: spec.build(values), point: PointOptions(at: values.at, known: values.time(.known)), names: names)
+    }
+}
+
+/// The words of a command, checked and typed: the values of its options and its operands.
+struct ParsedValues: Sendable, Hashable {
+    enum Value: Sendable, Hashable {
+        case word(String)
+        case time(TimePoint)
+        case point(PointInTime.At)
+        case number(Double)
+        case whole(Int)
+    }
+
+    var options: [OptionKey: Value] = [:]
+    /// `diff T1 T2`.
+    var points: [WrittenPoint] = []
+    /// `append TYPE key=value …`.
+    var event: EventDraft?
+
+    func word(_ key: OptionKey) -> String? {
+        if case .word(let w)? = options[key] { w } else { nil }
+    }
+
+    func choice<C: QueryChoice>(_ key: OptionKey) -> C? { word(key).flatMap(C.init(rawValue:)) }
+
+    func time(_ key: OptionKey) -> TimePoint? {
+        if case .time(let t)? = options[key] { t } else { nil }
+    }
+
+    func number(_ key: OptionKey) -> Double? {
+        if case .number(let x)? = options[key] { x } else { nil }
+    }
+
+    func whole(_ key: OptionKey) -> Int? {
+        if case .whole(let n)? = options[key] { n } else { nil }
+    }
+
+    var at: PointInTime.At? {
+        if case .point(let at)? = options[.at] { at } else { nil }
+    }
+}
+
+extension CommandSpec {
+    /// Checks the words after the command's name against its row of the table. Every refusal of
+    /// a query's text is made here, the first fault found in this order: each word in turn (an
+    /// option of the command, given once, with a value of its kind; or an operand the command
+    /// takes), the number of operands, the required options, the options that apply only with
+    /// another.
+    func parse(_ words: [String]) throws -> ParsedValues {
+        var values = ParsedValues()
+        if operands == .event {
+            values.event = try Self.event(words, command: name)
+            return values
+        }
+        for w in words {
+            guard let eq = w.firstIndex(of: "="), eq != w.startIndex else {
+                try operand(w, into: &values)
+                continue
             }
-        }
-        guard positional.count == spec.positional else {
-            if spec.positional == 0 {
-                throw LedgerError.data("\(spec.name): unexpected word \"\(positional[0])\" (options are key=value: \(spec.keys.joined(separator: ", ")))")
+            let key = String(w[..<eq]), value = String(w[w.index(after: eq)...])
+            guard let option = option(key) else {
+                let accepted = keys.isEmpty ? "it takes no options" : "accepted: \(keys.joined(separator: ", "))"
+                throw LedgerError.data("\(name): unknown option \"\(key)\" (\(accepted))")
             }
-            throw LedgerError.data("\(spec.name): expected \(spec.positional) times, got \(positional.count) (usage: \(spec.usage))")
+            guard values.options[option.key] == nil else { throw LedgerError.data("\(name): option \"\(key)\" is given twice") }
+            guard !value.isEmpty else { throw LedgerError.data("\(name): option \"\(key)\" needs a value (\(key)=…)") }
+            values.options[option.key] = try option.kind.read(value, as: "\(name): \(key)=\(value)")
         }
-        return ParsedQuery(spec: spec, options: options, positional: positional)
+        if case .points(let expected) = operands, values.points.count != expected {
+            throw LedgerError.data("\(name): expected \(expected) times, got \(values.points.count) (usage: \(usage))")
+        }
+        for o in options where o.required && values.options[o.key] == nil {
+            let hint: String
+            if case .choice(let accepted) = o.kind { hint = "one of: \(accepted.joined(separator: ", "))" } else { hint = "usage: \(example ?? usage)" }
+            throw LedgerError.data("\(name): \(o.name)= is required (\(hint))")
+        }
+        for o in options where values.options[o.key] != nil {
+            if let needs = o.needs, values.options[needs.key] == nil { throw LedgerError.data("\(name): \(o.name)= \(needs.why)") }
+        }
+        return values
+    }
+
+    /// A word that is not an option: an operand of a command that takes them.
+    private func operand(_ word: String, into values: inout ParsedValues) throws {
+        switch operands {
+        case .none, .event:
+            throw LedgerError.data("\(name): unexpected word \"\(word)\" (options are key=value: \(keys.joined(separator: ", ")))")
+        case .points:
+            guard let at = PointInTime.parseAt(word) else {
+                throw LedgerError.data("\(name): \(word) is not a point in time (a date 2025-10-29, a UTC date-time, #SEQ, or now)")
+            }
+            values.points.append(WrittenPoint(text: word, at: at))
+        }
+    }
+
+    /// The event of `append TYPE key=value …`, decoded with the fields and checks of
+    /// `capacity append`.
+    static func event(_ words: [String], command: String) throws -> EventDraft {
+        guard let type = words.first else {
+            throw LedgerError.data("\(command): give an event type and its fields (one of: \(EventType.names.joined(separator: ", ")))")
+        }
+        var fields = try RawFields.fromWords(words.dropFirst())
+        fields.pairs.insert(("type", .word(type)), at: 0)
+        return try EventDraftDecoder.decode(fields)
+    }
+}
+
+extension ValueKind {
+    /// `text` as a value of this kind, or a refusal that shows the option as `written`
+    /// (`train: params=abc`) and says what is accepted.
+    func read(_ text: String, as written: @autoclosure () -> String) throws -> ParsedValues.Value {
+        func refused(_ why: String) -> LedgerError { LedgerError.data("\(written()) \(why)") }
+        switch self {
+        case .pointInTime:
+            guard let at = PointInTime.parseAt(text) else {
+                throw refused("is not a point in time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, #SEQ, or now)")
+            }
+            return .point(at)
+        case .time:
+            guard let t = TimePoint.parse(text) else { throw refused("is not a time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, or now)") }
+            return .time(t)
+        case .choice(let accepted):
+            guard accepted.contains(text) else { throw refused("is not accepted (one of: \(accepted.joined(separator: ", ")))") }
+            return .word(text)
+        case .amount:
+            guard let x = Self.amount(text) else { throw refused("is not a positive number (suffixes K M B T, e.g. 1.8T)") }
+            guard x.isFinite else { throw refused("is too large (at most \(Format.scientific(.greatestFiniteMagnitude)))") }
+            return .number(x)
+        case .fraction:
+            guard let v = Double(text), v > 0, v <= 1 else { throw refused("must be a number in (0, 1]") }
+            return .number(v)
+        case .count:
+            guard let n = Int(text), n >= 0 else { throw refused("must be a whole number ≥ 0") }
+            return .whole(n)
+        case .pixels:
+            guard let n = Int(text), (320...4000).contains(n) else { throw refused("must be a whole number of pixels from 320 to 4000") }
+            return .whole(n)
+        case .name, .text, .file:
+            return .word(text)
+        }
+    }
+
+    /// `1.8T`, `15T`, `70B`, `400M`, `5e9`.
+    static func amount(_ text: String) -> Double? {
+        let multipliers: [Character: Double] = ["K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12]
+        var t = text
+        var m = 1.0
+        if let last = t.last, let k = multipliers[Character(last.uppercased())] {
+            m = k
+            t.removeLast()
+        }
+        guard let v = Double(t), v.isFinite, v > 0 else { return nil }
+        return v * m  // may overflow to infinity (1e308T); the caller says so
     }
 }

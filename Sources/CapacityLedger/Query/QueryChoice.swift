@@ -1,0 +1,27 @@
+/// An option whose value is one of a few words (`by=`, `precision=`, `metric=`, `every=`,
+/// `type=`): the words are the raw values of the cases, and the parser lists them when it
+/// refuses another.
+public protocol QueryChoice: RawRepresentable, CaseIterable, Sendable, Hashable where RawValue == String {}
+
+extension QueryChoice {
+    /// The accepted words, in the order of the cases.
+    public static var names: [String] { allCases.map(\.rawValue) }
+}
+
+extension Precision: QueryChoice {}
+extension EventType: QueryChoice {}
+
+/// `capacity by=`: what a row of capacity stands for.
+public enum Grouping: String, QueryChoice {
+    case site, model, fleet
+}
+
+/// `timeline metric=`: what a timeline plots.
+public enum TimelineMetric: String, QueryChoice {
+    case pflops, chips, energized, mw, usd
+}
+
+/// `timeline every=`: the spacing of a timeline's points.
+public enum Period: String, QueryChoice {
+    case day, week, month, quarter
+}
