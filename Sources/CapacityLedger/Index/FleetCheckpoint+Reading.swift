@@ -309,26 +309,26 @@ final class CheckpointReader: @unchecked Sendable {
             let a = Int64(bitPattern: p.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self))
             let bb = Int64(bitPattern: p.loadUnaligned(fromByteOffset: at + 24, as: UInt64.self))
             guard let kind = FleetCheckpoint.Kind(rawValue: UInt8(kk >> 28)), Int(kk & 0x0FFF_FFFF) < keys.count,
-                  Self.apply(kind, a, bb, into: &totals, at: Int(kk & 0x0FFF_FFFF) * 4) else {
+                  let effect = FleetCheckpoint.Record.effect(kind: kind, a: a, b: bb),
+                  Self.apply(effect, into: &totals, at: Int(kk & 0x0FFF_FFFF) * 4) else {
                 throw Unusable(reason: "checkpoint block \(b) malformed")
             }
         }
         return totals
     }
 
-    /// `FleetCheckpoint.apply` with every sum checked: false when one overflows (only a damaged
+    /// Adds what `effect` changes to the totals of the key whose four start at `i`, as the
+    /// writer added it, with every sum checked: false when one overflows (only a damaged
     /// record's amounts can).
-    private static func apply(_ kind: FleetCheckpoint.Kind, _ a: Int64, _ b: Int64, into t: inout [Int64], at i: Int) -> Bool {
-        func add(_ k: Int, _ v: Int64) -> Bool {
-            let (sum, overflow) = t[k].addingReportingOverflow(v)
+    private static func apply(_ effect: FleetEffect<UInt32>, into t: inout [Int64], at i: Int) -> Bool {
+        var inRange = true
+        effect.forEachDelta { total, delta in
+            let k = i + FleetCheckpoint.slot(total)
+            let (sum, overflow) = t[k].addingReportingOverflow(delta)
             t[k] = sum
-            return !overflow
+            inRange = inRange && !overflow
         }
-        switch kind {
-        case .delivered, .allocated, .usd: return add(i, a)
-        case .installed: return add(i + 1, a) && add(i + 3, b)
-        case .retired: return a != .min && b != .min && add(i + 1, -a) && add(i + 2, a) && add(i + 3, -b)
-        }
+        return inRange
     }
 }
 
