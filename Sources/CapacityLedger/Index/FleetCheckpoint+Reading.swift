@@ -384,7 +384,7 @@ extension FleetCheckpoint {
             let seq = firstSeq + i
             let p = tail[i]
             // Every install, voided or not: `RackInstalls` knows which stood for a retirement.
-            if p.code == PackedEvent.rackInstalled { installs.note(install: p, seq: seq) }
+            if p.code == PackedEvent.rackInstalled { installs.note(install: p, seq: seq, voided: voidedBy[seq] != nil) }
             guard voidedBy[seq] == nil, p.effective <= t.micros else { continue }
             if p.code == PackedEvent.siteOpened || p.code == PackedEvent.chipModelDefined { definitions.append(events[i]) }
             try p.forEachEffect(retiring: {

@@ -140,8 +140,8 @@ public enum FleetCheckpoint {
         let strings = codec.strings
         let name = { (n: UInt32) in strings[Int(n)] }
         let order = ledger.effectiveOrder()
-        let retiring = ledger.retiredRackNumbers(order: order)  // see `RackInstalls`
         let voided = ledger.voidedMask(through: ledger.count)
+        let retiring = ledger.retiredRackNumbers(order: order, voided: voided)  // see `RackInstalls`
         let stored = ledger.stored
 
         /// The key an effect's totals are kept under, numbered when new.
@@ -157,6 +157,8 @@ public enum FleetCheckpoint {
         }
 
         /// The records of event `seq`, one per effect (`FleetEffect`), each with its effect.
+        /// (Inlined: each pass's body is then inlined into it, not called through a closure.)
+        @inline(__always)
         func forEachRecord(_ seq: Int, _ body: (Record, FleetEffect<UInt32>) -> Void) {
             guard !voided[seq] else { return }
             let p = stored[seq - 1]

@@ -66,6 +66,9 @@ public struct FleetIndex: Sendable {
         }
     }
 
+    /// The kinds of series, one per kind of total (`FleetTotal`).
+    enum Kind: Int, CaseIterable { case delivered, installed, retired, activeWatts, allocated, usd }
+
     var delivered: [PairKey: Series] = [:]
     var installed: [PairKey: Series] = [:]
     var retired: [PairKey: Series] = [:]
@@ -82,42 +85,50 @@ public struct FleetIndex: Sendable {
     var rackEvents: [String: [Int]] = [:]
 
     /// Builds the index of `ledger`; `order` is `ledger.effectiveOrder()` when the caller has it.
-    /// One pass over the packed records in effective order, each record's effects from the
-    /// effects table (`FleetEffect`): the points of each series arrive sorted, keyed by name
-    /// numbers (`NumberMap`), and get their names at the end.
+    /// One pass over the packed records in effective order, read in place (`row`), each record's
+    /// effects from the effects table (`FleetEffect`): the points of each series arrive sorted,
+    /// keyed by name numbers (`NumberMap`), and get their names at the end.
     public init(ledger: Ledger, order: [UInt32]? = nil) {
         count = ledger.count
         let order = order ?? ledger.effectiveOrder()
         let records = ledger.stored
         let names = ledger.codec
-        let retiring = ledger.retiredRackNumbers(order: order)
-        var racksBySite = NumberMap<[Int]>()
-        var points = (d: NumberMap<[(Int64, Int64)]>(), i: NumberMap<[(Int64, Int64)]>(), r: NumberMap<[(Int64, Int64)]>(),
-                      w: NumberMap<[(Int64, Int64)]>(), a: NumberMap<[(Int64, Int64)]>(), u: NumberMap<[(Int64, Int64)]>())
         let voided = ledger.voidedMask(through: ledger.count)
+        let retiring = ledger.retiredRackNumbers(order: order, voided: voided)
+        var racksBySite = NumberMap<[Int]>()
+        // The points of each series: by kind of total (`Kind`), then by its key's name numbers.
+        var points = [NumberMap<[(Int64, Int64)]>](repeating: NumberMap(), count: Kind.allCases.count)
         @inline(__always) func pair(_ a: UInt32, _ b: UInt32) -> UInt64 { NumberMap<Int>.pair(a, b) }
-        for s in order {
-            let seq = Int(s)
-            let p = records[seq - 1]
-            // What the definitions and first fit read, voided or not.
-            switch p.code {
-            case PackedEvent.siteOpened, PackedEvent.chipModelDefined: definitions.append(seq)
-            case PackedEvent.rackInstalled, PackedEvent.rackRetired: racksBySite[UInt64(p.site), default: []].append(seq)
-            default: break
-            }
-            guard !voided[seq] else { continue }
-            let t = p.effective
-            p.forEachEffect(retiring: { retiring[seq] }) { effect in
-                effect.forEachDelta { total, delta in
-                    switch total {
-                    case .delivered(let site, let model): points.d[pair(site, model), default: []].append((t, delta))
-                    case .installed(let site, let model): points.i[pair(site, model), default: []].append((t, delta))
-                    case .retired(let site, let model): points.r[pair(site, model), default: []].append((t, delta))
-                    case .activeWatts(let site, let model): points.w[pair(site, model), default: []].append((t, delta))
-                    case .allocated(let site): points.a[UInt64(site), default: []].append((t, delta))
-                    case .usd(let investor, let recipient): points.u[pair(investor, recipient), default: []].append((t, delta))
+        records.withColumns { records in
+            points.withUnsafeMutableBufferPointer { buffer in
+            let points = buffer  // a constant: its place is read once for the whole pass
+            for s in order {
+                let seq = Int(s)
+                let p = records.row(seq - 1)
+                // What the definitions and first fit read, voided or not.
+                switch p.code {
+                case PackedEvent.siteOpened, PackedEvent.chipModelDefined: definitions.append(seq)
+                case PackedEvent.rackInstalled, PackedEvent.rackRetired: racksBySite[UInt64(p.site), default: []].append(seq)
+                default: break
+                }
+                guard !voided[seq] else { continue }
+                let t = p.effective
+                p.forEachEffect(retiring: { retiring[seq] }) { effect in
+                    effect.forEachDelta { total, delta in
+                        // One place that appends (six were six calls to the map's accessor, not inlined).
+                        let (kind, key): (Kind, UInt64)
+                        switch total {
+                        case .delivered(let site, let model): (kind, key) = (.delivered, pair(site, model))
+                        case .installed(let site, let model): (kind, key) = (.installed, pair(site, model))
+                        case .retired(let site, let model): (kind, key) = (.retired, pair(site, model))
+                        case .activeWatts(let site, let model): (kind, key) = (.activeWatts, pair(site, model))
+                        case .allocated(let site): (kind, key) = (.allocated, UInt64(site))
+                        case .usd(let investor, let recipient): (kind, key) = (.usd, pair(investor, recipient))
+                        }
+                        points[kind.rawValue][key, default: []].append((t, delta))
                     }
                 }
+            }
             }
         }
         retiredRacks = retiring
@@ -125,12 +136,13 @@ public struct FleetIndex: Sendable {
         func series(_ m: NumberMap<[(Int64, Int64)]>) -> [PairKey: Series] {
             Dictionary(uniqueKeysWithValues: zip(m.keys, m.values).map { (pair($0.0), Series(sorted: $0.1)) })
         }
-        delivered = series(points.d)
-        installed = series(points.i)
-        retired = series(points.r)
-        activeWatts = series(points.w)
-        usd = series(points.u)
-        allocated = Dictionary(uniqueKeysWithValues: zip(points.a.keys, points.a.values).map { (names.name(UInt32($0.0)), Series(sorted: $0.1)) })
+        delivered = series(points[Kind.delivered.rawValue])
+        installed = series(points[Kind.installed.rawValue])
+        retired = series(points[Kind.retired.rawValue])
+        activeWatts = series(points[Kind.activeWatts.rawValue])
+        usd = series(points[Kind.usd.rawValue])
+        let allocatedPoints = points[Kind.allocated.rawValue]
+        allocated = Dictionary(uniqueKeysWithValues: zip(allocatedPoints.keys, allocatedPoints.values).map { (names.name(UInt32($0.0)), Series(sorted: $0.1)) })
         rackEvents = Dictionary(uniqueKeysWithValues: zip(racksBySite.keys, racksBySite.values).map { (names.name(UInt32($0.0)), $0.1) })
     }
 
