@@ -49,7 +49,7 @@ struct EnergizerTests {
                 let i = Int(rng.next() % UInt64(m.racks.count))
                 let r = m.racks.remove(at: i)
                 let out = e.retire(rack: Self.number(r.name))
-                #expect(out?.model == r.model && out?.chips == r.chips, "seed \(seed) step \(step)")
+                #expect(out?.model == r.model && out?.chips == r.chips && out?.watts == r.watts, "seed \(seed) step \(step)")
             } else if roll < retireShare + 5 {
                 m.allocated = Int64(rng.next() % 4000) * 1000
                 e.setAllocated(m.allocated)
@@ -88,9 +88,9 @@ struct EnergizerTests {
         e.install(model: e.modelPlace("m1"), rack: 3, chips: 16, watts: 40_000, key: TimeKey(effective: 5, seq: 3))
         #expect(e.chipsByModel()["m1"]! == (80, 80) && e.chipsByModel()["m2"]! == (32, 0))  // 3, the unnumbered one, 2 in install order: 2 does not fit
         #expect(e.retire(rack: 1) == nil)
-        #expect(e.retire(rack: 2)! == ("m2", 32))
+        #expect(e.retire(rack: 2).map { ($0.model, $0.place, $0.chips, $0.watts) }! == ("m2", 1, 32, 40_000))
         #expect(e.retire(rack: 2) == nil)  // no longer active
-        #expect(e.retire(rack: 3)! == ("m1", 16))
+        #expect(e.retire(rack: 3).map { ($0.model, $0.place, $0.chips, $0.watts) }! == ("m1", 0, 16, 40_000))
         #expect(e.chipsByModel()["m1"]! == (64, 64) && e.used == 40_000)
     }
 }

@@ -202,6 +202,26 @@ struct EventStorage: Sendable {
         subscript(i: Int) -> PackedEvent {
             PackedEvent(stored: codes[i], effective: effective[i], a: a[i], b: b[i], c: c[i], amount: amount[i], amount2: amount2[i])
         }
+
+        /// Record `i` read in place: each field from its column when it is asked for, so that a
+        /// pass over millions of records reads only the columns each type uses (`self[i]` reads
+        /// all seven). The same names as a `PackedEvent`'s (`PackedFields`).
+        @inline(__always)
+        func row(_ i: Int) -> Row { Row(columns: self, i: i) }
+
+        /// Record `i` of the columns, read in place (`row(_:)`).
+        struct Row: PackedFields {
+            let columns: Columns
+            let i: Int
+
+            @inline(__always) var code: UInt8 { columns.code(i) }
+            @inline(__always) var effective: Int64 { columns.effective[i] }
+            @inline(__always) var a: UInt32 { columns.a[i] }
+            @inline(__always) var b: UInt32 { columns.b[i] }
+            @inline(__always) var c: UInt32 { columns.c[i] }
+            @inline(__always) var amount: Int64 { columns.amount[i] }
+            @inline(__always) var amount2: Int64 { columns.amount2[i] }
+        }
     }
 
     func withColumns<R>(_ body: (Columns) throws -> R) rethrows -> R {

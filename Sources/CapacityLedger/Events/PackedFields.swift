@@ -8,7 +8,7 @@
 /// `amount`), so they choose by `code`: inside a `switch` over the code the compiler knows it,
 /// and the choice folds to the one field's read (the tests hold every accessor, for every type,
 /// to the event's field).
-protocol PackedFields {
+protocol PackedFields<Name> {
     associatedtype Name: Hashable
     /// `EventType.code`.
     var code: UInt8 { get }

@@ -309,26 +309,26 @@ final class CheckpointReader: @unchecked Sendable {
             let a = Int64(bitPattern: p.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self))
             let bb = Int64(bitPattern: p.loadUnaligned(fromByteOffset: at + 24, as: UInt64.self))
             guard let kind = FleetCheckpoint.Kind(rawValue: UInt8(kk >> 28)), Int(kk & 0x0FFF_FFFF) < keys.count,
-                  Self.apply(kind, a, bb, into: &totals, at: Int(kk & 0x0FFF_FFFF) * 4) else {
+                  let effect = FleetCheckpoint.Record.effect(kind: kind, a: a, b: bb),
+                  Self.apply(effect, into: &totals, at: Int(kk & 0x0FFF_FFFF) * 4) else {
                 throw Unusable(reason: "checkpoint block \(b) malformed")
             }
         }
         return totals
     }
 
-    /// `FleetCheckpoint.apply` with every sum checked: false when one overflows (only a damaged
+    /// Adds what `effect` changes to the totals of the key whose four start at `i`, as the
+    /// writer added it, with every sum checked: false when one overflows (only a damaged
     /// record's amounts can).
-    private static func apply(_ kind: FleetCheckpoint.Kind, _ a: Int64, _ b: Int64, into t: inout [Int64], at i: Int) -> Bool {
-        func add(_ k: Int, _ v: Int64) -> Bool {
-            let (sum, overflow) = t[k].addingReportingOverflow(v)
+    private static func apply(_ effect: FleetEffect<UInt32>, into t: inout [Int64], at i: Int) -> Bool {
+        var inRange = true
+        effect.forEachDelta { total, delta in
+            let k = i + FleetCheckpoint.slot(total)
+            let (sum, overflow) = t[k].addingReportingOverflow(delta)
             t[k] = sum
-            return !overflow
+            inRange = inRange && !overflow
         }
-        switch kind {
-        case .delivered, .allocated, .usd: return add(i, a)
-        case .installed: return add(i + 1, a) && add(i + 3, b)
-        case .retired: return a != .min && b != .min && add(i + 1, -a) && add(i + 2, a) && add(i + 3, -b)
-        }
+        return inRange
     }
 }
 
@@ -348,9 +348,8 @@ extension FleetCheckpoint {
         // The tail: committed events appended since the checkpoint.
         var codec = reader.codecState()
         let tail = try reader.readTail(fd: fd, size: size, codec: &codec).events
-        let tailEvents = Array(EventList(storage: tail, names: codec, firstSeq: reader.tieSeq + 1))
-        guard tailEvents.count <= 100_000 else { throw Unusable(reason: "stale checkpoint (\(tailEvents.count) events since it)") }
-        let lastRecorded = tailEvents.last?.recorded ?? Timestamp(micros: reader.prevRecorded)
+        guard tail.count <= 100_000 else { throw Unusable(reason: "stale checkpoint (\(tail.count) events since it)") }
+        let lastRecorded = Timestamp(micros: tail.lastRecorded ?? reader.prevRecorded)
         if let known = point.known, known < lastRecorded { throw Unusable(reason: "known= before the last record needs the log", needsTheLog: true) }
         let t: Timestamp
         switch point.at {
@@ -367,43 +366,40 @@ extension FleetCheckpoint {
             default: snap.usd[PairKey(a: k.a, b: k.b)] = v[0]
             }
         }
-        // The tail, applied on top; voids of events before the checkpoint need the log. The sums
-        // are checked: the totals come from the file, and a damaged one may hold any value.
-        func add(_ x: inout Int64, _ v: Int64) throws {
-            let (sum, overflow) = x.addingReportingOverflow(v)
-            guard !overflow else { throw Unusable(reason: "checkpoint totals out of range") }
-            x = sum
+        // The tail's effects (`FleetEffect`), applied on top in effective order; voids of events
+        // before the checkpoint need the log. The sums are checked: the totals come from the
+        // file, and a damaged one may hold any value.
+        let firstSeq = reader.tieSeq + 1
+        var voidedBy: [Int: Int] = [:]
+        for i in 0..<tail.count where tail[i].code == PackedEvent.eventVoided {
+            let target = tail[i].target
+            guard target >= firstSeq else { throw Unusable(reason: "a void since the checkpoint needs the log", needsTheLog: true) }
+            voidedBy[target] = firstSeq + i
         }
-        var tailVoided = Set<Int>()
-        for e in tailEvents { if case .eventVoided(let target, _) = e.body {
-            guard target > reader.tieSeq else { throw Unusable(reason: "a void since the checkpoint needs the log", needsTheLog: true) }
-            tailVoided.insert(target)
-        } }
-        var tailRacks: [PairKey: (String, Int64, Int64)] = [:]
+        let events = EventList(storage: tail, names: codec, firstSeq: firstSeq)
+        var installs = RackInstalls()
         var definitions = reader.definitions
-        for e in tailEvents.sorted(by: { TimeKey($0.effective, $0.seq) < TimeKey($1.effective, $1.seq) })
-        where !tailVoided.contains(e.seq) && e.type != .eventVoided {
-            if case .rackInstalled(let s, let r, let m, let c, let p) = e.body { tailRacks[PairKey(a: s, b: r)] = (m, c, p.watts) }
-            guard e.effective <= t else { continue }
-            switch e.body {
-            case .siteOpened, .chipModelDefined: definitions.append(e)
-            case .chipsDelivered(let s, let m, let q): try add(&snap.cells[PairKey(a: s, b: m), default: .init()].delivered, q)
-            case .rackInstalled(let s, _, let m, let c, let p):
-                try add(&snap.cells[PairKey(a: s, b: m), default: .init()].installed, c)
-                try add(&snap.cells[PairKey(a: s, b: m), default: .init()].activeWatts, p.watts)
-            case .rackRetired(let s, let r):
-                guard let x = tailRacks[PairKey(a: s, b: r)] else { throw Unusable(reason: "a retirement since the checkpoint needs the log", needsTheLog: true) }
-                let k = PairKey(a: s, b: x.0)
-                try add(&snap.cells[k, default: .init()].installed, -x.1)
-                try add(&snap.cells[k, default: .init()].retired, x.1)
-                try add(&snap.cells[k, default: .init()].activeWatts, -x.2)
-            case .powerAllocated(let s, let p): try add(&snap.allocated[s, default: 0], p.watts)
-            case .powerReleased(let s, let p): try add(&snap.allocated[s, default: 0], -p.watts)
-            case .investmentCommitted(let i, let r, let u, _): try add(&snap.usd[PairKey(a: i, b: r), default: 0], u)
-            case .eventVoided, .keyAdded, .keyRevoked: break
+        let order = (0..<tail.count).sorted { TimeKey(effective: tail.effective[$0], seq: $0) < TimeKey(effective: tail.effective[$1], seq: $1) }
+        for i in order {
+            let seq = firstSeq + i
+            let p = tail[i]
+            // Every install, voided or not: `RackInstalls` knows which stood for a retirement.
+            if p.code == PackedEvent.rackInstalled { installs.note(install: p, seq: seq, voided: voidedBy[seq] != nil) }
+            guard voidedBy[seq] == nil, p.effective <= t.micros else { continue }
+            if p.code == PackedEvent.siteOpened || p.code == PackedEvent.chipModelDefined { definitions.append(events[i]) }
+            try p.forEachEffect(retiring: {
+                // A rack installed before the checkpoint: its install is in the log.
+                guard let rack = installs.retired(by: p, seq: seq, voidedBy: { voidedBy[$0] }) else {
+                    throw Unusable(reason: "a retirement since the checkpoint needs the log", needsTheLog: true)
+                }
+                return rack
+            }) { effect in
+                try effect.forEachDelta { total, delta in
+                    guard snap.add(total.map { codec.name($0) }, delta) else { throw Unusable(reason: "checkpoint totals out of range") }
+                }
             }
         }
-        for e in definitions where e.effective <= t && !tailVoided.contains(e.seq) { snap.define(e) }
+        for e in definitions where e.effective <= t && voidedBy[e.seq] == nil { snap.define(e) }
         guard Self.withinLimits(snap) else { throw Unusable(reason: "checkpoint totals out of range") }
         var watts: [String: Int64] = [:]
         for (k, c) in snap.cells { watts[k.a, default: 0] += c.activeWatts }

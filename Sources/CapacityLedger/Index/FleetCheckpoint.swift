@@ -48,12 +48,24 @@ public enum FleetCheckpoint {
         }
     }
 
-    // Effect kinds: what one record adds to its key's totals.
+    /// A record's kind: the effect it holds (`FleetEffect`), by the number the file keeps.
     enum Kind: UInt8 { case delivered = 0, installed, retired, allocated, usd }
+
+    /// Where a key keeps a total among its four (the file's layout): delivered chips, allocated
+    /// watts or dollars (by the key's kind); installed chips; retired chips; active watts.
+    @inline(__always)
+    static func slot<Name: Hashable>(_ total: FleetTotal<Name>) -> Int {
+        switch total {
+        case .delivered, .allocated, .usd: 0
+        case .installed: 1
+        case .retired: 2
+        case .activeWatts: 3
+        }
+    }
 
     // MARK: writing
 
-    /// One 32-byte effect record: what one event adds to one key's totals.
+    /// One 32-byte effect record: one effect of one event (`FleetEffect`), on its key's totals.
     struct Record {
         var time: Int64
         var seq: UInt32
@@ -61,6 +73,32 @@ public enum FleetCheckpoint {
         var kind: Kind
         var a: Int64
         var b: Int64
+
+        /// The record of `effect`, on key number `key`: its kind, and its amounts in `a` (chips,
+        /// watts or dollars) and `b` (a rack's watts).
+        init(_ effect: FleetEffect<UInt32>, time: Int64, seq: UInt32, key: UInt32) {
+            (self.time, self.seq, self.key) = (time, seq, key)
+            switch effect {
+            case .delivered(_, _, let chips): (kind, a, b) = (.delivered, chips, 0)
+            case .installed(_, _, _, let chips, let watts): (kind, a, b) = (.installed, chips, watts)
+            case .retired(_, _, _, let chips, let watts): (kind, a, b) = (.retired, chips, watts)
+            case .allocated(_, let watts): (kind, a, b) = (.allocated, watts, 0)
+            case .usd(_, _, let usd): (kind, a, b) = (.usd, usd, 0)
+            }
+        }
+
+        /// The effect a record of `kind` with amounts `a` and `b` holds, its names all 0 (the
+        /// file keeps the totals by key), or nil when it cannot hold it: a retirement's amounts
+        /// of `Int64.min` (only a damaged record has them) have no negative.
+        static func effect(kind: Kind, a: Int64, b: Int64) -> FleetEffect<UInt32>? {
+            switch kind {
+            case .delivered: return .delivered(site: 0, model: 0, chips: a)
+            case .installed: return .installed(site: 0, rack: 0, model: 0, chips: a, watts: b)
+            case .retired: return a == .min || b == .min ? nil : .retired(site: 0, rack: 0, model: 0, chips: a, watts: b)
+            case .allocated: return .allocated(site: 0, watts: a)
+            case .usd: return .usd(investor: 0, recipient: 0, usd: a)
+            }
+        }
 
         /// The record's bytes, little-endian: a tuple is laid out in order with natural
         /// alignment (8 + 4 + 4 + 8 + 8, no padding).
@@ -104,33 +142,30 @@ public enum FleetCheckpoint {
         let strings = codec.strings
         let name = { (n: UInt32) in strings[Int(n)] }
         let order = ledger.effectiveOrder()
-        // What a retirement retires: the latest install of its (site, rack) before it in effective
-        // order, voided later or not (a void that would orphan a retirement is refused).
-        let retiring = ledger.retiredRackNumbers(order: order)
         let voided = ledger.voidedMask(through: ledger.count)
+        let retiring = ledger.retiredRackNumbers(order: order, voided: voided)  // see `RackInstalls`
         let stored = ledger.stored
 
-        /// The record of event `seq`, if it makes one (numbering its key when new).
-        func record(_ seq: Int) -> Record? {
-            guard !voided[seq] else { return nil }
+        /// The key an effect's totals are kept under, numbered when new.
+        func key(of effect: FleetEffect<UInt32>) -> UInt32 {
+            switch effect {
+            case .delivered(let site, let model, _), .installed(let site, _, let model, _, _), .retired(let site, _, let model, _, _):
+                key(0, site, model) { chipsKey(name(site), name(model)) }
+            case .allocated(let site, _):
+                key(1, site, 0) { powerKey(name(site)) }
+            case .usd(let investor, let recipient, _):
+                key(2, investor, recipient) { usdKey(name(investor), name(recipient)) }
+            }
+        }
+
+        /// The records of event `seq`, one per effect (`FleetEffect`), each with its effect.
+        /// (Inlined: each pass's body is then inlined into it, not called through a closure.)
+        @inline(__always)
+        func forEachRecord(_ seq: Int, _ body: (Record, FleetEffect<UInt32>) throws -> Void) rethrows {
+            guard !voided[seq] else { return }
             let p = stored[seq - 1]
-            let t = p.effective, sq = UInt32(seq)
-            switch p.code {
-            case PackedEvent.chipsDelivered:
-                return Record(time: t, seq: sq, key: key(0, p.a, p.b) { chipsKey(name(p.a), name(p.b)) }, kind: .delivered, a: p.amount, b: 0)
-            case PackedEvent.rackInstalled:
-                return Record(time: t, seq: sq, key: key(0, p.a, p.c) { chipsKey(name(p.a), name(p.c)) }, kind: .installed, a: p.amount, b: p.amount2)
-            case PackedEvent.rackRetired:
-                guard let x = retiring[seq] else { return nil }
-                return Record(time: t, seq: sq, key: key(0, p.a, x.model) { chipsKey(name(p.a), name(x.model)) }, kind: .retired, a: x.chips, b: x.watts)
-            case PackedEvent.powerAllocated:
-                return Record(time: t, seq: sq, key: key(1, p.a, 0) { powerKey(name(p.a)) }, kind: .allocated, a: p.amount, b: 0)
-            case PackedEvent.powerReleased:
-                return Record(time: t, seq: sq, key: key(1, p.a, 0) { powerKey(name(p.a)) }, kind: .allocated, a: -p.amount, b: 0)
-            case PackedEvent.investmentCommitted:
-                return Record(time: t, seq: sq, key: key(2, p.a, p.b) { usdKey(name(p.a), name(p.b)) }, kind: .usd, a: p.amount, b: 0)
-            default:
-                return nil
+            try p.forEachEffect(retiring: { retiring[seq] }) { effect in
+                try body(Record(effect, time: p.effective, seq: UInt32(seq), key: key(of: effect)), effect)
             }
         }
 
@@ -141,15 +176,10 @@ public enum FleetCheckpoint {
             let seq = Int(s)
             guard !voided[seq] else { continue }
             let p = stored[seq - 1]
-            switch p.code {
-            case PackedEvent.chipsDelivered, PackedEvent.rackInstalled, PackedEvent.powerAllocated, PackedEvent.powerReleased,
-                 PackedEvent.investmentCommitted:
-                lastTime = p.effective
-            case PackedEvent.rackRetired where retiring[seq] != nil:
-                lastTime = p.effective
-            default:
-                continue
-            }
+            var makesRecords = false
+            p.forEachEffect(retiring: { retiring[seq] }) { _ in makesRecords = true }
+            guard makesRecords else { continue }
+            lastTime = p.effective
             break
         }
         let cut = min(lastTime, codec.prevRecorded) - writerWindowSeconds * 1_000_000
@@ -184,19 +214,20 @@ public enum FleetCheckpoint {
                 // Key events ride with the definitions: a writer from the checkpoint needs the keys.
                 case PackedEvent.siteOpened, PackedEvent.chipModelDefined, PackedEvent.keyAdded, PackedEvent.keyRevoked:
                     definitions.append(events[seq - 1])
-                case PackedEvent.rackInstalled, PackedEvent.rackRetired: markRack(p.a, Int(p.b), seq)
+                case PackedEvent.rackInstalled, PackedEvent.rackRetired: markRack(p.site, Int(p.rack), seq)
                 default: break
                 }
             }
-            guard let r = record(seq) else { continue }
-            if totals.count < keys.count * 4 { totals.append(contentsOf: repeatElement(0, count: keys.count * 4 - totals.count)) }
-            if recordCount % blockSize == 0 { blocks.append((r.time, totals, 0)) }
-            bytes.bytes.removeAll(keepingCapacity: true)
-            r.write(to: &bytes)
-            blocks[blocks.count - 1].crc = bytes.bytes.withUnsafeBytes { ccapCRC(blocks[blocks.count - 1].crc, $0) }
-            apply(kind: r.kind, a: r.a, b: r.b, into: &totals, at: Int(r.key) * 4)
-            lines.add(r)
-            recordCount += 1
+            forEachRecord(seq) { r, effect in
+                if totals.count < keys.count * 4 { totals.append(contentsOf: repeatElement(0, count: keys.count * 4 - totals.count)) }
+                if recordCount % blockSize == 0 { blocks.append((r.time, totals, 0)) }
+                bytes.bytes.removeAll(keepingCapacity: true)
+                r.write(to: &bytes)
+                blocks[blocks.count - 1].crc = bytes.bytes.withUnsafeBytes { ccapCRC(blocks[blocks.count - 1].crc, $0) }
+                effect.forEachDelta { total, delta in totals[Int(r.key) * 4 + slot(total)] += delta }
+                lines.add(r, effect)
+                recordCount += 1
+            }
         }
         var blockMeta = ByteWriter()
         for b in blocks {
@@ -275,12 +306,13 @@ public enum FleetCheckpoint {
         out.bytes.reserveCapacity(1 << 22)
         var at = areaAt + areaLength
         for s in order {
-            guard let r = record(Int(s)) else { continue }
-            r.write(to: &out)
-            if out.bytes.count >= 1 << 22 {
-                try sink.write(out.bytes, at: at)
-                at += out.bytes.count
-                out.bytes.removeAll(keepingCapacity: true)
+            try forEachRecord(Int(s)) { r, _ in
+                r.write(to: &out)
+                if out.bytes.count >= 1 << 22 {
+                    try sink.write(out.bytes, at: at)
+                    at += out.bytes.count
+                    out.bytes.removeAll(keepingCapacity: true)
+                }
             }
         }
         try sink.write(out.bytes, at: at)
@@ -353,13 +385,19 @@ public enum FleetCheckpoint {
 
         init(cut: Int64) { self.cut = cut }
 
-        mutating func add(_ r: Record) {
-            let delta: Int64
-            switch r.kind {
-            case .delivered, .allocated: delta = r.a
-            case .installed: delta = -r.a
-            case .retired, .usd: return
+        /// Adds record `r` of `effect`. The timelines are the rules': undeployed chips
+        /// (delivered − installed − retired) per (site, model), allocated watts per site. A
+        /// retirement moves chips from installed to retired and leaves them as they are.
+        mutating func add(_ r: Record, _ effect: FleetEffect<UInt32>) {
+            var delta: Int64 = 0
+            effect.forEachDelta { total, d in
+                switch total {
+                case .delivered, .allocated: delta += d
+                case .installed, .retired: delta -= d
+                case .activeWatts, .usd: break
+                }
             }
+            guard delta != 0 else { return }
             let k = Int(r.key)
             if k >= lines.count { lines.append(contentsOf: repeatElement(Line(), count: k + 1 - lines.count)) }
             lines[k].used = true
@@ -427,15 +465,5 @@ public enum FleetCheckpoint {
             done += n
         }
         return true
-    }
-
-    @inline(__always)
-    static func apply(kind: Kind, a: Int64, b: Int64, into t: inout [Int64], at i: Int) {
-        // Per key: [delivered or allocated or usd, installed, retired, active watts].
-        switch kind {
-        case .delivered, .allocated, .usd: t[i] += a
-        case .installed: t[i + 1] += a; t[i + 3] += b
-        case .retired: t[i + 1] -= a; t[i + 2] += a; t[i + 3] -= b
-        }
     }
 }

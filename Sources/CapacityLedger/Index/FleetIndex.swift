@@ -66,17 +66,8 @@ public struct FleetIndex: Sendable {
         }
     }
 
-    /// What one event adds to the series; a retirement carries the rack it retires.
-    struct Contribution: Sendable, Equatable {
-        var pair: PairKey?  // (site, model) or (investor, recipient)
-        var site: String?
-        var delivered: Int64 = 0
-        var installed: Int64 = 0
-        var retired: Int64 = 0
-        var activeWatts: Int64 = 0
-        var allocated: Int64 = 0
-        var usd: Int64 = 0
-    }
+    /// The kinds of series, one per kind of total (`FleetTotal`).
+    enum Kind: Int, CaseIterable { case delivered, installed, retired, activeWatts, allocated, usd }
 
     var delivered: [PairKey: Series] = [:]
     var installed: [PairKey: Series] = [:]
@@ -84,8 +75,8 @@ public struct FleetIndex: Sendable {
     var activeWatts: [PairKey: Series] = [:]
     var allocated: [String: Series] = [:]
     var usd: [PairKey: Series] = [:]
-    /// For each retirement, the rack it retired (model, chips, watts).
-    var retiredRacks: [Int: (model: String, chips: Int64, watts: Int64)] = [:]
+    /// For each retirement, the rack it retired (`RackInstalls`; its model as a string number).
+    var retiredRacks: [Int: RetiredRack<UInt32>] = [:]
     /// Events the index covers (seqs 1…count).
     public private(set) var count = 0
     /// Seqs of the few events that define sites and chip models.
@@ -94,64 +85,64 @@ public struct FleetIndex: Sendable {
     var rackEvents: [String: [Int]] = [:]
 
     /// Builds the index of `ledger`; `order` is `ledger.effectiveOrder()` when the caller has it.
-    /// One pass over the packed records in effective order: the points of each series arrive
-    /// sorted, keyed by name numbers (`NumberMap`), and get their names at the end.
+    /// One pass over the packed records in effective order, read in place (`row`), each record's
+    /// effects from the effects table (`FleetEffect`): the points of each series arrive sorted,
+    /// keyed by name numbers (`NumberMap`), and get their names at the end.
     public init(ledger: Ledger, order: [UInt32]? = nil) {
         count = ledger.count
         let order = order ?? ledger.effectiveOrder()
         let records = ledger.stored
         let names = ledger.codec
-        let retiring = ledger.retiredRackNumbers(order: order)
-        var racksBySite = NumberMap<[Int]>()
-        var points = (d: NumberMap<[(Int64, Int64)]>(), i: NumberMap<[(Int64, Int64)]>(), r: NumberMap<[(Int64, Int64)]>(),
-                      w: NumberMap<[(Int64, Int64)]>(), a: NumberMap<[(Int64, Int64)]>(), u: NumberMap<[(Int64, Int64)]>())
         let voided = ledger.voidedMask(through: ledger.count)
-        for s in order {
-            let seq = Int(s)
-            let p = records[seq - 1]
-            let t = p.effective
-            switch p.code {
-            case PackedEvent.siteOpened, PackedEvent.chipModelDefined:
-                definitions.append(seq)
-            case PackedEvent.rackInstalled:
-                racksBySite[UInt64(p.a), default: []].append(seq)
+        let retiring = ledger.retiredRackNumbers(order: order, voided: voided)
+        var racksBySite = NumberMap<[Int]>()
+        // The points of each series: by kind of total (`Kind`), then by its key's name numbers.
+        var points = [NumberMap<[(Int64, Int64)]>](repeating: NumberMap(), count: Kind.allCases.count)
+        @inline(__always) func pair(_ a: UInt32, _ b: UInt32) -> UInt64 { NumberMap<Int>.pair(a, b) }
+        records.withColumns { records in
+            points.withUnsafeMutableBufferPointer { buffer in
+            let points = buffer  // a constant: its place is read once for the whole pass
+            for s in order {
+                let seq = Int(s)
+                let p = records.row(seq - 1)
+                // What the definitions and first fit read, voided or not.
+                switch p.code {
+                case PackedEvent.siteOpened, PackedEvent.chipModelDefined: definitions.append(seq)
+                case PackedEvent.rackInstalled, PackedEvent.rackRetired: racksBySite[UInt64(p.site), default: []].append(seq)
+                default: break
+                }
                 guard !voided[seq] else { continue }
-                let pair = NumberMap<Int>.pair(p.a, p.c)
-                points.i[pair, default: []].append((t, p.amount))
-                points.w[pair, default: []].append((t, p.amount2))
-            case PackedEvent.rackRetired:
-                racksBySite[UInt64(p.a), default: []].append(seq)
-                guard !voided[seq], let x = retiring[seq] else { continue }
-                let pair = NumberMap<Int>.pair(p.a, x.model)
-                points.i[pair, default: []].append((t, -x.chips))
-                points.r[pair, default: []].append((t, x.chips))
-                points.w[pair, default: []].append((t, -x.watts))
-            case PackedEvent.chipsDelivered where !voided[seq]:
-                points.d[NumberMap<Int>.pair(p.a, p.b), default: []].append((t, p.amount))
-            case PackedEvent.powerAllocated where !voided[seq]:
-                points.a[UInt64(p.a), default: []].append((t, p.amount))
-            case PackedEvent.powerReleased where !voided[seq]:
-                points.a[UInt64(p.a), default: []].append((t, -p.amount))
-            case PackedEvent.investmentCommitted where !voided[seq]:
-                points.u[NumberMap<Int>.pair(p.a, p.b), default: []].append((t, p.amount))
-            default: break
+                let t = p.effective
+                p.forEachEffect(retiring: { retiring[seq] }) { effect in
+                    effect.forEachDelta { total, delta in
+                        // One place that appends (six were six calls to the map's accessor, not inlined).
+                        let (kind, key): (Kind, UInt64)
+                        switch total {
+                        case .delivered(let site, let model): (kind, key) = (.delivered, pair(site, model))
+                        case .installed(let site, let model): (kind, key) = (.installed, pair(site, model))
+                        case .retired(let site, let model): (kind, key) = (.retired, pair(site, model))
+                        case .activeWatts(let site, let model): (kind, key) = (.activeWatts, pair(site, model))
+                        case .allocated(let site): (kind, key) = (.allocated, UInt64(site))
+                        case .usd(let investor, let recipient): (kind, key) = (.usd, pair(investor, recipient))
+                        }
+                        points[kind.rawValue][key, default: []].append((t, delta))
+                    }
+                }
+            }
             }
         }
-        retiredRacks.reserveCapacity(retiring.count)
-        for (seq, x) in retiring { retiredRacks[seq] = (names.name(x.model), x.chips, x.watts) }
+        retiredRacks = retiring
         func pair(_ k: UInt64) -> PairKey { PairKey(a: names.name(UInt32(k >> 32)), b: names.name(UInt32(truncatingIfNeeded: k))) }
-        func series(_ m: NumberMap<[(Int64, Int64)]>, _ key: (UInt64) -> PairKey) -> [PairKey: Series] {
-            Dictionary(uniqueKeysWithValues: zip(m.keys, m.values).map { (key($0.0), Series(sorted: $0.1)) })
+        func series(_ m: NumberMap<[(Int64, Int64)]>) -> [PairKey: Series] {
+            Dictionary(uniqueKeysWithValues: zip(m.keys, m.values).map { (pair($0.0), Series(sorted: $0.1)) })
         }
-        delivered = series(points.d, pair)
-        installed = series(points.i, pair)
-        retired = series(points.r, pair)
-        activeWatts = series(points.w, pair)
-        usd = series(points.u) { k in
-            let p = pair(k)
-            return PairKey(a: "$" + p.a, b: p.b)
-        }
-        allocated = Dictionary(uniqueKeysWithValues: zip(points.a.keys, points.a.values).map { (names.name(UInt32($0.0)), Series(sorted: $0.1)) })
+        delivered = series(points[Kind.delivered.rawValue])
+        installed = series(points[Kind.installed.rawValue])
+        retired = series(points[Kind.retired.rawValue])
+        activeWatts = series(points[Kind.activeWatts.rawValue])
+        usd = series(points[Kind.usd.rawValue])
+        let allocatedPoints = points[Kind.allocated.rawValue]
+        allocated = Dictionary(uniqueKeysWithValues: zip(allocatedPoints.keys, allocatedPoints.values).map { (names.name(UInt32($0.0)), Series(sorted: $0.1)) })
         rackEvents = Dictionary(uniqueKeysWithValues: zip(racksBySite.keys, racksBySite.values).map { (names.name(UInt32($0.0)), $0.1) })
     }
 
@@ -162,122 +153,108 @@ public struct FleetIndex: Sendable {
     /// the caller then builds the index anew.
     public mutating func update(to ledger: Ledger) -> Bool {
         guard ledger.count >= count, !ledger.isPartial else { return false }
-        let new = ledger.events[count..<ledger.count]
+        let records = ledger.stored
+        let names = ledger.codec
+        let new = count..<ledger.count  // indexes of the new records
         // What each new retirement retires (`RackInstalls`), looking back through its site's
         // racks as the index holds them.
-        var retiring: [Int: (model: String, chips: Int64, watts: Int64)] = [:]
-        for e in new {
-            guard case .rackRetired(let s, _) = e.body else { continue }
-            guard let x = RackInstalls.retired(by: ledger.stored[e.seq - 1], seq: e.seq, lookingBackThrough: rackEvents[s] ?? [],
-                                               records: ledger.stored, voidedBy: { ledger.voidedBy[$0] }) else { return false }
-            retiring[e.seq] = (ledger.codec.name(x.model), x.chips, x.watts)
+        var retiring: [Int: RetiredRack<UInt32>] = [:]
+        for i in new where records[i].code == PackedEvent.rackRetired {
+            let p = records[i]
+            guard let x = RackInstalls.retired(by: p, seq: i + 1, lookingBackThrough: rackEvents[names.name(p.site)] ?? [],
+                                               records: records, voidedBy: { ledger.voidedBy[$0] }) else { return false }
+            retiring[i + 1] = x
         }
         let before = count
-        for e in new {
-            switch e.body {
-            case .rackInstalled(let s, _, _, _, _):
-                rackEvents[s, default: []].withinPlace { Self.insert(e, into: &$0, ledger: ledger) }
-            case .rackRetired(let s, _):
-                retiredRacks[e.seq] = retiring[e.seq]!
-                rackEvents[s, default: []].withinPlace { Self.insert(e, into: &$0, ledger: ledger) }
-            case .siteOpened, .chipModelDefined:
-                Self.insert(e, into: &definitions, ledger: ledger)
-            case .eventVoided(let target, _):
+        for i in new {
+            let seq = i + 1
+            let p = records[i]
+            switch p.code {
+            case PackedEvent.rackInstalled:
+                rackEvents[names.name(p.site), default: []].withinPlace { Self.insert(seq, into: &$0, records: records) }
+            case PackedEvent.rackRetired:
+                retiredRacks[seq] = retiring[seq]!
+                rackEvents[names.name(p.site), default: []].withinPlace { Self.insert(seq, into: &$0, records: records) }
+            case PackedEvent.siteOpened, PackedEvent.chipModelDefined:
+                Self.insert(seq, into: &definitions, records: records)
+            case PackedEvent.eventVoided:
                 // A target the index counted stops counting; a new one was never added.
-                if target <= before {
-                    let t = ledger.events[target - 1]
-                    add(contribution(t), at: t.effective.micros, sign: -1)
-                }
+                if p.target <= before { add(effectsOf: p.target, in: ledger, sign: -1) }
                 continue
             default: break
             }
-            if ledger.voidedBy[e.seq] == nil { add(contribution(e), at: e.effective.micros, sign: 1) }
+            if ledger.voidedBy[seq] == nil { add(effectsOf: seq, in: ledger, sign: 1) }
         }
         count = ledger.count
         return true
     }
 
-    /// Inserts `e`'s seq into seqs kept in effective order (most land at the end).
-    private static func insert(_ e: Event, into seqs: inout [Int], ledger: Ledger) {
-        let key = TimeKey(e.effective, e.seq)
+    /// Inserts `seq` into seqs kept in effective order (most land at the end).
+    private static func insert(_ seq: Int, into seqs: inout [Int], records: EventStorage) {
+        let key = TimeKey(effective: records[seq - 1].effective, seq: seq)
         var lo = seqs.count
-        while lo > 0, key < TimeKey(ledger.events[seqs[lo - 1] - 1].effective, seqs[lo - 1]) { lo -= 1 }
-        seqs.insert(e.seq, at: lo)
+        while lo > 0, key < TimeKey(effective: records[seqs[lo - 1] - 1].effective, seq: seqs[lo - 1]) { lo -= 1 }
+        seqs.insert(seq, at: lo)
     }
 
-    private mutating func add(_ c: Contribution, at t: Int64, sign: Int64) {
+    /// Adds the effects of event `seq` to the series, times `sign`.
+    private mutating func add(effectsOf seq: Int, in ledger: Ledger, sign: Int64) {
+        let t = ledger.stored[seq - 1].effective
         func put<K: Hashable>(_ series: inout [K: Series], _ k: K, _ v: Int64) {
             guard v != 0 else { return }
             series[k, default: Series([])].insert(t, sign * v)
         }
-        if let pair = c.pair {
-            put(&delivered, pair, c.delivered)
-            put(&installed, pair, c.installed)
-            put(&retired, pair, c.retired)
-            put(&activeWatts, pair, c.activeWatts)
-            put(&usd, pair, c.usd)
+        forEachDelta(of: seq, in: ledger) { total, delta in
+            switch total {
+            case .delivered(let site, let model): put(&delivered, PairKey(a: site, b: model), delta)
+            case .installed(let site, let model): put(&installed, PairKey(a: site, b: model), delta)
+            case .retired(let site, let model): put(&retired, PairKey(a: site, b: model), delta)
+            case .activeWatts(let site, let model): put(&activeWatts, PairKey(a: site, b: model), delta)
+            case .allocated(let site): put(&allocated, site, delta)
+            case .usd(let investor, let recipient): put(&usd, PairKey(a: investor, b: recipient), delta)
+            }
         }
-        if let s = c.site { put(&allocated, s, c.allocated) }
     }
 
-    func contribution(_ e: Event) -> Contribution {
-        var c = Contribution()
-        switch e.body {
-        case .chipsDelivered(let s, let m, let q):
-            c.pair = PairKey(a: s, b: m); c.delivered = q
-        case .rackInstalled(let s, _, let m, let chips, let p):
-            c.pair = PairKey(a: s, b: m); c.installed = chips; c.activeWatts = p.watts
-        case .rackRetired(let s, _):
-            if let x = retiredRacks[e.seq] {
-                c.pair = PairKey(a: s, b: x.model); c.installed = -x.chips; c.retired = x.chips; c.activeWatts = -x.watts
-            }
-        case .powerAllocated(let s, let p):
-            c.site = s; c.allocated = p.watts
-        case .powerReleased(let s, let p):
-            c.site = s; c.allocated = -p.watts
-        case .investmentCommitted(let i, let r, let u, _):
-            c.pair = PairKey(a: "$" + i, b: r); c.usd = u
-        default: break
+    /// The changes event `seq` makes to the totals (its effects, `FleetEffect`), names as
+    /// strings; a retirement's rack is the one the index noted for it.
+    func forEachDelta(of seq: Int, in ledger: Ledger, _ body: (FleetTotal<String>, Int64) -> Void) {
+        let names = ledger.codec
+        ledger.stored[seq - 1].forEachEffect(retiring: { retiredRacks[seq] }) { effect in
+            effect.forEachDelta { total, delta in body(total.map { names.name($0) }, delta) }
         }
-        return c
     }
 
     /// The figures at `view`, from the series plus the corrections for a transaction-time cut.
     public func snapshot(_ view: LedgerView, ledger: Ledger) -> FleetSnapshot {
         let t = view.effectiveLimit.micros
         var snap = FleetSnapshot()
-        func add(_ c: Contribution, _ sign: Int64) {
-            if let pair = c.pair {
-                if c.usd != 0 {
-                    snap.usd[PairKey(a: String(pair.a.dropFirst()), b: pair.b), default: 0] += sign * c.usd
-                } else {
-                    var v = snap.cells[pair] ?? FleetSnapshot.Cell()
-                    v.delivered += sign * c.delivered
-                    v.installed += sign * c.installed
-                    v.retired += sign * c.retired
-                    v.activeWatts += sign * c.activeWatts
-                    snap.cells[pair] = v
-                }
-            }
-            if let s = c.site { snap.allocated[s, default: 0] += sign * c.allocated }
-        }
         for (k, s) in delivered { snap.cells[k, default: .init()].delivered = s.value(at: t) }
         for (k, s) in installed { snap.cells[k, default: .init()].installed = s.value(at: t) }
         for (k, s) in retired { snap.cells[k, default: .init()].retired = s.value(at: t) }
         for (k, s) in activeWatts { snap.cells[k, default: .init()].activeWatts = s.value(at: t) }
         for (k, s) in allocated { snap.allocated[k] = s.value(at: t) }
-        for (k, s) in usd { snap.usd[PairKey(a: String(k.a.dropFirst()), b: k.b)] = s.value(at: t) }
+        for (k, s) in usd { snap.usd[k] = s.value(at: t) }
         // Corrections for a cut before the end: events recorded after it do not count, and
         // what voids recorded after it took away counts again.
+        func add(effectsOf seq: Int, _ sign: Int64) {
+            forEachDelta(of: seq, in: ledger) { total, delta in
+                let inRange = snap.add(total, sign * delta)
+                precondition(inRange, "index totals out of range")
+            }
+        }
         if view.seqLimit < count {
-            for e in ledger.events[view.seqLimit..<count] {
-                if case .eventVoided(let target, _) = e.body {
-                    if target <= view.seqLimit, ledger.voidedBy[target] == e.seq {
-                        let te = ledger.events[target - 1]
-                        if te.effective <= view.effectiveLimit { add(contribution(te), 1) }
+            for i in view.seqLimit..<count {
+                let seq = i + 1
+                let p = ledger.stored[i]
+                if p.code == PackedEvent.eventVoided {
+                    let target = p.target
+                    if target <= view.seqLimit, ledger.voidedBy[target] == seq,
+                       ledger.stored[target - 1].effective <= view.effectiveLimit.micros {
+                        add(effectsOf: target, 1)
                     }
-                } else if ledger.voidedBy[e.seq] == nil, e.effective <= view.effectiveLimit {
-                    add(contribution(e), -1)
+                } else if ledger.voidedBy[seq] == nil, p.effective <= view.effectiveLimit.micros {
+                    add(effectsOf: seq, -1)
                 }
             }
         }
@@ -330,6 +307,25 @@ public struct FleetSnapshot: Sendable, FleetFigures {
     var usd: [PairKey: Int64] = [:]
     public internal(set) var sites: [String: SiteInfo] = [:]
     public internal(set) var catalog: [String: ChipSpec] = [:]
+
+    /// Adds `delta` to one of the totals; false when the sum overflows (only a damaged
+    /// checkpoint's totals can), leaving it wrapped.
+    @discardableResult
+    mutating func add(_ total: FleetTotal<String>, _ delta: Int64) -> Bool {
+        func add(_ x: inout Int64) -> Bool {
+            let (sum, overflow) = x.addingReportingOverflow(delta)
+            x = sum
+            return !overflow
+        }
+        switch total {
+        case .delivered(let site, let model): return add(&cells[PairKey(a: site, b: model), default: .init()].delivered)
+        case .installed(let site, let model): return add(&cells[PairKey(a: site, b: model), default: .init()].installed)
+        case .retired(let site, let model): return add(&cells[PairKey(a: site, b: model), default: .init()].retired)
+        case .activeWatts(let site, let model): return add(&cells[PairKey(a: site, b: model), default: .init()].activeWatts)
+        case .allocated(let site): return add(&allocated[site, default: 0])
+        case .usd(let investor, let recipient): return add(&usd[PairKey(a: investor, b: recipient), default: 0])
+        }
+    }
 
     /// Takes a `site.opened` or `chip.model.defined` into account; of several definitions of a
     /// model, the latest in effective order (then seq) is in force.

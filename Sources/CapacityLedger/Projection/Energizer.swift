@@ -207,9 +207,9 @@ struct Energizer: Sendable, Hashable {
     }
 
     /// Removes the active rack numbered `rack` (installed with its number); returns its model
-    /// and chips, or nil when no such rack is active here.
+    /// (and the model's place), chips and watts, or nil when no such rack is active here.
     @discardableResult
-    mutating func retire(rack: UInt32) -> (model: String, chips: Int64)? {
+    mutating func retire(rack: UInt32) -> (model: String, place: UInt32, chips: Int64, watts: Int64)? {
         guard keepsRacks else {
             let hash = Self.hash(rack)
             guard let found = unkeptIndex.find(hash, { unkept[Int($0)].number == rack }) else { return nil }
@@ -217,7 +217,7 @@ struct Energizer: Sendable, Hashable {
             let r = unkept[Int(found)]
             used -= r.watts
             byModel[place: Int(r.model)].add(installed: -r.chips, energized: -r.chips, watts: -r.watts)
-            return (byModel.keys[Int(r.model)], r.chips)
+            return (byModel.keys[Int(r.model)], r.model, r.chips, r.watts)
         }
         guard numbered > 0 else { return nil }
         let hash = Self.hash(rack)
@@ -240,7 +240,7 @@ struct Energizer: Sendable, Hashable {
             byModel[place: Int(r.model)].installed -= r.chips
             stranded -= 1
         }
-        let out = (byModel.keys[Int(r.model)], r.chips)
+        let out = (byModel.keys[Int(r.model)], r.model, r.chips, r.watts)
         if inactive > 1024, inactive * 2 > racks.count { compact() }
         return out
     }

@@ -1,8 +1,9 @@
 /// A fold over a ledger's packed records (`PackedEvent`): the same state `apply(_:)` builds from
-/// events, but with the names of the common events compared as numbers. A site's energizer and
-/// a (site, model)'s totals are found once per name number (`PackedFoldNames`) and then by
-/// place; only the rare events (sites and models defined, investments) are read as events, and
-/// a retirement's (site, model) and a power change's site as strings.
+/// events, from the same effects table (`FleetEffect`), but with the names compared as numbers.
+/// A site's energizer and a (site, model)'s totals are found once per name number
+/// (`PackedFoldNames`) and then by place; only the rare definitions (sites and chip models) are
+/// read as events, and a retirement's (site, model), a power change's site and an investment's
+/// names as strings.
 ///
 /// The energizers start without racks (`Energizer.withoutRacks`): while every rack fits, the
 /// totals are all a fold needs. An install or power change that would leave a rack without
@@ -33,7 +34,7 @@ extension FleetState {
             let code = records.code(seq - 1)
             guard code != PackedEvent.eventVoided else { return false }
             guard let part else { return true }
-            return part.takes(code, site: records.a[seq - 1])
+            return part.takes(code, site: records.site(seq - 1))
         }
     }
 
@@ -51,7 +52,7 @@ extension FleetState {
             Self.hasSite(code) ? second.contains(Int(site)) == isSecond : !isSecond
         }
 
-        /// Whether a record of type `code` is a site's (its site's string number in `a`).
+        /// Whether a record of type `code` is a site's (its `site`).
         @inline(__always)
         static func hasSite(_ code: UInt8) -> Bool {
             switch code {
@@ -70,7 +71,7 @@ extension FleetState {
             var perSite: [UInt32: Int] = [:]
             var siteless = 0
             for i in stride(from: 0, to: records.count, by: 61) {
-                if hasSite(records.code(i)) { perSite[records.a[i], default: 0] += 1 } else { siteless += 1 }
+                if hasSite(records.code(i)) { perSite[records.site(i), default: 0] += 1 } else { siteless += 1 }
             }
             guard perSite.count >= 2 else { return nil }
             // The busiest sites first, each to the lighter group.
@@ -101,7 +102,7 @@ extension FleetState {
                 switch records.code(i) {
                 case PackedEvent.rackInstalled: racks += 1
                 case PackedEvent.siteOpened: sites += 1
-                case PackedEvent.rackRetired: retired.insert(Int(records.b[i]))
+                case PackedEvent.rackRetired: retired.insert(Int(records.rack(i)))
                 default: break
                 }
             }
@@ -113,59 +114,56 @@ extension FleetState {
     }
 
     /// Applies the event at `i` of `events` from its record in `fold.records`, at `position` in
-    /// `fold.order`. Voids are not applied. `names` remembers where each name number's totals
-    /// are; keep one per fold. Only the fields the event's type uses are read.
+    /// `fold.order`: its effects (`FleetEffect`), or, for a site or chip model defined, the event.
+    /// Voids are not applied. `names` remembers where each name number's totals are; keep one
+    /// per fold.
     @inline(__always)
     mutating func apply(_ i: Int, of events: EventList, names: inout PackedFoldNames, fold: borrowing PackedFold, at position: Int) {
-        let records = fold.records
-        let code = records.code(i)
-        let key = TimeKey(effective: records.effective[i], seq: events.firstSeq + i)
-        switch code {
-        case PackedEvent.chipsDelivered:
-            applied += 1
-            last = key
-            let (s, m) = (records.a[i], records.b[i])
-            let p = names.delivered(s, m) { delivered.place(of: PairKey(a: events.names.name(s), b: events.names.name(m)), adding: 0) }
-            delivered[place: p] += records.amount[i]
-        case PackedEvent.rackInstalled:
-            applied += 1
-            last = key
-            let (s, r, m) = (records.a[i], records.b[i], records.c[i])
-            let (chips, watts) = (records.amount[i], records.amount2[i])
-            let site = names.site(s) { energizerPlace(events.names.name(s)) }!
-            let model = names.model(s, m) { energizers[place: site].modelPlace(events.names.name(m)) }
-            let number = hint.anyRack || hint.retiredNumbers.contains(Int(r)) ? r : nil
-            if hint.withoutRacks {
-                if energizers[place: site].installWithoutRacks(model: model, rack: number, chips: chips, watts: watts) { return }
-                keepRacks(fold, upTo: position, names: names)
+        let p = fold.records.row(i)
+        guard p.code != PackedEvent.siteOpened, p.code != PackedEvent.chipModelDefined else { return apply(events[i]) }
+        applied += 1
+        let key = TimeKey(effective: p.effective, seq: events.firstSeq + i)
+        last = key
+        p.forEachEffect(retiring: {
+            // First fit takes the rack off, found by its number among the site's active racks (the
+            // install `RackInstalls` names, in a fold in effective order). A site with no
+            // energizer has no rack to retire (and gets none here).
+            let s = p.site
+            guard let site = names.site(s, { energizers.index(of: events.names.name(s)) }),
+                  let rack = energizers[place: site].retire(rack: p.rack) else { return nil }
+            return RetiredRack(model: names.model(s, place: rack.place), chips: rack.chips, watts: rack.watts)
+        }) { effect in
+            switch effect {
+            case .delivered(let s, let m, let chips):
+                let place = names.delivered(s, m) { delivered.place(of: PairKey(a: events.names.name(s), b: events.names.name(m)), adding: 0) }
+                delivered[place: place] += chips
+            case .installed(let s, let r, let m, let chips, let watts):
+                let site = names.site(s) { energizerPlace(events.names.name(s)) }!
+                let model = names.model(s, m) { energizers[place: site].modelPlace(events.names.name(m)) }
+                let number = hint.anyRack || hint.retiredNumbers.contains(Int(r)) ? r : nil
+                if hint.withoutRacks {
+                    if energizers[place: site].installWithoutRacks(model: model, rack: number, chips: chips, watts: watts) { return }
+                    keepRacks(fold, upTo: position, names: names)
+                }
+                energizers[place: site].install(model: model, rack: number, chips: chips, watts: watts, key: key)
+            case .retired(let s, _, let m, let chips, _):
+                // (Off its energizer already: `retiring` above.)
+                retired[PairKey(a: events.names.name(s), b: events.names.name(m)), default: 0] += chips
+                dropRacksWhenAllPowered()
+            case .allocated(let s, let watts):
+                let name = events.names.name(s)
+                let total = allocated[name, default: 0] + watts
+                allocated[name] = total
+                let site = names.site(s) { energizerPlace(name) }!
+                if hint.withoutRacks {
+                    if energizers[place: site].setAllocatedWithoutRacks(total) { return }
+                    keepRacks(fold, upTo: position, names: names)
+                }
+                energizers[place: site].setAllocated(total)
+                dropRacksWhenAllPowered()
+            case .usd(let investor, let recipient, let usd):
+                investments[PairKey(a: events.names.name(investor), b: events.names.name(recipient)), default: 0] += usd
             }
-            energizers[place: site].install(model: model, rack: number, chips: chips, watts: watts, key: key)
-        case PackedEvent.rackRetired:
-            applied += 1
-            last = key
-            let s = records.a[i]
-            // A site with no energizer has no rack to retire (and gets none here).
-            guard let site = names.site(s, { energizers.index(of: events.names.name(s)) }) else { return }
-            if let x = energizers[place: site].retire(rack: records.b[i]) {
-                retired[PairKey(a: events.names.name(s), b: x.model), default: 0] += x.chips
-            }
-            dropRacksWhenAllPowered()
-        case PackedEvent.powerAllocated, PackedEvent.powerReleased:
-            applied += 1
-            last = key
-            let s = records.a[i]
-            let name = events.names.name(s)
-            let total = allocated[name, default: 0] + (code == PackedEvent.powerAllocated ? records.amount[i] : -records.amount[i])
-            allocated[name] = total
-            let site = names.site(s) { energizerPlace(name) }!
-            if hint.withoutRacks {
-                if energizers[place: site].setAllocatedWithoutRacks(total) { return }
-                keepRacks(fold, upTo: position, names: names)
-            }
-            energizers[place: site].setAllocated(total)
-            dropRacksWhenAllPowered()
-        default:
-            apply(events[i])
         }
     }
 
@@ -181,14 +179,14 @@ extension FleetState {
             let i = seq - 1
             switch fold.records.code(i) {
             case PackedEvent.rackInstalled:
-                let site = names.knownSite(fold.records.a[i])!
-                let model = names.knownModel(fold.records.a[i], fold.records.c[i])!
-                let rack = fold.records.b[i]
-                let number = hint.anyRack || hint.retiredNumbers.contains(Int(rack)) ? rack : nil
-                energizers[place: site].install(model: model, rack: number, chips: fold.records.amount[i], watts: fold.records.amount2[i],
-                                                key: TimeKey(effective: fold.records.effective[i], seq: seq))
+                let p = fold.records[i]
+                let site = names.knownSite(p.site)!
+                let model = names.knownModel(p.site, p.model)!
+                let number = hint.anyRack || hint.retiredNumbers.contains(Int(p.rack)) ? p.rack : nil
+                energizers[place: site].install(model: model, rack: number, chips: p.chips, watts: p.watts,
+                                                key: TimeKey(effective: p.effective, seq: seq))
             case PackedEvent.rackRetired:
-                if let site = names.knownSite(fold.records.a[i]) { energizers[place: site].retire(rack: fold.records.b[i]) }
+                if let site = names.knownSite(fold.records.site(i)) { energizers[place: site].retire(rack: fold.records.rack(i)) }
             default:
                 break
             }
@@ -218,8 +216,8 @@ extension FleetState {
     /// ahead.
     @inline(__always)
     func prefetch(_ i: Int, of records: EventStorage.Columns, names: PackedFoldNames) {
-        guard records.code(i) == PackedEvent.rackRetired, let site = names.knownSite(records.a[i]) else { return }
-        energizers[place: site].prefetch(records.b[i])
+        guard records.code(i) == PackedEvent.rackRetired, let site = names.knownSite(records.site(i)) else { return }
+        energizers[place: site].prefetch(records.rack(i))
     }
 
 }
@@ -230,6 +228,9 @@ extension FleetState {
 struct PackedFoldNames {
     private var sites = NumberPlaces<Int>()
     private var models = NumberPlaces<UInt32>()
+    /// The other way: per (site, model place), the model's number (an energizer's racks hold
+    /// their model's place).
+    private var modelNumbers = NumberPlaces<UInt32>()
     private var pairs = NumberPlaces<(outer: Int, inner: Int)>()
 
     init() {}
@@ -257,8 +258,14 @@ struct PackedFoldNames {
         if let p = models[key] { return p }
         let p = make()
         models.insert(key, p)
+        modelNumbers.insert(NumberMap<Int>.pair(site, p), model)
         return p
     }
+
+    /// The number of the model at place `place` of site number `site`'s energizer (a place
+    /// `model(_:_:_:)` gave).
+    @inline(__always)
+    func model(_ site: UInt32, place: UInt32) -> UInt32 { modelNumbers[NumberMap<Int>.pair(site, place)]! }
 
     @inline(__always)
     mutating func delivered(_ site: UInt32, _ model: UInt32, _ make: () -> (outer: Int, inner: Int)) -> (outer: Int, inner: Int) {

@@ -73,7 +73,8 @@ public struct FleetState: Sendable, Hashable {
     }
 
     /// Applies one event. Voids are not applied: the caller leaves voided events out.
-    /// (`apply(_:at:of:names:)` does the same for a ledger's packed records.)
+    /// (`apply(_:of:names:fold:at:)` does the same for a ledger's packed records.) What it does to
+    /// the totals is the effects table's (`FleetEffect`).
     public mutating func apply(_ e: Event) {
         applied += 1
         let key = TimeKey(e.effective, e.seq)
@@ -84,28 +85,38 @@ public struct FleetState: Sendable, Hashable {
         case .chipModelDefined(let model, let vendor, let bf16, let fp8, let hbm, let watts):
             catalog[model] = ChipSpec(model: model, vendor: vendor, bf16TFLOPS: bf16, fp8TFLOPS: fp8, hbmGB: hbm,
                                       watts: watts, since: e.effective, seq: e.seq)
-        case .chipsDelivered(let site, let model, let q):
-            delivered[PairKey(a: site, b: model), default: 0] += q
-        case .rackInstalled(let site, let rack, let model, let chips, let p):
+        default:
+            let fields = EventFields(e.body)
+            fields.forEachEffect(retiring: {
+                // First fit takes the rack off, found by its number among the site's active racks
+                // (the install `RackInstalls` names, in a fold in effective order).
+                guard let number = hint.rackNumbers[fields.rack],
+                      let rack = energizers.update(fields.site, { $0.retire(rack: number) }) ?? nil else { return nil }
+                return RetiredRack(model: rack.model, chips: rack.chips, watts: rack.watts)
+            }) { effect in
+                apply(effect, key: key)
+            }
+        }
+    }
+
+    /// Applies one effect of the event at `key`. A retirement's rack is off its site's energizer
+    /// already (`apply(_:)` found it there).
+    private mutating func apply(_ effect: FleetEffect<String>, key: TimeKey) {
+        switch effect {
+        case .delivered(let site, let model, let chips):
+            delivered[PairKey(a: site, b: model), default: 0] += chips
+        case .installed(let site, let rack, let model, let chips, let watts):
             let number = hint.anyRack || hint.retired.contains(rack) ? hint.number(of: rack) : nil
             let place = energizers.place(of: site, adding: Energizer(reserving: hint.racksPerSite))
             let m = energizers[place: place].modelPlace(model)
-            energizers[place: place].install(model: m, rack: number, chips: chips, watts: p.watts, key: key)
-        case .rackRetired(let site, let rack):
-            guard let number = hint.rackNumbers[rack] else { break }
-            if let r = energizers.update(site, { $0.retire(rack: number) }) ?? nil {
-                retired[PairKey(a: site, b: r.model), default: 0] += r.chips
-            }
-        case .powerAllocated(let site, let p):
-            allocated[site, default: 0] += p.watts
+            energizers[place: place].install(model: m, rack: number, chips: chips, watts: watts, key: key)
+        case .retired(let site, _, let model, let chips, _):
+            retired[PairKey(a: site, b: model), default: 0] += chips
+        case .allocated(let site, let watts):
+            allocated[site, default: 0] += watts
             energizers[site, default: Energizer()].setAllocated(allocated[site]!)
-        case .powerReleased(let site, let p):
-            allocated[site, default: 0] -= p.watts
-            energizers[site, default: Energizer()].setAllocated(allocated[site]!)
-        case .investmentCommitted(let investor, let recipient, let usd, _):
+        case .usd(let investor, let recipient, let usd):
             investments[PairKey(a: investor, b: recipient), default: 0] += usd
-        case .eventVoided, .keyAdded, .keyRevoked:
-            break
         }
     }
 }

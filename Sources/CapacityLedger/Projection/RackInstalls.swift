@@ -17,22 +17,29 @@
 /// the rack's number among the active racks: it applies only what counts at its cut, in
 /// effective order, so the active rack of that number is this same install.
 struct RackInstalls {
-    /// A noted install: its seq, its rack, and the install of the same (site, rack) noted before it.
+    /// A noted install: its seq, its rack, whether any void takes it away, and the install of
+    /// the same (site, rack) noted before it (in `earlier`), if any.
     private struct Install {
         var seq: Int
         var rack: RetiredRack<UInt32>
-        var previous: Int32
+        var voided: Bool
+        var previous: Int32 = -1
     }
 
-    private var installs: [Install] = []
-    /// Per (site, rack) name numbers, the last install noted.
-    private var last: [UInt64: Int32] = [:]
-    /// The rack numbers whose installs are noted (nil: every rack).
-    private let tracked: Bitset?
+    /// Per (site, rack) name numbers, the last install noted, kept in place: a retirement nearly
+    /// always retires it, and finds it with one lookup (a node elsewhere, and a voided bit per
+    /// seq, were each one more cache miss per retirement of a large ledger).
+    private var last: [UInt64: Install] = [:]
+    /// The installs noted before the last of their (site, rack).
+    private var earlier: [Install] = []
+    /// The rack numbers whose installs are noted, unless every rack's are.
+    private let tracked: Bitset
+    private let tracksEveryRack: Bool
 
     /// Notes the installs of the racks numbered in `tracked` only (nil: of every rack).
     init(tracking tracked: Bitset? = nil) {
-        self.tracked = tracked
+        self.tracked = tracked ?? Bitset()
+        tracksEveryRack = tracked == nil
     }
 
     @inline(__always)
@@ -47,25 +54,28 @@ struct RackInstalls {
         return void > retirement
     }
 
-    /// Notes `p`, the `rack.installed` at `seq`, met in a pass in effective order.
+    /// Notes `p`, the `rack.installed` at `seq`, met in a pass in effective order; `voided` says
+    /// whether any void takes it away (asked only of a rack that is noted).
     @inline(__always)
-    mutating func note(install p: PackedEvent, seq: Int) {
-        if let tracked, !tracked.contains(Int(p.rack)) { return }
+    mutating func note(install p: some PackedFields<UInt32>, seq: Int, voided: @autoclosure () -> Bool) {
+        guard tracksEveryRack || tracked.contains(Int(p.rack)) else { return }
         let key = Self.key(site: p.site, rack: p.rack)
-        installs.append(Install(seq: seq, rack: p.installedRack, previous: last[key] ?? -1))
-        last[key] = Int32(installs.count - 1)
+        if let before = last.updateValue(Install(seq: seq, rack: p.installedRack, voided: voided()), forKey: key) {
+            // The rack installed again (a few): the one before goes to `earlier`.
+            earlier.append(before)
+            last[key]!.previous = Int32(earlier.count - 1)
+        }
     }
 
     /// The rack that `p`, the `rack.retired` at `seq` met in the same pass, retires; nil when no
-    /// noted install stood for it.
+    /// noted install stood for it. `voidedBy` is asked only of installs noted as voided.
     func retired(by p: PackedEvent, seq: Int, voidedBy: (Int) -> Int?) -> RetiredRack<UInt32>? {
-        var n = last[Self.key(site: p.site, rack: p.rack)] ?? -1
-        while n >= 0 {
-            let install = installs[Int(n)]
-            if Self.stood(install.seq, whenRecorded: seq, voidedBy: voidedBy) { return install.rack }
-            n = install.previous
+        guard var install = last[Self.key(site: p.site, rack: p.rack)] else { return nil }
+        while true {
+            if Self.stood(install.seq, whenRecorded: seq, voidedBy: { install.voided ? voidedBy($0) : nil }) { return install.rack }
+            guard install.previous >= 0 else { return nil }
+            install = earlier[Int(install.previous)]
         }
-        return nil
     }
 
     /// The rack that `p`, the `rack.retired` at `seq`, retires, looking back from it through
@@ -102,13 +112,13 @@ extension PackedFields {
 
 extension Ledger {
     /// For each retirement, the rack it retires (`RackInstalls`; its model as a string number),
-    /// found in one pass in effective order (`order`, from `effectiveOrder()`). Only for a ledger
-    /// holding every event.
+    /// found in one pass in effective order (`order`, from `effectiveOrder()`). `voided` is
+    /// `voidedMask(through: count)`, when the caller has it. Only for a ledger holding every event.
     ///
     /// Two passes: the first notes the rack numbers that some retirement names (a few in a
     /// hundred of a history's racks), the second follows only their installs in effective order,
     /// so that `RackInstalls` holds those racks alone.
-    func retiredRackNumbers(order: [UInt32]) -> [Int: RetiredRack<UInt32>] {
+    func retiredRackNumbers(order: [UInt32], voided: Bitset? = nil) -> [Int: RetiredRack<UInt32>] {
         var named = Bitset()
         var retirements = 0
         let stored = self.stored
@@ -123,12 +133,13 @@ extension Ledger {
         retired.reserveCapacity(retirements)
         var installs = RackInstalls(tracking: named)
         let voidedBy = self.voidedBy
+        let voided = voided ?? voidedMask(through: count)
         stored.withColumns { records in
             for s in order {
                 let seq = Int(s)
                 switch records.code(seq - 1) {
                 case PackedEvent.rackInstalled:
-                    installs.note(install: records[seq - 1], seq: seq)
+                    installs.note(install: records.row(seq - 1), seq: seq, voided: voided[seq])
                 case PackedEvent.rackRetired:
                     if let rack = installs.retired(by: records[seq - 1], seq: seq, voidedBy: { voidedBy[$0] }) { retired[seq] = rack }
                 default: break
