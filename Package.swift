@@ -19,6 +19,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "CapacityLedger", targets: ["CapacityLedger"]),
+        .library(name: "LedgerStorage", targets: ["LedgerStorage"]),
         .executable(name: "capacity", targets: ["capacity"]),
     ],
     dependencies: [
@@ -30,9 +31,21 @@ let package = Package(
     targets: [
         // CRC32C and SHA-256 (with the CPU's instructions where it has them) and other small C helpers.
         .target(name: "CCapacitySupport"),
+        // The pure core: events, input decoding, rules, the fold, the index and the checkpoint's
+        // layout, the record codec and hash chain, the query language and its rendering, `Ledger`,
+        // the `EventStore` protocol and the in-memory store. No file, no thread, no Glibc/Darwin
+        // (CoreTargetTests holds it to that).
         .target(
             name: "CapacityLedger",
             dependencies: ["CCapacitySupport", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: core
+        ),
+        // The file store and everything else that touches the system: the log and checkpoint
+        // files, the log reading a writer needs, the line reader, the import pipeline's threads,
+        // every system call through one wrapper (`SystemCall`).
+        .target(
+            name: "LedgerStorage",
+            dependencies: ["CapacityLedger", "CCapacitySupport"],
             swiftSettings: core
         ),
         // libedit's native histedit.h API, with static inline wrappers for its variadic calls.
@@ -45,13 +58,14 @@ let package = Package(
         // completion and the libedit line editor.
         .target(
             name: "CapacityConsole",
-            dependencies: ["CapacityLedger", "CLibEdit", "CCapacitySupport"],
+            dependencies: ["CapacityLedger", "LedgerStorage", "CLibEdit", "CCapacitySupport"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "capacity",
             dependencies: [
                 "CapacityLedger",
+                "LedgerStorage",
                 "CapacityConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -61,6 +75,7 @@ let package = Package(
             name: "CapacityLedgerTests",
             dependencies: [
                 "CapacityLedger",
+                "LedgerStorage",
                 "CapacityConsole",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -69,7 +84,7 @@ let package = Package(
         // Runs the built `capacity` executable the way a user does.
         .testTarget(
             name: "CapacityEndToEndTests",
-            dependencies: ["capacity", "CapacityLedger"],
+            dependencies: ["capacity", "CapacityLedger", "LedgerStorage"],
             swiftSettings: strict
         ),
     ]
@@ -78,6 +93,6 @@ let package = Package(
 // The fuzzing harness (`make fuzz`, docs/fuzzing.md): an executable without a `main` of its own,
 // built only with CAPACITY_FUZZ=1 under `--sanitize fuzzer`, whose runtime supplies `main`.
 if Context.environment["CAPACITY_FUZZ"] == "1" {
-    package.targets.append(.executableTarget(name: "capacity-fuzz", dependencies: ["CapacityLedger"],
+    package.targets.append(.executableTarget(name: "capacity-fuzz", dependencies: ["CapacityLedger", "LedgerStorage"],
                                              path: "Sources/CapacityFuzz", swiftSettings: strict))
 }

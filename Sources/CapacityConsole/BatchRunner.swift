@@ -1,4 +1,5 @@
 import CapacityLedger
+import LedgerStorage
 
 /// Batch mode: runs lines one after another, results to `session.out`, errors to `session.err`
 /// as `line N: message`. Used by `capacity query --file`, by the console when standard input is

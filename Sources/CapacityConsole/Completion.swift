@@ -1,4 +1,5 @@
 import CapacityLedger
+import LedgerStorage
 
 /// What can complete the word before the cursor.
 public struct Completion: Equatable, Sendable {

@@ -1,5 +1,6 @@
 import CCapacitySupport
 import CapacityLedger
+import LedgerStorage
 #if canImport(Glibc)
 import Glibc
 #endif

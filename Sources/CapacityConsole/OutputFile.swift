@@ -1,4 +1,5 @@
 import CapacityLedger
+import LedgerStorage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

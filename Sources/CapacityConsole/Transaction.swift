@@ -1,4 +1,5 @@
 import CapacityLedger
+import LedgerStorage
 
 /// Speculative transactions, as in psql: `begin` starts one, appends then go to an in-memory
 /// overlay (`OverlayEventStore`) that every query answers from, `rollback` drops it, and
@@ -14,6 +15,7 @@ extension Session {
             let overlay = OverlayEventStore(base: ledgerEngine.store, clock: ledgerEngine.clock)
             transaction = overlay
             engine = QueryEngine(store: overlay, clock: ledgerEngine.clock)
+            engine.runner = ledgerEngine.runner
             emit("begin: appends go to this transaction until commit or rollback; queries see the ledger plus them")
         case "rollback":
             guard let t = transaction else { throw Self.noTransaction(word) }

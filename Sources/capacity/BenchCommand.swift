@@ -1,5 +1,6 @@
 import ArgumentParser
 import CapacityLedger
+import LedgerStorage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,6 +24,7 @@ struct BenchQuery: ParsableCommand {
             let store = try options.open(create: false)
             let load = Self.seconds() - t0
             let engine = QueryEngine(store: store)
+            engine.runner = Threads()
             let n = store.ledger.count
             // Full replay: putting every event in effective order and folding it; the median of
             // three, each in a fresh engine (nothing cached from the run before).
@@ -30,6 +32,7 @@ struct BenchQuery: ParsableCommand {
             var full = FleetState()
             for _ in 0..<3 {
                 let fresh = QueryEngine(store: store)
+                fresh.runner = Threads()
                 fresh.useIndex = false
                 t0 = Self.seconds()
                 full = try fresh.state(PointInTime(at: .time(Timestamp(micros: .max / 2))))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CapacityConsole
 import CapacityLedger
+import LedgerStorage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,6 +26,7 @@ struct ConsoleOptions: ParsableArguments {
     func run(store: any EventStore, banner: [String] = []) throws {
         setUTF8Locale()
         let engine = QueryEngine(store: store)
+        engine.runner = Threads()
         if let file = store as? FileEventStore, file.ledger.count >= LedgerOptions.checkpointMinimum {
             // A large ledger's first answers come from its checkpoint while the index is not built.
             let path = file.path

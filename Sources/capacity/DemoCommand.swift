@@ -1,6 +1,7 @@
 import ArgumentParser
 import CapacityConsole
 import CapacityLedger
+import LedgerStorage
 #if canImport(Glibc)
 import Glibc
 #endif

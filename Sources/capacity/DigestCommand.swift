@@ -1,5 +1,6 @@
 import ArgumentParser
 import CapacityLedger
+import LedgerStorage
 
 /// `capacity digest`: the ledger's state in one line, to keep elsewhere and check later with
 /// `capacity verify --digest`.

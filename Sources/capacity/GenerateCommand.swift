@@ -1,5 +1,6 @@
 import ArgumentParser
 import CapacityLedger
+import LedgerStorage
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(

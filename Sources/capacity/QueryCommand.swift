@@ -1,6 +1,7 @@
 import ArgumentParser
 import CapacityConsole
 import CapacityLedger
+import LedgerStorage
 
 struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -153,7 +154,9 @@ struct QueryJob {
             }
             answering = overlay
         }
-        let session = Session(engine: QueryEngine(store: answering), out: FileOutput.stdout, err: FileOutput.stderr)
+        let engine = QueryEngine(store: answering)
+        engine.runner = Threads()
+        let session = Session(engine: engine, out: FileOutput.stdout, err: FileOutput.stderr)
         session.format = format
         session.csvTotals = totals
         // On a terminal, tables are narrowed to its width as in the console.

@@ -1,4 +1,5 @@
 import CapacityLedger
+import LedgerStorage
 
 /// The arguments of `capacity query` or `capacity append` in their common form, read without
 /// the argument parser (`QueryJob.simple`, `Append.simple`): `--ledger PATH`, `--json` and, where

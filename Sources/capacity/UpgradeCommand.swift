@@ -1,6 +1,7 @@
 import ArgumentParser
 import CapacityConsole
 import CapacityLedger
+import LedgerStorage
 
 /// `capacity upgrade`: a ledger file of format version 1 rewritten as version 2 (the header only).
 struct Upgrade: ParsableCommand {

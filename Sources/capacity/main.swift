@@ -1,5 +1,6 @@
 import ArgumentParser
 import CapacityLedger
+import LedgerStorage
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 import CapacityLedger
+import LedgerStorage
 import Testing
 
 /// Rules hold at every effective time, also when facts are recorded late.

@@ -1,5 +1,6 @@
 @testable import CapacityConsole
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// CSV is data: numbers plain where tables shorten them, and no total row unless asked for.

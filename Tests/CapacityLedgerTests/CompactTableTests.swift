@@ -1,5 +1,6 @@
 @testable import CapacityConsole
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// Tables that fit the terminal: a table wider than `RenderOptions.width` is shown in the first

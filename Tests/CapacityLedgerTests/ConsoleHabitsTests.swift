@@ -1,5 +1,6 @@
 @testable import CapacityConsole
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 #if canImport(Glibc)
 import Glibc

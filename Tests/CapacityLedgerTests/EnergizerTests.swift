@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// First fit at one site, held to a plain model that recomputes everything after each step:

@@ -1,4 +1,5 @@
 import CapacityLedger
+import LedgerStorage
 import PropertyBased
 import Testing
 

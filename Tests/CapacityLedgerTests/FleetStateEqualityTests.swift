@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// Two fleet states are equal when their figures are, however each fold was prepared.

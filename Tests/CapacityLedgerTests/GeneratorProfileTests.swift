@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// The generated histories the benchmark runs on: `constrained` takes the hard path (power binds

@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// The commands that walk history (`timeline`, `replay`) against the event-by-event fold.

@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// `replay to=` and `log until=` reach past the cursor to planned (future-dated) events, as

@@ -1,4 +1,5 @@
 import CapacityLedger
+import LedgerStorage
 import Testing
 
 /// The line an error is about is a field, rendered once, never read back from the text.

@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// `log` shows an event's fields as `append` takes them: a line copied from it is valid input.

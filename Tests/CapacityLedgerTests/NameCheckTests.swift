@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// A query naming a site, model, investor or recipient the ledger never recorded is an error

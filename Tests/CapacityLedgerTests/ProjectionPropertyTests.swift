@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import PropertyBased
 import Testing
 
@@ -159,6 +160,7 @@ struct ProjectionPropertyTests {
             let one = QueryEngine(store: store, clock: clock), two = QueryEngine(store: store, clock: clock)
             one.parallelFoldFrom = .max
             two.parallelFoldFrom = 0
+            two.runner = Threads()
             let cut = store.ledger.events[store.ledger.count * k / 1001]
             for p in [PointInTime(), PointInTime(at: .time(cut.effective)), PointInTime(known: cut.recorded)] {
                 let a = try! one.state(p), b = try! two.state(p)

@@ -1,4 +1,5 @@
 import CapacityLedger
+import LedgerStorage
 import Testing
 
 /// Hand-computed scenarios for the projections and the throughput core.

@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// The parser turns a line of the query language into its typed command (`Query`), and makes

@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// The rule state's rack marks: per (site, rack) name numbers, the installs and retirements in

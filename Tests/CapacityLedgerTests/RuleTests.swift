@@ -1,4 +1,5 @@
 import CapacityLedger
+import LedgerStorage
 import Testing
 
 /// Every append-time rule, accepted at its edge and rejected just past it.

@@ -1,5 +1,6 @@
 import CCapacitySupport
 @testable import CapacityLedger
+@testable import LedgerStorage
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// The SVG chart is ready for a deck: round ticks, nothing outside the view box, date labels

@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// The write path's name tables (`SlotIndex` under the codec's string numbers and the rule

@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// `SmallMap` behaves as a dictionary would, keyed by names (the fold's sites and models) or by

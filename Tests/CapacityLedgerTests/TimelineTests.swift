@@ -1,4 +1,5 @@
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// A timeline read from a floor (as a writer reads it from the checkpoint), then reaching

@@ -1,5 +1,6 @@
 @testable import CapacityConsole
 @testable import CapacityLedger
+@testable import LedgerStorage
 import Testing
 
 /// Speculative transactions in the console (`begin`, `commit`, `rollback`) and the overlay

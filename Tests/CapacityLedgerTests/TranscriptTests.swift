@@ -1,5 +1,6 @@
 import CapacityConsole
 import CapacityLedger
+import LedgerStorage
 import Foundation
 import Testing
 

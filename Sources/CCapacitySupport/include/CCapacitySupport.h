@@ -41,4 +41,20 @@ static inline void ccap_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 /// for arrays filled in order, whose first touches cost more with huge pages than without.
 void ccap_advise_huge_pages(void *p, size_t len);
 
+/// `snprintf(buf, size, format, v)` for one double (the core formats numbers through it).
+int ccap_format_double(char *buf, size_t size, const char *format, double v);
+double ccap_log10(double v);
+double ccap_pow(double base, double exponent);
+/// The real-time clock, in microseconds since the epoch (UTC).
+int64_t ccap_realtime_micros(void);
+/// The monotonic clock, in seconds from an arbitrary start.
+double ccap_monotonic_seconds(void);
+/// `calloc`: zeroed memory straight from the system (large blocks come as untouched zero pages).
+void *ccap_zeroed(size_t count, size_t size);
+void ccap_free(void *p);
+/// Whether the `len` bytes at `a` and `b` are the same (`memcmp`).
+int ccap_same_bytes(const void *a, const void *b, size_t len);
+/// The first byte equal to `byte` in the `len` bytes at `p`, or NULL (`memchr`).
+const void *ccap_find_byte(const void *p, int byte, size_t len);
+
 #endif

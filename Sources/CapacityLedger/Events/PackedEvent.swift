@@ -25,16 +25,16 @@
 /// The rest of a `site.opened` or `chip.model.defined`, and any note or source, are kept beside
 /// the records (`EventStorage.Extra`); `hasExtra` says so. The seq is the record's place and the
 /// recorded time is kept per batch (`EventStorage`).
-struct PackedEvent: Sendable, Equatable {
+package struct PackedEvent: Sendable, Equatable {
     /// Effective time, µs since the epoch.
-    var effective: Int64
-    var amount: Int64 = 0
-    var amount2: Int64 = 0
-    var a: UInt32 = 0
-    var b: UInt32 = 0
-    var c: UInt32 = 0
+    package var effective: Int64
+    package var amount: Int64 = 0
+    package var amount2: Int64 = 0
+    package var a: UInt32 = 0
+    package var b: UInt32 = 0
+    package var c: UInt32 = 0
     /// `EventType.code`.
-    var code: UInt8
+    package var code: UInt8
     var flags: UInt8 = 0
 
     static let extraFlag: UInt8 = 1
@@ -57,21 +57,21 @@ struct PackedEvent: Sendable, Equatable {
     var hasExtra: Bool { flags & Self.extraFlag != 0 }
 
     // The codes, spelled once for the hot paths that switch on them.
-    static let siteOpened = EventType.siteOpened.code
-    static let chipModelDefined = EventType.chipModelDefined.code
+    package static let siteOpened = EventType.siteOpened.code
+    package static let chipModelDefined = EventType.chipModelDefined.code
     static let chipsDelivered = EventType.chipsDelivered.code
-    static let rackInstalled = EventType.rackInstalled.code
-    static let rackRetired = EventType.rackRetired.code
+    package static let rackInstalled = EventType.rackInstalled.code
+    package static let rackRetired = EventType.rackRetired.code
     static let powerAllocated = EventType.powerAllocated.code
     static let powerReleased = EventType.powerReleased.code
     static let investmentCommitted = EventType.investmentCommitted.code
-    static let eventVoided = EventType.eventVoided.code
+    package static let eventVoided = EventType.eventVoided.code
     static let keyAdded = EventType.keyAdded.code
     static let keyRevoked = EventType.keyRevoked.code
 
     /// `key.added` or `key.revoked`: events of the log's keys, checked by `SigningKeys`.
     @inline(__always)
-    static func isKeyEvent(_ code: UInt8) -> Bool { code == keyAdded || code == keyRevoked }
+    package static func isKeyEvent(_ code: UInt8) -> Bool { code == keyAdded || code == keyRevoked }
 
     var type: EventType { EventType(code: code)! }
     var key: TimeKey { TimeKey(effective: effective, seq: 0) }
@@ -86,16 +86,16 @@ struct PackedEvent: Sendable, Equatable {
 /// reads that field's array alone.
 /// - Complexity: appending O(1) amortized; reading an event's recorded time O(log r) for r runs
 ///   (one per batch appended).
-struct EventStorage: Sendable {
+package struct EventStorage: Sendable {
     /// What a packed record leaves out: a note, a source, and the whole body of the types whose
     /// fields do not fit (`site.opened`, `chip.model.defined`).
-    struct Extra: Sendable, Equatable {
+    package struct Extra: Sendable, Equatable {
         var note: String?
         var source: String?
         var body: EventBody?
     }
 
-    private(set) var effective: [Int64] = []
+    package private(set) var effective: [Int64] = []
     /// The type code, with `PackedEvent.extraFlag` in the high bit.
     private(set) var codes: [UInt8] = []
     private(set) var a: [UInt32] = []
@@ -112,7 +112,7 @@ struct EventStorage: Sendable {
 
     init() {}
 
-    var count: Int { effective.count }
+    package var count: Int { effective.count }
     var isEmpty: Bool { effective.isEmpty }
 
     /// The columns are filled front to back, so they are left on ordinary pages: asked for huge
@@ -170,7 +170,7 @@ struct EventStorage: Sendable {
 
     /// Record `i`.
     @inline(__always)
-    subscript(i: Int) -> PackedEvent {
+    package subscript(i: Int) -> PackedEvent {
         PackedEvent(stored: codes[i], effective: effective[i], a: a[i], b: b[i], c: c[i], amount: amount[i], amount2: amount2[i])
     }
 
@@ -266,7 +266,7 @@ struct EventStorage: Sendable {
     }
 
     /// The last recorded time, µs, or nil when empty.
-    var lastRecorded: Int64? { runs.last?.recorded }
+    package var lastRecorded: Int64? { runs.last?.recorded }
 
     /// The event at `i` with seq `seq`, its names read from `names`.
     func event(_ i: Int, seq: Int, names: CodecState) -> Event {
@@ -329,7 +329,7 @@ public struct EventList: RandomAccessCollection, Sendable {
     let names: CodecState
     let firstSeq: Int
 
-    init(storage: EventStorage, names: CodecState, firstSeq: Int) {
+    package init(storage: EventStorage, names: CodecState, firstSeq: Int) {
         self.storage = storage
         self.names = names
         self.firstSeq = firstSeq

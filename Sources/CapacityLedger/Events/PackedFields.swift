@@ -8,7 +8,7 @@
 /// `amount`), so they choose by `code`: inside a `switch` over the code the compiler knows it,
 /// and the choice folds to the one field's read (the tests hold every accessor, for every type,
 /// to the event's field).
-protocol PackedFields<Name> {
+package protocol PackedFields<Name> {
     associatedtype Name: Hashable
     /// `EventType.code`.
     var code: UInt8 { get }
@@ -42,7 +42,7 @@ extension PackedFields {
     /// The whole dollars of an `investment.committed`.
     @inline(__always) var usd: Int64 { amount }
     /// The seq an `event.voided` voids.
-    @inline(__always) var target: Int { Int(amount) }
+    @inline(__always) package var target: Int { Int(amount) }
     /// The reason an `event.voided` gives.
     @inline(__always) var reason: Name { b }
     /// The key a `key.added` adds or a `key.revoked` revokes.

@@ -2,7 +2,7 @@
 /// file, in the order they are worked out (the lookup area before the header and metadata,
 /// whose CRCs cover it). The writer's is the temporary file (`FleetCheckpoint.CheckpointFile`);
 /// `CheckpointBuffer` keeps them in memory.
-protocol CheckpointSink: AnyObject {
+package protocol CheckpointSink: AnyObject {
     /// Puts `bytes` at `offset`, past the end or over bytes put before.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws
 }

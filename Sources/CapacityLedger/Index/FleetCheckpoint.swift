@@ -1,10 +1,4 @@
 import CCapacitySupport
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The checkpoint file beside a ledger (`NAME.ledger.ckpt`): projection totals saved at regular
 /// intervals along the effective timeline, an effective-time index of every event's effect, and
 /// what is needed to read the log's tail — so a new process answers `fleet`, `power`,
@@ -19,20 +13,24 @@ import Darwin
 /// log and each block's CRC are checked before use, and any failure means "not usable" — the
 /// caller replays the log instead and writes a new checkpoint.
 public enum FleetCheckpoint {
-    static let magic: [UInt8] = Array("CAPLCKP1".utf8)
+    package static let magic: [UInt8] = Array("CAPLCKP1".utf8)
     public static let version: UInt32 = 3
-    static let headerSize = 128
+    package static let headerSize = 128
+    /// The last rack mark of a rack name used at more than one site: a writer reads such a
+    /// rack's marks from the log (`WriterBase`).
+    package static let rackAtSeveralSites = UInt32.max
+
     /// The lookup area is checked in chunks of this many bytes, each when first read.
-    static let chunkSize = 65_536
-    static let recordSize = 32
+    package static let chunkSize = 65_536
+    package static let recordSize = 32
     /// Effect records per block: one saved checkpoint of totals per block (stored in the file).
     public static let defaultBlockSize = 65_536
 
     public static func path(forLedger ledger: String) -> String { ledger + ".ckpt" }
 
     // The keys of the totals, as stored: a kind letter, then the ids, NUL-separated.
-    static func chipsKey(_ site: String, _ model: String) -> String { "f\u{0}\(site)\u{0}\(model)" }
-    static func powerKey(_ site: String) -> String { "s\u{0}\(site)" }
+    package static func chipsKey(_ site: String, _ model: String) -> String { "f\u{0}\(site)\u{0}\(model)" }
+    package static func powerKey(_ site: String) -> String { "s\u{0}\(site)" }
     static func usdKey(_ investor: String, _ recipient: String) -> String { "u\u{0}\(investor)\u{0}\(recipient)" }
 
     /// Why a checkpoint could not be used (shown by `--verbose` callers and in tests).
@@ -49,12 +47,12 @@ public enum FleetCheckpoint {
     }
 
     /// A record's kind: the effect it holds (`FleetEffect`), by the number the file keeps.
-    enum Kind: UInt8 { case delivered = 0, installed, retired, allocated, usd }
+    package enum Kind: UInt8 { case delivered = 0, installed, retired, allocated, usd }
 
     /// Where a key keeps a total among its four (the file's layout): delivered chips, allocated
     /// watts or dollars (by the key's kind); installed chips; retired chips; active watts.
     @inline(__always)
-    static func slot<Name: Hashable>(_ total: FleetTotal<Name>) -> Int {
+    package static func slot<Name: Hashable>(_ total: FleetTotal<Name>) -> Int {
         switch total {
         case .delivered, .allocated, .usd: 0
         case .installed: 1
@@ -66,7 +64,7 @@ public enum FleetCheckpoint {
     // MARK: writing
 
     /// One 32-byte effect record: one effect of one event (`FleetEffect`), on its key's totals.
-    struct Record {
+    package struct Record {
         var time: Int64
         var seq: UInt32
         var key: UInt32
@@ -90,7 +88,7 @@ public enum FleetCheckpoint {
         /// The effect a record of `kind` with amounts `a` and `b` holds, its names all 0 (the
         /// file keeps the totals by key), or nil when it cannot hold it: a retirement's amounts
         /// of `Int64.min` (only a damaged record has them) have no negative.
-        static func effect(kind: Kind, a: Int64, b: Int64) -> FleetEffect<UInt32>? {
+        package static func effect(kind: Kind, a: Int64, b: Int64) -> FleetEffect<UInt32>? {
             switch kind {
             case .delivered: return .delivered(site: 0, model: 0, chips: a)
             case .installed: return .installed(site: 0, rack: 0, model: 0, chips: a, watts: b)
@@ -118,7 +116,7 @@ public enum FleetCheckpoint {
     /// each chunk's CRC noted; then the metadata and header; then a second pass gives the
     /// effect records block by block. (Built in memory, a checkpoint of ten million events took
     /// about a gigabyte beside the ledger.) Throws what `sink` throws, at once.
-    static func layout(ledger: Ledger, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
+    package static func layout(ledger: Ledger, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
                        blockSize: Int = defaultBlockSize, into sink: some CheckpointSink) throws {
         guard !ledger.isPartial, codec.baseCount == 0 else { throw LedgerError.io("a checkpoint is written from the whole log") }
         var keys: [String] = []       // see `chipsKey`, `powerKey`, `usdKey`
@@ -190,11 +188,11 @@ public enum FleetCheckpoint {
         var rackLast = [UInt32](repeating: 0, count: strings.count)  // per string number: see `WriterBase`
         var rackSite = [UInt32](repeating: 0, count: strings.count)
         func markRack(_ s: UInt32, _ r: Int, _ seq: Int) {
-            if rackLast[r] == 0 || (rackLast[r] != WriterBase.severalSites && rackSite[r] == s) {
+            if rackLast[r] == 0 || (rackLast[r] != rackAtSeveralSites && rackSite[r] == s) {
                 rackLast[r] = UInt32(seq)
                 rackSite[r] = s
             } else {
-                rackLast[r] = WriterBase.severalSites
+                rackLast[r] = rackAtSeveralSites
             }
         }
         var definitions: [Event] = []
@@ -451,19 +449,5 @@ public enum FleetCheckpoint {
     static func writeString(_ s: String, _ w: inout ByteWriter) {
         var copy = s
         copy.withUTF8 { u in w.varint(UInt64(u.count)); w.append(u) }
-    }
-
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int) -> Bool {
-        bytes.withUnsafeBytes { writeAll(fd, $0, at: offset) }
-    }
-
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if n < 0 { if errno == EINTR { continue }; return false }
-            done += n
-        }
-        return true
     }
 }

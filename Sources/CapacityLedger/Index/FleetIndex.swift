@@ -292,26 +292,41 @@ extension FleetState: FleetFigures {}
 /// Fleet figures at one point in time, as `FleetIndex` computes them. Answers the same questions
 /// as `FleetState` (and the tests hold the two to the same answers).
 public struct FleetSnapshot: Sendable, FleetFigures {
-    struct Cell: Sendable, Equatable {
-        var delivered: Int64 = 0
-        var installed: Int64 = 0
-        var retired: Int64 = 0
-        var activeWatts: Int64 = 0
+    package struct Cell: Sendable, Equatable {
+        package var delivered: Int64 = 0
+        package var installed: Int64 = 0
+        package var retired: Int64 = 0
+        package var activeWatts: Int64 = 0
         /// Set by first fit; nil: every rack of the cell is energized.
         var energized: Int64?
         var energizedWatts: Int64?
+
+        package init(delivered: Int64 = 0, installed: Int64 = 0, retired: Int64 = 0, activeWatts: Int64 = 0, energized: Int64? = nil, energizedWatts: Int64? = nil) {
+            self.delivered = delivered
+            self.installed = installed
+            self.retired = retired
+            self.activeWatts = activeWatts
+            self.energized = energized
+            self.energizedWatts = energizedWatts
+        }
     }
 
-    var cells: [PairKey: Cell] = [:]
-    var allocated: [String: Int64] = [:]
-    var usd: [PairKey: Int64] = [:]
+    package var cells: [PairKey: Cell] = [:]
+    package var allocated: [String: Int64] = [:]
+    package var usd: [PairKey: Int64] = [:]
+
+    package init(cells: [PairKey: Cell] = [:], allocated: [String: Int64] = [:], usd: [PairKey: Int64] = [:]) {
+        self.cells = cells
+        self.allocated = allocated
+        self.usd = usd
+    }
     public internal(set) var sites: [String: SiteInfo] = [:]
     public internal(set) var catalog: [String: ChipSpec] = [:]
 
     /// Adds `delta` to one of the totals; false when the sum overflows (only a damaged
     /// checkpoint's totals can), leaving it wrapped.
     @discardableResult
-    mutating func add(_ total: FleetTotal<String>, _ delta: Int64) -> Bool {
+    package mutating func add(_ total: FleetTotal<String>, _ delta: Int64) -> Bool {
         func add(_ x: inout Int64) -> Bool {
             let (sum, overflow) = x.addingReportingOverflow(delta)
             x = sum
@@ -329,7 +344,7 @@ public struct FleetSnapshot: Sendable, FleetFigures {
 
     /// Takes a `site.opened` or `chip.model.defined` into account; of several definitions of a
     /// model, the latest in effective order (then seq) is in force.
-    mutating func define(_ e: Event) {
+    package mutating func define(_ e: Event) {
         switch e.body {
         case .siteOpened(let s, let name, let region, let cap, let acres):
             sites[s] = SiteInfo(site: s, name: name, region: region, cap: cap, acres: acres, opened: e.effective)

@@ -3,10 +3,10 @@ import CCapacitySupport
 /// The hash table a checkpoint keeps over the log's string table, so that a writer finds a
 /// string's number without reading every string: open addressing, linear probing, a power-of-two
 /// number of 32-bit slots holding `number + 1` (0 is empty), FNV-1a over the UTF-8 bytes.
-enum StringTable {
+package enum StringTable {
     /// FNV-1a, 64 bits: stable across processes and builds (unlike `Hasher`).
     @inline(__always)
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    package static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes {
             h ^= UInt64(b)

@@ -8,7 +8,7 @@
 /// value the rules of `EventDraftDecoder` refuse) it returns nil and the line goes the general
 /// way (`JSONLine` then `EventDraftDecoder`), which gives the same draft or the error naming the
 /// field. The tests hold the two paths to the same drafts.
-struct DraftScanner {
+package struct DraftScanner {
     /// The fields the fast path knows, one bit each.
     enum Field: Int, CaseIterable {
         case type, effective, note, source, seq, recorded, hash
@@ -57,7 +57,7 @@ struct DraftScanner {
 
     /// The tables are worked out once, by the reader that keeps the scanner: kept as static
     /// arrays, every line paid for their lazy initialization check and for retaining them.
-    init() {
+    package init() {
         common = (EventType.commonFields + EventType.ledgerFields).reduce(0) { $0 | (Field.named($1.name)?.bit ?? 0) }
         func mask(_ t: EventType) -> UInt32? {
             var mask: UInt32 = 0
@@ -136,12 +136,12 @@ struct DraftScanner {
 
     /// The draft of `line` by a scanner of its own (the tests'), or nil when the line is not of
     /// the common shape (see above).
-    static func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int) -> EventDraft? {
+    package static func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int) -> EventDraft? {
         DraftScanner().draft(b, line: line)
     }
 
     /// The draft of `line`, or nil when the line is not of the common shape (see above).
-    func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int) -> EventDraft? {
+    package func draft(_ b: UnsafeBufferPointer<UInt8>, line: Int) -> EventDraft? {
         // Where each field's value is, on the stack (an array kept between lines was checked
         // for uniqueness and bounds on every store).
         withUnsafeTemporaryAllocation(of: Span.self, capacity: Field.allCases.count) { spans in

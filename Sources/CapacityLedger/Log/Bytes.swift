@@ -1,6 +1,6 @@
 /// Little helpers for the binary log: LEB128 varints, zig-zag signed varints, fixed-width
 /// little-endian integers.
-struct ByteWriter {
+package struct ByteWriter {
     var bytes: [UInt8] = []
 
     @inline(__always) mutating func byte(_ b: UInt8) { bytes.append(b) }
@@ -48,7 +48,7 @@ struct ByteWriter {
         #endif
     }
 
-    static func varintSize(_ v: UInt64) -> Int {
+    package static func varintSize(_ v: UInt64) -> Int {
         var n = 1
         var v = v
         while v >= 0x80 { v >>= 7; n += 1 }
@@ -57,18 +57,18 @@ struct ByteWriter {
 }
 
 /// Reads what `ByteWriter` wrote. Every read is bounds-checked and returns nil past the end.
-struct ByteReader {
+package struct ByteReader {
     let base: UnsafeRawBufferPointer
-    var at: Int
-    let end: Int
+    package var at: Int
+    package let end: Int
 
-    init(_ base: UnsafeRawBufferPointer, from: Int, to: Int) {
+    package init(_ base: UnsafeRawBufferPointer, from: Int, to: Int) {
         self.base = base
         self.at = from
         self.end = to
     }
 
-    var remaining: Int { end - at }
+    package var remaining: Int { end - at }
 
     @inline(__always) mutating func byte() -> UInt8? {
         guard at < end else { return nil }
@@ -76,7 +76,7 @@ struct ByteReader {
         return base[at]
     }
 
-    @inline(__always) mutating func varint() -> UInt64? {
+    @inline(__always) package mutating func varint() -> UInt64? {
         var shift: UInt64 = 0
         var v: UInt64 = 0
         while at < end {
@@ -91,12 +91,12 @@ struct ByteReader {
         return nil
     }
 
-    @inline(__always) mutating func zigzag() -> Int64? {
+    @inline(__always) package mutating func zigzag() -> Int64? {
         guard let u = varint() else { return nil }
         return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
     }
 
-    mutating func u32() -> UInt32? {
+    package mutating func u32() -> UInt32? {
         guard at + 4 <= end else { return nil }
         var v: UInt32 = 0
         for k in 0..<4 { v |= UInt32(base[at + k]) << (8 * k) }
@@ -104,7 +104,7 @@ struct ByteReader {
         return v
     }
 
-    mutating func u64() -> UInt64? {
+    package mutating func u64() -> UInt64? {
         guard at + 8 <= end else { return nil }
         var v: UInt64 = 0
         for k in 0..<8 { v |= UInt64(base[at + k]) << (8 * k) }
@@ -112,7 +112,7 @@ struct ByteReader {
         return v
     }
 
-    mutating func bytes(_ n: Int) -> UnsafeRawBufferPointer? {
+    package mutating func bytes(_ n: Int) -> UnsafeRawBufferPointer? {
         // `n <= end - at`, not `at + n <= end`: a length read from the bytes may be near Int.max.
         guard n >= 0, n <= end - at else { return nil }
         defer { at += n }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CCapacitySupport
 
 /// The fixed 32-byte header at the start of every ledger file.
 ///
@@ -19,7 +15,7 @@ public enum LogHeader {
     /// The versions this build reads.
     public static let readable: ClosedRange<UInt16> = 1...2
 
-    static func make(created: Timestamp, version: UInt16 = version) -> [UInt8] {
+    package static func make(created: Timestamp, version: UInt16 = version) -> [UInt8] {
         var w = ByteWriter()
         w.append(magic)
         w.byte(UInt8(version & 0xFF)); w.byte(UInt8(version >> 8))
@@ -34,12 +30,12 @@ public enum LogHeader {
 
     /// A file shorter than a header whose bytes begin one: its creation was cut short. It holds
     /// no events; the next append writes the header anew.
-    static func isUnfinishedHeader(_ buf: UnsafeRawBufferPointer) -> Bool {
+    package static func isUnfinishedHeader(_ buf: UnsafeRawBufferPointer) -> Bool {
         buf.count < size && zip(buf, magic).allSatisfy { $0 == $1 }
     }
 
     /// Checks the header; returns its creation time.
-    static func check(_ buf: UnsafeRawBufferPointer, path: String) throws -> Timestamp {
+    package static func check(_ buf: UnsafeRawBufferPointer, path: String) throws -> Timestamp {
         guard buf.count >= size else {
             throw LedgerError.verification("\(path): not a capacity ledger (file is \(Format.counted(buf.count, "byte")), shorter than the 32-byte header)")
         }
@@ -63,7 +59,7 @@ public enum LogHeader {
     }
 
     /// The format version of a header that `check` accepted.
-    static func version(of buf: UnsafeRawBufferPointer) -> UInt16 {
+    package static func version(of buf: UnsafeRawBufferPointer) -> UInt16 {
         UInt16(buf[8]) | UInt16(buf[9]) << 8
     }
 
@@ -75,15 +71,15 @@ public enum LogHeader {
 }
 
 /// What scanning a stretch of the log found.
-struct LogScan {
-    var events = EventStorage()
+package struct LogScan {
+    package var events = EventStorage()
     /// Byte offset just past the last commit frame read.
-    var committedEnd: Int
-    var head: ChainHash
+    package var committedEnd: Int
+    package var head: ChainHash
     /// Bytes after the last commit that are not (yet) a committed batch.
-    var tailBytes: Int = 0
+    package var tailBytes: Int = 0
     /// Why the tail is not committed, when it is not simply empty.
-    var tailReason: String?
+    package var tailReason: String?
     /// Commit frames seen (number of batches).
     var commits = 0
     /// With `Options.verifyChain`: each committed batch's seq range, and the signature frames of
@@ -92,7 +88,17 @@ struct LogScan {
     var signatures: [(signature: BatchSignature, head: ChainHash, offset: Int)] = []
     /// With `Options.stopAtDamage`: the damage the scan stopped at. Everything else then
     /// describes the log before it (`tailBytes`: every byte from the end of the last good commit).
-    var damage: LogDamage?
+    package var damage: LogDamage?
+
+    package init(committedEnd: Int, head: ChainHash, tailBytes: Int = 0, tailReason: String? = nil, batches: [ClosedRange<Int>] = [], signatures: [(signature: BatchSignature, head: ChainHash, offset: Int)] = [], damage: LogDamage? = nil) {
+        self.committedEnd = committedEnd
+        self.head = head
+        self.tailBytes = tailBytes
+        self.tailReason = tailReason
+        self.batches = batches
+        self.signatures = signatures
+        self.damage = damage
+    }
 }
 
 /// Damage in the log: where it was found and the message that says what it is.
@@ -100,14 +106,23 @@ public struct LogDamage: Sendable, Equatable {
     /// Byte offset of the frame where the damage was found.
     public var offset: Int
     public var message: String
+
+    package init(offset: Int, message: String) {
+        self.offset = offset
+        self.message = message
+    }
 }
 
 /// Reads frames out of a ledger file's bytes. Pure: works on a buffer, does no I/O.
-enum LogScanner {
+package enum LogScanner {
     /// The largest frame payload accepted; anything larger is damage.
-    static let maxPayload = 1 << 20
+    package static let maxPayload = 1 << 20
 
-    struct Options {
+    package struct Options {
+        package init(verifyChain: Bool = false, stopAtDamage: Bool = false) {
+            self.verifyChain = verifyChain
+            self.stopAtDamage = stopAtDamage
+        }
         /// Recompute the hash chain from the bytes and compare it with every commit and mark.
         var verifyChain = false
         /// Stop at damage and return what was committed before it (`LogScan.damage`), instead
@@ -120,7 +135,7 @@ enum LogScanner {
     /// records only. `onRecord` sees every committed record, as an event, with its hash when
     /// verifying.
     /// `buf` holds the file from byte offset `base` on; `offset` is where to start in `buf`.
-    static func scan(_ buf: UnsafeRawBufferPointer, base: Int = 0, from offset: Int, firstSeq: Int, head: ChainHash,
+    package static func scan(_ buf: UnsafeRawBufferPointer, base: Int = 0, from offset: Int, firstSeq: Int, head: ChainHash,
                      state: inout CodecState, options: Options = .init(),
                      onRecord: ((Event, ChainHash, Int) -> Void)? = nil,
                      onHash: ((Int, ChainHash) -> Void)? = nil) throws -> LogScan {
@@ -356,11 +371,11 @@ enum LogScanner {
 
     /// Calls `body` with the offset and seq of each commit frame at or after the frame at
     /// `offset` (see `findCommit`), in order, until it returns false.
-    static func eachCommit(_ buf: UnsafeRawBufferPointer, from offset: Int, _ body: (Int, UInt64) -> Bool) {
+    package static func eachCommit(_ buf: UnsafeRawBufferPointer, from offset: Int, _ body: (Int, UInt64) -> Bool) {
         guard let start = buf.baseAddress else { return }
         var q = offset + 5
         while q < buf.count {
-            guard let hit = memchr(start + q, Int32(Frame.commitKind), buf.count - q) else { return }
+            guard let hit = ccap_find_byte(start + q, Int32(Frame.commitKind), buf.count - q) else { return }
             q = start.distance(to: UnsafeRawPointer(hit))
             if let seq = commitPayload(buf, at: q), !body(q - 5, seq) { return }
             q += 1

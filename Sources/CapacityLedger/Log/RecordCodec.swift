@@ -1,10 +1,4 @@
 import CCapacitySupport
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The state a record's encoding depends on: strings seen so far (each stored once, then
 /// referenced by number) and the previous record's times (stored as differences).
 ///
@@ -15,25 +9,25 @@ public struct CodecState: Sendable {
     var strings: [String] = []
     /// String → number, by exact bytes (see `ExactText`), over `strings` and `baseTexts`; nil
     /// until a writer needs it.
-    var ids: SlotIndex? = SlotIndex()
+    package var ids: SlotIndex? = SlotIndex()
     /// Strings among the first `baseCount` that a writer has looked up (and `ids` numbers).
     var baseTexts: [UInt32: String] = [:]
     /// Strings numbered below `baseCount` that live elsewhere (a checkpoint file) and are read
     /// on demand; `strings` then holds only the ones after them. Reading only.
-    var base: (@Sendable (Int) -> String?)?
-    var baseCount = 0
+    package var base: (@Sendable (Int) -> String?)?
+    package var baseCount = 0
     /// For a writer over such a state: the number of a string among the first `baseCount`.
-    var baseLookup: (@Sendable (String) -> UInt32?)?
-    var prevRecorded: Int64 = 0
-    var prevEffectiveSeconds: Int64 = 0
+    package var baseLookup: (@Sendable (String) -> UInt32?)?
+    package var prevRecorded: Int64 = 0
+    package var prevEffectiveSeconds: Int64 = 0
     /// Where to start reading to reach any record: `anchors[i]` is the byte offset of the frame
     /// of seq `i × 1,024 + 1` and the times before it (see `LogAnchor`).
-    var anchors: [LogAnchor] = []
+    package var anchors: [LogAnchor] = []
 
     public init() {}
 
     /// A state for reading only: skips the string → number dictionary until a writer needs it.
-    static func readOnly() -> CodecState {
+    package static func readOnly() -> CodecState {
         var s = CodecState()
         s.ids = nil
         return s
@@ -56,7 +50,7 @@ public struct CodecState: Sendable {
     /// The string numbered `n`, which the log has (in memory, or read from the checkpoint the
     /// state continues).
     @inline(__always)
-    func name(_ n: UInt32) -> String {
+    package func name(_ n: UInt32) -> String {
         let i = Int(n) - baseCount
         if i >= 0 { return strings[i] }
         if let s = baseTexts[n] ?? base?(Int(n)) { return s }
@@ -110,7 +104,7 @@ struct ExactText: Hashable, Sendable {
 
     static func == (a: ExactText, b: ExactText) -> Bool {
         guard a.text.utf8.count == b.text.utf8.count else { return false }
-        return a.text.withUTF8Bytes { p in b.text.withUTF8Bytes { q in p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0 } }
+        return a.text.withUTF8Bytes { p in b.text.withUTF8Bytes { q in ccap_same_bytes(p.baseAddress, q.baseAddress, p.count) != 0 } }
     }
 
     func hash(into hasher: inout Hasher) {
@@ -120,15 +114,21 @@ struct ExactText: Hashable, Sendable {
 
 /// A place to start decoding the log from: the byte offset of a record's frame and the codec
 /// times before it (records store times as differences from the record before).
-struct LogAnchor: Sendable, Equatable {
-    static let interval = 1024
-    var offset: Int
-    var prevRecorded: Int64
-    var prevEffectiveSeconds: Int64
+package struct LogAnchor: Sendable, Equatable {
+    package static let interval = 1024
+    package var offset: Int
+    package var prevRecorded: Int64
+    package var prevEffectiveSeconds: Int64
+
+    package init(offset: Int, prevRecorded: Int64, prevEffectiveSeconds: Int64) {
+        self.offset = offset
+        self.prevRecorded = prevRecorded
+        self.prevEffectiveSeconds = prevEffectiveSeconds
+    }
 }
 
 /// Encodes events as record payloads and decodes them back. See `docs/log-format.md`.
-enum RecordCodec {
+package enum RecordCodec {
     // MARK: encoding
 
     /// Encodes `e` and returns it packed (`PackedEvent`), its names numbered as the record
@@ -224,7 +224,7 @@ enum RecordCodec {
 
     // MARK: decoding
 
-    struct Malformed: Error { var what: String }
+    package struct Malformed: Error { var what: String }
 
     /// Decodes one record's payload as an event numbered `seq`.
     static func decode(_ r: inout ByteReader, seq: Int, state: inout CodecState) throws(Malformed) -> Event {
@@ -234,7 +234,7 @@ enum RecordCodec {
 
     /// Decodes one record's payload packed (its recorded time is `state.prevRecorded` after),
     /// with what the packed record leaves out. Only a new string is made into a `String`.
-    static func decodePacked(_ r: inout ByteReader, state: inout CodecState) throws(Malformed) -> (PackedEvent, EventStorage.Extra?) {
+    package static func decodePacked(_ r: inout ByteReader, state: inout CodecState) throws(Malformed) -> (PackedEvent, EventStorage.Extra?) {
         guard let code = r.byte(), let type = EventType(code: code) else { throw Malformed(what: "unknown record type") }
         guard let dRec = r.zigzag(), let dEff = r.zigzag() else { throw Malformed(what: "truncated times") }
         state.prevRecorded &+= dRec
@@ -346,13 +346,13 @@ enum RecordCodec {
 }
 
 /// Frames: `varint length ‖ CRC-32C(payload) as 4 bytes little-endian ‖ payload`.
-enum Frame {
-    static let commitKind: UInt8 = 0x40
-    static let markKind: UInt8 = 0x41
+package enum Frame {
+    package static let commitKind: UInt8 = 0x40
+    package static let markKind: UInt8 = 0x41
     /// A batch's signature (format version 2): see `BatchSignature`.
-    static let signatureKind: UInt8 = 0x42
+    package static let signatureKind: UInt8 = 0x42
 
-    static func crc(_ p: UnsafeRawBufferPointer) -> UInt32 {
+    package static func crc(_ p: UnsafeRawBufferPointer) -> UInt32 {
         ccap_crc32c(0, p.baseAddress, p.count)
     }
 
@@ -408,13 +408,13 @@ enum Frame {
 
     /// Reads the frame at `r`: its payload, and whether the payload is non-empty and matches its
     /// CRC; nil when the bytes end before the frame does.
-    static func read(_ r: inout ByteReader) -> (payload: UnsafeRawBufferPointer, intact: Bool)? {
+    package static func read(_ r: inout ByteReader) -> (payload: UnsafeRawBufferPointer, intact: Bool)? {
         guard let len = r.varint(), len <= UInt64(LogScanner.maxPayload), let stored = r.u32(), let payload = r.bytes(Int(len)) else { return nil }
         return (payload, payload.count > 0 && stored == crc(payload))
     }
 
     /// The payload of a commit or mark frame: kind, last seq, head hash.
-    static func anchorPayload(kind: UInt8, seq: Int, head: ChainHash) -> [UInt8] {
+    package static func anchorPayload(kind: UInt8, seq: Int, head: ChainHash) -> [UInt8] {
         var w = ByteWriter()
         w.byte(kind)
         w.varint(UInt64(seq))

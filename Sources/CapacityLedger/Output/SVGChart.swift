@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CCapacitySupport
 
 /// A line chart of one or more series over effective time, as a self-contained SVG for a slide
 /// deck: round y ticks with the unit scaled (k, M, B, T), date ticks that never overlap, step
@@ -54,9 +50,9 @@ public struct SVGChart: Sendable {
     static func ticks(upTo top: Double, from bottom: Double = 0, count: Int = 5) -> [Double] {
         let span = max(top - bottom, 1e-12)
         let raw = span / Double(count)
-        let magnitude = pow10(floor(log10(raw)))
+        let magnitude = pow10(ccap_log10(raw).rounded(.down))
         let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
-        let first = floor(bottom / step) * step
+        let first = (bottom / step).rounded(.down) * step
         var out: [Double] = []
         var v = first
         while out.isEmpty || out.last! < top - step * 1e-9 {
@@ -78,7 +74,7 @@ public struct SVGChart: Sendable {
         return ticks.map { $0 == 0 ? "0" : Format.grouped($0 / divisor, places: places) + suffix }
     }
 
-    static func pow10(_ e: Double) -> Double { pow(10, e) }
+    static func pow10(_ e: Double) -> Double { ccap_pow(10, e) }
 
     /// Date ticks between `from` and `to`: the finest of days, weeks, months, quarters, years and
     /// 5-year spans whose labels fit side by side in `room` points; each with its label.

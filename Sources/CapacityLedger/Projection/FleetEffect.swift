@@ -19,7 +19,7 @@
 /// type).
 ///
 /// Names are `Name`s: string numbers for packed records, strings for events.
-enum FleetEffect<Name: Hashable>: Hashable {
+package enum FleetEffect<Name: Hashable>: Hashable {
     /// Chips arrive at a site.
     case delivered(site: Name, model: Name, chips: Int64)
     /// A rack of `chips` chips drawing `watts` comes into the fleet. (The rack's name changes no
@@ -40,7 +40,7 @@ enum FleetEffect<Name: Hashable>: Hashable {
     /// half as long again). `FleetEffectTests` holds the pairs to the table.
     /// - Complexity: O(1); allocates nothing.
     @inline(__always)
-    func forEachDelta(_ body: (FleetTotal<Name>, Int64) throws -> Void) rethrows {
+    package func forEachDelta(_ body: (FleetTotal<Name>, Int64) throws -> Void) rethrows {
         typealias Pair = (FleetTotal<Name>, Int64)
         let count: Int
         let pairs: (Pair, Pair, Pair)  // the unused slots repeat the first
@@ -69,7 +69,7 @@ enum FleetEffect<Name: Hashable>: Hashable {
 }
 
 /// One of the fleet's running totals, by its key: what effects change (`FleetEffect`).
-enum FleetTotal<Name: Hashable>: Hashable {
+package enum FleetTotal<Name: Hashable>: Hashable {
     /// Chips delivered to a site, of a chip model.
     case delivered(site: Name, model: Name)
     /// Chips in the site's active racks (installed, not retired), of a model.
@@ -85,7 +85,7 @@ enum FleetTotal<Name: Hashable>: Hashable {
 
     /// The same total with its names replaced by `name`'s (string numbers by strings).
     @inline(__always)
-    func map<Other: Hashable>(_ name: (Name) -> Other) -> FleetTotal<Other> {
+    package func map<Other: Hashable>(_ name: (Name) -> Other) -> FleetTotal<Other> {
         switch self {
         case .delivered(let s, let m): .delivered(site: name(s), model: name(m))
         case .installed(let s, let m): .installed(site: name(s), model: name(m))
@@ -109,7 +109,7 @@ extension PackedFields {
     /// - Complexity: O(1); allocates nothing, so the hot passes (the fold, the index build, the
     ///   checkpoint writer) call it for every record.
     @inline(__always)
-    func forEachEffect(retiring: () throws -> RetiredRack<Name>?, _ body: (FleetEffect<Name>) throws -> Void) rethrows {
+    package func forEachEffect(retiring: () throws -> RetiredRack<Name>?, _ body: (FleetEffect<Name>) throws -> Void) rethrows {
         let effect: FleetEffect<Name>
         switch code {
         case PackedEvent.chipsDelivered:

@@ -323,7 +323,7 @@ struct NumberPlaces<Value> {
 }
 
 /// A set of small non-negative integers, a bit each.
-struct Bitset: Sendable {
+package struct Bitset: Sendable {
     private var words: [UInt64] = []
 
     init() {}

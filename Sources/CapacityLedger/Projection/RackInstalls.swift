@@ -16,7 +16,7 @@
 /// first install of the rack that stood. The fold finds the rack in its energizer instead, by
 /// the rack's number among the active racks: it applies only what counts at its cut, in
 /// effective order, so the active rack of that number is this same install.
-struct RackInstalls {
+package struct RackInstalls {
     /// A noted install: its seq, its rack, whether any void takes it away, and the install of
     /// the same (site, rack) noted before it (in `earlier`), if any.
     private struct Install {
@@ -37,7 +37,7 @@ struct RackInstalls {
     private let tracksEveryRack: Bool
 
     /// Notes the installs of the racks numbered in `tracked` only (nil: of every rack).
-    init(tracking tracked: Bitset? = nil) {
+    package init(tracking tracked: Bitset? = nil) {
         self.tracked = tracked ?? Bitset()
         tracksEveryRack = tracked == nil
     }
@@ -57,7 +57,7 @@ struct RackInstalls {
     /// Notes `p`, the `rack.installed` at `seq`, met in a pass in effective order; `voided` says
     /// whether any void takes it away (asked only of a rack that is noted).
     @inline(__always)
-    mutating func note(install p: some PackedFields<UInt32>, seq: Int, voided: @autoclosure () -> Bool) {
+    package mutating func note(install p: some PackedFields<UInt32>, seq: Int, voided: @autoclosure () -> Bool) {
         guard tracksEveryRack || tracked.contains(Int(p.rack)) else { return }
         let key = Self.key(site: p.site, rack: p.rack)
         if let before = last.updateValue(Install(seq: seq, rack: p.installedRack, voided: voided()), forKey: key) {
@@ -69,7 +69,7 @@ struct RackInstalls {
 
     /// The rack that `p`, the `rack.retired` at `seq` met in the same pass, retires; nil when no
     /// noted install stood for it. `voidedBy` is asked only of installs noted as voided.
-    func retired(by p: PackedEvent, seq: Int, voidedBy: (Int) -> Int?) -> RetiredRack<UInt32>? {
+    package func retired(by p: PackedEvent, seq: Int, voidedBy: (Int) -> Int?) -> RetiredRack<UInt32>? {
         guard var install = last[Self.key(site: p.site, rack: p.rack)] else { return nil }
         while true {
             if Self.stood(install.seq, whenRecorded: seq, voidedBy: { install.voided ? voidedBy($0) : nil }) { return install.rack }
@@ -96,7 +96,7 @@ struct RackInstalls {
 
 /// The rack a retirement takes out of the fleet: its chip model, chips and watts, as the install
 /// it retires gave them (`RackInstalls` says which install that is).
-struct RetiredRack<Name: Hashable>: Hashable {
+package struct RetiredRack<Name: Hashable>: Hashable {
     var model: Name
     var chips: Int64
     var watts: Int64

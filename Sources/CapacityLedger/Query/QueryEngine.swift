@@ -167,8 +167,8 @@ public final class QueryEngine {
         let limit = view.effectiveLimit.micros
         // A large fold gets ready on two threads too: the effective order and the voided
         // events on one, what the fold is told beforehand and the groups of sites on the other.
-        let parallel = ledger.count >= parallelFoldFrom
-        let ((order, voided), (s, second)) = try inParallel(if: parallel, {
+        let parallel = ledger.count >= parallelFoldFrom && runner.isConcurrent
+        let ((order, voided), (s, second)) = try (parallel ? runner : OneAfterTheOther()).run({
             (effectiveOrder(), ledger.voidedMask(through: view.seqLimit))
         }, {
             var s = FleetState()
@@ -190,7 +190,7 @@ public final class QueryEngine {
                 var other = fold
                 fold.part = FleetState.SitePart(second: second, isSecond: false)
                 other.part = FleetState.SitePart(second: second, isSecond: true)
-                var (merged, part) = try inParallel({
+                var (merged, part) = try runner.run({
                     try Self.fold(s, fold, limit: limit, events: events) { stop.raise(when: isCancelled()) }
                 }, {
                     try Self.fold(s, other, limit: limit, events: events) { stop.isRaised }
@@ -224,8 +224,12 @@ public final class QueryEngine {
         }
     }
 
-    /// Ledgers of at least this many events are folded on two threads (`FleetState.SitePart`).
+    /// Ledgers of at least this many events are folded on two threads (`FleetState.SitePart`),
+    /// when `runner` has a second.
     var parallelFoldFrom = 1 << 16
+    /// Runs the two halves of a large fold (`state(_:)`): at once when the runner can (the
+    /// storage target's `Threads`); the core itself starts no thread.
+    public var runner: any PairRunner = OneAfterTheOther()
     /// How many threads the last `state(_:)` folded on.
     private(set) var foldThreads = 0
 

@@ -6,17 +6,17 @@
 /// amounts with their signs, so while each sum here stays at or below `Int64.max`, no total can
 /// overflow. `Ledger` refuses an event that would take one past it. A rack's chips and watts
 /// count twice: once for its install and once for the retirement that may take them out again.
-struct AmountTotals: Sendable, Equatable {
+package struct AmountTotals: Sendable, Equatable {
     private(set) var chips: UInt64 = 0
     private(set) var watts: UInt64 = 0
     private(set) var usd: UInt64 = 0
 
     static let limit = UInt64(Int64.max)
 
-    init() {}
+    package init() {}
 
     /// Totals read from a checkpoint.
-    init(chips: UInt64, watts: UInt64, usd: UInt64) {
+    package init(chips: UInt64, watts: UInt64, usd: UInt64) {
         self.chips = min(chips, Self.limit)
         self.watts = min(watts, Self.limit)
         self.usd = min(usd, Self.limit)

@@ -5,12 +5,18 @@
 /// writer that starts from a checkpoint holds only the events after it, and the earlier ones it
 /// read from the log for the batch at hand (`fetched`); `isComplete` tells the rules whether they
 /// may scan them all.
-struct EventLookup: Sendable {
+package struct EventLookup: Sendable {
     /// An event read from the log for the rules, with what its packed record leaves out.
-    struct Fetched: Sendable {
-        var record: PackedEvent
+    package struct Fetched: Sendable {
+        package var record: PackedEvent
         var extra: EventStorage.Extra?
         var recorded: Int64
+
+        package init(record: PackedEvent, extra: EventStorage.Extra?, recorded: Int64) {
+            self.record = record
+            self.extra = extra
+            self.recorded = recorded
+        }
     }
 
     var stored = EventStorage()
@@ -56,6 +62,10 @@ struct EventLookup: Sendable {
 /// Raised by a writer working from a checkpoint when an event reaches further back than the
 /// checkpoint keeps (a delivery backdated before its window, a void of a site opening, …). The
 /// writer then reads the whole log and checks the batch again; the user never sees it.
-struct NeedsFullLog: Error {
-    var reason: String
+package struct NeedsFullLog: Error {
+    package var reason: String
+
+    package init(reason: String) {
+        self.reason = reason
+    }
 }

@@ -1,7 +1,7 @@
 /// What a writer working from a checkpoint reads instead of the whole log: the rule state as of
 /// the checkpoint, one piece at a time (see `WriterBase`). Names are numbers in the log's
 /// string table, which the checkpoint keeps.
-protocol RuleBase: AnyObject, Sendable {
+package protocol RuleBase: AnyObject, Sendable {
     /// Events the checkpoint covers (seq 1…count).
     var count: Int { get }
     /// A timeline as of the checkpoint, exact from `key` on at least: `current` (what was read
@@ -19,7 +19,7 @@ protocol RuleBase: AnyObject, Sendable {
 }
 
 /// The timelines of the rule state: undeployed chips of a model at a site, power allocated at a site.
-enum BaseTimeline {
+package enum BaseTimeline {
     case undeployed(site: String, model: String)
     case allocated(site: String)
 }

@@ -1,7 +1,12 @@
 /// Two ids that together name one thing: (site, model) or (site, rack).
-struct PairKey: Hashable, Sendable {
-    var a: String
+package struct PairKey: Hashable, Sendable {
+    package var a: String
     var b: String
+
+    package init(a: String, b: String) {
+        self.a = a
+        self.b = b
+    }
 }
 
 extension Array {

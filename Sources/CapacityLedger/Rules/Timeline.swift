@@ -6,7 +6,7 @@ public struct TimeKey: Hashable, Comparable, Sendable {
         self.effective = effective.micros
         self.seq = seq
     }
-    init(effective: Int64, seq: Int) {
+    package init(effective: Int64, seq: Int) {
         self.effective = effective
         self.seq = seq
     }
@@ -33,7 +33,7 @@ public struct TimeKey: Hashable, Comparable, Sendable {
 /// keys at or after the floor only (`covers`); the writer checks that before using it.
 /// - Complexity: suffix queries are O(k) in the number of points after the key; insert and remove
 ///   O(`blockLimit` + number of blocks), O(1) amortized at the end.
-struct DeltaTimeline: Sendable {
+package struct DeltaTimeline: Sendable {
     /// A point is its key (effective time and seq, apart) and the level after it: 20 bytes. Its
     /// delta is the difference of its level and the one before (`delta(at:)`).
     private struct Block: Sendable {
@@ -85,7 +85,7 @@ struct DeltaTimeline: Sendable {
     private var blocks: [Block] = []
     private(set) var count = 0
     /// Points before this key are not kept; nil when every point is.
-    private(set) var floor: TimeKey?
+    package private(set) var floor: TimeKey?
     private(set) var baseLevel: Int64 = 0
     private(set) var basePlus: Int64 = 0
     private(set) var baseMinus: Int64 = 0
@@ -96,7 +96,7 @@ struct DeltaTimeline: Sendable {
         var index: Int
     }
 
-    init() {}
+    package init() {}
 
     /// An empty timeline with blocks of `blockLimit` points (small ones let tests reach splits).
     init(blockLimit: Int) {
@@ -105,7 +105,7 @@ struct DeltaTimeline: Sendable {
 
     /// A timeline whose points before `floor` add up to `baseLevel` (`basePlus` − `baseMinus`),
     /// followed by `count` points in key order, `point(i)` each.
-    init(floor: TimeKey, baseLevel: Int64, basePlus: Int64, baseMinus: Int64, count: Int, blockLimit: Int = 4096,
+    package init(floor: TimeKey, baseLevel: Int64, basePlus: Int64, baseMinus: Int64, count: Int, blockLimit: Int = 4096,
          point: (Int) -> (TimeKey, Int64)) {
         self.blockLimit = blockLimit
         self.floor = floor
@@ -133,7 +133,7 @@ struct DeltaTimeline: Sendable {
     /// Reaches further back: `count` points (`point(i)`, in key order) that come before the
     /// current floor and from `floor` on, with the sums of the points before `floor`. The levels
     /// of the points already here do not change.
-    mutating func extend(floor: TimeKey, baseLevel: Int64, basePlus: Int64, baseMinus: Int64, count: Int, point: (Int) -> (TimeKey, Int64)) {
+    package mutating func extend(floor: TimeKey, baseLevel: Int64, basePlus: Int64, baseMinus: Int64, count: Int, point: (Int) -> (TimeKey, Int64)) {
         blocks = Self.blocks(count: count, from: baseLevel, limit: blockLimit, point: point) + blocks
         self.count += count
         self.floor = floor

@@ -10,7 +10,7 @@ public struct Ledger: Sendable {
     /// last marks, the definitions).
     private(set) var past = EventLookup()
     /// The rule state as of the checkpoint a writer started from (nil: all events are here).
-    var base: (any RuleBase)?
+    package var base: (any RuleBase)?
     /// SHA-256 chain head: the hash of the last record, or 32 zero bytes when empty.
     public private(set) var head: ChainHash = .genesis
     /// For each voided seq, the seq of the `event.voided` that voided it.
@@ -23,7 +23,7 @@ public struct Ledger: Sendable {
     /// Records between chain marks inside one large batch.
     public static let markInterval = 1024
 
-    var codec = CodecState.readOnly()
+    package var codec = CodecState.readOnly()
     /// The rule state, kept by writers once `hasRules` (built on the first append). Not an
     /// optional: changed in place beside the other parts, an optional's force unwrap made
     /// copies of the state, or of the parts, for every event.
@@ -52,7 +52,7 @@ public struct Ledger: Sendable {
     /// A writer's view of a ledger from a checkpoint: its last seq and hash, the codec state and
     /// the rule state as of the checkpoint, without its events. Throws `FleetCheckpoint.Unusable`
     /// when a definition names a string the checkpoint's table does not hold.
-    init(base: any RuleBase, head: ChainHash, codec: CodecState, definitions: [Event], totals: AmountTotals) throws {
+    package init(base: any RuleBase, head: ChainHash, codec: CodecState, definitions: [Event], totals: AmountTotals) throws {
         self.base = base
         self.totals = totals
         past.firstSeq = base.count + 1
@@ -85,7 +85,7 @@ public struct Ledger: Sendable {
 
     /// Adds events that were read from the log: they were checked when they were appended.
     /// (Throws only for a writer from a checkpoint that the events reach behind.)
-    mutating func absorb(_ new: EventStorage, head: ChainHash) throws {
+    package mutating func absorb(_ new: EventStorage, head: ChainHash) throws {
         if past.stored.isEmpty, !hasRules, base == nil {
             // A reader's first read: take the records as they are (no copy).
             past.stored = new
@@ -248,7 +248,7 @@ public struct Ledger: Sendable {
     ///
     /// `rackHash` is the `NameHash` of the draft's rack when the caller has it already (from
     /// `prefetch(for:)`), so that it is not worked out twice.
-    mutating func add(_ d: UnsafePointer<EventDraft>, now: Timestamp, to batch: inout Batch, bytes: inout [UInt8], fileOffset: Int = 0,
+    package mutating func add(_ d: UnsafePointer<EventDraft>, now: Timestamp, to batch: inout Batch, bytes: inout [UInt8], fileOffset: Int = 0,
                       chained: Bool = true, rackHash: UInt64? = nil) throws {
         let seq = count + 1
         if let given = d.pointee.seq, given != seq {
@@ -337,12 +337,12 @@ public struct Ledger: Sendable {
     }
 
     /// The error for an exported line whose hash is not the one its record chains to.
-    static func hashMismatch(expected: String, computed: ChainHash, seq: Int, line: Int?) -> LedgerError {
+    package static func hashMismatch(expected: String, computed: ChainHash, seq: Int, line: Int?) -> LedgerError {
         LedgerError.data("hash \(expected) does not match the computed hash \(computed.hex) of seq \(seq) (the exported line was altered, or comes from another ledger)").atLine(line)
     }
 
     /// The head of the chain once the frames added with `chained: false` are hashed.
-    mutating func chainCaughtUp(_ head: ChainHash) {
+    package mutating func chainCaughtUp(_ head: ChainHash) {
         self.head = head
     }
 

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CCapacitySupport
 
 /// Number formatting shared by messages and tables. Locale-independent: `,` groups thousands.
 public enum Format {
@@ -124,10 +120,10 @@ public enum Format {
     /// One Double through C's `printf`, with a buffer as long as the text needs.
     static func printf(_ format: String, _ v: Double) -> String {
         var buf = [CChar](repeating: 0, count: 64)
-        var n = Int(withVaList([v]) { vsnprintf(&buf, buf.count, format, $0) })
+        var n = Int(ccap_format_double(&buf, buf.count, format, v))
         if n >= buf.count {
             buf = [CChar](repeating: 0, count: n + 1)
-            n = Int(withVaList([v]) { vsnprintf(&buf, buf.count, format, $0) })
+            n = Int(ccap_format_double(&buf, buf.count, format, v))
         }
         let bytes = buf.prefix(max(0, n)).map { UInt8(bitPattern: $0) }
         return String(decoding: bytes, as: UTF8.self)

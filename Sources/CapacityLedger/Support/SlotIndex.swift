@@ -1,10 +1,4 @@
 import CCapacitySupport
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A hash index over entries that live elsewhere: open addressing with linear probing, each slot
 /// one 64-bit word holding 32 bits of the key's hash and the entry's number.
 ///
@@ -17,7 +11,7 @@ import Darwin
 /// matches.
 ///
 /// At most half the slots are used. Entries are numbered below `UInt32.max`.
-struct SlotIndex: Sendable {
+package struct SlotIndex: Sendable {
     /// The slots, 0: empty; else the top 32 bits of the hash, then entry + 1. Shared between
     /// copies until one changes (copy on write).
     private final class Slots: @unchecked Sendable {
@@ -29,13 +23,13 @@ struct SlotIndex: Sendable {
         /// with zeros first, every page of every table a growing index passed through). A table
         /// of 4 MiB or more asks for huge pages (lookups land at random places in it).
         init(count: Int) {
-            guard let p = calloc(count, MemoryLayout<UInt64>.stride) else { fatalError("out of memory for \(count) hash slots") }
+            guard let p = ccap_zeroed(count, MemoryLayout<UInt64>.stride) else { fatalError("out of memory for \(count) hash slots") }
             base = p.assumingMemoryBound(to: UInt64.self)
             self.count = count
             if count >= 1 << 19 { ccap_advise_huge_pages(base, count * 8) }
         }
 
-        deinit { free(base) }
+        deinit { ccap_free(base) }
 
         func copy() -> Slots {
             let s = Slots(count: count)
@@ -48,7 +42,7 @@ struct SlotIndex: Sendable {
     private var mask: Int
     private(set) var count = 0
 
-    init(minimumCapacity n: Int = 0) {
+    package init(minimumCapacity n: Int = 0) {
         var size = 16
         while size < n * 2 { size <<= 1 }
         slots = Slots(count: size)

@@ -6,7 +6,7 @@ extension String {
     /// `withUTF8` on a copy made the same bytes available too, but on a small string cost about
     /// twice as many instructions; the writer calls this for every name of every event.
     @inline(__always)
-    func withUTF8Bytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    package func withUTF8Bytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         if let result = try utf8.withContiguousStorageIfAvailable(body) { return result }
         var copy = self
         return try copy.withUTF8(body)

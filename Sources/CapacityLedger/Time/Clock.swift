@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CCapacitySupport
 
 /// Where "now" comes from. Passed in so that tests can fix the time of recording.
 public protocol LedgerClock: Sendable {
@@ -13,9 +9,7 @@ public protocol LedgerClock: Sendable {
 public struct SystemClock: LedgerClock {
     public init() {}
     public func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(micros: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)
+        Timestamp(micros: ccap_realtime_micros())
     }
 }
 
@@ -23,9 +17,7 @@ public struct SystemClock: LedgerClock {
 /// something took (`.timing`, the import's progress bar, `bench-query`).
 public enum Monotonic {
     public static func seconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        ccap_monotonic_seconds()
     }
 }
 

@@ -1,3 +1,4 @@
+import CapacityLedger
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,7 +17,6 @@ import Darwin
 /// the whole log instead.
 final class WriterBase: RuleBase {
     /// In the rack table: the rack name is used at more than one site.
-    static let severalSites = UInt32.max
 
     let reader: CheckpointReader
     private let fd: Int32
@@ -153,7 +153,7 @@ final class WriterBase: RuleBase {
         guard rack < reader.stringsCount else { return nil }
         guard let seq = reader.rackMark(Int(rack)) else { throw NeedsFullLog(reason: damage ?? "rack table") }
         if seq == 0 { return nil }
-        if seq == Self.severalSites { throw NeedsFullLog(reason: "rack #\(rack) of the string table is named at several sites") }
+        if seq == FleetCheckpoint.rackAtSeveralSites { throw NeedsFullLog(reason: "rack #\(rack) of the string table is named at several sites") }
         let e = try event(Int(seq))
         switch e.record.code {
         case PackedEvent.rackInstalled, PackedEvent.rackRetired:

@@ -1,3 +1,4 @@
+import CapacityLedger
 import CCapacitySupport
 import Synchronization
 #if canImport(Glibc)

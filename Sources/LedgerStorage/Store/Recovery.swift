@@ -1,9 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
+import CapacityLedger
 /// What `capacity recover` finds in a ledger file: every event committed before the first
 /// damage, with its hash, and exactly what was lost after it.
 public struct Recovery {

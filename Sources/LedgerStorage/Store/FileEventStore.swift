@@ -1,3 +1,4 @@
+import CapacityLedger
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,4 @@
+import CapacityLedger
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -173,6 +174,22 @@ extension FleetCheckpoint {
             let m = y.withUnsafeMutableBytes { pread(fb, $0.baseAddress, $0.count, off_t(at)) }
             guard n > 0, n == m, x[0..<n] == y[0..<m] else { return false }
             at += n
+        }
+        return true
+    }
+}
+
+extension FleetCheckpoint {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int) -> Bool {
+        bytes.withUnsafeBytes { writeAll(fd, $0, at: offset) }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 { if errno == EINTR { continue }; return false }
+            done += n
         }
         return true
     }

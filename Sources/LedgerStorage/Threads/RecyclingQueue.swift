@@ -1,3 +1,4 @@
+import CapacityLedger
 /// A bounded queue from one thread to another that also carries buffers back: the producer
 /// hands over items in order, and the consumer gives back the large buffers it is done with,
 /// for the producer to fill again (fresh ones would be fresh pages, zeroed by the system, for

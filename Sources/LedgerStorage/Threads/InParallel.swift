@@ -1,4 +1,4 @@
-import Synchronization
+import CapacityLedger
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -53,15 +53,11 @@ private final class ThreadJob: @unchecked Sendable {
     init(_ body: @escaping () -> Void) { self.body = body }
 }
 
-/// A flag one thread raises and others read: "stop".
-final class StopFlag: Sendable {
-    private let raised = Atomic<Bool>(false)
-
-    var isRaised: Bool { raised.load(ordering: .relaxed) }
-
-    /// Raises the flag when `condition` holds; returns whether it is raised.
-    func raise(when condition: Bool) -> Bool {
-        if condition { raised.store(true, ordering: .relaxed) }
-        return condition || isRaised
+/// The runner that gives the core's work a second thread (`PairRunner`): `inParallel`.
+public struct Threads: PairRunner {
+    public init() {}
+    public var isConcurrent: Bool { true }
+    public func run<A, B>(_ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {
+        try inParallel(first, second)
     }
 }
