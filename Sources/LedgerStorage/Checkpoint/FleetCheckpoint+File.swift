@@ -18,7 +18,8 @@ extension FleetCheckpoint {
         do {
             try layout(ledger: ledger, codec: codec, tie: tie, blockSize: blockSize, into: file)
             try file.syncAndClose()
-            guard rename(tmp, final) == 0 else { throw CheckpointFile.Failure(errno: errno) }
+            let (_, renameFailure) = SystemCall.attempt { rename(tmp, final) }
+            guard renameFailure == 0 else { throw CheckpointFile.Failure(errno: renameFailure) }
         } catch {
             file.closeIfOpen()
             unlink(tmp)
@@ -37,14 +38,20 @@ extension FleetCheckpoint {
         init(fd: Int32) { self.fd = fd }
 
         func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
-            guard FleetCheckpoint.writeAll(fd, bytes, at: offset) else { throw Failure(errno: errno) }
+            var done = 0
+            while done < bytes.count {
+                let (n, failure) = SystemCall.attempt { pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+                guard failure == 0 else { throw Failure(errno: failure) }
+                done += n
+            }
         }
 
         func syncAndClose() throws {
-            if fsync(fd) != 0 { throw Failure(errno: errno) }
-            let closed = close(fd)
+            let (_, syncFailure) = SystemCall.attempt { fsync(fd) }
+            if syncFailure != 0 { throw Failure(errno: syncFailure) }
+            let (_, closeFailure) = SystemCall.attempt { close(fd) }
             fd = -1
-            if closed != 0 { throw Failure(errno: errno) }
+            if closeFailure != 0 { throw Failure(errno: closeFailure) }
         }
 
         /// Closes the file unless it is closed already (after an error).
@@ -62,12 +69,17 @@ extension FleetCheckpoint {
     /// there under this process's pid (left by an earlier process that had it) is removed first;
     /// removing a link removes the link, not its target.
     static func createTemporary(_ tmp: String) throws -> Int32 {
+        var failure: Int32 = 0
         for attempt in 0..<2 {
-            let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            let fd: Int32
+            (fd, failure) = SystemCall.attempt { open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
             if fd >= 0 { return fd }
-            guard errno == EEXIST, attempt == 0, unlink(tmp) == 0 else { break }
+            guard failure == EEXIST, attempt == 0 else { break }
+            let removed: Int32
+            (removed, failure) = SystemCall.attempt { unlink(tmp) }
+            guard removed == 0 else { break }
         }
-        throw LedgerError.io("cannot create \(tmp): \(String(cString: strerror(errno)))")
+        throw LedgerError.io("cannot create \(tmp): \(String(cString: strerror(failure)))")
     }
 
     /// Removes the temporary files of checkpoint writers that are no longer running (a writer
@@ -145,17 +157,11 @@ extension FleetCheckpoint {
 
     /// The first `count` bytes of the file at `path`.
     static func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw LedgerError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        let fd = try SystemCall.check(.open, path) { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(done)) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw LedgerError.io("cannot read \(path): \(n == 0 ? "the file is shorter than expected" : String(cString: strerror(errno)))") }
-            done += n
-        }
+        let done = try out.withUnsafeMutableBytes { try SystemCall.readFully(fd, into: $0, at: 0, path: path) }
+        guard done == count else { throw LedgerError.io("cannot read \(path): the file is shorter than expected") }
         return out
     }
 
@@ -170,26 +176,10 @@ extension FleetCheckpoint {
         var x = [UInt8](repeating: 0, count: 1 << 20), y = [UInt8](repeating: 0, count: 1 << 20)
         var at = 0
         while at < Int(sa.st_size) {
-            let n = x.withUnsafeMutableBytes { pread(fa, $0.baseAddress, $0.count, off_t(at)) }
-            let m = y.withUnsafeMutableBytes { pread(fb, $0.baseAddress, $0.count, off_t(at)) }
+            let n = try x.withUnsafeMutableBytes { try SystemCall.readFully(fa, into: $0, at: at, path: a) }
+            let m = try y.withUnsafeMutableBytes { try SystemCall.readFully(fb, into: $0, at: at, path: b) }
             guard n > 0, n == m, x[0..<n] == y[0..<m] else { return false }
             at += n
-        }
-        return true
-    }
-}
-
-extension FleetCheckpoint {
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int) -> Bool {
-        bytes.withUnsafeBytes { writeAll(fd, $0, at: offset) }
-    }
-
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if n < 0 { if errno == EINTR { continue }; return false }
-            done += n
         }
         return true
     }

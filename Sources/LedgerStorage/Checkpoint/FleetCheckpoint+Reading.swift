@@ -241,14 +241,14 @@ final class CheckpointReader: @unchecked Sendable {
     /// returns the log's size.
     func checkTie(fd: Int32, ledgerPath: String) throws -> Int {
         var st = stat()
-        fstat(fd, &st)
+        guard SystemCall.attempt({ fstat(fd, &st) }).errno == 0 else { throw Unusable(reason: "cannot read the ledger") }
         let size = Int(st.st_size)
         guard commitEnd <= size, commitStart < commitEnd else { throw Unusable(reason: "stale checkpoint (the log is shorter)") }
         var header = [UInt8](repeating: 0, count: LogHeader.size)
-        guard pread(fd, &header, LogHeader.size, 0) == LogHeader.size else { throw Unusable(reason: "cannot read the ledger") }
+        guard SystemCall.readsWhole(fd, &header, at: 0) else { throw Unusable(reason: "cannot read the ledger") }
         _ = try header.withUnsafeBytes { try LogHeader.check($0, path: ledgerPath) }
         var commit = [UInt8](repeating: 0, count: commitEnd - commitStart)
-        guard pread(fd, &commit, commit.count, off_t(commitStart)) == commit.count else { throw Unusable(reason: "cannot read the ledger") }
+        guard SystemCall.readsWhole(fd, &commit, at: commitStart) else { throw Unusable(reason: "cannot read the ledger") }
         let tied = commit.withUnsafeBytes { raw -> Bool in
             var r = ByteReader(raw, from: 0, to: raw.count)
             guard let (payload, intact) = Frame.read(&r), intact, r.remaining == 0, payload[0] == Frame.commitKind else { return false }
@@ -273,7 +273,7 @@ final class CheckpointReader: @unchecked Sendable {
     func readTail(fd: Int32, size: Int, codec: inout CodecState) throws -> LogScan {
         guard size > commitEnd else { return LogScan(committedEnd: commitEnd, head: head) }
         var bytes = [UInt8](repeating: 0, count: size - commitEnd)
-        guard pread(fd, &bytes, bytes.count, off_t(commitEnd)) == bytes.count else { throw Unusable(reason: "cannot read the ledger") }
+        guard SystemCall.readsWhole(fd, &bytes, at: commitEnd) else { throw Unusable(reason: "cannot read the ledger") }
         do {
             return try bytes.withUnsafeBytes {
                 try LogScanner.scan($0, base: commitEnd, from: 0, firstSeq: tieSeq + 1, head: head, state: &codec)

@@ -187,7 +187,7 @@ final class WriterBase: RuleBase {
         while true {
             let end = offset + min(length, reader.commitEnd - offset)
             var bytes = [UInt8](repeating: 0, count: end - offset)
-            guard pread(fd, &bytes, bytes.count, off_t(offset)) == bytes.count else { throw NeedsFullLog(reason: "cannot read the log") }
+            guard SystemCall.readsWhole(fd, &bytes, at: offset) else { throw NeedsFullLog(reason: "cannot read the log") }
             var state = reader.codecState()
             state.baseLookup = { [reader] in reader.number(of: $0) }
             state.prevRecorded = start.prevRecorded

@@ -379,7 +379,7 @@ public final class CheckpointFixture: @unchecked Sendable {
         let fd = open(checkpointPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         precondition(fd >= 0, "cannot write \(checkpointPath)")
         defer { close(fd) }
-        precondition(FleetCheckpoint.writeAll(fd, bytes, at: 0))
+        try! SystemCall.writeAll(fd, bytes, at: 0, path: checkpointPath)
     }
 
     /// A writer opened from the checkpoint (as `append` opens one) checks a batch that reads

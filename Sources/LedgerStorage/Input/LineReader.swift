@@ -49,8 +49,7 @@ public final class LineReader {
             owned = false
             name = "standard input"
         } else {
-            fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw LedgerError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+            fd = try SystemCall.check(.open, path) { open(path, O_RDONLY | O_CLOEXEC) }
             owned = true
             name = path
         }
@@ -100,11 +99,7 @@ public final class LineReader {
                 buffer = bigger
                 capacity = count + 2 * Self.readSize
             }
-            let n = read(fd, buffer + count, Self.readSize)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw LedgerError.io("cannot read \(name): \(String(cString: strerror(errno)))")
-            }
+            let n = try SystemCall.read(fd, into: buffer + count, count: Self.readSize, path: name)
             count += n
             if bytesRead == 0, count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
                 start = 3  // a byte-order mark: UTF-8 has no byte order, and JSON no place for one

@@ -75,10 +75,10 @@ public final class FileEventStore: EventStore {
 
     @discardableResult
     public func refresh() throws -> ClosedRange<Int>? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let (fd, failure) = SystemCall.attempt { open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else {
-            if errno == ENOENT, committedEnd == 0 { return nil }
-            throw Self.ioError("cannot open", path)
+            if failure == ENOENT, committedEnd == 0 { return nil }
+            throw LedgerError.systemCall(.open, path, errno: failure)
         }
         defer { close(fd) }
         return try readTail(fd, truncateTorn: false)
@@ -87,7 +87,7 @@ public final class FileEventStore: EventStore {
     /// Reads from `committedEnd` to the end of the file and absorbs the committed batches.
     private func readTail(_ fd: Int32, truncateTorn: Bool) throws -> ClosedRange<Int>? {
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Self.ioError("cannot stat", path) }
+        try SystemCall.check(.stat, path) { fstat(fd, &st) }
         let size = Int(st.st_size)
         byteCount = size
         if size < committedEnd {
@@ -116,7 +116,8 @@ public final class FileEventStore: EventStore {
         if truncateTorn, scan.tailBytes > 0 {
             try refuseLostTail(events: ledger.count, committedEnd: committedEnd, tailBytes: scan.tailBytes, reason: scan.tailReason)
             warn("warning: \(path): removed an unfinished batch of \(Format.counted(scan.tailBytes, "byte")) after seq \(ledger.count) (\(scan.tailReason ?? "torn write")); it was never acknowledged")
-            guard ftruncate(fd, off_t(committedEnd)) == 0, fsync(fd) == 0 else { throw Self.ioError("cannot truncate", path) }
+            try SystemCall.check(.truncate, path) { ftruncate(fd, off_t(committedEnd)) }
+            try SystemCall.check(.truncate, path) { fsync(fd) }
             byteCount = committedEnd
         }
         return ledger.count > before ? (before + 1)...ledger.count : nil
@@ -139,8 +140,8 @@ public final class FileEventStore: EventStore {
         let start = Monotonic.seconds()
         var told = false
         var pause: UInt32 = 1_000
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else { throw Self.ioError("cannot lock", path) }
+        while case let (_, failure) = SystemCall.attempt({ flock(fd, LOCK_EX | LOCK_NB) }), failure != 0 {
+            guard failure == EWOULDBLOCK else { throw LedgerError.systemCall(.lock, path, errno: failure) }
             let waited = Monotonic.seconds() - start
             if !told, waited >= 1 {
                 told = true
@@ -200,16 +201,8 @@ public final class FileEventStore: EventStore {
 
     private func readBytes(_ fd: Int32, from offset: Int, count: Int) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Self.ioError("cannot read", path)
-            }
-            if n == 0 { out.removeLast(count - done); break }
-            done += n
-        }
+        let done = try out.withUnsafeMutableBytes { try SystemCall.readFully(fd, into: $0, at: offset, path: path) }
+        out.removeLast(count - done)
         return out
     }
 
@@ -254,8 +247,7 @@ public final class FileEventStore: EventStore {
     public func appendChunks(keepHashes: Bool = false, expected: Int = 0, lookahead: Int = 0, progress: ((Int) -> Void)? = nil,
                              _ next: () throws -> ArraySlice<EventDraft>?) throws -> Int {
         let existed = access(path, F_OK) == 0
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Self.ioError("cannot open", path) }
+        let fd = try SystemCall.check(.open, path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
         defer { close(fd) }
         try lock(fd)
         defer { flock(fd, LOCK_UN) }
@@ -354,7 +346,7 @@ public final class FileEventStore: EventStore {
         var committed = false
         var added = buffer.count
         do {
-            if fresh { guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) } }
+            if fresh { try SystemCall.check(.truncate, path) { ftruncate(fd, 0) } }
             if fresh, behind != nil {
                 // The thread behind reads whole frames only: the header goes first, on its own.
                 try writeAll(fd, buffer, at: 0)
@@ -406,7 +398,7 @@ public final class FileEventStore: EventStore {
                 // An empty batch into a new ledger leaves it new and empty: the header alone.
                 if fresh {
                     try writeAll(fd, buffer, at: 0)
-                    guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+                    try SystemCall.check(.sync, path) { fsync(fd) }
                     if !existed { try syncDirectory() }
                 }
                 return 0
@@ -423,7 +415,7 @@ public final class FileEventStore: EventStore {
             }
             offset += n
             committed = true
-            guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+            try SystemCall.check(.sync, path) { fsync(fd) }
             // A new file's name is durable once its directory is synced too.
             if fresh { try syncDirectory() }
         } catch {
@@ -439,14 +431,15 @@ public final class FileEventStore: EventStore {
                 behind.stop()
                 if let earlier = behind.error { error = earlier }
             }
-            if ftruncate(fd, off_t(start)) != 0, committed {
+            let (_, cutFailure) = SystemCall.attempt { ftruncate(fd, off_t(start)) }
+            if cutFailure != 0, committed {
                 // The commit record is in the file: readers take the batch as committed, though
                 // it was not acknowledged. Say so rather than report a batch that was not stored.
-                let cut = String(cString: strerror(errno))
+                let cut = String(cString: strerror(cutFailure))
                 let first = (error as? LedgerError)?.message ?? "\(error)"
                 error = LedgerError.io("\(first); cutting the batch off again failed too (cannot truncate \(path): \(cut)), so its commit record stays in the file and readers may see the batch: check with capacity export before appending it again")
             }
-            _ = fsync(fd)
+            _ = SystemCall.attempt { fsync(fd) }  // a failure here changes nothing: the error stands
             ledger.rollback(batch)
             if !existed { unlink(path) }
             throw error
@@ -469,8 +462,7 @@ public final class FileEventStore: EventStore {
     /// stay as they are). The 32 bytes are one write within the file's first sector, then
     /// `fsync`; the log is checked first, so a damaged file is not touched.
     public func upgrade() throws -> UpgradeResult {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw Self.ioError("cannot open", path) }
+        let fd = try SystemCall.check(.open, path) { open(path, O_RDWR | O_CLOEXEC) }
         defer { close(fd) }
         try lock(fd)
         defer { flock(fd, LOCK_UN) }
@@ -482,7 +474,7 @@ public final class FileEventStore: EventStore {
         }
         guard version < LogHeader.version else { return .current(version) }
         try writeAll(fd, LogHeader.make(created: created), at: 0)
-        guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+        try SystemCall.check(.sync, path) { fsync(fd) }
         formatVersion = LogHeader.version
         ledger.allowsKeys = true
         return .upgraded(from: version, to: LogHeader.version)
@@ -493,15 +485,7 @@ public final class FileEventStore: EventStore {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ioError("cannot write", path)
-            }
-            done += n
-        }
+        try SystemCall.writeAll(fd, bytes, at: offset, path: path)
     }
 
     /// Syncs the directory holding the ledger, so that a new file's name survives a crash. A
@@ -510,13 +494,16 @@ public final class FileEventStore: EventStore {
     private func syncDirectory() throws {
         var dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         if dir.isEmpty { dir = path.hasPrefix("/") ? "/" : "." }
-        let dfd = open(dir, O_RDONLY | O_CLOEXEC)
+        let (dfd, openFailure) = SystemCall.attempt { open(dir, O_RDONLY | O_CLOEXEC) }
         guard dfd >= 0 else {
-            if errno == EACCES { return }
-            throw Self.ioError("cannot open the directory of", path)
+            if openFailure == EACCES { return }
+            throw LedgerError.systemCall(.openDirectory, path, errno: openFailure)
         }
         defer { close(dfd) }
-        guard fsync(dfd) == 0 || errno == EINVAL || errno == EBADF else { throw Self.ioError("cannot sync the directory of", path) }
+        let (_, syncFailure) = SystemCall.attempt { fsync(dfd) }
+        guard syncFailure == 0 || syncFailure == EINVAL || syncFailure == EBADF else {
+            throw LedgerError.systemCall(.syncDirectory, path, errno: syncFailure)
+        }
     }
 
     // MARK: checking
@@ -542,20 +529,16 @@ public final class FileEventStore: EventStore {
     }
 
     func wholeFile() throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let (fd, failure) = SystemCall.attempt { open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else {
             // A store created on its first append holds nothing before it, as for `refresh`.
-            if errno == ENOENT, committedEnd == 0 { return [] }
-            throw Self.ioError("cannot open", path)
+            if failure == ENOENT, committedEnd == 0 { return [] }
+            throw LedgerError.systemCall(.open, path, errno: failure)
         }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Self.ioError("cannot stat", path) }
+        try SystemCall.check(.stat, path) { fstat(fd, &st) }
         return try readBytes(fd, from: 0, count: Int(st.st_size))
-    }
-
-    static func ioError(_ what: String, _ path: String) -> LedgerError {
-        .io("\(what) \(path): \(String(cString: strerror(errno)))")
     }
 }
 
