@@ -22,7 +22,7 @@ extension FleetCheckpoint {
             file.closeIfOpen()
             unlink(tmp)
             guard let failure = error as? CheckpointFile.Failure else { throw error }
-            throw LedgerError.io("cannot write the checkpoint beside \(ledgerPath): \(String(cString: strerror(failure.errno)))")
+            throw LedgerError.io(.writeCheckpoint, ledgerPath, errno: failure.errno)
         }
     }
 
@@ -66,7 +66,7 @@ extension FleetCheckpoint {
             if fd >= 0 { return fd }
             guard errno == EEXIST, attempt == 0, unlink(tmp) == 0 else { break }
         }
-        throw LedgerError.io("cannot create \(tmp): \(String(cString: strerror(errno)))")
+        throw LedgerError.io(.create, tmp)
     }
 
     /// Removes the temporary files of checkpoint writers that are no longer running (a writer
@@ -118,7 +118,7 @@ extension FleetCheckpoint {
         do {
             reader = try CheckpointReader(path: ckpt, ledgerPath: ledgerPath)
             let fd = open(ledgerPath, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw LedgerError.io("cannot open \(ledgerPath): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw LedgerError.io(.open, ledgerPath) }
             defer { close(fd) }
             _ = try reader.checkTie(fd: fd, ledgerPath: ledgerPath)
         } catch let u as Unusable {
@@ -145,14 +145,14 @@ extension FleetCheckpoint {
     /// The first `count` bytes of the file at `path`.
     static func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw LedgerError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw LedgerError.io(.open, path) }
         defer { close(fd) }
         var out = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
             let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(done)) }
             if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw LedgerError.io("cannot read \(path): \(n == 0 ? "the file is shorter than expected" : String(cString: strerror(errno)))") }
+            guard n > 0 else { throw n == 0 ? LedgerError(.shortFile(path: path)) : LedgerError.io(.read, path) }
             done += n
         }
         return out
@@ -162,7 +162,7 @@ extension FleetCheckpoint {
     static func sameBytes(_ a: String, _ b: String) throws -> Bool {
         let fa = open(a, O_RDONLY | O_CLOEXEC), fb = open(b, O_RDONLY | O_CLOEXEC)
         defer { if fa >= 0 { close(fa) }; if fb >= 0 { close(fb) } }
-        guard fa >= 0, fb >= 0 else { throw LedgerError.io("cannot open \(fa < 0 ? a : b): \(String(cString: strerror(errno)))") }
+        guard fa >= 0, fb >= 0 else { throw LedgerError.io(.open, fa < 0 ? a : b) }
         var sa = stat(), sb = stat()
         guard fstat(fa, &sa) == 0, fstat(fb, &sb) == 0 else { return false }
         guard sa.st_size == sb.st_size else { return false }

@@ -49,7 +49,7 @@ public final class LineReader {
             name = "standard input"
         } else {
             fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw LedgerError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw LedgerError.io(.open, path) }
             owned = true
             name = path
         }
@@ -102,7 +102,7 @@ public final class LineReader {
             let n = read(fd, buffer + count, Self.readSize)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw LedgerError.io("cannot read \(name): \(String(cString: strerror(errno)))")
+                throw LedgerError.io(.read, name)
             }
             count += n
             if bytesRead == 0, count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
@@ -115,7 +115,7 @@ public final class LineReader {
 
     /// The refusal of the line being read, which is over `lineLimit`.
     private func tooLong() -> LedgerError {
-        LedgerError.data("line \(lineNumber + 1): longer than \(Format.grouped(lineLimit)) bytes, the longest line accepted; \(name) was not read further")
+        LedgerError(.lineTooLong(limit: lineLimit, name: name)).atLine(lineNumber + 1)
     }
 
     /// The next non-blank line as an event draft, or nil at the end. Errors name the line.

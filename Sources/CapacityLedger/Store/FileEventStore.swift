@@ -54,7 +54,7 @@ public final class FileEventStore: EventStore {
         self.forAppending = forAppending
         if access(path, F_OK) != 0 {
             guard create else {
-                throw LedgerError.io("no ledger at \(path) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
+                throw LedgerError(.noLedger(path: path))
             }
             return
         }
@@ -77,7 +77,7 @@ public final class FileEventStore: EventStore {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT, committedEnd == 0 { return nil }
-            throw Self.ioError("cannot open", path)
+            throw Self.ioError(.open, path)
         }
         defer { close(fd) }
         return try readTail(fd, truncateTorn: false)
@@ -86,11 +86,11 @@ public final class FileEventStore: EventStore {
     /// Reads from `committedEnd` to the end of the file and absorbs the committed batches.
     private func readTail(_ fd: Int32, truncateTorn: Bool) throws -> ClosedRange<Int>? {
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Self.ioError("cannot stat", path) }
+        guard fstat(fd, &st) == 0 else { throw Self.ioError(.stat, path) }
         let size = Int(st.st_size)
         byteCount = size
         if size < committedEnd {
-            throw LedgerError.verification("\(path) is shorter (\(size) bytes) than the \(committedEnd) bytes already read: committed data was removed")
+            throw LedgerError(.fileShrank(path: path, size: size, read: committedEnd))
         }
         if committedEnd == 0 {
             let header = try readBytes(fd, from: 0, count: min(size, LogHeader.size))
@@ -115,7 +115,7 @@ public final class FileEventStore: EventStore {
         if truncateTorn, scan.tailBytes > 0 {
             try refuseLostTail(events: ledger.count, committedEnd: committedEnd, tailBytes: scan.tailBytes, reason: scan.tailReason)
             warn("warning: \(path): removed an unfinished batch of \(Format.counted(scan.tailBytes, "byte")) after seq \(ledger.count) (\(scan.tailReason ?? "torn write")); it was never acknowledged")
-            guard ftruncate(fd, off_t(committedEnd)) == 0, fsync(fd) == 0 else { throw Self.ioError("cannot truncate", path) }
+            guard ftruncate(fd, off_t(committedEnd)) == 0, fsync(fd) == 0 else { throw Self.ioError(.truncate, path) }
             byteCount = committedEnd
         }
         return ledger.count > before ? (before + 1)...ledger.count : nil
@@ -139,15 +139,14 @@ public final class FileEventStore: EventStore {
         var told = false
         var pause: UInt32 = 1_000
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else { throw Self.ioError("cannot lock", path) }
+            guard errno == EWOULDBLOCK || errno == EINTR else { throw Self.ioError(.lock, path) }
             let waited = Monotonic.seconds() - start
             if !told, waited >= 1 {
                 told = true
                 onLockWait?(Self.lockHolder(fd))
             }
             if waited >= lockWait {
-                let holder = Self.lockHolder(fd).map { " (pid \($0))" } ?? ""
-                throw LedgerError(.busy, "\(path) is locked by another writer\(holder); gave up after \(Format.fixed(lockWait, places: lockWait < 10 ? 1 : 0)) s (--wait SECONDS waits longer)")
+                throw LedgerError(.locked(path: path, holder: Self.lockHolder(fd), waited: lockWait))
             }
             usleep(pause)
             pause = min(pause * 2, 20_000)
@@ -179,7 +178,7 @@ public final class FileEventStore: EventStore {
     /// about it: nothing can be appended until the ledger is restored, and `capacity recover`
     /// saves what is left. The advice is worded here only.
     static func advisingRecover(_ damage: LedgerError) -> LedgerError {
-        LedgerError(damage.kind, damage.message + "; run capacity recover to save the events before the damage")
+        damage.within(.recoverAdvice)
     }
 
     /// A tail after the last commit that reads as a torn write is cut by the next writer. But zeros
@@ -189,12 +188,15 @@ public final class FileEventStore: EventStore {
     /// this throws that damage (`verify` and writers alike).
     func refuseLostTail(events: Int, committedEnd: Int, tailBytes: Int, reason: String?) throws {
         guard let seq = FleetCheckpoint.builtAt(ledgerPath: path), seq > events else { return }
-        throw Self.advisingRecover(.verification(
-            Self.lostTail(checkpointSeq: seq, events: events, committedEnd: committedEnd, tailBytes: tailBytes, reason: reason)))
+        throw Self.advisingRecover(Self.lostTailDamage(checkpointSeq: seq, events: events, committedEnd: committedEnd, tailBytes: tailBytes, reason: reason))
+    }
+
+    static func lostTailDamage(checkpointSeq seq: Int, events: Int, committedEnd: Int, tailBytes: Int, reason: String?) -> LedgerError {
+        LedgerError(.damagedLog(offset: committedEnd, seq: nil, .lostTail(checkpointSeq: seq, events: events, tailBytes: tailBytes, reason: reason)))
     }
 
     static func lostTail(checkpointSeq seq: Int, events: Int, committedEnd: Int, tailBytes: Int, reason: String?) -> String {
-        "log damaged at byte offset \(committedEnd): the checkpoint beside it was built at seq \(seq), but the log holds \(Format.counted(events, "event")), then \(Format.counted(tailBytes, "byte")) that read like a write that never landed (\(reason ?? "unfinished batch")); acknowledged events were lost (unless the ledger was replaced after the checkpoint was written: then delete the checkpoint), so this is not a torn write"
+        lostTailDamage(checkpointSeq: seq, events: events, committedEnd: committedEnd, tailBytes: tailBytes, reason: reason).message
     }
 
     private func readBytes(_ fd: Int32, from offset: Int, count: Int) throws -> [UInt8] {
@@ -204,7 +206,7 @@ public final class FileEventStore: EventStore {
             let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw Self.ioError("cannot read", path)
+                throw Self.ioError(.read, path)
             }
             if n == 0 { out.removeLast(count - done); break }
             done += n
@@ -254,7 +256,7 @@ public final class FileEventStore: EventStore {
                              _ next: () throws -> ArraySlice<EventDraft>?) throws -> Int {
         let existed = access(path, F_OK) == 0
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Self.ioError("cannot open", path) }
+        guard fd >= 0 else { throw Self.ioError(.open, path) }
         defer { close(fd) }
         try lock(fd)
         defer { flock(fd, LOCK_UN) }
@@ -321,7 +323,7 @@ public final class FileEventStore: EventStore {
         // A piece is written once it reaches `pieceBytes`: room for the record that takes it past.
         buffer.reserveCapacity(pieceBytes + 1 << 16)
         if fresh {
-            guard ledger.count == 0 else { throw LedgerError.verification("\(path) lost its contents") }
+            guard ledger.count == 0 else { throw LedgerError(.fileEmptied(path: path)) }
             buffer.append(contentsOf: LogHeader.make(created: clock.now()))
         }
         let start = fresh ? 0 : committedEnd
@@ -353,7 +355,7 @@ public final class FileEventStore: EventStore {
         var committed = false
         var added = buffer.count
         do {
-            if fresh { guard ftruncate(fd, 0) == 0 else { throw Self.ioError("cannot truncate", path) } }
+            if fresh { guard ftruncate(fd, 0) == 0 else { throw Self.ioError(.truncate, path) } }
             if fresh, behind != nil {
                 // The thread behind reads whole frames only: the header goes first, on its own.
                 try writeAll(fd, buffer, at: 0)
@@ -405,7 +407,7 @@ public final class FileEventStore: EventStore {
                 // An empty batch into a new ledger leaves it new and empty: the header alone.
                 if fresh {
                     try writeAll(fd, buffer, at: 0)
-                    guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+                    guard fsync(fd) == 0 else { throw Self.ioError(.sync, path) }
                     if !existed { try syncDirectory() }
                 }
                 return 0
@@ -422,7 +424,7 @@ public final class FileEventStore: EventStore {
             }
             offset += n
             committed = true
-            guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+            guard fsync(fd) == 0 else { throw Self.ioError(.sync, path) }
             // A new file's name is durable once its directory is synced too.
             if fresh { try syncDirectory() }
         } catch {
@@ -441,9 +443,9 @@ public final class FileEventStore: EventStore {
             if ftruncate(fd, off_t(start)) != 0, committed {
                 // The commit record is in the file: readers take the batch as committed, though
                 // it was not acknowledged. Say so rather than report a batch that was not stored.
-                let cut = String(cString: strerror(errno))
-                let first = (error as? LedgerError)?.message ?? "\(error)"
-                error = LedgerError.io("\(first); cutting the batch off again failed too (cannot truncate \(path): \(cut)), so its commit record stays in the file and readers may see the batch: check with capacity export before appending it again")
+                let cut = errno
+                let first = error as? LedgerError ?? LedgerError.io("\(error)")
+                error = first.within(.cutFailed(path: path, errno: cut))
             }
             _ = fsync(fd)
             ledger.rollback(batch)
@@ -469,7 +471,7 @@ public final class FileEventStore: EventStore {
     /// `fsync`; the log is checked first, so a damaged file is not touched.
     public func upgrade() throws -> UpgradeResult {
         let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw Self.ioError("cannot open", path) }
+        guard fd >= 0 else { throw Self.ioError(.open, path) }
         defer { close(fd) }
         try lock(fd)
         defer { flock(fd, LOCK_UN) }
@@ -481,7 +483,7 @@ public final class FileEventStore: EventStore {
         }
         guard version < LogHeader.version else { return .current(version) }
         try writeAll(fd, LogHeader.make(created: created), at: 0)
-        guard fsync(fd) == 0 else { throw Self.ioError("cannot sync", path) }
+        guard fsync(fd) == 0 else { throw Self.ioError(.sync, path) }
         formatVersion = LogHeader.version
         ledger.allowsKeys = true
         return .upgraded(from: version, to: LogHeader.version)
@@ -497,7 +499,7 @@ public final class FileEventStore: EventStore {
             let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ioError("cannot write", path)
+                throw ioError(.write, path)
             }
             done += n
         }
@@ -512,10 +514,10 @@ public final class FileEventStore: EventStore {
         let dfd = open(dir, O_RDONLY | O_CLOEXEC)
         guard dfd >= 0 else {
             if errno == EACCES { return }
-            throw Self.ioError("cannot open the directory of", path)
+            throw Self.ioError(.openDirectory, path)
         }
         defer { close(dfd) }
-        guard fsync(dfd) == 0 || errno == EINVAL || errno == EBADF else { throw Self.ioError("cannot sync the directory of", path) }
+        guard fsync(dfd) == 0 || errno == EINVAL || errno == EBADF else { throw Self.ioError(.syncDirectory, path) }
     }
 
     // MARK: checking
@@ -545,16 +547,16 @@ public final class FileEventStore: EventStore {
         guard fd >= 0 else {
             // A store created on its first append holds nothing before it, as for `refresh`.
             if errno == ENOENT, committedEnd == 0 { return [] }
-            throw Self.ioError("cannot open", path)
+            throw Self.ioError(.open, path)
         }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Self.ioError("cannot stat", path) }
+        guard fstat(fd, &st) == 0 else { throw Self.ioError(.stat, path) }
         return try readBytes(fd, from: 0, count: Int(st.st_size))
     }
 
-    static func ioError(_ what: String, _ path: String) -> LedgerError {
-        .io("\(what) \(path): \(String(cString: strerror(errno)))")
+    static func ioError(_ operation: LedgerError.FileOperation, _ path: String) -> LedgerError {
+        .io(operation, path)
     }
 }
 
