@@ -34,3 +34,8 @@ void ccap_free(void *p) { free(p); }
 int ccap_same_bytes(const void *a, const void *b, size_t len) { return len == 0 || memcmp(a, b, len) == 0; }
 
 const void *ccap_find_byte(const void *p, int byte, size_t len) { return memchr(p, byte, len); }
+
+const char *ccap_error_text(int number) { return strerror(number); }
+
+#include <errno.h>
+int ccap_errno(void) { return errno; }

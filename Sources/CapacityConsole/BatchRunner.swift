@@ -111,7 +111,7 @@ public struct BatchRunner {
     }
 
     /// The refusal of a line that `lines(of:)` found not to be UTF-8.
-    static let notUTF8 = LedgerError.data("the line is not valid UTF-8; it was not run")
+    static let notUTF8 = LedgerError(.lineNotUTF8)
 
     /// The lines of `bytes` split at line feeds, nil for a line that is not valid UTF-8; no
     /// empty line after a final line feed.

@@ -35,11 +35,11 @@ public final class OutputFile: TextOutput {
         let exists = stat(path, &st) == 0
         let kind = st.st_mode & S_IFMT
         if exists, kind == S_IFDIR {
-            throw LedgerError.io("cannot write \(path): Is a directory")
+            throw LedgerError.io(.write, path, errno: EISDIR)
         }
         if exists, kind != S_IFREG {
             let fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC)
-            guard fd >= 0 else { throw Self.failure("open", path) }
+            guard fd >= 0 else { throw Self.failure(.open, path) }
             out = FileOutput(fd: fd, owned: false, name: path)
             return
         }
@@ -52,7 +52,7 @@ public final class OutputFile: TextOutput {
                 out = FileOutput(fd: fd, owned: false, name: path)
                 return
             }
-            guard errno == EEXIST, attempt < 8 else { throw Self.failure("write", path) }
+            guard errno == EEXIST, attempt < 8 else { throw Self.failure(.write, path) }
             attempt += 1
         }
     }
@@ -63,7 +63,7 @@ public final class OutputFile: TextOutput {
     /// Writes what is buffered and throws if a write has failed so far.
     public func check() throws {
         out.flush()
-        if let failure = out.failure { throw LedgerError.io("cannot write \(path): \(String(cString: strerror(failure)))") }
+        if let failure = out.failure { throw LedgerError.io(.write, path, errno: failure) }
     }
 
     /// Writes the rest, syncs, closes and renames the file into place. Throws the first failure;
@@ -74,12 +74,12 @@ public final class OutputFile: TextOutput {
         do {
             try out.finish()
             guard let temporary else {
-                guard close(out.fd) == 0 else { throw Self.failure("close", path) }
+                guard close(out.fd) == 0 else { throw Self.failure(.close, path) }
                 return
             }
-            guard fsync(out.fd) == 0 else { let e = errno; close(out.fd); errno = e; throw Self.failure("sync", path) }
-            guard close(out.fd) == 0 else { throw Self.failure("close", path) }
-            guard rename(temporary, path) == 0 else { throw Self.failure("rename \(temporary) to", path) }
+            guard fsync(out.fd) == 0 else { let e = errno; close(out.fd); errno = e; throw Self.failure(.sync, path) }
+            guard close(out.fd) == 0 else { throw Self.failure(.close, path) }
+            guard rename(temporary, path) == 0 else { throw Self.failure(.rename(from: temporary), path) }
             self.temporary = nil
         } catch {
             if let temporary { unlink(temporary) }
@@ -119,8 +119,7 @@ public final class OutputFile: TextOutput {
             let sameFile = targetID != nil && stat(p, &pst) == 0 && pst.st_dev == targetID!.0 && pst.st_ino == targetID!.1
             let c = canonical(p)
             if sameFile || c == target || (i == 0 && target.hasPrefix(canonical(FleetCheckpoint.path(forLedger: p)) + ".tmp.")) {
-                let role = i == 0 ? "the ledger" : "a file the ledger \(protected[0]) uses:"
-                throw LedgerError.data("refusing to write \(path): it is \(role) \(p); name another file")
+                throw LedgerError(.refusingToOverwrite(path: path, protected: p, ledger: i == 0 ? nil : protected[0]))
             }
         }
     }
@@ -141,7 +140,7 @@ public final class OutputFile: TextOutput {
         return (d == "/" ? "" : d) + "/" + base
     }
 
-    static func failure(_ operation: String, _ path: String) -> LedgerError {
-        LedgerError.io("cannot \(operation) \(path): \(String(cString: strerror(errno)))")
+    static func failure(_ operation: LedgerError.FileOperation, _ path: String) -> LedgerError {
+        LedgerError.io(operation, path)
     }
 }

@@ -75,7 +75,7 @@ public final class Session {
         case "quit", "exit":
             quitRequested = true
         case "begin", "commit", "rollback":
-            guard words.count == 1 else { throw LedgerError.data("\(words[0]) takes no options") }
+            guard words.count == 1 else { throw LedgerError(.takesNoOptions(words[0])) }
             try transactionCommand(words[0])
         case "help":
             try meta(".help" + (words.count > 1 ? " " + words[1] : ""))
@@ -84,7 +84,7 @@ public final class Session {
         case "known":
             try setKnown(words)
         case "next", "prev":
-            guard words.count == 1 else { throw LedgerError.data("\(words[0]) takes no options") }
+            guard words.count == 1 else { throw LedgerError(.takesNoOptions(words[0])) }
             try step(forward: words[0] == "next")
         default:
             let start = elapsed()
@@ -118,7 +118,7 @@ public final class Session {
                 } catch let e as LedgerError {
                     file.abandon()
                     out = stdout
-                    throw LedgerError(e.kind, e.message + "; results go to standard output again")
+                    throw e.within(.outputAbandoned)
                 }
             }
             if timing {
@@ -146,14 +146,14 @@ public final class Session {
         let u = text.utf8
         var start = u.startIndex
         while start != u.endIndex {
-            if engine.isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+            if engine.isCancelled() { throw LedgerError(.interrupted) }
             let least = u.index(start, offsetBy: 1 << 14, limitedBy: u.endIndex) ?? u.endIndex
             let end = u[least...].firstIndex(of: 0x0A).map { u.index(after: $0) } ?? u.endIndex
             out.write(String(text[start..<end]))
             start = end
         }
         out.write("\n")
-        if engine.isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+        if engine.isCancelled() { throw LedgerError(.interrupted) }
     }
 
     /// Confirms the cursor: a line of text, or `{"at":…,"known":…}` in JSON mode.
@@ -173,10 +173,10 @@ public final class Session {
             return
         }
         guard words.count == 2, let at = PointInTime.parseAt(words[1]) else {
-            throw LedgerError.data("at takes one point in time: a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, #SEQ, or now")
+            throw LedgerError(.badTime(written: words.count > 1 ? words[1] : "", form: .cursorAt))
         }
         if case .seq(let n) = at, n > store.ledger.count {
-            throw LedgerError.data("at #\(n) is past the last event (the ledger has \(Format.counted(store.ledger.count, "event")))")
+            throw LedgerError(.pastLastEvent(written: "at #\(n)", events: store.ledger.count))
         }
         cursor.at = at
         stepKey = nil
@@ -189,7 +189,7 @@ public final class Session {
             return
         }
         guard words.count == 2, let known = PointInTime.parseTime(words[1]) else {
-            throw LedgerError.data("known takes one time: a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, or now")
+            throw LedgerError(.badTime(written: words.count > 1 ? words[1] : "", form: .cursorKnown))
         }
         cursor.known = known
         emitCursor()
@@ -244,7 +244,7 @@ public final class Session {
     static func dotCommand(forBackslash line: String) throws -> String {
         let words = line.split(separator: " ", maxSplits: 1).map(String.init)
         guard let dot = backslashCommands.first(where: { $0.0 == words[0] })?.1 else {
-            throw LedgerError.data("unknown command \(words[0]) (backslash commands: \(backslashCommands.map(\.0).joined(separator: ", ")))")
+            throw LedgerError(.unknownBackslashCommand(words[0], known: backslashCommands.map(\.0)))
         }
         let rest = words.count > 1 ? " " + words[1] : ""
         if rest.isEmpty {
@@ -268,12 +268,12 @@ public final class Session {
         case ".mode":
             guard words.count == 2, let f = OutputFormat(rawValue: words[1]) else {
                 if words.count == 1 { emit("mode \(format.rawValue)"); return }
-                throw LedgerError.data(".mode takes one of: table, json, csv")
+                throw LedgerError(.badArgument(command: ".mode", accepts: .mode))
             }
             format = f
         case ".timing":
             guard words.count == 2, ["on", "off", "toggle"].contains(words[1]) else {
-                throw LedgerError.data(".timing takes on or off")
+                throw LedgerError(.badArgument(command: ".timing", accepts: .onOff))
             }
             timing = words[1] == "toggle" ? !timing : words[1] == "on"
             if words[1] == "toggle" { emit("timing \(timing ? "on" : "off")") }
@@ -289,12 +289,12 @@ public final class Session {
             }
             guard words.count == 2, let e = RenderOptions.Expanded(rawValue: words[1]) else {
                 if words.count == 1 { emit("expanded \(layout.expanded.rawValue)"); return }
-                throw LedgerError.data(".expanded takes on, off or auto (\\x the same)")
+                throw LedgerError(.badArgument(command: ".expanded", accepts: .expanded))
             }
             layout.expanded = e
             emit("expanded display is \(e.rawValue)")
         case ".once":
-            guard words.count == 2 else { throw LedgerError.data(".once takes a file name") }
+            guard words.count == 2 else { throw LedgerError(.badArgument(command: ".once", accepts: .fileName)) }
             once?.abandon()
             once = try OutputFile(path: words[1], protecting: store.filesInUse)
         case ".show":
@@ -311,22 +311,22 @@ public final class Session {
         case ".totals":
             if let on = try setting(words, csvTotals) { csvTotals = on }
         case ".output":
-            guard words.count == 2 else { throw LedgerError.data(".output takes a file name, or stdout") }
+            guard words.count == 2 else { throw LedgerError(.badArgument(command: ".output", accepts: .fileNameOrStdout)) }
             let next: any TextOutput = words[1] == "stdout" || words[1] == "-"
                 ? stdout : try OutputFile(path: words[1], protecting: store.filesInUse)
             let previous = out
             out = next
             try previous.finish()
         case ".read":
-            guard words.count == 2 else { throw LedgerError.data(".read takes a file name") }
+            guard words.count == 2 else { throw LedgerError(.badArgument(command: ".read", accepts: .fileName)) }
             try read(words[1])
         case ".help":
             emit(Self.help(words.count > 1 ? words[1] : nil) ?? "")
             if words.count > 1, Self.help(words[1]) == nil {
-                throw LedgerError.data("no help for \"\(words[1])\" (commands: \(CommandSpec.names.joined(separator: ", ")))")
+                throw LedgerError(.noHelp(topic: words[1]))
             }
         default:
-            throw LedgerError.data("unknown meta-command \(words[0]) (one of: \(Self.metaCommands.joined(separator: ", ")))")
+            throw LedgerError(.unknownMetaCommand(words[0], known: Self.metaCommands))
         }
     }
 
@@ -337,19 +337,15 @@ public final class Session {
             emit("\(words[0].dropFirst()) \(current ? "on" : "off")")
             return nil
         }
-        guard words.count == 2, words[1] == "on" || words[1] == "off" else { throw LedgerError.data("\(words[0]) takes on or off") }
+        guard words.count == 2, words[1] == "on" || words[1] == "off" else { throw LedgerError(.badArgument(command: words[0], accepts: .onOff)) }
         return words[1] == "on"
     }
 
     /// Runs the lines of a file as they are read; errors name the file and line and stop the
     /// file.
     func read(_ path: String) throws {
-        guard !reading.contains(path) else { throw LedgerError.data(".read \(path): the file is already being read") }
-        // "cannot open PATH: reason" → ".read PATH: reason"
-        func reworded(_ e: LedgerError) -> LedgerError {
-            let reason = e.message.split(separator: "\(path): ", omittingEmptySubsequences: false).last.map(String.init) ?? e.message
-            return LedgerError(e.kind, ".read \(path): \(reason)")
-        }
+        guard !reading.contains(path) else { throw LedgerError(.alreadyReading(path: path)) }
+        func reworded(_ e: LedgerError) -> LedgerError { e.within(.read(path: path)) }
         let reader: LineReader
         do {
             reader = try LineReader(path: path)
@@ -370,7 +366,7 @@ public final class Session {
                 guard let line else { throw BatchRunner.notUTF8 }
                 try run(line)
             } catch let e as LedgerError {
-                throw LedgerError(e.kind, "\(path) line \(reader.lineNumber): \(e.message)")
+                throw e.within(.fileLine(path: path, line: reader.lineNumber))
             }
             if quitRequested {
                 quitRequested = false  // .quit in a file ends that file, not the session

@@ -75,7 +75,7 @@ public final class FileOutput: TextOutput, @unchecked Sendable {
 
     public func finish() throws {
         flush()
-        if let failure { throw LedgerError.io("cannot write \(name): \(String(cString: strerror(failure)))") }
+        if let failure { throw LedgerError.io(.write, name, errno: failure) }
     }
 
     deinit {

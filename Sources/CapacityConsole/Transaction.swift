@@ -10,7 +10,7 @@ extension Session {
         switch word {
         case "begin":
             if let t = transaction {
-                throw LedgerError.data("a transaction is already open (\(Self.events(t.drafts.count)) so far): commit or rollback first")
+                throw LedgerError(.transactionOpen(events: t.drafts.count))
             }
             let overlay = OverlayEventStore(base: ledgerEngine.store, clock: ledgerEngine.clock)
             transaction = overlay
@@ -28,7 +28,7 @@ extension Session {
     }
 
     static func noTransaction(_ word: String) -> LedgerError {
-        LedgerError.data("\(word): no transaction is open (begin starts one)")
+        LedgerError(.noTransaction(command: word))
     }
 
     static func events(_ n: Int) -> String { Format.counted(n, "event") }
@@ -53,7 +53,7 @@ extension Session {
         let since = others == 0 ? "" : "; \(Self.events(others)) \(others == 1 ? "was" : "were") appended by others since begin (\(Format.seqs(t.baseCount + 1, ledger.ledger.count)))"
         if let (index, error) = t.conflict() {
             let event = t.drafts[index - 1].body.label
-            throw LedgerError(error.kind, "commit refused: event \(index) of the transaction (\(event)) no longer holds: \(error.message)\(since). Nothing was appended; the transaction is still open (rollback drops it)")
+            throw error.within(.commit(index: index, event: event, since: since))
         }
         let appended = try ledger.append(t.drafts)
         endTransaction()

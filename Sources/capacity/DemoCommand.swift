@@ -22,7 +22,7 @@ struct Demo: ParsableCommand {
         try CapacityLedger_run {
             let dir = try eventsDirectory()
             var template = Array("/tmp/capacity-demo-XXXXXX".utf8CString)
-            guard let made = mkdtemp(&template) else { throw LedgerError.io("cannot create a temporary directory: \(String(cString: strerror(errno)))") }
+            guard let made = mkdtemp(&template) else { throw LedgerError.io(.createTemporaryDirectory, nil) }
             let tmp = String(cString: made)
             let path = tmp + "/rainier.ledger"
             defer {

@@ -46,7 +46,7 @@ struct DigestCommand: ParsableCommand {
         do {
             reader = try LineReader(path: value)
         } catch let e as LedgerError {
-            throw LedgerError.usage("--digest takes a digest line (\(LedgerDigest.tag) …) or a file of them: \(e.message)")
+            throw e.within(.digestOption)
         }
         var out: [LedgerDigest] = []
         while let line = try reader.next({ b, _ in String(decoding: b, as: UTF8.self) }) {
@@ -55,10 +55,10 @@ struct DigestCommand: ParsableCommand {
             do {
                 out.append(try LedgerDigest.parse(t))
             } catch let e as LedgerError {
-                throw LedgerError(e.kind, "\(value) line \(reader.lineNumber): \(e.message)")
+                throw e.within(.fileLine(path: value, line: reader.lineNumber))
             }
         }
-        guard !out.isEmpty else { throw LedgerError.usage("\(value) holds no digest line") }
+        guard !out.isEmpty else { throw LedgerError(.noDigestLine(path: value)) }
         return out
     }
 }

@@ -34,7 +34,7 @@ struct Keys: ParsableCommand {
         func run() throws {
             try CapacityLedger_run {
                 guard EventDraftDecoder.isSlug(name) else {
-                    throw LedgerError.usage("a key name must be an id of lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, at most 64 bytes; got \(Format.visible(Format.clipped(name)))")
+                    throw LedgerError(.badKeyName(name))
                 }
                 let key = SigningKey(newNamed: name)
                 let path = output ?? "\(name).key"
@@ -145,20 +145,20 @@ struct Keys: ParsableCommand {
 enum KeyFile {
     static func read(_ path: String) throws -> SigningKey {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw LedgerError.io("cannot open the signing key \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw LedgerError.io(.openSigningKey, path) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw LedgerError.io("cannot stat the signing key \(path): \(String(cString: strerror(errno)))") }
+        guard fstat(fd, &st) == 0 else { throw LedgerError.io(.statSigningKey, path) }
         // A private key others may read is no longer private (as ssh refuses such a key).
         if st.st_mode & 0o077 != 0 {
-            throw LedgerError.usage("the signing key \(path) may be read by others (mode \(String(st.st_mode & 0o777, radix: 8))): chmod 600 \(path)")
+            throw LedgerError(.keyFileReadable(path: path, mode: UInt32(st.st_mode)))
         }
         var bytes = [UInt8](repeating: 0, count: 512)
         var n = 0
         while n < bytes.count {
             let r = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + n, $0.count - n, off_t(n)) }
             if r < 0, errno == EINTR { continue }
-            guard r >= 0 else { throw LedgerError.io("cannot read the signing key \(path): \(String(cString: strerror(errno)))") }
+            guard r >= 0 else { throw LedgerError.io(.readSigningKey, path) }
             if r == 0 { break }
             n += r
         }
@@ -168,23 +168,22 @@ enum KeyFile {
     static func write(_ key: SigningKey, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            let why = errno == EEXIST ? "it exists already (a key file is never overwritten)" : String(cString: strerror(errno))
-            throw LedgerError.io("cannot write the key file \(path): \(why)")
+            throw errno == EEXIST ? LedgerError(.keyFileExists(path: path)) : LedgerError.io(.writeKeyFile, path)
         }
         let bytes = Array(key.fileText.utf8)
         var written = 0
-        var failure: String?
+        var failure: Int32?
         while written < bytes.count {
             let w = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
             if w < 0, errno == EINTR { continue }
-            guard w > 0 else { failure = String(cString: strerror(errno)); break }
+            guard w > 0 else { failure = errno; break }
             written += w
         }
-        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
+        if failure == nil, fsync(fd) != 0 { failure = errno }
+        if close(fd) != 0, failure == nil { failure = errno }
         if let failure {
             unlink(path)
-            throw LedgerError.io("cannot write the key file \(path): \(failure)")
+            throw LedgerError.io(.writeKeyFile, path, errno: failure)
         }
     }
 }

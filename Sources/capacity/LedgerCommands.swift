@@ -240,7 +240,7 @@ struct Export: ParsableCommand {
                 } else if let t = Timestamp.parse(until) {
                     rows = rows.filter { $0.0.recorded <= t }
                 } else {
-                    throw LedgerError.usage("--until takes a seq or a time (2025-10-29 or 2025-10-29T14:00:00Z), got \(until)")
+                    throw LedgerError(.badTime(written: until, form: .seqOrTime(option: "--until")))
                 }
             }
             if format == "csv" {
@@ -328,11 +328,11 @@ struct Log: ParsableCommand {
             }
             filter.site = site
             if let since {
-                guard let t = Timestamp.parse(since) else { throw LedgerError.usage("--since must be a date or UTC date-time, got \(since)") }
+                guard let t = Timestamp.parse(since) else { throw LedgerError(.badTime(written: since, form: .dateOrDateTime(option: "--since"))) }
                 filter.since = t
             }
             if let until {
-                guard let t = Timestamp.parse(until) else { throw LedgerError.usage("--until must be a date or UTC date-time, got \(until)") }
+                guard let t = Timestamp.parse(until) else { throw LedgerError(.badTime(written: until, form: .dateOrDateTime(option: "--until"))) }
                 filter.until = t
             }
             if let limit, limit < 0 { throw LedgerError.usage("--limit must be a whole number ≥ 0, got \(limit)") }
@@ -382,7 +382,7 @@ struct Verify: ParsableCommand {
                     audit = .unusable("it could not be checked: \(e.message)")
                 }
                 if case .differs(let seq) = audit {
-                    throw LedgerError.verification("the checkpoint \(ckpt) does not match the log up to seq \(seq): its bytes differ from a rebuild (it was edited, forged or damaged); it was replaced by the rebuild")
+                    throw LedgerError(.checkpointDiffers(path: ckpt, seq: seq))
                 }
                 if json {
                     var w = JSONWriter()

@@ -123,7 +123,7 @@ struct QueryJob {
         }
         let store = try LedgerOptions.open(path: ledgerPath, create: true, wait: wait, sign: sign)
         if store.ledger.count == 0, !fileExists(ledgerPath) {
-            throw LedgerError.io("no ledger at \(ledgerPath) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
+            throw LedgerError(.noLedger(path: ledgerPath))
         }
         // A question the checkpoint answers, and no usable checkpoint: write it now and answer
         // from it. Answering from the log first would build the same figures in memory (the
@@ -141,7 +141,7 @@ struct QueryJob {
             do {
                 while let d = try reader.nextDraft() { drafts.append(d) }
             } catch let e as LedgerError {
-                throw LedgerError(e.kind, "--with \(with): \(e.message)")
+                throw e.within(.with(path: with))
             }
             let overlay = OverlayEventStore(base: store)
             do {
@@ -150,7 +150,7 @@ struct QueryJob {
                     Terminal.stderr("note: answering with \(Format.counted(events.count, "event")) of \(with) as \(first.seq == last.seq ? "#\(first.seq)" : "#\(first.seq)–#\(last.seq)"), not written")
                 }
             } catch let e as LedgerError {
-                throw LedgerError(e.kind, "--with \(with): \(e.message)")
+                throw e.within(.with(path: with))
             }
             answering = overlay
         }

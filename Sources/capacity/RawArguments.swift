@@ -27,12 +27,11 @@ enum RawArguments {
     /// naming its field, `chips.delivered: field "note" is not valid UTF-8` (exit 65).
     static func checkFields(_ words: [String]) throws {
         guard let type = words.first else { return }
-        guard isValid(type) else { throw LedgerError.data("field \"type\" is not valid UTF-8") }
+        guard isValid(type) else { throw LedgerError(.notUTF8(.field("type", unpairedSurrogate: false))) }
         for w in words.dropFirst() where !isValid(w) {
             guard let eq = w.firstIndex(of: "=") else { continue }  // "expected key=value" follows
             let key = w[..<eq]
-            let field = key.contains("\u{FFFD}") ? "a field name" : "field \"\(key)\""
-            throw LedgerError.data("\(type): \(field) is not valid UTF-8")
+            throw LedgerError(.notUTF8(.argument(type: type, field: key.contains("\u{FFFD}") ? nil : String(key))))
         }
     }
 
@@ -41,12 +40,12 @@ enum RawArguments {
     static func checkQuery(_ arguments: [String]) throws {
         for argument in arguments where !isValid(argument) {
             let command = arguments.joined(separator: " ").split(separator: " ").first.map(String.init) ?? ""
-            let prefix = command.contains("\u{FFFD}") ? "" : command + ": "
+            let named = command.contains("\u{FFFD}") ? nil : command
             let word = argument.split(separator: " ").first { $0.contains("\u{FFFD}") } ?? Substring(argument)
             if let eq = word.firstIndex(of: "="), !word[..<eq].contains("\u{FFFD}") {
-                throw LedgerError.data("\(prefix)option \"\(word[..<eq])\" is not valid UTF-8")
+                throw LedgerError(.notUTF8(.option(command: named, option: String(word[..<eq]))))
             }
-            throw LedgerError.data("\(prefix)\"\(word)\" is not valid UTF-8")
+            throw LedgerError(.notUTF8(.word(command: named, word: String(word))))
         }
     }
 }

@@ -56,5 +56,9 @@ void ccap_free(void *p);
 int ccap_same_bytes(const void *a, const void *b, size_t len);
 /// The first byte equal to `byte` in the `len` bytes at `p`, or NULL (`memchr`).
 const void *ccap_find_byte(const void *p, int byte, size_t len);
+/// The system's text for an error number (`strerror`).
+const char *ccap_error_text(int number);
+/// The calling thread's `errno`, as the last failed call left it.
+int ccap_errno(void);
 
 #endif

@@ -118,7 +118,7 @@ public enum FleetCheckpoint {
     /// about a gigabyte beside the ledger.) Throws what `sink` throws, at once.
     package static func layout(ledger: Ledger, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
                        blockSize: Int = defaultBlockSize, into sink: some CheckpointSink) throws {
-        guard !ledger.isPartial, codec.baseCount == 0 else { throw LedgerError.io("a checkpoint is written from the whole log") }
+        guard !ledger.isPartial, codec.baseCount == 0 else { throw LedgerError(.checkpointOfPart) }
         var keys: [String] = []       // see `chipsKey`, `powerKey`, `usdKey`
         var keyIndex: [String: UInt32] = [:]
         func key(_ k: String) -> UInt32 {

@@ -23,20 +23,19 @@ public enum EventDraftDecoder {
 
     static func decodeUnlined(_ fields: RawFields, line: Int?) throws -> EventDraft {
         guard let typeValue = fields["type"] else {
-            throw LedgerError.data("field \"type\" is missing (one of: \(EventType.names.joined(separator: ", ")))")
+            throw LedgerError(.missingType)
         }
         let typeName: String
         switch typeValue {
         case .string(let s), .word(let s): typeName = s
-        default: throw LedgerError.data("field \"type\" must be a string, got \(typeValue.typeName)")
+        default: throw LedgerError(.typeNotText(got: typeValue.typeName))
         }
         guard let type = EventType(rawValue: typeName) else {
-            throw LedgerError.data("unknown event type \"\(Format.visible(Format.clipped(typeName)))\" (one of: \(EventType.names.joined(separator: ", ")))")
+            throw LedgerError(.unknownEventType(typeName))
         }
         let allowed = Self.allowedFields[Int(type.code) - 1]
         for (key, _) in fields.pairs where !allowed.contains(key) {
-            let accepted = (type.fields + EventType.commonFields.dropFirst()).map(\.name).joined(separator: ", ")
-            throw LedgerError.data("\(type.rawValue): unknown field \"\(Format.visible(Format.clipped(key)))\" (accepted: \(accepted))")
+            throw LedgerError(.unknownField(type: type, field: key))
         }
         let r = FieldReader(type: type, fields: fields)
         let body: EventBody
@@ -76,16 +75,16 @@ public enum EventDraftDecoder {
         draft.effective = try r.optTime("effective", wholeSeconds: true)
         draft.note = try r.optText("note")
         if let note = draft.note, note.utf8.count > maxNoteBytes {
-            throw LedgerError.data("\(type.rawValue): field \"note\" is \(note.utf8.count) bytes; at most \(maxNoteBytes) are allowed")
+            throw LedgerError(.badField(type: type, field: "note", .tooLong(bytes: note.utf8.count, limit: maxNoteBytes)))
         }
         draft.source = try r.optText("source")
         if fields["seq"] != nil { draft.seq = Int(try r.seq("seq")) }
         draft.recorded = try r.optTime("recorded", wholeSeconds: false)
         draft.hash = try r.optText("hash")
         if let signature = try r.optText("signature") {
-            guard draft.hash != nil else { throw r.err("signature", "needs the line's hash (it signs the hash after this event)") }
+            guard draft.hash != nil else { throw r.err("signature", .signatureWithoutHash) }
             guard BatchSignature.carried(signature, last: Int.max) != nil else {
-                throw r.err("signature", "must be KEY:FIRSTSEQ:SIGNATURE records separated by spaces, as capacity export writes them; got \(RawValue.string(signature).display)")
+                throw r.err("signature", .badSignatures(got: RawValue.string(signature).display))
             }
             draft.signature = signature
         }
@@ -128,24 +127,24 @@ struct FieldReader {
     let type: EventType
     let fields: RawFields
 
-    func err(_ name: String, _ what: String) -> LedgerError {
-        .data("\(type.rawValue): field \"\(name)\" \(what)")
+    func err(_ name: String, _ fault: LedgerError.FieldFault) -> LedgerError {
+        LedgerError(.badField(type: type, field: name, fault))
     }
 
     func required(_ name: String) throws -> RawValue {
-        guard let v = fields[name] else { throw err(name, "is missing") }
+        guard let v = fields[name] else { throw err(name, .missing) }
         return v
     }
 
     func stringValue(_ name: String, _ v: RawValue) throws -> String {
         switch v {
         case .string(let s), .word(let s):
-            guard !s.isEmpty else { throw err(name, "must not be empty") }
+            guard !s.isEmpty else { throw err(name, .empty) }
             if name != "note", s.utf8.count > EventDraftDecoder.maxTextBytes {
-                throw err(name, "is \(s.utf8.count) bytes; at most \(EventDraftDecoder.maxTextBytes) are allowed")
+                throw err(name, .tooLong(bytes: s.utf8.count, limit: EventDraftDecoder.maxTextBytes))
             }
             return s
-        default: throw err(name, "must be a string, got \(v.typeName)")
+        default: throw err(name, .wrongType(expected: "a string", got: v.typeName))
         }
     }
 
@@ -161,14 +160,13 @@ struct FieldReader {
         let note = name == "note"
         guard let c = EventDraftDecoder.control(in: s, note: note) else { return s }
         let code = "U+" + Format.paddedHex(c.value, uppercase: true)
-        throw err(name, note ? "must not contain control characters other than tab and line feed, got \(code)"
-                             : "must not contain control characters, got \(code)")
+        throw err(name, .controlCharacter(code: code, note: note))
     }
 
     func id(_ name: String) throws -> String {
         let s = try stringValue(name, try required(name))
         guard EventDraftDecoder.isSlug(s) else {
-            throw err(name, "must be an id of lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, at most 64 bytes; got \(RawValue.string(s).display)")
+            throw err(name, .notAnID(got: RawValue.string(s).display))
         }
         return s
     }
@@ -178,7 +176,7 @@ struct FieldReader {
         let s = try stringValue(name, try required(name))
         let lower = s.lowercased()
         guard SigningKeys.isPublicKeyText(lower) else {
-            throw err(name, "must be an Ed25519 public key of 64 hexadecimal digits (as capacity keys new prints it); got \(RawValue.string(s).display)")
+            throw err(name, .notAPublicKey(got: RawValue.string(s).display))
         }
         return lower
     }
@@ -193,10 +191,10 @@ struct FieldReader {
             let body = s.hasPrefix("#") ? String(s.dropFirst()) : s
             let bare = body.drop { $0 == "+" || $0 == "-" }.lowercased()
             if Double(body) != nil, !Self.isDecimal(body), !["inf", "infinity", "nan"].contains(bare) {
-                throw err(name, "must be a number, got \(v.display)")
+                throw err(name, .wrongType(expected: "a number", got: v.display))
             }
             return s
-        default: throw err(name, "must be a number, got \(v.typeName)")
+        default: throw err(name, .wrongType(expected: "a number", got: v.typeName))
         }
     }
 
@@ -228,15 +226,15 @@ struct FieldReader {
         let t = try numberText(name, v)
         guard let n = Int64(t) else {
             if let d = Double(t) {
-                if !d.isFinite || t.lowercased().contains("n") { throw err(name, "must be finite, got \(Format.clipped(t))") }
-                if d < 0 { throw err(name, "must not be negative, got \(Format.clipped(t))") }
-                if d == d.rounded(), d >= 9.2e18 { throw err(name, "is too large, got \(Format.clipped(t))") }
-                if d == d.rounded() { throw err(name, "must be written as a whole number without a fraction or exponent, got \(Format.clipped(t))") }
-                throw err(name, "must be a whole number, got \(Format.clipped(t))")
+                if !d.isFinite || t.lowercased().contains("n") { throw err(name, .notFinite(got: Format.clipped(t))) }
+                if d < 0 { throw err(name, .negative(got: Format.clipped(t))) }
+                if d == d.rounded(), d >= 9.2e18 { throw err(name, .tooLarge(got: Format.clipped(t))) }
+                if d == d.rounded() { throw err(name, .wholeWithFraction(got: Format.clipped(t))) }
+                throw err(name, .notWhole(got: Format.clipped(t)))
             }
-            throw err(name, "must be a whole number greater than 0, got \(v.display)")
+            throw err(name, .notCount(got: v.display))
         }
-        guard n > 0 else { throw err(name, n < 0 ? "must not be negative, got \(Format.clipped(t))" : "must be greater than 0, got \(Format.clipped(t))") }
+        guard n > 0 else { throw err(name, n < 0 ? .negative(got: Format.clipped(t)) : .notPositive(got: Format.clipped(t))) }
         return n
     }
 
@@ -244,19 +242,19 @@ struct FieldReader {
         let v = try required(name)
         var t = try numberText(name, v)
         if t.hasPrefix("#") { t.removeFirst() }
-        guard let n = Int64(t), n >= 1 else { throw err(name, "must be a seq (a whole number ≥ 1), got \(v.display)") }
+        guard let n = Int64(t), n >= 1 else { throw err(name, .notSeq(got: v.display)) }
         return n
     }
 
     func decimal(_ name: String, positive: Bool, atMost limit: (value: Double, unit: String)? = nil) throws -> Double {
         let v = try required(name)
         let t = try numberText(name, v)
-        guard let d = Double(t) else { throw err(name, "must be a number, got \(v.display)") }
-        guard d.isFinite, !t.lowercased().contains("n") else { throw err(name, "must be finite, got \(Format.clipped(t))") }
-        guard d >= 0 else { throw err(name, "must not be negative, got \(Format.clipped(t))") }
-        if positive, d == 0 { throw err(name, "must be greater than 0, got \(Format.clipped(t))") }
+        guard let d = Double(t) else { throw err(name, .wrongType(expected: "a number", got: v.display)) }
+        guard d.isFinite, !t.lowercased().contains("n") else { throw err(name, .notFinite(got: Format.clipped(t))) }
+        guard d >= 0 else { throw err(name, .negative(got: Format.clipped(t))) }
+        if positive, d == 0 { throw err(name, .notPositive(got: Format.clipped(t))) }
         if let limit, d > limit.value {
-            throw err(name, "is too large (at most \(Format.grouped(limit.value, places: 0)) \(limit.unit)), got \(Format.clipped(t))")
+            throw err(name, .tooLargeAtMost(limit: limit.value, unit: limit.unit, got: Format.clipped(t)))
         }
         return d
     }
@@ -272,19 +270,19 @@ struct FieldReader {
         let t = try numberText(name, v)
         guard let watts = ExactDecimal.scaled(t, scale: scale) else {
             if let d = Double(t) {
-                if !d.isFinite { throw err(name, "must be finite, got \(Format.clipped(t))") }
-                if d < 0 { throw err(name, "must not be negative, got \(Format.clipped(t))") }
+                if !d.isFinite { throw err(name, .notFinite(got: Format.clipped(t))) }
+                if d < 0 { throw err(name, .negative(got: Format.clipped(t))) }
                 // Zero only when every digit before the exponent is: 1e-400 is no zero, though it
                 // rounds to one as a Double.
                 let digits = t.prefix { $0 != "e" && $0 != "E" }
                 if d == 0, digits.allSatisfy({ $0 == "0" || $0 == "." || $0 == "+" }) {
-                    throw err(name, "must be greater than 0, got \(Format.clipped(t))")
+                    throw err(name, .notPositive(got: Format.clipped(t)))
                 }
-                throw err(name, "has more than \(places) decimal places or is too large, got \(Format.clipped(t))")
+                throw err(name, .tooPrecise(places: places, got: Format.clipped(t)))
             }
-            throw err(name, "must be a number, got \(v.display)")
+            throw err(name, .wrongType(expected: "a number", got: v.display))
         }
-        guard watts > 0 else { throw err(name, "must be greater than 0, got \(Format.clipped(t))") }
+        guard watts > 0 else { throw err(name, .notPositive(got: Format.clipped(t))) }
         return Power(watts: watts)
     }
 
@@ -297,11 +295,11 @@ struct FieldReader {
         guard let v = fields[name] else { return nil }
         let s = try stringValue(name, v)
         guard let t = Timestamp.parse(s) else {
-            throw err(name, "must be a date (2025-10-29) or a UTC date-time (2025-10-29T14:00:00Z), got \(v.display)")
+            throw err(name, .notATime(got: v.display))
         }
         // Whole seconds are given without a fraction: `.000` is refused as `.5` is.
         if wholeSeconds, t.micros % Timestamp.microsPerSecond != 0 || s.contains(".") {
-            throw err(name, "must be given to the second, got \(v.display)")
+            throw err(name, .notToTheSecond(got: v.display))
         }
         return t
     }

@@ -66,13 +66,13 @@ public enum JSONLine {
             while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
         }
 
-        func fail(_ what: String) -> LedgerError {
-            .data("invalid JSON at column \(i + 1): \(what)")
+        func fail(_ fault: LedgerError.JSONFault) -> LedgerError {
+            LedgerError(.badJSON(column: i + 1, fault))
         }
 
         mutating func object() throws -> RawFields {
             ws()
-            guard i < b.count, b[i] == UInt8(ascii: "{") else { throw fail("expected an object starting with {") }
+            guard i < b.count, b[i] == UInt8(ascii: "{") else { throw fail(.expectedObject) }
             i += 1
             var out = RawFields()
             // Keys seen, to find one given twice in one step whatever the count (a hostile line
@@ -84,29 +84,29 @@ public enum JSONLine {
             } else {
                 while true {
                     ws()
-                    guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a field name in quotes") }
+                    guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail(.expectedFieldName) }
                     let key = try string(field: nil)
                     ws()
-                    guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected : after \"\(key)\"") }
+                    guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail(.expectedColon(after: key)) }
                     i += 1
                     ws()
                     let v = try value(field: key)
-                    guard seen.insert(key).inserted else { throw LedgerError.data("field \"\(key)\" is given twice") }
+                    guard seen.insert(key).inserted else { throw LedgerError(.duplicateField(key)) }
                     out.pairs.append((key, v))
                     ws()
-                    guard i < b.count else { throw fail("unterminated object") }
+                    guard i < b.count else { throw fail(.unterminatedObject) }
                     if b[i] == UInt8(ascii: ",") { i += 1; continue }
                     if b[i] == UInt8(ascii: "}") { i += 1; break }
-                    throw fail("expected , or }")
+                    throw fail(.expectedCommaOrBrace)
                 }
             }
             ws()
-            guard i == b.count else { throw fail("unexpected text after the object") }
+            guard i == b.count else { throw fail(.textAfterObject) }
             return out
         }
 
         mutating func value(field: String) throws -> RawValue {
-            guard i < b.count else { throw fail("missing value for \"\(field)\"") }
+            guard i < b.count else { throw fail(.missingValue(field: field)) }
             switch b[i] {
             case UInt8(ascii: "\""): return .string(try string(field: field))
             case UInt8(ascii: "-"), 0x30...0x39: return .number(try number(field: field))
@@ -114,14 +114,14 @@ public enum JSONLine {
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
             case UInt8(ascii: "n"): try literal("null"); return .null
             case UInt8(ascii: "["), UInt8(ascii: "{"): try skipComposite(); return .composite
-            default: throw fail("unexpected character in the value of \"\(field)\"")
+            default: throw fail(.unexpectedCharacter(field: field))
             }
         }
 
         mutating func literal(_ word: String) throws {
             let w = Array(word.utf8)
-            guard i + w.count <= b.count else { throw fail("unexpected end") }
-            for k in 0..<w.count where b[i + k] != w[k] { throw fail("unknown literal") }
+            guard i + w.count <= b.count else { throw fail(.unexpectedEnd) }
+            for k in 0..<w.count where b[i + k] != w[k] { throw fail(.unknownLiteral) }
             i += w.count
         }
 
@@ -130,9 +130,9 @@ public enum JSONLine {
             guard let end = JSONLine.numberEnd(b, from: i) else {
                 let k = b[i] == UInt8(ascii: "-") ? i + 1 : i
                 if k + 1 < b.count, b[k] == 0x30, b[k + 1] >= 0x30, b[k + 1] <= 0x39 {
-                    throw fail("bad number for \"\(field)\" (JSON numbers have no leading zeros)")
+                    throw fail(.leadingZero(field: field))
                 }
-                throw fail("bad number for \"\(field)\"")
+                throw fail(.badNumber(field: field))
             }
             i = end
             return String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
@@ -146,17 +146,17 @@ public enum JSONLine {
                 let c = b[i]
                 if c == UInt8(ascii: "\"") { break }
                 if c == UInt8(ascii: "\\") { plain = false; i += 2; continue }
-                if c < 0x20 { throw fail("control character inside a string") }
+                if c < 0x20 { throw fail(.controlInString) }
                 i += 1
             }
-            guard i < b.count else { throw fail("unterminated string") }
+            guard i < b.count else { throw fail(.unterminatedString) }
             let raw = UnsafeBufferPointer(rebasing: b[start..<i])
             i += 1
             if plain {
                 // ASCII (almost every field) needs no further check.
                 if JSONLine.isASCII(raw) { return String(decoding: raw, as: UTF8.self) }
                 guard let s = String(validating: raw, as: UTF8.self) else {
-                    throw LedgerError.data("\(Self.what(field)) is not valid UTF-8")
+                    throw LedgerError(.notUTF8(.field(field, unpairedSurrogate: false)))
                 }
                 return s
             }
@@ -166,7 +166,7 @@ public enum JSONLine {
             while k < raw.count {
                 let c = raw[k]
                 if c != UInt8(ascii: "\\") { bytes.append(c); k += 1; continue }
-                guard k + 1 < raw.count else { throw fail("bad escape") }
+                guard k + 1 < raw.count else { throw fail(.badEscape) }
                 let e = raw[k + 1]
                 k += 2
                 switch e {
@@ -179,30 +179,27 @@ public enum JSONLine {
                 case UInt8(ascii: "r"): bytes.append(0x0D)
                 case UInt8(ascii: "t"): bytes.append(0x09)
                 case UInt8(ascii: "u"):
-                    guard var cp = hex4(raw, k) else { throw fail("bad \\u escape") }
+                    guard var cp = hex4(raw, k) else { throw fail(.badUnicodeEscape) }
                     k += 4
                     if (0xD800...0xDBFF).contains(cp) {
                         guard k + 6 <= raw.count, raw[k] == 0x5C, raw[k + 1] == UInt8(ascii: "u"),
                               let lo = hex4(raw, k + 2), (0xDC00...0xDFFF).contains(lo)
-                        else { throw LedgerError.data("\(Self.what(field)) is not valid UTF-8 (unpaired surrogate)") }
+                        else { throw LedgerError(.notUTF8(.field(field, unpairedSurrogate: true))) }
                         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
                         k += 6
                     } else if (0xDC00...0xDFFF).contains(cp) {
-                        throw LedgerError.data("\(Self.what(field)) is not valid UTF-8 (unpaired surrogate)")
+                        throw LedgerError(.notUTF8(.field(field, unpairedSurrogate: true)))
                     }
-                    guard let scalar = Unicode.Scalar(cp) else { throw fail("bad \\u escape") }
+                    guard let scalar = Unicode.Scalar(cp) else { throw fail(.badUnicodeEscape) }
                     bytes.append(contentsOf: Array(String(Character(scalar)).utf8))
-                default: throw fail("bad escape \\\(Character(Unicode.Scalar(e)))")
+                default: throw fail(.unknownEscape(Character(Unicode.Scalar(e))))
                 }
             }
             guard let s = String(validating: bytes, as: UTF8.self) else {
-                throw LedgerError.data("\(Self.what(field)) is not valid UTF-8")
+                throw LedgerError(.notUTF8(.field(field, unpairedSurrogate: false)))
             }
             return s
         }
-
-        /// How an error names the string being read.
-        static func what(_ field: String?) -> String { field.map { "field \"\($0)\"" } ?? "a field name" }
 
         func hex4(_ raw: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32? {
             guard at + 4 <= raw.count else { return nil }
@@ -233,7 +230,7 @@ public enum JSONLine {
                 }
                 i += 1
             }
-            throw fail("unterminated array or object")
+            throw fail(.unterminatedNesting)
         }
     }
 }

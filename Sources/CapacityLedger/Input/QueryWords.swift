@@ -48,7 +48,7 @@ public enum QueryWords {
             current.append(c)
             inWord = true
         }
-        if quote != nil { throw LedgerError.data("unterminated quote in: \(line)") }
+        if quote != nil { throw LedgerError(.unterminatedQuote(line: line)) }
         if inWord { words.append(current) }
         return words
     }

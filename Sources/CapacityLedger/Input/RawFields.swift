@@ -51,11 +51,11 @@ public struct RawFields: Sendable {
         var seen = Set<String>()  // a key given twice found in one step, however many words
         for w in words {
             guard let eq = w.firstIndex(of: "="), eq != w.startIndex else {
-                throw LedgerError.usage("expected key=value, got \"\(w)\"")
+                throw LedgerError(.notKeyValue(w))
             }
             let key = String(w[..<eq])
             let value = String(w[w.index(after: eq)...])
-            guard seen.insert(key).inserted else { throw LedgerError.data("field \"\(key)\" is given twice") }
+            guard seen.insert(key).inserted else { throw LedgerError(.duplicateField(key)) }
             out.pairs.append((key, .word(value)))
         }
         return out

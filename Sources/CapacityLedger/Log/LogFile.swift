@@ -37,10 +37,10 @@ public enum LogHeader {
     /// Checks the header; returns its creation time.
     package static func check(_ buf: UnsafeRawBufferPointer, path: String) throws -> Timestamp {
         guard buf.count >= size else {
-            throw LedgerError.verification("\(path): not a capacity ledger (file is \(Format.counted(buf.count, "byte")), shorter than the 32-byte header)")
+            throw LedgerError(.notALedger(path: path, size: buf.count))
         }
         guard Array(buf[0..<8]) == magic else {
-            throw LedgerError.verification("\(path): not a capacity ledger (the file does not start with CAPLEDGR)")
+            throw LedgerError(.notALedger(path: path, size: nil))
         }
         var r = ByteReader(buf, from: 8, to: size)
         let lo = r.byte()!, hi = r.byte()!
@@ -49,10 +49,10 @@ public enum LogHeader {
         var s = stored
         let crc = s.u32()!
         guard crc == Frame.crc(UnsafeRawBufferPointer(rebasing: buf[0..<28])) else {
-            throw LedgerError.verification("\(path): the ledger header is damaged (CRC mismatch at byte offset 0)")
+            throw LedgerError(.damagedHeader(path: path))
         }
         guard readable.contains(version) else {
-            throw LedgerError.verification("\(path): ledger format version \(version) is not supported (this build reads versions \(readable.lowerBound) to \(readable.upperBound))")
+            throw LedgerError(.unsupportedVersion(path: path, version: Int(version), readable: Int(readable.lowerBound)...Int(readable.upperBound)))
         }
         r.at = 16
         return Timestamp(micros: Int64(bitPattern: r.u64()!))
@@ -203,10 +203,10 @@ package enum LogScanner {
                 let kind = payload[0]
                 if kind == Frame.signatureKind {
                     guard let signature = BatchSignature(payload: payload) else {
-                        throw LedgerError.verification("log damaged at byte offset \(at): malformed signature record after seq \(seqHere - 1)")
+                        throw LedgerError(.damagedLog(offset: at, seq: nil, .malformedSignature(after: seqHere - 1)))
                     }
                     guard signature.last == seqHere - 1 else {
-                        throw LedgerError.verification("log damaged at byte offset \(at): signature record names seq \(signature.first)–\(signature.last) but the last record is seq \(seqHere - 1)")
+                        throw LedgerError(.damagedLog(offset: at, seq: nil, .signatureSeqs(first: signature.first, last: signature.last, lastRecord: seqHere - 1)))
                     }
                     if options.verifyChain { pendingSignatures.append((signature, chain, at)) }
                     continue
@@ -214,17 +214,16 @@ package enum LogScanner {
                 if kind == Frame.commitKind || kind == Frame.markKind {
                     var a = ByteReader(payload, from: 1, to: payload.count)
                     guard let seq = a.varint(), let hashBytes = a.bytes(32), a.remaining == 0 else {
-                        throw LedgerError.verification("log damaged at byte offset \(at): malformed commit record after seq \(seqHere - 1)")
+                        throw LedgerError(.damagedLog(offset: at, seq: nil, .malformedCommit(after: seqHere - 1)))
                     }
                     guard Int(seq) == seqHere - 1 else {
-                        throw LedgerError.verification("log damaged at byte offset \(at): commit record names seq \(seq) but the last record is seq \(seqHere - 1)")
+                        throw LedgerError(.damagedLog(offset: at, seq: nil, .commitSeq(named: Int(seq), lastRecord: seqHere - 1)))
                     }
                     let stored = ChainHash(bytes: Array(hashBytes))
                     defer { lastChecked = seqHere - 1 }
                     if options.verifyChain, stored != chain {
                         let firstUnchecked = lastChecked + 1
-                        let range = firstUnchecked == seqHere - 1 ? "record seq \(firstUnchecked) does" : "records seq \(firstUnchecked)–\(seqHere - 1) do"
-                        throw LedgerError.verification("hash chain broken: \(range) not match the hash stored after seq \(seqHere - 1) (byte offset \(at)); the log was edited")
+                        throw LedgerError(.chainBroken(first: firstUnchecked, last: seqHere - 1, offset: at))
                     }
                     if kind == Frame.commitKind {
                         if let onHash {
@@ -264,8 +263,7 @@ package enum LogScanner {
                     let (record, extra) = try RecordCodec.decodePacked(&pr, state: &state)
                     pending.append(record, recorded: state.prevRecorded, extra: extra)
                 } catch {
-                    let what = error.what
-                    throw LedgerError.verification("log damaged at byte offset \(at) (seq \(seqHere)): \(what)")
+                    throw LedgerError(.damagedLog(offset: at, seq: seqHere, .badRecord(error.what)))
                 }
                 if options.verifyChain {
                     chain = chain.chained(with: frame)
@@ -295,7 +293,7 @@ package enum LogScanner {
                                  rollback: (inout CodecState) -> Void) throws {
         try damageIfCommitFollows(buf, base: base, at: offset, seq: seq, why: why)
         guard let zeros = neverLanded(buf, base: base, committedEnd: out.committedEnd, frame: offset..<frameEnd) else {
-            throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why) in a complete frame; a crash cuts writes short but does not change bytes, so this is not a torn write")
+            throw LedgerError(.damagedLog(offset: base + offset, seq: seq, .completeFrame(why: why)))
         }
         rollback(&state)
         out.tailBytes = base + buf.count - out.committedEnd
@@ -342,9 +340,9 @@ package enum LogScanner {
     private static func damageIfCommitFollows(_ buf: UnsafeRawBufferPointer, base: Int, at offset: Int, seq: Int, why: String) throws {
         guard let commit = findCommit(buf, from: offset) else { return }
         if commit.offset == offset {
-            throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why); the frame is the commit record of seq \(commit.seq) with a damaged length, so this is not a torn write")
+            throw LedgerError(.damagedLog(offset: base + offset, seq: seq, .commitWithDamagedLength(why: why, commitSeq: Int(commit.seq))))
         }
-        throw LedgerError.verification("log damaged at byte offset \(base + offset) (seq \(seq)): \(why); committed data follows at byte offset \(base + commit.offset), so this is not a torn write")
+        throw LedgerError(.damagedLog(offset: base + offset, seq: seq, .commitFollows(why: why, commitOffset: base + commit.offset)))
     }
 
     /// The seq named by a commit payload starting at `q`, recognised by its bytes alone, whatever

@@ -105,17 +105,17 @@ extension QueryEngine {
         let (params, tokens, mfu, prec) = (q.params, q.tokens, q.mfu, q.precision)
         let pflops = try figures(p).pflops(prec)
         guard pflops > 0 else {
-            throw LedgerError.data("train: the fleet has no energized capacity at \(p.atText) (known \(p.knownText)); pick a later at= or check power allocations")
+            throw LedgerError(.trainWithoutCapacity(at: p.atText, known: p.knownText))
         }
         // A 64-bit float overflows to infinity quietly; every figure printed must be finite.
-        guard pflops.isFinite else { throw LedgerError.data("train: the fleet PFLOPS figure at \(p.atText) is too large to compute") }
+        guard pflops.isFinite else { throw LedgerError(.trainTooLarge(.pflops, at: p.atText)) }
         let flops = 6 * params * tokens
         guard flops.isFinite else {
-            throw LedgerError.data("train: the FLOPs figure 6·params·tokens is too large (above \(Format.scientific(.greatestFiniteMagnitude))); lower params= or tokens=")
+            throw LedgerError(.trainTooLarge(.flops, at: p.atText))
         }
         let days = flops / (pflops * 1e15 * mfu) / 86_400
         guard days.isFinite else {
-            throw LedgerError.data("train: the days figure FLOPs / (PFLOPS·10^15·mfu) is too large (above \(Format.scientific(.greatestFiniteMagnitude))); lower params= or tokens=, or raise mfu=")
+            throw LedgerError(.trainTooLarge(.days, at: p.atText))
         }
         var out = QueryOutput(command: "train", point: p)
         out.columns = [Column("quantity"), Column("value")]

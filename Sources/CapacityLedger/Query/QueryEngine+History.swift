@@ -64,16 +64,16 @@ extension QueryEngine {
             // MW, investments for dollars (not a catalog entry years before any delivery).
             start = Timestamp(micros: stored.effective[first])
         } else if q.to != nil {
-            throw LedgerError.data("timeline: no events count by to=\(end.shortString) (known \(p.knownText)), so there is no first event to start from; give from=")
+            throw LedgerError(.timelineWithoutStart(to: end.shortString, known: p.knownText))
         } else {
-            throw LedgerError.data("timeline: no events count at \(p.atText) (known \(p.knownText))")
+            throw LedgerError(.timelineWithoutEvents(at: p.atText, known: p.knownText))
         }
         start = start.startOfDay
         if q.from == nil, every == .month || every == .quarter {
             let (y, mo, _) = start.civil
             start = Timestamp(year: y, month: every == .quarter ? (mo - 1) / 3 * 3 + 1 : mo, day: 1)
         }
-        guard start <= end else { throw LedgerError.data("timeline: from=\(start.shortString) is after to=\(end.shortString)") }
+        guard start <= end else { throw LedgerError(.timelineBackwards(from: start.shortString, to: end.shortString)) }
         var points: [Timestamp] = []
         var t = start
         var k: Int64 = 0
@@ -81,7 +81,7 @@ extension QueryEngine {
             // Refused rather than cut short: a table or chart of more points than this is no
             // answer anyone reads, and stopping silently would hide the rest of the range.
             guard points.count < Self.timelinePointLimit else {
-                throw LedgerError.data("timeline: from=\(start.shortString) to=\(end.shortString) every=\(every.rawValue) gives more than \(Format.grouped(Self.timelinePointLimit)) points, the most a timeline shows; choose a coarser every= or a shorter range")
+                throw LedgerError(.timelineTooManyPoints(from: start.shortString, to: end.shortString, every: every.rawValue, limit: Self.timelinePointLimit))
             }
             points.append(t)
             k += 1
@@ -99,7 +99,7 @@ extension QueryEngine {
         var values: [(label: String, value: Double)] = []
         func add(_ s: FleetState) throws {
             // Up to a million points: Ctrl-C is heard between them too.
-            if values.count & 0xFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+            if values.count & 0xFFF == 0, isCancelled() { throw LedgerError(.interrupted) }
             values.append((points[values.count].shortString, metric(m, s, prec)))
         }
         let last = try foldCounting(v, upTo: end.micros) { i, s in
@@ -177,7 +177,7 @@ extension QueryEngine {
         // After the figures: a checkpoint, which holds no events, sends #N to the log first.
         for written in [q.from, q.to] {
             if case .seq(let n) = written.at, n > store.ledger.count {
-                throw LedgerError.data("diff: \(written.text) is past the last event (the ledger has \(Format.counted(store.ledger.count, "event")))")
+                throw LedgerError(.pastLastEvent(written: "diff: \(written.text)", events: store.ledger.count))
             }
         }
         var before: [PairKey: FleetRow] = [:]

@@ -19,18 +19,8 @@ extension QueryEngine {
             }
             guard !known.contains(value) else { continue }
             let names = Set(known).sorted()
-            let near = NameSuggestions.nearest(value, in: names)
-            let hint: String
-            if !near.isEmpty {
-                hint = "did you mean \(near.joined(separator: " or "))?"
-            } else if names.isEmpty {
-                hint = "the ledger records no \(kind.noun) yet"
-            } else if names.count <= 8 {
-                hint = "known: \(names.joined(separator: ", "))"
-            } else {
-                hint = "\(names.count) are known; \(kind.listedBy) lists them"
-            }
-            throw LedgerError.data("\(q.name): unknown \(kind.noun) \"\(value)\" (\(hint))")
+            throw LedgerError(.unknownName(command: q.name, kind: kind, name: value, known: names,
+                                           suggestions: NameSuggestions.nearest(value, in: names)))
         }
     }
 

@@ -67,7 +67,7 @@ public final class QueryEngine {
     /// must be within the ledger.
     func point(_ q: Query, _ defaults: PointInTime) throws -> PointInTime {
         if case .seq(let n)? = q.point.at, n > store.ledger.count {
-            throw LedgerError.data("\(q.name): at=#\(n) is past the last event (the ledger has \(Format.counted(store.ledger.count, "event")))")
+            throw LedgerError(.pastLastEvent(written: "\(q.name): at=#\(n)", events: store.ledger.count))
         }
         return q.point.applied(to: defaults)
     }
@@ -241,7 +241,7 @@ public final class QueryEngine {
         var names = PackedFoldNames()
         let (order, records) = (fold.order, fold.records)
         for k in order.indices {
-            if k & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted, "interrupted") }
+            if k & 0xFFFF == 0, isCancelled() { throw LedgerError(.interrupted) }
             if k + 8 < order.count { s.prefetch(Int(order[k + 8]) - 1, of: records, names: names) }
             let seq = Int(order[k])
             if records.effective[seq - 1] > limit { break }

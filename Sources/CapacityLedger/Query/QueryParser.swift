@@ -3,9 +3,9 @@ extension Query {
     /// line's text is made here, and says what is accepted.
     public static func parse(_ line: String) throws -> Query {
         let words = try QueryWords.splitChecked(QueryWords.droppingTerminator(line))
-        guard let first = words.first else { throw LedgerError.data("empty command") }
+        guard let first = words.first else { throw LedgerError(.emptyCommand) }
         guard let spec = CommandSpec.named(first) else {
-            throw LedgerError.data("unknown command \"\(first)\" (commands: \(CommandSpec.names.joined(separator: ", ")))")
+            throw LedgerError(.unknownCommand(first))
         }
         let values = try spec.parse(Array(words.dropFirst()))
         let names = spec.options.compactMap { o -> NameFilter? in
@@ -74,23 +74,22 @@ extension CommandSpec {
             }
             let key = String(w[..<eq]), value = String(w[w.index(after: eq)...])
             guard let option = option(key) else {
-                let accepted = keys.isEmpty ? "it takes no options" : "accepted: \(keys.joined(separator: ", "))"
-                throw LedgerError.data("\(name): unknown option \"\(key)\" (\(accepted))")
+                throw LedgerError(.unknownOption(command: name, option: key, accepted: keys))
             }
-            guard values.options[option.key] == nil else { throw LedgerError.data("\(name): option \"\(key)\" is given twice") }
-            guard !value.isEmpty else { throw LedgerError.data("\(name): option \"\(key)\" needs a value (\(key)=…)") }
+            guard values.options[option.key] == nil else { throw LedgerError(.optionGivenTwice(command: name, option: key)) }
+            guard !value.isEmpty else { throw LedgerError(.optionWithoutValue(command: name, option: key)) }
             values.options[option.key] = try option.kind.read(value, as: "\(name): \(key)=\(value)")
         }
         if case .points(let expected) = operands, values.points.count != expected {
-            throw LedgerError.data("\(name): expected \(expected) times, got \(values.points.count) (usage: \(usage))")
+            throw LedgerError(.wrongOperandCount(command: name, expected: expected, got: values.points.count, usage: usage))
         }
         for o in options where o.required && values.options[o.key] == nil {
-            let hint: String
-            if case .choice(let accepted) = o.kind { hint = "one of: \(accepted.joined(separator: ", "))" } else { hint = "usage: \(example ?? usage)" }
-            throw LedgerError.data("\(name): \(o.name)= is required (\(hint))")
+            var accepted: [String]?
+            if case .choice(let values) = o.kind { accepted = values }
+            throw LedgerError(.missingOption(command: name, option: o.name, accepted: accepted, usage: example ?? usage))
         }
         for o in options where values.options[o.key] != nil {
-            if let needs = o.needs, values.options[needs.key] == nil { throw LedgerError.data("\(name): \(o.name)= \(needs.why)") }
+            if let needs = o.needs, values.options[needs.key] == nil { throw LedgerError(.optionNeedsAnother(command: name, option: o.name, why: needs.why)) }
         }
         return values
     }
@@ -99,10 +98,10 @@ extension CommandSpec {
     private func operand(_ word: String, into values: inout ParsedValues) throws {
         switch operands {
         case .none, .event:
-            throw LedgerError.data("\(name): unexpected word \"\(word)\" (options are key=value: \(keys.joined(separator: ", ")))")
+            throw LedgerError(.unexpectedWord(command: name, word: word, options: keys))
         case .points:
             guard let at = PointInTime.parseAt(word) else {
-                throw LedgerError.data("\(name): \(word) is not a point in time (a date 2025-10-29, a UTC date-time, #SEQ, or now)")
+                throw LedgerError(.badTime(written: "\(name): \(word)", form: .operand))
             }
             values.points.append(WrittenPoint(text: word, at: at))
         }
@@ -112,7 +111,7 @@ extension CommandSpec {
     /// `capacity append`.
     static func event(_ words: [String], command: String) throws -> EventDraft {
         guard let type = words.first else {
-            throw LedgerError.data("\(command): give an event type and its fields (one of: \(EventType.names.joined(separator: ", ")))")
+            throw LedgerError(.missingEventType(command: command))
         }
         var fields = try RawFields.fromWords(words.dropFirst())
         fields.pairs.insert(("type", .word(type)), at: 0)
@@ -124,31 +123,31 @@ extension ValueKind {
     /// `text` as a value of this kind, or a refusal that shows the option as `written`
     /// (`train: params=abc`) and says what is accepted.
     func read(_ text: String, as written: @autoclosure () -> String) throws -> ParsedValues.Value {
-        func refused(_ why: String) -> LedgerError { LedgerError.data("\(written()) \(why)") }
+        func refused(_ form: LedgerError.ValueForm) -> LedgerError { LedgerError(.badValue(written: written(), expected: form)) }
         switch self {
         case .pointInTime:
             guard let at = PointInTime.parseAt(text) else {
-                throw refused("is not a point in time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, #SEQ, or now)")
+                throw LedgerError(.badTime(written: written(), form: .pointInTime))
             }
             return .point(at)
         case .time:
-            guard let t = TimePoint.parse(text) else { throw refused("is not a time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, or now)") }
+            guard let t = TimePoint.parse(text) else { throw LedgerError(.badTime(written: written(), form: .time)) }
             return .time(t)
         case .choice(let accepted):
-            guard accepted.contains(text) else { throw refused("is not accepted (one of: \(accepted.joined(separator: ", ")))") }
+            guard accepted.contains(text) else { throw refused(.oneOf(accepted)) }
             return .word(text)
         case .amount:
-            guard let x = Self.amount(text) else { throw refused("is not a positive number (suffixes K M B T, e.g. 1.8T)") }
-            guard x.isFinite else { throw refused("is too large (at most \(Format.scientific(.greatestFiniteMagnitude)))") }
+            guard let x = Self.amount(text) else { throw refused(.amount) }
+            guard x.isFinite else { throw refused(.amountTooLarge) }
             return .number(x)
         case .fraction:
-            guard let v = Double(text), v > 0, v <= 1 else { throw refused("must be a number in (0, 1]") }
+            guard let v = Double(text), v > 0, v <= 1 else { throw refused(.fraction) }
             return .number(v)
         case .count:
-            guard let n = Int(text), n >= 0 else { throw refused("must be a whole number ≥ 0") }
+            guard let n = Int(text), n >= 0 else { throw refused(.count) }
             return .whole(n)
         case .pixels:
-            guard let n = Int(text), (320...4000).contains(n) else { throw refused("must be a whole number of pixels from 320 to 4000") }
+            guard let n = Int(text), (320...4000).contains(n) else { throw refused(.pixels) }
             return .whole(n)
         case .name, .text, .file:
             return .word(text)

@@ -28,8 +28,8 @@ package struct AmountTotals: Sendable, Equatable {
         var counted: String
 
         /// The refusal of an event of type `type`.
-        func message(_ type: EventType) -> String {
-            "\(type.rawValue): with this event the ledger's \(unit) would add up to more than \(Format.grouped(Int64.max)) (counting \(counted)), and totals past that cannot be computed exactly"
+        func error(_ type: EventType) -> LedgerError {
+            LedgerError(.totalTooLarge(type: type, unit: unit, counted: counted))
         }
     }
 

@@ -25,7 +25,7 @@ struct RuleViolation: Error {
         self.message = message
     }
 
-    func error(_ names: CodecState) -> LedgerError { .data(message(names)) }
+    func error(_ names: CodecState) -> LedgerError { LedgerError(.ruleBroken(message(names))) }
 }
 
 /// The state the append-time rules need, over the whole effective timeline.

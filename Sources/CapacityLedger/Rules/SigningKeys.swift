@@ -52,20 +52,19 @@ public struct SigningKeys: Sendable, Equatable {
         switch body {
         case .keyAdded(let name, let publicKey):
             if let k = named(name) {
-                throw LedgerError.data("key.added \(name): a key named \(name) was added at #\(k.added)\(k.revoked.map { " and revoked at #\($0)" } ?? ""); key names are never reused")
+                throw LedgerError(.keyNameReused(name: name, added: k.added, revoked: k.revoked))
             }
             if let k = all.first(where: { Self.hex($0.publicKey) == publicKey }) {
-                throw LedgerError.data("key.added \(name): this public key is already recorded as key \(k.name) (#\(k.added))")
+                throw LedgerError(.publicKeyReused(name: name, recordedAs: k.name, added: k.added))
             }
         case .keyRevoked(let name):
             guard let k = named(name) else {
-                let known = all.map(\.name)
-                throw LedgerError.data("key.revoked \(name): no key named \(name) was added" + (known.isEmpty ? " (the ledger has no keys)" : " (keys: \(known.joined(separator: ", ")))"))
+                throw LedgerError(.keyNotAdded(name: name, known: all.map(\.name)))
             }
-            if let r = k.revoked { throw LedgerError.data("key.revoked \(name): the key was revoked already at #\(r)") }
+            if let r = k.revoked { throw LedgerError(.keyRevokedAlready(name: name, at: r)) }
             let others = all.filter { $0.name != name && $0.revoked == nil }
             guard !others.isEmpty else {
-                throw LedgerError.data("key.revoked \(name): it is the last key in force, and a ledger with keys needs one to sign its appends; add another key first")
+                throw LedgerError(.lastKeyInForce(name: name))
             }
         default:
             return
@@ -146,14 +145,14 @@ public struct SigningKey: Sendable {
     public init(fileText: String, path: String) throws {
         let words = fileText.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).map(String.init)
         guard words.count == 3, words[0] == Self.fileLabel else {
-            throw LedgerError.usage("\(path): not a capacity signing key (expected one line \"\(Self.fileLabel) NAME KEY\", as capacity keys new writes it)")
+            throw LedgerError(.notAKeyFile(path: path))
         }
         guard EventDraftDecoder.isSlug(words[1]) else {
-            throw LedgerError.usage("\(path): the key name \(Format.visible(Format.clipped(words[1]))) is not an id")
+            throw LedgerError(.keyFileNameNotID(path: path, name: words[1]))
         }
         guard let seed = SigningKeys.bytes(hex: words[2]), seed.count == 32,
               let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else {
-            throw LedgerError.usage("\(path): the private key is not 64 hexadecimal digits")
+            throw LedgerError(.keyFileBadPrivateKey(path: path))
         }
         name = words[1]
         self.key = key
@@ -169,7 +168,7 @@ public struct SigningKey: Sendable {
         do {
             return Array(try key.signature(for: message))
         } catch {
-            throw LedgerError.io("signing with key \(name) failed: \(error)")
+            throw LedgerError(.signingFailed(key: name, reason: "\(error)"))
         }
     }
 }

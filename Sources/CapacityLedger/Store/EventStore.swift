@@ -126,24 +126,24 @@ public enum LedgerVerifier {
         for seq in stride(from: 1, through: scan.events.count, by: 1) {
             let p = all[seq], recorded = scan.events.recorded(seq - 1)
             guard recorded >= lastRecorded else {
-                throw LedgerError.verification("seq \(seq): recorded time \(Timestamp(micros: recorded).iso8601) is earlier than the one before it (\(Timestamp(micros: lastRecorded).iso8601))")
+                throw LedgerError(.recordedOutOfOrder(seq: seq, recorded: Timestamp(micros: recorded), previous: Timestamp(micros: lastRecorded)))
             }
             lastRecorded = recorded
             do {
                 totals = try totals.adding(p)
                 try rules.check(p, seq: seq, events: all)
             } catch let v as RuleViolation {
-                throw LedgerError.verification("seq \(seq) breaks a rule: \(v.message(state))")
+                throw v.error(state).within(.storedSeq(seq))
             } catch let error as LedgerError {
-                throw LedgerError.verification("seq \(seq) breaks a rule: \(error.message)")
+                throw error.within(.storedSeq(seq))
             } catch let o as AmountTotals.Overflow {
-                throw LedgerError.verification("seq \(seq) breaks a rule: \(o.message(p.type))")
+                throw o.error(p.type).within(.storedSeq(seq))
             }
             rules.applyEffects(seq, events: all)
             if PackedEvent.isKeyEvent(p.code) {
                 let body = all.event(seq, names: state).body
                 do { try keys.check(body, seq: seq) } catch let error as LedgerError {
-                    throw LedgerError.verification("seq \(seq) breaks a rule: \(error.message)")
+                    throw error.within(.storedSeq(seq))
                 }
                 keys.apply(body, seq: seq)
             }
@@ -161,23 +161,22 @@ public enum LedgerVerifier {
     static func checkSignatures(_ scan: LogScan, keys: SigningKeys) throws {
         var signed = Set<ClosedRange<Int>>()
         for (s, head, offset) in scan.signatures {
-            let what = "signature record at byte offset \(offset) (\(Format.seqs(s.first, s.last)), key \(s.key))"
-            guard let key = keys.named(s.key) else {
-                throw LedgerError.verification("\(what): the ledger holds no key named \(s.key)")
+            func refused(_ fault: LedgerError.SignatureFault) -> LedgerError {
+                LedgerError(.signatureRecord(offset: offset, first: s.first, last: s.last, key: s.key, fault))
             }
+            guard let key = keys.named(s.key) else { throw refused(.unknownKey) }
             guard key.inForce(forBatchFrom: s.first) else {
-                let when = key.added >= s.first ? "it was added only at #\(key.added)" : "it was revoked at #\(key.revoked ?? 0)"
-                throw LedgerError.verification("\(what): the key was not in force for these records (\(when))")
+                throw refused(key.added >= s.first ? .keyNotInForce(addedAt: key.added, revokedAt: nil) : .keyNotInForce(addedAt: nil, revokedAt: key.revoked))
             }
             guard SigningKeys.isValid(signature: s.signature, message: SigningKeys.message(first: s.first, last: s.last, head: head),
                                       publicKey: key.publicKey) else {
-                throw LedgerError.verification("\(what): the signature does not match the records and the hash after them; the batch or its signature was altered")
+                throw refused(.doesNotMatch)
             }
             signed.insert(s.first...s.last)
         }
         guard let firstKey = keys.all.first?.added else { return }
         for batch in scan.batches where keys.signatureRequired(forBatchFrom: batch.lowerBound) && !signed.contains(batch) {
-            throw LedgerError.verification("\(Format.seqs(batch.lowerBound, batch.upperBound)) \(batch.count == 1 ? "was" : "were") appended without a signature, though the ledger has held keys since #\(firstKey); the signature was removed or the batch was written around the rules")
+            throw LedgerError(.unsignedBatch(first: batch.lowerBound, last: batch.upperBound, keysSince: firstKey))
         }
     }
 

@@ -129,23 +129,22 @@ public struct Ledger: Sendable {
         let first = count + 1
         guard keys.signatureRequired(forBatchFrom: first) else { return nil }
         guard let signer else {
-            let inForce = keys.inForce(forBatchFrom: first).map(\.name)
-            throw LedgerError.data("this ledger takes signed appends only (keys in force: \(inForce.joined(separator: ", "))): sign with --sign KEYFILE or $CAPACITY_SIGNING_KEY; nothing was appended")
+            throw LedgerError(.unsignedAppend(inForce: keys.inForce(forBatchFrom: first).map(\.name)))
         }
         guard let key = keys.named(signer.name) else {
-            throw LedgerError.data("signing key \(signer.name) is not recorded in this ledger (keys: \(keys.all.map(\.name).joined(separator: ", "))); nothing was appended")
+            throw LedgerError(.signerNotRecorded(name: signer.name, keys: keys.all.map(\.name)))
         }
         guard key.publicKey == signer.publicKey else {
-            throw LedgerError.data("signing key \(signer.name) does not match the public key recorded for it at #\(key.added) (\(key.fingerprint)…); nothing was appended")
+            throw LedgerError(.signerMismatch(name: signer.name, added: key.added, fingerprint: key.fingerprint))
         }
         guard key.inForce(forBatchFrom: first) else {
-            throw LedgerError.data("signing key \(signer.name) was revoked at #\(key.revoked ?? 0) and can no longer sign; nothing was appended")
+            throw LedgerError(.signerRevoked(name: signer.name, at: key.revoked ?? 0))
         }
         return signer
     }
 
     /// Why a version 1 file takes no keys or signatures.
-    static let needsUpgrade = LedgerError.data("this ledger file is format version 1, which holds no keys or signatures: run capacity upgrade first (it rewrites the header only; every event and the head hash stay the same)")
+    static let needsUpgrade = LedgerError(.needsUpgrade)
 
     /// Builds the rule state from the events (once, on the first append).
     mutating func prepareRules() {
@@ -252,15 +251,15 @@ public struct Ledger: Sendable {
                       chained: Bool = true, rackHash: UInt64? = nil) throws {
         let seq = count + 1
         if let given = d.pointee.seq, given != seq {
-            throw LedgerError.data("seq \(given) does not follow this ledger, whose next seq is \(seq) (exported lines restore only into a ledger holding exactly the events before them)").atLine(d.pointee.line)
+            throw LedgerError(.seqDoesNotFollow(given: given, next: seq)).atLine(d.pointee.line)
         }
         let recorded: Timestamp
         if let r = d.pointee.recorded {
             guard r >= lastRecorded else {
-                throw LedgerError.data("\(d.pointee.body.type.rawValue): recorded \(r.iso8601) is earlier than the ledger's last recorded time \(lastRecorded.iso8601); recorded times never go backwards").atLine(d.pointee.line)
+                throw LedgerError(.recordedBackwards(type: d.pointee.body.type, recorded: r, last: lastRecorded)).atLine(d.pointee.line)
             }
             guard r <= now else {
-                throw LedgerError.data("\(d.pointee.body.type.rawValue): recorded \(r.iso8601) is in the future (now is \(now.iso8601))").atLine(d.pointee.line)
+                throw LedgerError(.recordedInFuture(type: d.pointee.body.type, recorded: r, now: now)).atLine(d.pointee.line)
             }
             recorded = r
         } else {
@@ -286,7 +285,7 @@ public struct Ledger: Sendable {
         } catch let error as LedgerError {
             throw error.atLine(d.pointee.line)
         } catch let o as AmountTotals.Overflow {
-            throw LedgerError.data(o.message(d.pointee.body.type)).atLine(d.pointee.line)
+            throw o.error(d.pointee.body.type).atLine(d.pointee.line)
         }
         if PackedEvent.isKeyEvent(p.code) {
             guard allowsKeys else { throw Self.needsUpgrade.atLine(d.pointee.line) }
@@ -322,15 +321,15 @@ public struct Ledger: Sendable {
     /// the hash after them (the line's own hash, which the chain is held to).
     private mutating func carry(_ text: String, seq: Int, line: Int?, hash: String?, bytes: inout [UInt8]) throws {
         guard let hash, let head = ChainHash(hex: hash), let signatures = BatchSignature.carried(text, last: seq) else {
-            throw LedgerError.data("field \"signature\" does not fit seq \(seq) (its first seq is after the event, or the line has no hash)").atLine(line)
+            throw LedgerError(.signatureDoesNotFit(seq: seq)).atLine(line)
         }
         guard allowsKeys else { throw Self.needsUpgrade.atLine(line) }
         for s in signatures {
             guard let key = keys.named(s.key), key.inForce(forBatchFrom: s.first) else {
-                throw LedgerError.data("the signature of \(Format.seqs(s.first, seq)) names key \(s.key), which is not in force for them in this ledger").atLine(line)
+                throw LedgerError(.signatureKeyNotInForce(first: s.first, last: seq, key: s.key)).atLine(line)
             }
             guard SigningKeys.isValid(signature: s.signature, message: SigningKeys.message(first: s.first, last: seq, head: head), publicKey: key.publicKey) else {
-                throw LedgerError.data("the signature of \(Format.seqs(s.first, seq)) by key \(s.key) does not match (the exported lines were altered, or come from another ledger)").atLine(line)
+                throw LedgerError(.signatureDoesNotMatch(first: s.first, last: seq, key: s.key)).atLine(line)
             }
             Frame.append(payload: s.payload, to: &bytes)
         }
@@ -338,7 +337,7 @@ public struct Ledger: Sendable {
 
     /// The error for an exported line whose hash is not the one its record chains to.
     package static func hashMismatch(expected: String, computed: ChainHash, seq: Int, line: Int?) -> LedgerError {
-        LedgerError.data("hash \(expected) does not match the computed hash \(computed.hex) of seq \(seq) (the exported line was altered, or comes from another ledger)").atLine(line)
+        LedgerError(.hashMismatch(expected: expected, computed: computed, seq: seq)).atLine(line)
     }
 
     /// The head of the chain once the frames added with `chained: false` are hashed.

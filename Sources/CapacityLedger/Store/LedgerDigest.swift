@@ -37,14 +37,12 @@ public struct LedgerDigest: Equatable, Sendable {
     /// Reads one digest line; the error says which word is wrong.
     public static func parse(_ text: String) throws -> LedgerDigest {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
-        func bad(_ what: String) -> LedgerError {
-            LedgerError.usage("not a ledger digest (\(what)); a digest reads \(tag) NAME EVENTS HEAD TIME, as capacity digest prints it")
-        }
-        guard words.first == tag else { throw bad(words.first.map { "it starts with \"\($0)\"" } ?? "it is empty") }
-        guard words.count == 5 else { throw bad("\(words.count) words instead of 5") }
-        guard let size = Int(words[2]), size >= 0 else { throw bad("the event count \"\(words[2])\" is not a whole number") }
-        guard let head = ChainHash(hex: words[3]) else { throw bad("the head \"\(words[3])\" is not 64 hex digits") }
-        guard let taken = Timestamp.parse(words[4]) else { throw bad("the time \"\(words[4])\" is not a UTC date-time") }
+        func bad(_ syntax: LedgerError.DigestSyntax) -> LedgerError { LedgerError(.notADigest(syntax)) }
+        guard words.first == tag else { throw bad(words.first.map { .tag($0) } ?? .empty) }
+        guard words.count == 5 else { throw bad(.wordCount(words.count)) }
+        guard let size = Int(words[2]), size >= 0 else { throw bad(.eventCount(words[2])) }
+        guard let head = ChainHash(hex: words[3]) else { throw bad(.head(words[3])) }
+        guard let taken = Timestamp.parse(words[4]) else { throw bad(.time(words[4])) }
         return LedgerDigest(name: words[1], size: size, head: head, taken: taken)
     }
 
@@ -52,16 +50,12 @@ public struct LedgerDigest: Equatable, Sendable {
     /// why, in words an operator can act on. `report` must have been made asking for the hash
     /// at `size` (`EventStore.verify(hashesAt: [size])`).
     public func check(_ report: VerifyReport) -> LedgerError? {
-        let what = "digest \(name) of \(Format.counted(size, "event")) taken \(taken.iso8601)"
-        guard report.events >= size else {
-            return LedgerError.verification("the ledger does not extend the \(what): it holds \(Format.counted(report.events, "event")) (it was rolled back to an earlier copy, cut, or replaced by another ledger)")
+        func refused(_ fault: LedgerError.DigestFault) -> LedgerError {
+            LedgerError(.digestNotExtended(name: name, size: size, taken: taken, fault))
         }
-        guard let h = report.hashesAt[size] else {
-            return LedgerError.verification("the ledger does not extend the \(what): no hash was computed at seq \(size)")
-        }
-        guard h == head else {
-            return LedgerError.verification("the ledger does not extend the \(what): after seq \(size) its hash chain gives \(h.hex), the digest \(head.hex) (the history up to seq \(size) was rewritten, or this is another ledger)")
-        }
+        guard report.events >= size else { return refused(.shorter(events: report.events)) }
+        guard let h = report.hashesAt[size] else { return refused(.noHash) }
+        guard h == head else { return refused(.differs(computed: h, digest: head)) }
         return nil
     }
 }

@@ -49,11 +49,11 @@ public final class OverlayEventStore: EventStore {
     public var appended: [Event] { Array(ledger.events.suffix(ledger.count - baseCount)) }
 
     public func verify(hashesAt: Set<Int>) throws -> VerifyReport {
-        throw LedgerError.usage("verify checks the stored ledger; end the transaction first (commit or rollback)")
+        throw LedgerError(.needsStoredLedger(command: "verify"))
     }
 
     public func eventsWithHashes() throws -> [(Event, ChainHash)] {
-        throw LedgerError.usage("export reads the stored ledger; end the transaction first (commit or rollback)")
+        throw LedgerError(.needsStoredLedger(command: "export"))
     }
 
     public func signatureRecords() throws -> [BatchSignature] { try base.signatureRecords() }

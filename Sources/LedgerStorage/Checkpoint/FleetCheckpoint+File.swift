@@ -24,7 +24,7 @@ extension FleetCheckpoint {
             file.closeIfOpen()
             unlink(tmp)
             guard let failure = error as? CheckpointFile.Failure else { throw error }
-            throw LedgerError.io("cannot write the checkpoint beside \(ledgerPath): \(String(cString: strerror(failure.errno)))")
+            throw LedgerError.io(.writeCheckpoint, ledgerPath, errno: failure.errno)
         }
     }
 
@@ -79,7 +79,7 @@ extension FleetCheckpoint {
             (removed, failure) = SystemCall.attempt { unlink(tmp) }
             guard removed == 0 else { break }
         }
-        throw LedgerError.io("cannot create \(tmp): \(String(cString: strerror(failure)))")
+        throw LedgerError.io(.create, tmp, errno: failure)
     }
 
     /// Removes the temporary files of checkpoint writers that are no longer running (a writer
@@ -131,7 +131,7 @@ extension FleetCheckpoint {
         do {
             reader = try CheckpointReader(path: ckpt, ledgerPath: ledgerPath)
             let fd = open(ledgerPath, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw LedgerError.io("cannot open \(ledgerPath): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw LedgerError.io(.open, ledgerPath) }
             defer { close(fd) }
             _ = try reader.checkTie(fd: fd, ledgerPath: ledgerPath)
         } catch let u as Unusable {
@@ -161,7 +161,7 @@ extension FleetCheckpoint {
         defer { close(fd) }
         var out = [UInt8](repeating: 0, count: count)
         let done = try out.withUnsafeMutableBytes { try SystemCall.readFully(fd, into: $0, at: 0, path: path) }
-        guard done == count else { throw LedgerError.io("cannot read \(path): the file is shorter than expected") }
+        guard done == count else { throw LedgerError(.shortFile(path: path)) }
         return out
     }
 
@@ -169,7 +169,7 @@ extension FleetCheckpoint {
     static func sameBytes(_ a: String, _ b: String) throws -> Bool {
         let fa = open(a, O_RDONLY | O_CLOEXEC), fb = open(b, O_RDONLY | O_CLOEXEC)
         defer { if fa >= 0 { close(fa) }; if fb >= 0 { close(fb) } }
-        guard fa >= 0, fb >= 0 else { throw LedgerError.io("cannot open \(fa < 0 ? a : b): \(String(cString: strerror(errno)))") }
+        guard fa >= 0, fb >= 0 else { throw LedgerError.io(.open, fa < 0 ? a : b) }
         var sa = stat(), sb = stat()
         guard fstat(fa, &sa) == 0, fstat(fb, &sb) == 0 else { return false }
         guard sa.st_size == sb.st_size else { return false }

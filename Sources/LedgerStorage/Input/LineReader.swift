@@ -111,7 +111,7 @@ public final class LineReader {
 
     /// The refusal of the line being read, which is over `lineLimit`.
     private func tooLong() -> LedgerError {
-        LedgerError.data("line \(lineNumber + 1): longer than \(Format.grouped(lineLimit)) bytes, the longest line accepted; \(name) was not read further")
+        LedgerError(.lineTooLong(limit: lineLimit, name: name)).atLine(lineNumber + 1)
     }
 
     /// The next non-blank line as an event draft, or nil at the end. Errors name the line.

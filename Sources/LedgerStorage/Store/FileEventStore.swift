@@ -55,7 +55,7 @@ public final class FileEventStore: EventStore {
         self.forAppending = forAppending
         if access(path, F_OK) != 0 {
             guard create else {
-                throw LedgerError.io("no ledger at \(path) (append or import events to create one, or name another with --ledger or $CAPACITY_LEDGER)")
+                throw LedgerError(.noLedger(path: path))
             }
             return
         }
@@ -78,7 +78,7 @@ public final class FileEventStore: EventStore {
         let (fd, failure) = SystemCall.attempt { open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else {
             if failure == ENOENT, committedEnd == 0 { return nil }
-            throw LedgerError.systemCall(.open, path, errno: failure)
+            throw LedgerError.io(.open, path, errno: failure)
         }
         defer { close(fd) }
         return try readTail(fd, truncateTorn: false)
@@ -91,7 +91,7 @@ public final class FileEventStore: EventStore {
         let size = Int(st.st_size)
         byteCount = size
         if size < committedEnd {
-            throw LedgerError.verification("\(path) is shorter (\(size) bytes) than the \(committedEnd) bytes already read: committed data was removed")
+            throw LedgerError(.fileShrank(path: path, size: size, read: committedEnd))
         }
         if committedEnd == 0 {
             let header = try readBytes(fd, from: 0, count: min(size, LogHeader.size))
@@ -141,15 +141,14 @@ public final class FileEventStore: EventStore {
         var told = false
         var pause: UInt32 = 1_000
         while case let (_, failure) = SystemCall.attempt({ flock(fd, LOCK_EX | LOCK_NB) }), failure != 0 {
-            guard failure == EWOULDBLOCK else { throw LedgerError.systemCall(.lock, path, errno: failure) }
+            guard failure == EWOULDBLOCK else { throw LedgerError.io(.lock, path, errno: failure) }
             let waited = Monotonic.seconds() - start
             if !told, waited >= 1 {
                 told = true
                 onLockWait?(Self.lockHolder(fd))
             }
             if waited >= lockWait {
-                let holder = Self.lockHolder(fd).map { " (pid \($0))" } ?? ""
-                throw LedgerError(.busy, "\(path) is locked by another writer\(holder); gave up after \(Format.fixed(lockWait, places: lockWait < 10 ? 1 : 0)) s (--wait SECONDS waits longer)")
+                throw LedgerError(.locked(path: path, holder: Self.lockHolder(fd), waited: lockWait))
             }
             usleep(pause)
             pause = min(pause * 2, 20_000)
@@ -181,7 +180,7 @@ public final class FileEventStore: EventStore {
     /// about it: nothing can be appended until the ledger is restored, and `capacity recover`
     /// saves what is left. The advice is worded here only.
     static func advisingRecover(_ damage: LedgerError) -> LedgerError {
-        LedgerError(damage.kind, damage.message + "; run capacity recover to save the events before the damage")
+        damage.within(.recoverAdvice)
     }
 
     /// A tail after the last commit that reads as a torn write is cut by the next writer. But zeros
@@ -191,12 +190,15 @@ public final class FileEventStore: EventStore {
     /// this throws that damage (`verify` and writers alike).
     func refuseLostTail(events: Int, committedEnd: Int, tailBytes: Int, reason: String?) throws {
         guard let seq = FleetCheckpoint.builtAt(ledgerPath: path), seq > events else { return }
-        throw Self.advisingRecover(.verification(
-            Self.lostTail(checkpointSeq: seq, events: events, committedEnd: committedEnd, tailBytes: tailBytes, reason: reason)))
+        throw Self.advisingRecover(Self.lostTailDamage(checkpointSeq: seq, events: events, committedEnd: committedEnd, tailBytes: tailBytes, reason: reason))
+    }
+
+    static func lostTailDamage(checkpointSeq seq: Int, events: Int, committedEnd: Int, tailBytes: Int, reason: String?) -> LedgerError {
+        LedgerError(.damagedLog(offset: committedEnd, seq: nil, .lostTail(checkpointSeq: seq, events: events, tailBytes: tailBytes, reason: reason)))
     }
 
     static func lostTail(checkpointSeq seq: Int, events: Int, committedEnd: Int, tailBytes: Int, reason: String?) -> String {
-        "log damaged at byte offset \(committedEnd): the checkpoint beside it was built at seq \(seq), but the log holds \(Format.counted(events, "event")), then \(Format.counted(tailBytes, "byte")) that read like a write that never landed (\(reason ?? "unfinished batch")); acknowledged events were lost (unless the ledger was replaced after the checkpoint was written: then delete the checkpoint), so this is not a torn write"
+        lostTailDamage(checkpointSeq: seq, events: events, committedEnd: committedEnd, tailBytes: tailBytes, reason: reason).message
     }
 
     private func readBytes(_ fd: Int32, from offset: Int, count: Int) throws -> [UInt8] {
@@ -314,7 +316,7 @@ public final class FileEventStore: EventStore {
         // A piece is written once it reaches `pieceBytes`: room for the record that takes it past.
         buffer.reserveCapacity(pieceBytes + 1 << 16)
         if fresh {
-            guard ledger.count == 0 else { throw LedgerError.verification("\(path) lost its contents") }
+            guard ledger.count == 0 else { throw LedgerError(.fileEmptied(path: path)) }
             buffer.append(contentsOf: LogHeader.make(created: clock.now()))
         }
         let start = fresh ? 0 : committedEnd
@@ -435,9 +437,9 @@ public final class FileEventStore: EventStore {
             if cutFailure != 0, committed {
                 // The commit record is in the file: readers take the batch as committed, though
                 // it was not acknowledged. Say so rather than report a batch that was not stored.
-                let cut = String(cString: strerror(cutFailure))
-                let first = (error as? LedgerError)?.message ?? "\(error)"
-                error = LedgerError.io("\(first); cutting the batch off again failed too (cannot truncate \(path): \(cut)), so its commit record stays in the file and readers may see the batch: check with capacity export before appending it again")
+                let cut = cutFailure
+                let first = error as? LedgerError ?? LedgerError.io("\(error)")
+                error = first.within(.cutFailed(path: path, errno: cut))
             }
             _ = SystemCall.attempt { fsync(fd) }  // a failure here changes nothing: the error stands
             ledger.rollback(batch)
@@ -497,12 +499,12 @@ public final class FileEventStore: EventStore {
         let (dfd, openFailure) = SystemCall.attempt { open(dir, O_RDONLY | O_CLOEXEC) }
         guard dfd >= 0 else {
             if openFailure == EACCES { return }
-            throw LedgerError.systemCall(.openDirectory, path, errno: openFailure)
+            throw LedgerError.io(.openDirectory, path, errno: openFailure)
         }
         defer { close(dfd) }
         let (_, syncFailure) = SystemCall.attempt { fsync(dfd) }
         guard syncFailure == 0 || syncFailure == EINVAL || syncFailure == EBADF else {
-            throw LedgerError.systemCall(.syncDirectory, path, errno: syncFailure)
+            throw LedgerError.io(.syncDirectory, path, errno: syncFailure)
         }
     }
 
@@ -533,7 +535,7 @@ public final class FileEventStore: EventStore {
         guard fd >= 0 else {
             // A store created on its first append holds nothing before it, as for `refresh`.
             if failure == ENOENT, committedEnd == 0 { return [] }
-            throw LedgerError.systemCall(.open, path, errno: failure)
+            throw LedgerError.io(.open, path, errno: failure)
         }
         defer { close(fd) }
         var st = stat()

@@ -7,29 +7,22 @@ import Darwin
 
 /// The one way the storage target makes a system call that can fail: the call is retried while
 /// a signal interrupts it (EINTR), and any other failure throws one I/O error naming the
-/// operation, the path and the system's reason (`LedgerError.systemCall`). The core makes no
+/// operation, the path and the system's reason (`LedgerError.Problem.ioFailed`). The core makes no
 /// system call at all (see `CoreTargetTests`).
 ///
 /// `check` is for calls that return -1 on failure (most of POSIX); the others read and write
 /// whole buffers, which a call may do only in part.
 public enum SystemCall {
-    /// What was being done, as the error words it: "cannot read PATH: …".
-    public enum Operation: String, Sendable {
-        case open, read, write, sync, close, truncate, rename, remove, lock, stat
-        case openDirectory = "open the directory of", syncDirectory = "sync the directory of"
-        case map = "map"
-    }
-
     /// Runs `call` until it is not interrupted; its result when not -1, else throws.
     @discardableResult
     @inline(__always)
-    public static func check<T: BinaryInteger>(_ operation: Operation, _ path: String, _ call: () -> T) throws -> T {
+    public static func check<T: BinaryInteger>(_ operation: LedgerError.FileOperation, _ path: String, _ call: () -> T) throws -> T {
         while true {
             let r = call()
             if r != -1 { return r }
             let e = errno
             if e == EINTR { continue }
-            throw LedgerError.systemCall(operation, path, errno: e)
+            throw LedgerError.io(operation, path, errno: e)
         }
     }
 
@@ -91,12 +84,5 @@ public enum SystemCall {
         #else
         try check(.read, path) { Darwin.read(fd, buffer, count) }
         #endif
-    }
-}
-
-extension LedgerError {
-    /// A system call that failed: "cannot OPERATION PATH: REASON" (exit 74).
-    public static func systemCall(_ operation: SystemCall.Operation, _ path: String, errno: Int32) -> LedgerError {
-        .io("cannot \(operation.rawValue) \(path): \(String(cString: strerror(errno)))")
     }
 }
