@@ -30,7 +30,7 @@ struct PackedEventTests {
     @Test func theNumbersNameTheEventsStrings() async {
         await propertyCheck(count: 5, input: Gen.int(in: 1...1_000_000)) { seed in
             let ledger = try! Self.store(seed: seed).ledger
-            let strings = ledger.codec.strings
+            let strings = ledger.codec.strings.texts
             func name(_ n: UInt32) -> String { strings[Int(n)] }
             for (i, e) in ledger.events.enumerated() {
                 let p = ledger.stored[i]
@@ -108,7 +108,7 @@ struct PackedEventTests {
                     continue
                 }
                 let x = found[seq]
-                #expect(x.map { ledger.codec.strings[Int($0.model)] } == model && x?.chips == chips && x?.watts == power.watts, "#\(seq)")
+                #expect(x.map { ledger.codec.strings.texts[Int($0.model)] } == model && x?.chips == chips && x?.watts == power.watts, "#\(seq)")
             }
             #expect(found.count == expected)
         }

@@ -269,12 +269,12 @@ package struct EventStorage: Sendable {
     package var lastRecorded: Int64? { runs.last?.recorded }
 
     /// The event at `i` with seq `seq`, its names read from `names`.
-    func event(_ i: Int, seq: Int, names: CodecState) -> Event {
+    func event(_ i: Int, seq: Int, names: LogStrings) -> Event {
         Self.event(self[i], extra: extra(i), seq: seq, recorded: recorded(i), names: names)
     }
 
     /// The event a packed record (and its extra) stands for.
-    static func event(_ r: PackedEvent, extra x: Extra?, seq: Int, recorded: Int64, names: CodecState) -> Event {
+    static func event(_ r: PackedEvent, extra x: Extra?, seq: Int, recorded: Int64, names: LogStrings) -> Event {
         @inline(__always) func name(_ n: UInt32) -> String { names.name(n) }
         let body: EventBody
         if let whole = x?.body {
@@ -326,10 +326,10 @@ extension EventStorage.Extra {
 /// the packed records instead.
 public struct EventList: RandomAccessCollection, Sendable {
     let storage: EventStorage
-    let names: CodecState
+    let names: LogStrings
     let firstSeq: Int
 
-    package init(storage: EventStorage, names: CodecState, firstSeq: Int) {
+    package init(storage: EventStorage, names: LogStrings, firstSeq: Int) {
         self.storage = storage
         self.names = names
         self.firstSeq = firstSeq

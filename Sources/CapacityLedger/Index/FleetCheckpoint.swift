@@ -118,7 +118,7 @@ public enum FleetCheckpoint {
     /// about a gigabyte beside the ledger.) Throws what `sink` throws, at once.
     package static func layout(ledger: Ledger, codec: CodecState, tie: (seq: Int, commitStart: Int, commitEnd: Int),
                        blockSize: Int = defaultBlockSize, into sink: some CheckpointSink) throws {
-        guard !ledger.isPartial, codec.baseCount == 0 else { throw LedgerError(.checkpointOfPart) }
+        guard !ledger.isPartial, codec.strings.baseCount == 0 else { throw LedgerError(.checkpointOfPart) }
         var keys: [String] = []       // see `chipsKey`, `powerKey`, `usdKey`
         var keyIndex: [String: UInt32] = [:]
         func key(_ k: String) -> UInt32 {
@@ -137,7 +137,7 @@ public enum FleetCheckpoint {
             known[kind][k, default: n] = n
             return n
         }
-        let strings = codec.strings
+        let strings = codec.strings.texts
         let name = { (n: UInt32) in strings[Int(n)] }
         let order = ledger.effectiveOrder()
         let voided = ledger.voidedMask(through: ledger.count)
@@ -180,7 +180,7 @@ public enum FleetCheckpoint {
             lastTime = p.effective
             break
         }
-        let cut = min(lastTime, codec.prevRecorded) - writerWindowSeconds * 1_000_000
+        let cut = min(lastTime, codec.times.recorded) - writerWindowSeconds * 1_000_000
 
         // The first pass: keys, definitions, the writers' amount totals, each rack name's last
         // mark, each block's first time, totals before it and CRC, and the writer's timelines.
@@ -246,8 +246,8 @@ public enum FleetCheckpoint {
         for k in keys { writeString(k, &meta) }
         meta.varint(UInt64(definitions.count))
         for e in definitions { meta.varint(UInt64(e.seq)); writeString(EventJSON.line(e), &meta) }
-        meta.zigzag(codec.prevRecorded)
-        meta.zigzag(codec.prevEffectiveSeconds)
+        meta.zigzag(codec.times.recorded)
+        meta.zigzag(codec.times.effectiveSeconds)
         meta.varint(amounts.chips); meta.varint(amounts.watts); meta.varint(amounts.usd)
         meta.varint(UInt64(recordCount))
         meta.varint(UInt64(blocks.count))
@@ -418,7 +418,7 @@ public enum FleetCheckpoint {
     static func writerSection(ledger: Ledger, codec: CodecState, keyCount: Int, lines: WriterLines) -> (bytes: [UInt8], directoryEnd: Int) {
         var w = ByteWriter()
         w.zigzag(lines.cut)
-        let anchors = codec.anchors.count == (ledger.count + LogAnchor.interval - 1) / LogAnchor.interval ? codec.anchors : []
+        let anchors = codec.seekPoints.anchors.count == (ledger.count + LogAnchor.interval - 1) / LogAnchor.interval ? codec.seekPoints.anchors : []
         w.varint(UInt64(anchors.count))
         for a in anchors {
             w.u64(UInt64(a.offset)); w.u64(UInt64(bitPattern: a.prevRecorded)); w.u64(UInt64(bitPattern: a.prevEffectiveSeconds))

@@ -151,16 +151,16 @@ package enum LogScanner {
         var lastChecked = firstSeq - 1
         // Rollback point: the codec state as of the last commit.
         var savedStrings = state.strings.count
-        var savedRecorded = state.prevRecorded
-        var savedEffective = state.prevEffectiveSeconds
+        var savedRecorded = state.times.recorded
+        var savedEffective = state.times.effectiveSeconds
 
         var savedSeq = firstSeq - 1
 
         func rollback(_ state: inout CodecState) {
-            while state.strings.count > savedStrings { state.removeLastString() }
-            state.prevRecorded = savedRecorded
-            state.prevEffectiveSeconds = savedEffective
-            state.dropAnchors(after: savedSeq)
+            while state.strings.count > savedStrings { state.strings.removeLast() }
+            state.times.recorded = savedRecorded
+            state.times.effectiveSeconds = savedEffective
+            state.seekPoints.drop(after: savedSeq)
         }
 
         let end = buf.count
@@ -232,7 +232,7 @@ package enum LogScanner {
                         }
                         if let onRecord {
                             let first = firstSeq + out.events.count
-                            for (i, h) in pendingHashes.enumerated() { onRecord(pending.event(i, seq: first + i, names: state), h.0, h.1) }
+                            for (i, h) in pendingHashes.enumerated() { onRecord(pending.event(i, seq: first + i, names: state.strings), h.0, h.1) }
                         }
                         if out.events.isEmpty {
                             swap(&out.events, &pending)  // the common case: one large batch, moved not copied
@@ -251,17 +251,17 @@ package enum LogScanner {
                         out.commits += 1
                         chain = stored
                         savedStrings = state.strings.count
-                        savedRecorded = state.prevRecorded
-                        savedEffective = state.prevEffectiveSeconds
+                        savedRecorded = state.times.recorded
+                        savedEffective = state.times.effectiveSeconds
                         savedSeq = seqHere - 1
                     }
                     continue
                 }
-                state.anchor(seq: seqHere, offset: at)
+                state.seekPoints.note(seq: seqHere, offset: at, times: state.times)
                 var pr = ByteReader(payload, from: 0, to: payload.count)
                 do {
                     let (record, extra) = try RecordCodec.decodePacked(&pr, state: &state)
-                    pending.append(record, recorded: state.prevRecorded, extra: extra)
+                    pending.append(record, recorded: state.times.recorded, extra: extra)
                 } catch {
                     throw LedgerError(.damagedLog(offset: at, seq: seqHere, .badRecord(error.what)))
                 }

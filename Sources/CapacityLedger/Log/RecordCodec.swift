@@ -1,42 +1,61 @@
 import CCapacitySupport
-/// The state a record's encoding depends on: strings seen so far (each stored once, then
-/// referenced by number) and the previous record's times (stored as differences).
+/// The state a record's encoding depends on, in three parts by role: the log's string table
+/// (`strings`: each string stored once, then referenced by number), the previous record's
+/// times that the next record's are stored against (`times`), and the places decoding can
+/// start from (`seekPoints`).
 ///
 /// Encoding and decoding walk the log in order and keep this state identical on both sides, so
 /// the bytes of a record depend only on the records before it: re-encoding the same events
 /// gives the same bytes and therefore the same hash chain.
 public struct CodecState: Sendable {
-    var strings: [String] = []
-    /// String → number, by exact bytes (see `ExactText`), over `strings` and `baseTexts`; nil
-    /// until a writer needs it.
-    package var ids: SlotIndex? = SlotIndex()
-    /// Strings among the first `baseCount` that a writer has looked up (and `ids` numbers).
-    var baseTexts: [UInt32: String] = [:]
-    /// Strings numbered below `baseCount` that live elsewhere (a checkpoint file) and are read
-    /// on demand; `strings` then holds only the ones after them. Reading only.
-    package var base: (@Sendable (Int) -> String?)?
-    package var baseCount = 0
-    /// For a writer over such a state: the number of a string among the first `baseCount`.
-    package var baseLookup: (@Sendable (String) -> UInt32?)?
-    package var prevRecorded: Int64 = 0
-    package var prevEffectiveSeconds: Int64 = 0
-    /// Where to start reading to reach any record: `anchors[i]` is the byte offset of the frame
-    /// of seq `i × 1,024 + 1` and the times before it (see `LogAnchor`).
-    package var anchors: [LogAnchor] = []
+    /// The log's string table.
+    package var strings = LogStrings()
+    /// The previous record's times.
+    package var times = RecordTimes()
+    /// Where to start reading to reach any record.
+    package var seekPoints = SeekPoints()
 
     public init() {}
 
     /// A state for reading only: skips the string → number dictionary until a writer needs it.
     package static func readOnly() -> CodecState {
         var s = CodecState()
-        s.ids = nil
+        s.strings.ids = nil
         return s
     }
 
+    /// The string numbered `n` (`LogStrings.name`).
+    @inline(__always)
+    package func name(_ n: UInt32) -> String { strings.name(n) }
+}
+
+/// The log's string table: every string a record holds (a site, a rack, a note …) is stored
+/// once, the first time, and referred to by its number after. Names are compared as these
+/// numbers across the fold, the rules and the index (`names:` parameters take this table).
+public struct LogStrings: Sendable {
+    /// The strings in memory, numbered from `baseCount`.
+    package var texts: [String] = []
+    /// String → number, by exact bytes (see `ExactText`), over `texts` and `baseTexts`; nil
+    /// until a writer needs it.
+    package var ids: SlotIndex? = SlotIndex()
+    /// Strings among the first `baseCount` that a writer has looked up (and `ids` numbers).
+    var baseTexts: [UInt32: String] = [:]
+    /// Strings numbered below `baseCount` that live elsewhere (a checkpoint file) and are read
+    /// on demand; `texts` then holds only the ones after them. Reading only.
+    package var base: (@Sendable (Int) -> String?)?
+    package var baseCount = 0
+    /// For a writer over such a table: the number of a string among the first `baseCount`.
+    package var baseLookup: (@Sendable (String) -> UInt32?)?
+
+    package init() {}
+
+    /// How many strings the table numbers.
+    package var count: Int { baseCount + texts.count }
+
     mutating func ensureWritable() {
         guard ids == nil else { return }
-        var index = SlotIndex(minimumCapacity: strings.count)
-        for (i, s) in strings.enumerated() { index.insert(NameHash.of(s), UInt32(baseCount + i)) }
+        var index = SlotIndex(minimumCapacity: texts.count)
+        for (i, s) in texts.enumerated() { index.insert(NameHash.of(s), UInt32(baseCount + i)) }
         ids = index
     }
 
@@ -44,15 +63,15 @@ public struct CodecState: Sendable {
     @inline(__always)
     func text(_ n: UInt32) -> String? {
         let i = Int(n) - baseCount
-        return i >= 0 ? strings[i] : baseTexts[n]
+        return i >= 0 ? texts[i] : baseTexts[n]
     }
 
     /// The string numbered `n`, which the log has (in memory, or read from the checkpoint the
-    /// state continues).
+    /// table continues).
     @inline(__always)
     package func name(_ n: UInt32) -> String {
         let i = Int(n) - baseCount
-        if i >= 0 { return strings[i] }
+        if i >= 0 { return texts[i] }
         if let s = baseTexts[n] ?? base?(Int(n)) { return s }
         preconditionFailure("string #\(n) is not in the log's string table")
     }
@@ -76,20 +95,38 @@ public struct CodecState: Sendable {
     }
 
     /// Drops the newest string (a batch or a torn tail taken back).
-    mutating func removeLastString() {
-        let s = strings.removeLast()
-        ids?.remove(NameHash.of(s), UInt32(baseCount + strings.count))
+    mutating func removeLast() {
+        let s = texts.removeLast()
+        ids?.remove(NameHash.of(s), UInt32(baseCount + texts.count))
     }
+}
+
+/// The previous record's times: a record stores its recorded time (µs) and effective time
+/// (seconds) as differences from these, and decoding adds them back.
+package struct RecordTimes: Sendable, Equatable {
+    package var recorded: Int64 = 0
+    package var effectiveSeconds: Int64 = 0
+    package init(recorded: Int64 = 0, effectiveSeconds: Int64 = 0) {
+        self.recorded = recorded
+        self.effectiveSeconds = effectiveSeconds
+    }
+}
+
+/// The log's seek points: `anchors[i]` is where the frame of seq `i × 1,024 + 1` starts and the
+/// times before it (`LogAnchor`), so a reader can start decoding there.
+package struct SeekPoints: Sendable {
+    package var anchors: [LogAnchor] = []
+    package init() {}
 
     /// Records an anchor before the record numbered `seq` when one is due.
     @inline(__always)
-    mutating func anchor(seq: Int, offset: Int) {
+    mutating func note(seq: Int, offset: Int, times: RecordTimes) {
         guard (seq - 1) & (LogAnchor.interval - 1) == 0, anchors.count == (seq - 1) / LogAnchor.interval else { return }
-        anchors.append(LogAnchor(offset: offset, prevRecorded: prevRecorded, prevEffectiveSeconds: prevEffectiveSeconds))
+        anchors.append(LogAnchor(offset: offset, prevRecorded: times.recorded, prevEffectiveSeconds: times.effectiveSeconds))
     }
 
     /// Drops the anchors of records after `seq` (a batch rolled back).
-    mutating func dropAnchors(after seq: Int) {
+    mutating func drop(after seq: Int) {
         let keep = (seq + LogAnchor.interval - 1) / LogAnchor.interval
         if anchors.count > keep { anchors.removeLast(anchors.count - keep) }
     }
@@ -142,14 +179,14 @@ package enum RecordCodec {
     /// `rackHash`, when given, is the `NameHash` of the body's rack.
     static func encode(body: EventBody, note: String?, source: String?, recorded: Timestamp, effective: Timestamp,
                        state: inout CodecState, into w: inout ByteWriter, rackHash: UInt64? = nil) -> PackedEvent {
-        state.ensureWritable()
+        state.strings.ensureWritable()
         let code = body.type.code
         w.byte(code)
-        w.zigzag(recorded.micros &- state.prevRecorded)
-        state.prevRecorded = recorded.micros
+        w.zigzag(recorded.micros &- state.times.recorded)
+        state.times.recorded = recorded.micros
         let eff = effective.seconds
-        w.zigzag(eff &- state.prevEffectiveSeconds)
-        state.prevEffectiveSeconds = eff
+        w.zigzag(eff &- state.times.effectiveSeconds)
+        state.times.effectiveSeconds = eff
         var p = PackedEvent(code: code, effective: effective.micros)
         str(note, &state, &w)
         str(source, &state, &w)
@@ -195,24 +232,24 @@ package enum RecordCodec {
     static func str(_ s: String?, _ state: inout CodecState, _ w: inout ByteWriter, hash known: UInt64? = nil) -> UInt32? {
         guard let s else { w.byte(0); return nil }
         let hash = known ?? NameHash.of(s)
-        if let id = state.number(of: s, hash: hash) {
+        if let id = state.strings.number(of: s, hash: hash) {
             w.varint(UInt64(id) + 2)
             return id
         }
-        if let lookup = state.baseLookup, let id = lookup(s) {
-            state.baseTexts[id] = s
-            state.ids!.insert(hash, id)
+        if let lookup = state.strings.baseLookup, let id = lookup(s) {
+            state.strings.baseTexts[id] = s
+            state.strings.ids!.insert(hash, id)
             w.varint(UInt64(id) + 2)
             return id
         }
-        let id = UInt32(state.baseCount + state.strings.count)
-        state.ids!.insert(hash, id)
+        let id = UInt32(state.strings.count)
+        state.strings.ids!.insert(hash, id)
         w.byte(1)
         s.withUTF8Bytes { u in
             w.varint(UInt64(u.count))
             w.append(u)
         }
-        state.strings.append(s)
+        state.strings.texts.append(s)
         return id
     }
 
@@ -229,17 +266,17 @@ package enum RecordCodec {
     /// Decodes one record's payload as an event numbered `seq`.
     static func decode(_ r: inout ByteReader, seq: Int, state: inout CodecState) throws(Malformed) -> Event {
         let (p, extra) = try decodePacked(&r, state: &state)
-        return EventStorage.event(p, extra: extra, seq: seq, recorded: state.prevRecorded, names: state)
+        return EventStorage.event(p, extra: extra, seq: seq, recorded: state.times.recorded, names: state.strings)
     }
 
-    /// Decodes one record's payload packed (its recorded time is `state.prevRecorded` after),
+    /// Decodes one record's payload packed (its recorded time is `state.times.recorded` after),
     /// with what the packed record leaves out. Only a new string is made into a `String`.
     package static func decodePacked(_ r: inout ByteReader, state: inout CodecState) throws(Malformed) -> (PackedEvent, EventStorage.Extra?) {
         guard let code = r.byte(), let type = EventType(code: code) else { throw Malformed(what: "unknown record type") }
         guard let dRec = r.zigzag(), let dEff = r.zigzag() else { throw Malformed(what: "truncated times") }
-        state.prevRecorded &+= dRec
-        state.prevEffectiveSeconds &+= dEff
-        var p = PackedEvent(code: code, effective: state.prevEffectiveSeconds &* Timestamp.microsPerSecond)
+        state.times.recorded &+= dRec
+        state.times.effectiveSeconds &+= dEff
+        var p = PackedEvent(code: code, effective: state.times.effectiveSeconds &* Timestamp.microsPerSecond)
         let note = try optNum(&r, &state), source = try optNum(&r, &state)
         var extra: EventStorage.Extra?
         if note != nil || source != nil {
@@ -320,17 +357,17 @@ package enum RecordCodec {
             else { throw Malformed(what: "bad text") }
             // A string the checkpoint numbers was brought by a record it covers (one read again
             // from an anchor): it keeps the checkpoint's number, not the next one here.
-            if let lookup = state.baseLookup, let id = lookup(s) { return id }
-            let id = state.baseCount + state.strings.count
+            if let lookup = state.strings.baseLookup, let id = lookup(s) { return id }
+            let id = state.strings.count
             guard id < Int(UInt32.max) else { throw Malformed(what: "too many strings") }
-            state.strings.append(s)
-            state.ids?.insert(NameHash.of(s), UInt32(id))
+            state.strings.texts.append(s)
+            state.strings.ids?.insert(NameHash.of(s), UInt32(id))
             return UInt32(id)
         default:
-            guard tag - 2 < UInt64(state.baseCount + state.strings.count) else { throw Malformed(what: "reference to unknown text #\(tag - 2)") }
+            guard tag - 2 < UInt64(state.strings.count) else { throw Malformed(what: "reference to unknown text #\(tag - 2)") }
             let id = Int(tag - 2)
             // A string the checkpoint holds must be readable there (a damaged table is found here).
-            if id < state.baseCount, state.baseTexts[UInt32(id)] == nil, let base = state.base, base(id) == nil {
+            if id < state.strings.baseCount, state.strings.baseTexts[UInt32(id)] == nil, let base = state.strings.base, base(id) == nil {
                 throw Malformed(what: "reference to unknown text #\(id)")
             }
             return UInt32(id)

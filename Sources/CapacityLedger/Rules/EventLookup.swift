@@ -52,7 +52,7 @@ package struct EventLookup: Sendable {
     func has(_ seq: Int) -> Bool { seq >= firstSeq ? seq - firstSeq < stored.count : fetched[seq] != nil }
 
     /// Event `seq` as an event (for messages), its names read from `names`.
-    func event(_ seq: Int, names: CodecState) -> Event {
+    func event(_ seq: Int, names: LogStrings) -> Event {
         if seq >= firstSeq { return stored.event(seq - firstSeq, seq: seq, names: names) }
         let f = fetched[seq]!
         return EventStorage.event(f.record, extra: f.extra, seq: seq, recorded: f.recorded, names: names)

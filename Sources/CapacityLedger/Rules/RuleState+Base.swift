@@ -28,7 +28,7 @@ extension RuleState {
     /// Loads from `base` what checking and applying event `seq` (`p`) touches, and makes sure
     /// it is exact there. Throws `NeedsFullLog` when the checkpoint does not reach back far
     /// enough.
-    mutating func load(for p: PackedEvent, seq: Int, from base: any RuleBase, events: inout EventLookup, names: CodecState) throws {
+    mutating func load(for p: PackedEvent, seq: Int, from base: any RuleBase, events: inout EventLookup, names: LogStrings) throws {
         let key = TimeKey(effective: p.effective, seq: seq)
         switch p.code {
         case PackedEvent.chipsDelivered:
@@ -62,14 +62,14 @@ extension RuleState {
     }
 
     private mutating func loadUndeployed(_ site: UInt32, _ model: UInt32, from base: any RuleBase, covering key: TimeKey,
-                                         _ names: CodecState) throws {
+                                         _ names: LogStrings) throws {
         let pk = NumberMap<Int>.pair(site, model)
         if let t = undeployed[pk], t.covers(key) { return }
         undeployed[pk] = try base.timeline(.undeployed(site: names.name(site), model: names.name(model)), covering: key, extending: undeployed[pk])
     }
 
     private mutating func loadRack(_ site: UInt32, _ rack: UInt32, from base: any RuleBase, covering key: TimeKey,
-                                   events: inout EventLookup, _ names: CodecState) throws {
+                                   events: inout EventLookup, _ names: LogStrings) throws {
         let pk = NumberMap<Int>.pair(site, rack)
         let floor: TimeKey?
         if let known = rackFloors[pk] {

@@ -28,7 +28,7 @@ extension RuleState {
             return out
         }
         /// Worded with the names: why, and which events depend on the target.
-        func reject(_ dependents: [Int], _ why: @escaping @Sendable (CodecState) -> String) -> RuleViolation {
+        func reject(_ dependents: [Int], _ why: @escaping @Sendable (LogStrings) -> String) -> RuleViolation {
             RuleViolation { names in
                 "\(subject): cannot void \(all.event(target, names: names).body.label): \(why(names)); it is needed by \(Self.seqList(dependents)) (append the corrected event first, or void those)"
             }

@@ -2,7 +2,7 @@ extension RuleState {
     /// `rack.installed`: the rack id is not active at the site, and the site has enough
     /// undeployed chips of the model at the effective time and at every later effective time.
     func checkRackInstalled(site: UInt32, rack: UInt32, model: UInt32, chips: Int64, _ key: TimeKey, _ events: EventLookup) throws {
-        @Sendable func subject(_ names: CodecState) -> String { "rack.installed \(names.name(rack))" }
+        @Sendable func subject(_ names: LogStrings) -> String { "rack.installed \(names.name(rack))" }
         if !racks.isEmpty(rack: rack) {
             let marks = racks.marks(site: site, rack: rack, in: events)
             if let idx = marks.lastIndex(where: { $0.key < key }) ?? (marks.isEmpty ? nil : -1) {

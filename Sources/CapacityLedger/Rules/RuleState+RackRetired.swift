@@ -2,7 +2,7 @@ extension RuleState {
     /// `rack.retired`: the rack is active at the effective time (and not retired again later
     /// without a reinstall in between).
     func checkRackRetired(site: UInt32, rack: UInt32, _ key: TimeKey, _ events: EventLookup) throws {
-        @Sendable func subject(_ names: CodecState) -> String { "rack.retired \(names.name(rack))" }
+        @Sendable func subject(_ names: LogStrings) -> String { "rack.retired \(names.name(rack))" }
         let marks = racks.marks(site: site, rack: rack, in: events)
         guard let idx = marks.lastIndex(where: { $0.key < key }) else {
             if let first = marks.first {

@@ -19,13 +19,13 @@ extension Array {
 /// A rule an event breaks, worded when the caller has the names at hand (`error(_:)`): the
 /// rules compare numbers, and most events break none.
 struct RuleViolation: Error {
-    let message: @Sendable (CodecState) -> String
+    let message: @Sendable (LogStrings) -> String
 
-    init(_ message: @escaping @Sendable (CodecState) -> String) {
+    init(_ message: @escaping @Sendable (LogStrings) -> String) {
         self.message = message
     }
 
-    func error(_ names: CodecState) -> LedgerError { LedgerError(.ruleBroken(message(names))) }
+    func error(_ names: LogStrings) -> LedgerError { LedgerError(.ruleBroken(message(names))) }
 }
 
 /// The state the append-time rules need, over the whole effective timeline.
@@ -184,7 +184,7 @@ struct RuleState: Sendable {
     struct Subject: Sendable {
         let record: PackedEvent
 
-        func text(_ names: CodecState) -> String {
+        func text(_ names: LogStrings) -> String {
             let type = record.type.rawValue
             switch record.code {
             case PackedEvent.rackInstalled, PackedEvent.rackRetired: return "\(type) \(names.name(record.b))"

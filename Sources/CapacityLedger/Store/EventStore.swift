@@ -133,7 +133,7 @@ public enum LedgerVerifier {
                 totals = try totals.adding(p)
                 try rules.check(p, seq: seq, events: all)
             } catch let v as RuleViolation {
-                throw v.error(state).within(.storedSeq(seq))
+                throw v.error(state.strings).within(.storedSeq(seq))
             } catch let error as LedgerError {
                 throw error.within(.storedSeq(seq))
             } catch let o as AmountTotals.Overflow {
@@ -141,7 +141,7 @@ public enum LedgerVerifier {
             }
             rules.applyEffects(seq, events: all)
             if PackedEvent.isKeyEvent(p.code) {
-                let body = all.event(seq, names: state).body
+                let body = all.event(seq, names: state.strings).body
                 do { try keys.check(body, seq: seq) } catch let error as LedgerError {
                     throw error.within(.storedSeq(seq))
                 }

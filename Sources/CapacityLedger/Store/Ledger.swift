@@ -44,7 +44,7 @@ public struct Ledger: Sendable {
     var stored: EventStorage { past.stored }
 
     /// The events, `events[seq - firstSeq]`, each built when read (see `EventList`).
-    public var events: EventList { EventList(storage: past.stored, names: codec, firstSeq: past.firstSeq) }
+    public var events: EventList { EventList(storage: past.stored, names: codec.strings, firstSeq: past.firstSeq) }
 
     /// Whether this ledger holds only the events after a checkpoint (a writer's view).
     public var isPartial: Bool { firstSeq > 1 }
@@ -58,8 +58,8 @@ public struct Ledger: Sendable {
         past.firstSeq = base.count + 1
         self.head = head
         self.codec = codec
-        lastRecorded = Timestamp(micros: codec.prevRecorded)
-        rules.racks = RackMarks(denseFrom: UInt32(codec.baseCount))
+        lastRecorded = Timestamp(micros: codec.times.recorded)
+        rules.racks = RackMarks(denseFrom: UInt32(codec.strings.baseCount))
         for e in definitions.sorted(by: { $0.seq < $1.seq }) where PackedEvent.isKeyEvent(e.type.code) {
             keys.apply(e.body, seq: e.seq)
         }
@@ -71,7 +71,7 @@ public struct Ledger: Sendable {
             case .chipModelDefined(let model, _, _, _, _, _): name = model
             default: throw FleetCheckpoint.Unusable(reason: "checkpoint definition #\(e.seq) is not a definition")
             }
-            guard let number = self.codec.existingNumber(of: name) else {
+            guard let number = self.codec.strings.existingNumber(of: name) else {
                 throw FleetCheckpoint.Unusable(reason: "checkpoint definition #\(e.seq) names a string the checkpoint does not hold")
             }
             var p = PackedEvent(code: e.type.code, effective: e.effective.micros)
@@ -101,7 +101,7 @@ public struct Ledger: Sendable {
         for i in 0..<new.count {
             let seq = count + 1
             let p = new[i]
-            if let base { try rules.load(for: p, seq: seq, from: base, events: &past, names: codec) }
+            if let base { try rules.load(for: p, seq: seq, from: base, events: &past, names: codec.strings) }
             let recorded = new.recorded(i)
             past.stored.append(p, recorded: recorded, extra: new.extra(i))
             if p.code == PackedEvent.eventVoided { voidedBy[Int(p.amount)] = seq }
@@ -148,7 +148,7 @@ public struct Ledger: Sendable {
 
     /// Builds the rule state from the events (once, on the first append).
     mutating func prepareRules() {
-        defer { codec.ensureWritable() }
+        defer { codec.strings.ensureWritable() }
         guard !hasRules else { return }
         rules = RuleState()
         rules.racks.reserveCapacity(past.stored.count)
@@ -212,11 +212,11 @@ public struct Ledger: Sendable {
     public mutating func reserve(events n: Int) {
         guard n > 0 else { return }
         past.stored.reserveCapacity(past.stored.count + n)
-        codec.strings.reserveCapacity(codec.strings.count + n)
+        codec.strings.texts.reserveCapacity(codec.strings.texts.count + n)
         // About half the events of a large import bring a new string (a rack's name): the
         // string numbers' index made that large at once is not rehashed as it grows, and its
         // slots, zero pages until used, take memory only where entries land.
-        codec.ids?.reserveCapacity(codec.strings.count + min(n / 2, 1 << 25))
+        codec.strings.ids?.reserveCapacity(codec.strings.texts.count + min(n / 2, 1 << 25))
         if hasRules { rules.racks.reserveCapacity(n) }
     }
 
@@ -224,8 +224,8 @@ public struct Ledger: Sendable {
     /// This is how large imports stream without holding the whole input in memory.
     public mutating func beginBatch() -> Batch {
         prepareRules()
-        return Batch(count: count, head: head, lastRecorded: lastRecorded, strings: codec.strings.count,
-                     rec: codec.prevRecorded, eff: codec.prevEffectiveSeconds, totals: totals)
+        return Batch(count: count, head: head, lastRecorded: lastRecorded, strings: codec.strings.texts.count,
+                     rec: codec.times.recorded, eff: codec.times.effectiveSeconds, totals: totals)
     }
 
     /// Checks and adds one draft; appends its frame (and a chain mark every 1,024 records) to `bytes`.
@@ -269,19 +269,19 @@ public struct Ledger: Sendable {
         // Encoding numbers the record's names (a new one is added to the string table), which
         // the rules then compare. The record's frame goes straight into `bytes` (dropped with
         // them when a rule refuses the draft).
-        codec.anchor(seq: seq, offset: fileOffset + bytes.count)
+        codec.seekPoints.note(seq: seq, offset: fileOffset + bytes.count, times: codec.times)
         let (frame, p) = Frame.append(to: &bytes) { w in
             RecordCodec.encode(body: d.pointee.body, note: d.pointee.note, source: d.pointee.source, recorded: recorded, effective: effective,
                                state: &codec, into: &w, rackHash: rackHash)
         }
-        if let base { try rules.load(for: p, seq: seq, from: base, events: &past, names: codec) }
+        if let base { try rules.load(for: p, seq: seq, from: base, events: &past, names: codec.strings) }
         let newTotals: AmountTotals
         do {
             // The totals first: within them no sum the rules compute can overflow.
             newTotals = try totals.adding(p)
             try rules.check(p, seq: seq, events: past)
         } catch let v as RuleViolation {
-            throw v.error(codec).atLine(d.pointee.line)
+            throw v.error(codec.strings).atLine(d.pointee.line)
         } catch let error as LedgerError {
             throw error.atLine(d.pointee.line)
         } catch let o as AmountTotals.Overflow {
@@ -359,7 +359,7 @@ public struct Ledger: Sendable {
         switch d.pointee.body {
         case .rackInstalled(_, let rack, _, _, _), .rackRetired(_, let rack):
             let hash = NameHash.of(rack)
-            codec.prefetch(hash: hash)
+            codec.strings.prefetch(hash: hash)
             return hash
         default:
             return nil
@@ -388,12 +388,12 @@ public struct Ledger: Sendable {
             if p.code == PackedEvent.eventVoided { voidedBy[Int(p.amount)] = nil }
             past.stored.removeLast()
         }
-        codec.dropAnchors(after: saved.count)
+        codec.seekPoints.drop(after: saved.count)
         head = saved.head
         lastRecorded = saved.lastRecorded
-        while codec.strings.count > saved.strings { codec.removeLastString() }
-        codec.prevRecorded = saved.rec
-        codec.prevEffectiveSeconds = saved.eff
+        while codec.strings.texts.count > saved.strings { codec.strings.removeLast() }
+        codec.times.recorded = saved.rec
+        codec.times.effectiveSeconds = saved.eff
         totals = saved.totals
     }
 }

@@ -262,10 +262,10 @@ final class CheckpointReader: @unchecked Sendable {
     /// A codec state that continues the log after the tie, reading earlier strings from here.
     func codecState() -> CodecState {
         var codec = CodecState.readOnly()
-        codec.base = { [self] in self.string($0) }
-        codec.baseCount = stringsCount
-        codec.prevRecorded = prevRecorded
-        codec.prevEffectiveSeconds = prevEffective
+        codec.strings.base = { [self] in self.string($0) }
+        codec.strings.baseCount = stringsCount
+        codec.times.recorded = prevRecorded
+        codec.times.effectiveSeconds = prevEffective
         return codec
     }
 
@@ -377,7 +377,7 @@ extension FleetCheckpoint {
             guard target >= firstSeq else { throw Unusable(reason: "a void since the checkpoint needs the log", needsTheLog: true) }
             voidedBy[target] = firstSeq + i
         }
-        let events = EventList(storage: tail, names: codec, firstSeq: firstSeq)
+        let events = EventList(storage: tail, names: codec.strings, firstSeq: firstSeq)
         var installs = RackInstalls()
         var definitions = reader.definitions
         let order = (0..<tail.count).sorted { TimeKey(effective: tail.effective[$0], seq: $0) < TimeKey(effective: tail.effective[$1], seq: $1) }

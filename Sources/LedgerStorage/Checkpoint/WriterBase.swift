@@ -81,9 +81,9 @@ final class WriterBase: RuleBase {
     /// anchors, and the rule state loaded on demand.
     func ledger() throws -> Ledger {
         var codec = reader.codecState()
-        codec.ids = SlotIndex()
-        codec.baseLookup = { [reader] in reader.number(of: $0) }
-        codec.anchors = (0..<anchorCount).map(anchor)
+        codec.strings.ids = SlotIndex()
+        codec.strings.baseLookup = { [reader] in reader.number(of: $0) }
+        codec.seekPoints.anchors = (0..<anchorCount).map(anchor)
         do {
             return try Ledger(base: self, head: reader.head, codec: codec, definitions: reader.definitions + reader.keyEvents, totals: reader.amounts)
         } catch let u as FleetCheckpoint.Unusable {
@@ -189,9 +189,9 @@ final class WriterBase: RuleBase {
             var bytes = [UInt8](repeating: 0, count: end - offset)
             guard SystemCall.readsWhole(fd, &bytes, at: offset) else { throw NeedsFullLog(reason: "cannot read the log") }
             var state = reader.codecState()
-            state.baseLookup = { [reader] in reader.number(of: $0) }
-            state.prevRecorded = start.prevRecorded
-            state.prevEffectiveSeconds = start.prevEffectiveSeconds
+            state.strings.baseLookup = { [reader] in reader.number(of: $0) }
+            state.times.recorded = start.prevRecorded
+            state.times.effectiveSeconds = start.prevEffectiveSeconds
             let found = try bytes.withUnsafeBytes { raw -> EventLookup.Fetched? in
                 var r = ByteReader(raw, from: 0, to: raw.count)
                 var s = a * LogAnchor.interval + 1
@@ -201,7 +201,7 @@ final class WriterBase: RuleBase {
                     if payload[0] == Frame.commitKind || payload[0] == Frame.markKind || payload[0] == Frame.signatureKind { continue }
                     var pr = ByteReader(payload, from: 0, to: payload.count)
                     guard let (record, extra) = try? RecordCodec.decodePacked(&pr, state: &state) else { throw NeedsFullLog(reason: "log damaged") }
-                    if s == seq { return EventLookup.Fetched(record: record, extra: extra, recorded: state.prevRecorded) }
+                    if s == seq { return EventLookup.Fetched(record: record, extra: extra, recorded: state.times.recorded) }
                     s += 1
                 }
                 return nil

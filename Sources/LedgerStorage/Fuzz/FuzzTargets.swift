@@ -126,7 +126,7 @@ public enum FuzzTargets {
             do {
                 let scan = try LogScanner.scan(UnsafeRawBufferPointer(rebasing: buf[LogHeader.size...]), base: LogHeader.size, from: 0,
                                                firstSeq: 1, head: .genesis, state: &state)
-                for e in EventList(storage: scan.events, names: state, firstSeq: 1) { _ = EventJSON.line(e) }
+                for e in EventList(storage: scan.events, names: state.strings, firstSeq: 1) { _ = EventJSON.line(e) }
                 var ledger = Ledger()
                 try ledger.absorb(scan.events, head: scan.head)
                 _ = ledger.effectiveOrder()
