@@ -16,7 +16,9 @@ racks and future-dated plans); a profile may name a site count, `constrained:500
 Environment: BENCH_SIZES (comma-separated), BENCH_PROFILES (comma-separated), CAPACITY_BIN (default .build/release/capacity),
 BENCH_SQL_BUDGET_S (seconds per SQL engine for the 20 timed points, default 300),
 BENCH_APPEND_BUDGET_S (seconds for the 50 single appends, default 600; at least 5 run),
-BENCH_KEEP=1 (keep each size's files), BENCH_NO_PEERS=1 (skip SQLite, DuckDB, eventsourcing).
+BENCH_KEEP=1 (keep each size's files), BENCH_NO_PEERS=1 (skip SQLite, DuckDB, eventsourcing),
+BENCH_GENERATOR (the `capacity` that generates the histories, default CAPACITY_BIN: to measure an
+earlier build, whose `generate` may lack `--profile`, on the same files).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ SQL_BUDGET_S = float(os.environ.get("BENCH_SQL_BUDGET_S", "300"))
 APPEND_BUDGET_S = float(os.environ.get("BENCH_APPEND_BUDGET_S", "600"))
 KEEP = os.environ.get("BENCH_KEEP") == "1"
 NO_PEERS = os.environ.get("BENCH_NO_PEERS") == "1"
+GENERATOR = os.environ.get("BENCH_GENERATOR")
 
 
 class BenchError(Exception):
@@ -213,7 +216,7 @@ def bench_size(binary: str, n: int, profile: str = "ample") -> dict:
 
     # 1. Generate (not in the table).
     with open(history, "wb") as out:
-        r["generate_s"], _ = run_measured([binary, "generate", str(n), "--seed", str(SEED)] + args, stdout=out)
+        r["generate_s"], _ = run_measured([GENERATOR or binary, "generate", str(n), "--seed", str(SEED)] + args, stdout=out)
     r["history_bytes"] = os.path.getsize(history)
     if r["history_bytes"] == 0:
         raise BenchError(f"`capacity generate {n}` wrote nothing")
