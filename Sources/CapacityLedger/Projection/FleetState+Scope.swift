@@ -36,6 +36,9 @@ extension FleetState {
     /// `timeline` and `when` reads. Allocated power belongs to a site, not a model, and committed
     /// dollars to neither: the commands refuse `model=` (and `site=` for dollars) with them.
     /// `mwh` is energy over a period, which no single state holds (see `QueryEngine.energy`).
+    ///
+    /// `when` reads it after every effective time of a long history: the sites' energizers are
+    /// read in place (`forEachModel`), not copied with their racks.
     func figure(_ m: TimelineMetric, in scope: ChipScope = ChipScope(), precision: Precision = .bf16) -> Double {
         switch m {
         case .pflops:
@@ -43,12 +46,18 @@ extension FleetState {
             return capacity(precision: precision, site: scope.site, model: scope.model).reduce(0) { $0 + $1.pflops }
         case .chips, .installed, .energized:
             var n: Int64 = 0
-            for (s, e) in energizers where scope.keeps(site: s) {
-                for (model, t) in e.byModel where scope.keeps(model: model) { n += m == .energized ? t.energized : t.installed }
-            }
+            forEachModel(in: scope) { _, _, t in n += m == .energized ? t.energized : t.installed }
             return Double(n)
         case .mw:
-            return Power(watts: drawnCells(in: scope, byModel: false).reduce(0) { $0 + $1.watts }).megawatts
+            var watts: Int64 = 0
+            forEachSite(in: scope) { _, e in
+                if let model = scope.model {
+                    _ = e.byModel.with(model) { watts += $0.energizedWatts }
+                } else {
+                    watts += e.used
+                }
+            }
+            return Power(watts: watts).megawatts
         case .delivered:
             return Double(delivered.entries.reduce(Int64(0)) { scope.keeps(site: $1.key.a) && scope.keeps(model: $1.key.b) ? $0 + $1.value : $0 })
         case .allocated:
@@ -60,17 +69,29 @@ extension FleetState {
         }
     }
 
+    /// Calls `body` with each site `scope` keeps and its energizer, read in place.
+    func forEachSite(in scope: ChipScope, _ body: (String, borrowing Energizer) -> Void) {
+        for i in 0..<energizers.count where scope.keeps(site: energizers.keys[i]) { body(energizers.keys[i], energizers[place: i]) }
+    }
+
+    /// Calls `body` with each (site, chip model) `scope` keeps and its totals.
+    func forEachModel(in scope: ChipScope, _ body: (String, String, Energizer.ModelTotals) -> Void) {
+        forEachSite(in: scope) { site, e in
+            for j in 0..<e.byModel.count where scope.keeps(model: e.byModel.keys[j]) { body(site, e.byModel.keys[j], e.byModel[place: j]) }
+        }
+    }
+
     /// The watts drawn by energized racks that `scope` keeps, per site, and per chip model too
-    /// when `byModel` (or when `scope` names a model). Sites that draw nothing are left out.
+    /// when `byModel` (or when `scope` names a model). Those that draw nothing are left out.
     func drawnCells(in scope: ChipScope, byModel: Bool) -> [DrawnCell] {
         var out: [DrawnCell] = []
-        for (s, e) in energizers where scope.keeps(site: s) {
-            if byModel || scope.model != nil {
-                for (m, t) in e.byModel where t.energizedWatts != 0 && scope.keeps(model: m) {
-                    out.append(DrawnCell(site: s, model: m, watts: t.energizedWatts))
-                }
-            } else if e.used != 0 {
-                out.append(DrawnCell(site: s, model: nil, watts: e.used))
+        if byModel || scope.model != nil {
+            forEachModel(in: scope) { s, m, t in
+                if t.energizedWatts != 0 { out.append(DrawnCell(site: s, model: m, watts: t.energizedWatts)) }
+            }
+        } else {
+            forEachSite(in: scope) { s, e in
+                if e.used != 0 { out.append(DrawnCell(site: s, model: nil, watts: e.used)) }
             }
         }
         return out
