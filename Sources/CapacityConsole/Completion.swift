@@ -124,7 +124,7 @@ public struct Completer {
         case .choice(let c): c
         case .time, .pointInTime: ["now"]
         case .file: listFiles(prefix)
-        case .text, .amount, .fraction, .count, .pixels: []
+        case .text, .amount, .fraction, .count, .pixels, .days: []
         }
     }
 

@@ -81,7 +81,7 @@ struct QueryJob {
         if case .seq? = q.point.at { return false }
         switch q.command {
         case .fleet, .power, .capacity, .investments, .train, .sites, .models, .diff: return true
-        case .log, .timeline, .replay, .append, .verify, .stats: return false
+        case .log, .timeline, .replay, .when, .energy, .append, .verify, .stats: return false
         }
     }
 

@@ -75,6 +75,7 @@ struct QueryParserTests {
         case .fraction: ("1.5", "must be a number in (0, 1]")
         case .count: ("-1", "must be a whole number ≥ 0")
         case .pixels: ("319", "must be a whole number of pixels from 320 to 4000")
+        case .days: ("0", "must be a whole number of days from 1 to 36,500")
         case .name, .text, .file: nil
         }
     }
@@ -89,6 +90,10 @@ struct QueryParserTests {
         case .event: words = ["power.allocated", "site=s1", "mw=1"]
         }
         for o in spec.options where o.required && o.key != key { words.append("\(o.name)=\(example(o.key))") }
+        // The first set of options of a command that takes one of several (`train`), unless the
+        // option under test is of another.
+        let set = spec.alternatives.first { $0.contains { $0 == key } } ?? spec.alternatives.first ?? []
+        for k in set where k != key { words.append("\(k.rawValue)=\(example(k))") }
         return words.joined(separator: " ")
     }
 
@@ -111,7 +116,7 @@ struct QueryParserTests {
     }
 
     @Test(arguments: [
-        ("flet", #"unknown command "flet" (commands: fleet, power, investments, sites, models, capacity, train, log, timeline, replay, diff, append, verify, stats)"#),
+        ("flet", #"unknown command "flet" (commands: fleet, power, investments, sites, models, capacity, train, log, timeline, replay, diff, when, energy, append, verify, stats)"#),
         ("  ", "empty command"),
         ("fleet colour=red", #"fleet: unknown option "colour" (accepted: site, model, at, known)"#),
         ("diff 2025-01-01 now at=now", #"diff: unknown option "at" (accepted: known)"#),
@@ -132,9 +137,9 @@ struct QueryParserTests {
         ("train params=1T tokens=1T mfu=nan", "train: mfu=nan must be a number in (0, 1]"),
         ("log limit=99999999999999999999", "log: limit=99999999999999999999 must be a whole number ≥ 0"),
         ("timeline metric=chips every=day svg=c.svg width=4001", "timeline: width=4001 must be a whole number of pixels from 320 to 4000"),
-        ("train tokens=15T", "train: params= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16])"),
-        ("train params=1.8T", "train: tokens= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16])"),
-        ("timeline every=month", "timeline: metric= is required (one of: pflops, chips, energized, mw, usd)"),
+        ("train tokens=15T", "train: params= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16], or train days=90 tokens_per_param=20)"),
+        ("train params=1.8T", "train: tokens= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16], or train days=90 tokens_per_param=20)"),
+        ("timeline every=month", "timeline: metric= is required (one of: pflops, chips, energized, mw, usd, installed, delivered, allocated, mwh)"),
         ("timeline metric=pflops", "timeline: every= is required (one of: day, week, month, quarter)"),
         ("timeline metric=chips every=day height=500", "timeline: height= shapes the SVG chart; give svg=FILE too"),
         ("timeline metric=chips every=day width=500 title=x", "timeline: title= shapes the SVG chart; give svg=FILE too"),
@@ -154,8 +159,8 @@ struct QueryParserTests {
         ("train mfu=2", "train: mfu=2 must be a number in (0, 1]"),
         ("timeline width=100", "timeline: width=100 must be a whole number of pixels from 320 to 4000"),
         // The required options in the table's order, then those that need another.
-        ("train", "train: params= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16])"),
-        ("timeline title=x", "timeline: metric= is required (one of: pflops, chips, energized, mw, usd)"),
+        ("train", "train: params= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16], or train days=90 tokens_per_param=20)"),
+        ("timeline title=x", "timeline: metric= is required (one of: pflops, chips, energized, mw, usd, installed, delivered, allocated, mwh)"),
     ])
     func theFirstFaultOfAQueryIsTheOneRefused(_ line: String, _ message: String) {
         #expect(throws: LedgerError.data(message)) { try Query.parse(line) }
@@ -166,7 +171,7 @@ struct QueryParserTests {
     /// A value of each option that is not its default, which the example ledger answers.
     static func example(_ key: OptionKey) -> String {
         switch key {
-        case .site: "site-a"
+        case .site: "site-c"
         case .model: "b200"
         case .investor: "amazon"
         case .recipient: "anthropic"
@@ -186,54 +191,90 @@ struct QueryParserTests {
         case .known: "now"
         case .svg: "chart.svg"
         case .title: "Fleet"
+        case .value: "1K"
+        case .window: "90"
+        case .days: "30"
+        case .tokensPerParam: "20"
         }
     }
 
-    /// A line of `spec` with its operands and every option but `left` given.
-    static func line(_ spec: CommandSpec, leaving left: OptionKey? = nil) -> String {
+    /// A line of `spec` with its operands and every option but `left` given; of a command that
+    /// takes one of several sets of options (`train`), those of the set numbered `set` only.
+    static func line(_ spec: CommandSpec, set: Int = 0, leaving left: OptionKey? = nil) -> String {
         var words = [spec.name]
         switch spec.operands {
         case .none: break
         case .points(let n): words += ["2024-06-30", "now"].prefix(n)
         case .event: words += ["power.allocated", "site=site-a", "mw=1", "effective=2025-11-01"]
         }
-        for o in spec.options {
+        let others = spec.alternatives.indices.filter { $0 != set }.flatMap { spec.alternatives[$0] }
+        for o in spec.options where !others.contains(o.key) {
             if let left, o.key == left || o.needs?.key == left { continue }
             words.append("\(o.name)=\(example(o.key))")
         }
         return words.joined(separator: " ")
     }
 
+    /// The sets of options a command's lines give: one for each of its alternatives, else one.
+    static func sets(_ spec: CommandSpec) -> Range<Int> { 0..<max(1, spec.alternatives.count) }
+
     /// Every command of the table, with every option it takes, parses to the command of its
     /// name, and runs: the engine answers it as that command.
     @Test(arguments: CommandSpec.all.map(\.name))
     func everyCommandOfTheTableParsesAndRuns(_ name: String) throws {
         let spec = try #require(CommandSpec.named(name))
-        let line = Self.line(spec)
-        let q = try Query.parse(line)
-        #expect(q.name == name)
-        // The row builds its own command (the case is named as the command).
-        #expect(String(describing: q.command).prefix { $0.isLetter } == name, "\(line) parses to \(q.command)")
-        let fixture = QueryFixture.shared
-        let engine = QueryEngine(store: fixture.store.copy(), clock: fixture.clock)
-        let out = try engine.run(q)
-        #expect(out.command == name, "\(line) runs as \(out.command)")
+        for set in Self.sets(spec) {
+            let line = Self.line(spec, set: set)
+            let q = try Query.parse(line)
+            #expect(q.name == name)
+            // The row builds its own command (the case is named as the command).
+            #expect(String(describing: q.command).prefix { $0.isLetter } == name, "\(line) parses to \(q.command)")
+            let fixture = QueryFixture.shared
+            let engine = QueryEngine(store: fixture.store.copy(), clock: fixture.clock)
+            let out = try engine.run(q)
+            #expect(out.command == name, "\(line) runs as \(out.command)")
+        }
     }
 
     /// Each option a command takes reaches its typed value: leaving it out gives another query
-    /// (or, for a required one, a refusal that names it).
+    /// (or, for a required one, or one of a set that is given, a refusal that names it).
     @Test(arguments: CommandSpec.all.map(\.name))
     func everyOptionReachesTheTypedCommand(_ name: String) throws {
         let spec = try #require(CommandSpec.named(name))
-        let all = try Query.parse(Self.line(spec))
         for o in spec.options {
-            let line = Self.line(spec, leaving: o.key)
-            if o.required {
+            let set = spec.alternatives.firstIndex { $0.contains(o.key) }
+            let all = try Query.parse(Self.line(spec, set: set ?? 0))
+            let line = Self.line(spec, set: set ?? 0, leaving: o.key)
+            if o.required || set != nil {
                 #expect(throws: LedgerError.self, "\(line) without \(o.name)=") { try Query.parse(line) }
                 continue
             }
             let without = try Query.parse(line)
             #expect(without != all, "\(o.name)= changes nothing in \(all.command)")
         }
+    }
+
+    /// A command that takes one of several sets of options (`train`) refuses one of another set
+    /// with the first, and asks for the rest of a set it has begun.
+    @Test(arguments: [
+        ("train params=1T days=30", "train: params= and days= do not go together (give params= tokens=, or days= tokens_per_param=)"),
+        ("train tokens_per_param=20 tokens=1T", "train: tokens= and tokens_per_param= do not go together (give params= tokens=, or days= tokens_per_param=)"),
+        ("train days=30", "train: tokens_per_param= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16], or train days=90 tokens_per_param=20)"),
+        ("train tokens_per_param=20 mfu=0.5", "train: days= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16], or train days=90 tokens_per_param=20)"),
+        ("when metric=mw value=1 window=36501", "when: window=36501 must be a whole number of days from 1 to 36,500"),
+        ("when metric=mw", "when: value= is required (usage: when metric=pflops value=3M [site=] [model=] [precision=bf16] [window=180])"),
+        ("energy to=2026-01-01", "energy: from= is required (usage: energy from=2025-01-01 to=2026-01-01 [by=site] [site=] [model=])"),
+    ])
+    func theOptionsOfOneQuestionGoTogether(_ line: String, _ message: String) {
+        #expect(throws: LedgerError.data(message)) { try Query.parse(line) }
+    }
+
+    @Test func theNewQuestionsParseToTheirTypedValues() throws {
+        #expect(try Query.parse("train days=90 tokens_per_param=20 site=s1 model=m1").command
+            == .train(TrainQuery(question: .largestModel(days: 90, tokensPerParam: 20), scope: ChipScope(site: "s1", model: "m1"))))
+        #expect(try Query.parse("when metric=energized value=1M site=s1 window=30").command
+            == .when(WhenQuery(metric: .energized, value: 1e6, scope: ChipScope(site: "s1"), window: 30)))
+        #expect(try Query.parse("energy from=2025-01-01 by=model").command
+            == .energy(EnergyQuery(from: .time(Self.time("2025-01-01")), grouping: .model)))
     }
 }

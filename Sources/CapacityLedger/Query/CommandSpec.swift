@@ -52,16 +52,21 @@ public struct CommandSpec: Sendable {
     public var operands: Operands
     /// How a refusal for a missing required option shows the command (default: `usage`).
     public var example: String?
+    /// Sets of options that ask the command different questions (`train params= tokens=` the
+    /// days, `train days= tokens_per_param=` the largest model): a query gives every option of
+    /// one set and none of another's. Empty for most commands.
+    public var alternatives: [[OptionKey]]
     /// The typed command, from the values the parser has checked against this row: each is of
     /// its option's kind, and a required option is there.
     let build: @Sendable (ParsedValues) -> Query.Command
 
     init(name: String, usage: String, summary: String, example: String? = nil, options: [Option] = [], operands: Operands = .none,
-         point: PointKeys = .atAndKnown, build: @escaping @Sendable (ParsedValues) -> Query.Command) {
+         point: PointKeys = .atAndKnown, alternatives: [[OptionKey]] = [], build: @escaping @Sendable (ParsedValues) -> Query.Command) {
         self.name = name
         self.usage = usage
         self.summary = summary
         self.example = example
+        self.alternatives = alternatives
         self.options = options + point.options
         self.operands = operands
         self.build = build
@@ -101,16 +106,25 @@ public struct CommandSpec: Sendable {
             .capacity(CapacityQuery(grouping: v.choice(.by) ?? .site, precision: v.choice(.precision) ?? .bf16,
                                     site: v.word(.site), model: v.word(.model)))
         },
-        CommandSpec(name: "train", usage: "train params= tokens= [mfu=] [precision=]",
-                    summary: "Days to train a model on the fleet: FLOPs = 6·params·tokens; days = FLOPs / (PFLOPS·10^15·mfu) / 86400.",
-                    example: "train params=1.8T tokens=15T [mfu=0.4] [precision=bf16]",
-                    options: [o(.params, "parameters, with K M B T suffixes (1.8T)", required: true),
-                              o(.tokens, "training tokens (15T)", required: true),
+        CommandSpec(name: "train", usage: "train params= tokens= | days= tokens_per_param= [mfu=] [precision=] [site=] [model=]",
+                    summary: "Days to train a model: FLOPs = 6·params·tokens; days = FLOPs / (PFLOPS·10^15·mfu) / 86400; or the largest model for days=.",
+                    example: "train params=1.8T tokens=15T [mfu=0.4] [precision=bf16], or train days=90 tokens_per_param=20",
+                    options: [o(.params, "parameters, with K M B T suffixes (1.8T)"),
+                              o(.tokens, "training tokens (15T)"),
+                              o(.days, "instead: the days to train in; gives the largest model (with tokens_per_param=)"),
+                              o(.tokensPerParam, "with days=: training tokens per parameter (20)"),
                               o(.mfu, "model FLOPs utilisation in (0,1], default 0.4"),
-                              o(.precision, "bf16 (default) or fp8")]) { v in
-            // params= and tokens= are required: the parser has refused the query without them.
-            .train(TrainQuery(params: v.number(.params)!, tokens: v.number(.tokens)!, mfu: v.number(.mfu) ?? 0.4,
-                              precision: v.choice(.precision) ?? .bf16))
+                              o(.precision, "bf16 (default) or fp8"),
+                              o(.site, "only the chips at this site"), o(.model, "only chips of this model")],
+                    alternatives: [[.params, .tokens], [.days, .tokensPerParam]]) { v in
+            // One of the two sets is given in full: the parser has refused the query otherwise.
+            let question: TrainQuery.Question = if let days = v.number(.days) {
+                .largestModel(days: days, tokensPerParam: v.number(.tokensPerParam)!)
+            } else {
+                .days(params: v.number(.params)!, tokens: v.number(.tokens)!)
+            }
+            return .train(TrainQuery(question: question, mfu: v.number(.mfu) ?? 0.4, precision: v.choice(.precision) ?? .bf16,
+                                     scope: ChipScope(site: v.word(.site), model: v.word(.model))))
         },
         CommandSpec(name: "log", usage: "log [type=] [site=] [since=] [until=] [limit=]",
                     summary: "Events in seq order; since/until bound the effective time; limit keeps the last N.",
@@ -119,7 +133,7 @@ public struct CommandSpec: Sendable {
                               o(.limit, "the last N matching events")]) { v in
             .log(LogQuery(type: v.choice(.type), site: v.word(.site), since: v.time(.since), until: v.time(.until), limit: v.whole(.limit)))
         },
-        CommandSpec(name: "timeline", usage: "timeline metric=pflops|chips|energized|mw|usd every=day|week|month|quarter [from=] [to=] [precision=] [svg=FILE] [title=] [width=] [height=]",
+        CommandSpec(name: "timeline", usage: "timeline metric=pflops|chips|energized|mw|usd|installed|delivered|allocated|mwh every=day|week|month|quarter [from=] [to=] [precision=] [svg=FILE] [title=] [width=] [height=]",
                     summary: "A metric at regular points in effective time: a table and a chart; svg= also writes an SVG line chart.",
                     options: [o(.metric, "what to plot", required: true),
                               o(.every, "spacing of the points", required: true),
@@ -147,6 +161,27 @@ public struct CommandSpec: Sendable {
                     summary: "Per site and model, what changed between two effective times (T2 minus T1).",
                     operands: .points(2), point: .knownOnly) { v in
             .diff(DiffQuery(from: v.points[0], to: v.points[1]))
+        },
+        CommandSpec(name: "when", usage: "when metric= value= [site=] [model=] [precision=] [window=]",
+                    summary: "The first effective time a metric reaches a value, from every event (plans too); else an estimate from its trend.",
+                    example: "when metric=pflops value=3M [site=] [model=] [precision=bf16] [window=180]",
+                    options: [o(.metric, "the figure (all but mwh, a figure over a period)", required: true),
+                              o(.value, "the value to reach, with K M B T suffixes (3M)", required: true),
+                              o(.site, "only this site"), o(.model, "only this chip model"),
+                              o(.precision, "for pflops: bf16 (default) or fp8"),
+                              o(.window, "days of history the estimate's least-squares line fits (default 180)")]) { v in
+            // metric= and value= are required: the parser has refused the query without them.
+            .when(WhenQuery(metric: v.choice(.metric)!, value: v.number(.value)!, scope: ChipScope(site: v.word(.site), model: v.word(.model)),
+                            precision: v.choice(.precision) ?? .bf16, window: v.whole(.window) ?? WhenQuery.defaultWindow))
+        },
+        CommandSpec(name: "energy", usage: "energy from= [to=] [by=site|model|fleet] [site=] [model=]",
+                    summary: "MWh drawn by energized racks from one effective time to another (the exact integral), and facility MWh (× PUE).",
+                    example: "energy from=2025-01-01 to=2026-01-01 [by=site] [site=] [model=]",
+                    options: [o(.from, "start of the period", required: true), o(.to, "end of the period (default: at)"),
+                              o(.by, "group rows (default site)"), o(.site, "only this site"), o(.model, "only this chip model")]) { v in
+            // from= is required: the parser has refused the query without it.
+            .energy(EnergyQuery(from: v.time(.from)!, to: v.time(.to), grouping: v.choice(.by) ?? .site,
+                                scope: ChipScope(site: v.word(.site), model: v.word(.model))))
         },
         CommandSpec(name: "append", usage: "append TYPE key=value …",
                     summary: "Append one event, with the same fields and rules as `capacity append`.",

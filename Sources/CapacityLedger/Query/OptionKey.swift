@@ -7,6 +7,8 @@ public enum OptionKey: String, CaseIterable, Sendable, Hashable {
     case params, tokens, mfu, limit, width, height
     case since, until, from, to, at, known
     case svg, title
+    case value, window, days
+    case tokensPerParam = "tokens_per_param"
 
     /// What its value must be: the parser checks it, completion offers values of it.
     public var kind: ValueKind {
@@ -28,6 +30,8 @@ public enum OptionKey: String, CaseIterable, Sendable, Hashable {
         case .at: .pointInTime
         case .svg: .file
         case .title: .text
+        case .value, .days, .tokensPerParam: .amount
+        case .window: .days
         }
     }
 }
@@ -51,6 +55,8 @@ public enum ValueKind: Sendable, Hashable {
     case count
     /// A whole number of pixels from 320 to 4000.
     case pixels
+    /// A whole number of days from 1 to 36,500 (a span of history: `when window=`).
+    case days
     /// Any text.
     case text
     /// A file to write.

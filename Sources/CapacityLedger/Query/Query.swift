@@ -28,6 +28,8 @@ public struct Query: Sendable {
         case timeline(TimelineQuery)
         case replay(ReplayQuery)
         case diff(DiffQuery)
+        case when(WhenQuery)
+        case energy(EnergyQuery)
         /// The event to append, decoded with the fields and checks of `capacity append`.
         case append(EventDraft)
         case verify
@@ -66,14 +68,29 @@ public struct CapacityQuery: Sendable, Hashable {
     public var model: String?
 }
 
-/// `train params= tokens= [mfu=] [precision=]`.
+/// `train params= tokens= | days= tokens_per_param= [mfu=] [precision=] [site=] [model=]`.
 public struct TrainQuery: Sendable, Hashable {
-    /// Parameters and training tokens: positive and finite.
-    public var params: Double
-    public var tokens: Double
+    /// What is asked, each figure positive and finite.
+    public enum Question: Sendable, Hashable {
+        /// How many days training a model of `params` parameters on `tokens` tokens takes.
+        case days(params: Double, tokens: Double)
+        /// The largest model trainable in `days` days on `tokensPerParam` tokens per parameter.
+        case largestModel(days: Double, tokensPerParam: Double)
+    }
+
+    public var question: Question
     /// Model FLOPs utilisation, in (0, 1].
     public var mfu = 0.4
     public var precision: Precision = .bf16
+    /// The chips that train: the whole fleet by default.
+    public var scope = ChipScope()
+}
+
+extension TrainQuery {
+    /// The days to train a model of `params` parameters on `tokens` tokens.
+    public init(params: Double, tokens: Double, mfu: Double = 0.4, precision: Precision = .bf16, scope: ChipScope = ChipScope()) {
+        self.init(question: .days(params: params, tokens: tokens), mfu: mfu, precision: precision, scope: scope)
+    }
 }
 
 /// `log [type=] [site=] [since=] [until=] [limit=]`.

@@ -16,9 +16,16 @@ public enum Grouping: String, QueryChoice {
     case site, model, fleet
 }
 
-/// `timeline metric=`: what a timeline plots.
+/// `timeline metric=` and `when metric=`: a figure of the fleet over effective time.
 public enum TimelineMetric: String, QueryChoice {
     case pflops, chips, energized, mw, usd
+    /// Installed chips, as `fleet` names them (`chips` is the same figure).
+    case installed
+    case delivered
+    /// Allocated MW.
+    case allocated
+    /// MWh drawn over each step of a timeline: a figure over a period, not at a point.
+    case mwh
 }
 
 /// `timeline every=`: the spacing of a timeline's points.

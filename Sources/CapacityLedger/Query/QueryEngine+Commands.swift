@@ -102,13 +102,9 @@ extension QueryEngine {
     }
 
     func train(_ q: TrainQuery, _ p: PointInTime) throws -> QueryOutput {
-        let (params, tokens, mfu, prec) = (q.params, q.tokens, q.mfu, q.precision)
-        let pflops = try figures(p).pflops(prec)
-        guard pflops > 0 else {
-            throw LedgerError(.trainWithoutCapacity(at: p.atText, known: p.knownText))
-        }
-        // A 64-bit float overflows to infinity quietly; every figure printed must be finite.
-        guard pflops.isFinite else { throw LedgerError(.trainTooLarge(.pflops, at: p.atText)) }
+        guard case .days(let params, let tokens) = q.question else { return try largestModel(q, p) }
+        let (mfu, prec) = (q.mfu, q.precision)
+        let pflops = try trainingPFLOPS(q, p)
         let flops = 6 * params * tokens
         guard flops.isFinite else {
             throw LedgerError(.trainTooLarge(.flops, at: p.atText))
@@ -122,7 +118,7 @@ extension QueryEngine {
         out.rows = [
             [.text("params"), .quantity(params, shown: Self.short(params))], [.text("tokens"), .quantity(tokens, shown: Self.short(tokens))],
             [.text("FLOPs (6·params·tokens)"), .quantity(flops, shown: Format.scientific(flops))],
-            [.text("fleet PFLOPS (\(prec.rawValue))"), .number(pflops, places: 1)],
+            [.text(Self.trainingLabel(q)), .number(pflops, places: 1)],
             [.text("mfu"), .number(mfu, places: 2)], [.text("days"), .number(days, places: 1)],
         ]
         var w = JSONWriter()
@@ -130,6 +126,7 @@ extension QueryEngine {
         w.raw("flops", "\(flops)")
         w.raw("pflops", Format.json(pflops)); w.raw("mfu", Format.json(mfu)); w.raw("days", Format.json(days))
         w.string("precision", prec.rawValue)
+        Self.writeScope(q.scope, &w)
         out.json = w.finished()
         return out
     }

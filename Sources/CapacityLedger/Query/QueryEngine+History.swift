@@ -35,13 +35,7 @@ extension QueryEngine {
     static let timelinePointLimit = 100_000
 
     func metric(_ m: TimelineMetric, _ s: FleetState, _ prec: Precision) -> Double {
-        switch m {
-        case .pflops: s.pflops(prec)
-        case .chips: Double(s.installedChips)
-        case .energized: Double(s.energizedChips)
-        case .mw: s.drawn.megawatts
-        case .usd: Double(s.committedUSD)
-        }
+        s.figure(m, precision: prec)
     }
 
     func timeline(_ q: TimelineQuery, _ p: PointInTime) throws -> QueryOutput {
@@ -59,7 +53,7 @@ extension QueryEngine {
         if let from = time(q.from) {
             // Points before the first counting event are zero, like those before any later event.
             start = from
-        } else if let first = firstCounting(v, of: m == .usd ? [.investmentCommitted] : [.rackInstalled]) ?? firstCounting(v) {
+        } else if let first = firstCounting(v, of: m.movedBy) ?? firstCounting(v) {
             // The first event that moves the metric: installs for chips, energized, PFLOPS and
             // MW, investments for dollars (not a catalog entry years before any delivery).
             start = Timestamp(micros: stored.effective[first])
@@ -102,20 +96,18 @@ extension QueryEngine {
             if values.count & 0xFFF == 0, isCancelled() { throw LedgerError(.interrupted) }
             values.append((points[values.count].shortString, metric(m, s, prec)))
         }
-        let last = try foldCounting(v, upTo: end.micros) { i, s in
-            while values.count < points.count, points[values.count].micros < stored.effective[i] { try add(s) }
-            return values.count < points.count
+        if m == .mwh {
+            // The energy of each step, on the row of the point it starts at: the last point
+            // closes the last step.
+            values = try energySteps(v, bounds: points).enumerated().map { (points[$0.offset].shortString, $0.element) }
+        } else {
+            let last = try foldCounting(v, upTo: end.micros) { i, s in
+                while values.count < points.count, points[values.count].micros < stored.effective[i] { try add(s) }
+                return values.count < points.count
+            }
+            while values.count < points.count { try add(last) }
         }
-        while values.count < points.count { try add(last) }
-        let unit: String
-        let places: Int
-        switch m {
-        case .pflops: unit = "PFLOPS (\(prec.rawValue))"; places = 1
-        case .chips: unit = "installed (chips)"; places = 0
-        case .energized: unit = "energized (chips)"; places = 0
-        case .mw: unit = "drawn (MW)"; places = 3
-        case .usd: unit = "committed (USD)"; places = 0
-        }
+        let (unit, places) = (m.unit(prec), m.places)
         var out = QueryOutput(command: "timeline", point: p)
         out.columns = [Column("at"), Column("value", unit)]
         out.rows = values.map { [.text($0.label), .number($0.value, places: places)] }

@@ -53,6 +53,8 @@ public final class QueryEngine {
         case .timeline(let t): return try timeline(t, p)
         case .replay(let r): return try replay(r, historyPoint(p, q.point, bound: r.to))
         case .diff(let d): return try diff(d, p)
+        case .when(let w): return try when(w, p)
+        case .energy(let e): return try energy(e, p)
         case .append(let draft): return try append(draft)
         case .verify: return try verify()
         case .stats: return try stats(p)

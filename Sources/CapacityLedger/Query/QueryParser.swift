@@ -59,8 +59,8 @@ extension CommandSpec {
     /// Checks the words after the command's name against its row of the table. Every refusal of
     /// a query's text is made here, the first fault found in this order: each word in turn (an
     /// option of the command, given once, with a value of its kind; or an operand the command
-    /// takes), the number of operands, the required options, the options that apply only with
-    /// another.
+    /// takes), the number of operands, the required options (and those of one of its
+    /// `alternatives`), the options that apply only with another.
     func parse(_ words: [String]) throws -> ParsedValues {
         var values = ParsedValues()
         if operands == .event {
@@ -88,10 +88,26 @@ extension CommandSpec {
             if case .choice(let values) = o.kind { accepted = values }
             throw LedgerError(.missingOption(command: name, option: o.name, accepted: accepted, usage: example ?? usage))
         }
+        try checkAlternatives(values)
         for o in options where values.options[o.key] != nil {
             if let needs = o.needs, values.options[needs.key] == nil { throw LedgerError(.optionNeedsAnother(command: name, option: o.name, why: needs.why)) }
         }
         return values
+    }
+
+    /// The options of one of the command's `alternatives`, all of them, and none of another's.
+    /// Checked with the required options: without any, the first set is the one asked for.
+    private func checkAlternatives(_ values: ParsedValues) throws {
+        guard !alternatives.isEmpty else { return }
+        let given = alternatives.filter { set in set.contains { values.options[$0] != nil } }
+        if given.count > 1 {
+            let (a, b) = (given[0].first { values.options[$0] != nil }!, given[1].first { values.options[$0] != nil }!)
+            let sets = alternatives.map { $0.map { $0.rawValue + "=" }.joined(separator: " ") }.joined(separator: ", or ")
+            throw LedgerError.data("\(name): \(a.rawValue)= and \(b.rawValue)= do not go together (give \(sets))")
+        }
+        for key in given.first ?? alternatives[0] where values.options[key] == nil {
+            throw LedgerError.data("\(name): \(key.rawValue)= is required (usage: \(example ?? usage))")
+        }
     }
 
     /// A word that is not an option: an operand of a command that takes them.
@@ -148,6 +164,9 @@ extension ValueKind {
             return .whole(n)
         case .pixels:
             guard let n = Int(text), (320...4000).contains(n) else { throw refused(.pixels) }
+            return .whole(n)
+        case .days:
+            guard let n = Int(text), (1...36_500).contains(n) else { throw refused(.days) }
             return .whole(n)
         case .name, .text, .file:
             return .word(text)

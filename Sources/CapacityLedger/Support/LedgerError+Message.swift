@@ -325,6 +325,7 @@ extension LedgerError.ValueForm {
         case .fraction: "must be a number in (0, 1]"
         case .count: "must be a whole number ≥ 0"
         case .pixels: "must be a whole number of pixels from 320 to 4000"
+        case .days: "must be a whole number of days from 1 to 36,500"
         }
     }
 }

@@ -329,6 +329,7 @@ extension LedgerError {
         case fraction
         case count
         case pixels
+        case days
     }
 
     public enum TrainFigure: Sendable, Hashable {
