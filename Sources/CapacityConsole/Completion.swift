@@ -117,14 +117,20 @@ public struct Completer {
 
     func values(_ kind: ValueKind, prefix: String) -> [String] {
         switch kind {
-        case .name(.site): data.sites
-        case .name(.model): data.models
-        case .name(.investor): data.investors
-        case .name(.recipient): data.recipients
-        case .choice(let c): c
-        case .time, .pointInTime: ["now"]
-        case .file: listFiles(prefix)
-        case .text, .amount, .fraction, .count, .pixels, .days: []
+        case .name(.site): return data.sites
+        case .name(.model): return data.models
+        case .name(.investor): return data.investors
+        case .name(.recipient): return data.recipients
+        case .choice(let c): return c
+        case .choices(let c):
+            // The word after the last comma, after those before it (`allocated,m` → `allocated,mw`).
+            guard let comma = prefix.lastIndex(of: ",") else { return c }
+            let before = prefix[...comma]
+            let taken = Set(prefix[..<comma].split(separator: ",").map(String.init))
+            return c.filter { !taken.contains($0) }.map { before + $0 }
+        case .time, .pointInTime: return ["now"]
+        case .file: return listFiles(prefix)
+        case .text, .amount, .fraction, .count, .pixels, .days: return []
         }
     }
 

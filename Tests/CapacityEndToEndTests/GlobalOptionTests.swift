@@ -64,7 +64,7 @@ struct GlobalOptionTests {
         for args in [["query", "help fleet"], ["-c", ".help fleet"]] {
             let r = try cli.run(args)
             #expect(r.status == 0, "\(args)")
-            #expect(r.out.hasPrefix("fleet [site=] [model=]\n"), "\(args)")
+            #expect(r.out.hasPrefix("fleet [by=site|model|region|vendor] [site=] [model=]\n"), "\(args)")
         }
         #expect(!FileManager.default.fileExists(atPath: cli.ledger))
     }

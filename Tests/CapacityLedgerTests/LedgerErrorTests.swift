@@ -182,6 +182,8 @@ struct RenderedError: Sendable, CustomTestStringConvertible {
         .init(.badTime(written: "soon", form: .dateOrDateTime(option: "--since")), "--since must be a date or UTC date-time, got soon", 64),
         .init(.badTime(written: "soon", form: .seqOrTime(option: "--until")), "--until takes a seq or a time (2025-10-29 or 2025-10-29T14:00:00Z), got soon", 64),
         .init(.badValue(written: "fleet: precision=fp4", expected: .oneOf(["bf16", "fp8"])), "fleet: precision=fp4 is not accepted (one of: bf16, fp8)", 65),
+        .init(.badValue(written: "power: by=model", expected: .notHere(accepted: ["site", "region"], why: "power is allocated to sites, not to chip models, so it has no model or vendor")),
+              "power: by=model is not accepted: power is allocated to sites, not to chip models, so it has no model or vendor (one of: site, region)", 65),
         .init(.badValue(written: "train: params=abc", expected: .amount), "train: params=abc is not a positive number (suffixes K M B T, e.g. 1.8T)", 65),
         .init(.badValue(written: "train: params=1e308T", expected: .amountTooLarge), "train: params=1e308T is too large (at most \(largest))", 65),
         .init(.badValue(written: "train: mfu=2", expected: .fraction), "train: mfu=2 must be a number in (0, 1]", 65),

@@ -22,12 +22,14 @@ struct QueryParserTests {
         ("train params=70e9 tokens=2k mfu=0.5 precision=fp8", .train(TrainQuery(params: 70e9, tokens: 2000, mfu: 0.5, precision: .fp8)), PointOptions()),
         ("log type=rack.installed site=s1 since=2025-01-01 until=now limit=3",
          .log(LogQuery(type: .rackInstalled, site: "s1", since: .time(time("2025-01-01")), until: .now, limit: 3)), PointOptions()),
-        ("timeline metric=mw every=week", .timeline(TimelineQuery(metric: .mw, every: .week)), PointOptions()),
+        ("timeline metric=mw every=week", .timeline(TimelineQuery(metrics: [.mw], every: .week)), PointOptions()),
         ("timeline every=month metric=usd from=2025-01-01 to=now precision=fp8 svg=c.svg width=400",
-         .timeline(TimelineQuery(metric: .usd, every: .month, from: .time(time("2025-01-01")), to: .now, precision: .fp8,
+         .timeline(TimelineQuery(metrics: [.usd], every: .month, from: .time(time("2025-01-01")), to: .now, precision: .fp8,
                                  chart: .init(path: "c.svg", width: 400))), PointOptions()),
         ("timeline metric=chips every=quarter svg=c.svg title='a b' height=320",
-         .timeline(TimelineQuery(metric: .chips, every: .quarter, chart: .init(path: "c.svg", title: "a b", height: 320))), PointOptions()),
+         .timeline(TimelineQuery(metrics: [.chips], every: .quarter, chart: .init(path: "c.svg", title: "a b", height: 320))), PointOptions()),
+        ("timeline metric=allocated,mw,headroom every=year by=region",
+         .timeline(TimelineQuery(metrics: [.allocated, .mw, .headroom], every: .year, grouping: .region)), PointOptions()),
         ("replay from=2025-01-01 site=s1 at=#0", .replay(ReplayQuery(from: .time(time("2025-01-01")), site: "s1")), PointOptions(at: .seq(0))),
         ("diff 2025-01-01 #5 known=now", .diff(DiffQuery(from: WrittenPoint(text: "2025-01-01", at: .time(time("2025-01-01"))),
                                                          to: WrittenPoint(text: "#5", at: .seq(5)))), PointOptions(known: .now)),
@@ -70,7 +72,7 @@ struct QueryParserTests {
         switch kind {
         case .pointInTime: ("yesterday", "is not a point in time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, #SEQ, or now)")
         case .time: ("2025-02-30", "is not a time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, or now)")
-        case .choice(let accepted): ("nope", "is not accepted (one of: \(accepted.joined(separator: ", ")))")
+        case .choice(let accepted), .choices(let accepted): ("nope", "is not accepted (one of: \(accepted.joined(separator: ", ")))")
         case .amount: ("1.8X", "is not a positive number (suffixes K M B T, e.g. 1.8T)")
         case .fraction: ("1.5", "must be a number in (0, 1]")
         case .count: ("-1", "must be a whole number ≥ 0")
@@ -89,7 +91,7 @@ struct QueryParserTests {
         case .points(let n): words = Array(["2025-01-01", "now"].prefix(n))
         case .event: words = ["power.allocated", "site=s1", "mw=1"]
         }
-        for o in spec.options where o.required && o.key != key { words.append("\(o.name)=\(example(o.key))") }
+        for o in spec.options where o.required && o.key != key { words.append("\(o.name)=\(example(o))") }
         // The first set of options of a command that takes one of several (`train`), unless the
         // option under test is of another.
         let set = spec.alternatives.first { $0.contains { $0 == key } } ?? spec.alternatives.first ?? []
@@ -118,19 +120,19 @@ struct QueryParserTests {
     @Test(arguments: [
         ("flet", #"unknown command "flet" (commands: fleet, power, investments, sites, models, capacity, train, log, timeline, replay, diff, when, energy, append, verify, stats)"#),
         ("  ", "empty command"),
-        ("fleet colour=red", #"fleet: unknown option "colour" (accepted: site, model, at, known)"#),
+        ("fleet colour=red", #"fleet: unknown option "colour" (accepted: by, site, model, at, known)"#),
         ("diff 2025-01-01 now at=now", #"diff: unknown option "at" (accepted: known)"#),
         ("verify at=now", #"verify: unknown option "at" (it takes no options)"#),
         ("fleet site=s1 site=s2", #"fleet: option "site" is given twice"#),
-        ("fleet s1", #"fleet: unexpected word "s1" (options are key=value: site, model, at, known)"#),
+        ("fleet s1", #"fleet: unexpected word "s1" (options are key=value: by, site, model, at, known)"#),
         ("diff 2025-01-01", "diff: expected 2 times, got 1 (usage: diff T1 T2)"),
         ("diff 2025-01-01 2025-02-01 now", "diff: expected 2 times, got 3 (usage: diff T1 T2)"),
         ("diff yesterday now", "diff: yesterday is not a point in time (a date 2025-10-29, a UTC date-time, #SEQ, or now)"),
         ("fleet at=#-1", "fleet: at=#-1 is not a point in time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, #SEQ, or now)"),
         ("fleet known=#5", "fleet: known=#5 is not a time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, or now)"),
-        ("capacity by=region", "capacity: by=region is not accepted (one of: site, model, fleet)"),
+        ("capacity by=rack", "capacity: by=rack is not accepted (one of: site, model, region, vendor, fleet)"),
         ("capacity precision=fp16", "capacity: precision=fp16 is not accepted (one of: bf16, fp8)"),
-        ("timeline metric=chips every=year", "timeline: every=year is not accepted (one of: day, week, month, quarter)"),
+        ("timeline metric=chips every=decade", "timeline: every=decade is not accepted (one of: day, week, month, quarter, year)"),
         ("log type=rack", "log: type=rack is not accepted (one of: \(EventType.names.joined(separator: ", ")))"),
         ("train params=0 tokens=1T", "train: params=0 is not a positive number (suffixes K M B T, e.g. 1.8T)"),
         ("train params=1e308T tokens=1T", "train: params=1e308T is too large (at most 1.798×10^308)"),
@@ -139,8 +141,8 @@ struct QueryParserTests {
         ("timeline metric=chips every=day svg=c.svg width=4001", "timeline: width=4001 must be a whole number of pixels from 320 to 4000"),
         ("train tokens=15T", "train: params= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16], or train days=90 tokens_per_param=20)"),
         ("train params=1.8T", "train: tokens= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16], or train days=90 tokens_per_param=20)"),
-        ("timeline every=month", "timeline: metric= is required (one of: pflops, chips, energized, mw, usd, installed, delivered, allocated, mwh)"),
-        ("timeline metric=pflops", "timeline: every= is required (one of: day, week, month, quarter)"),
+        ("timeline every=month", "timeline: metric= is required (one of: pflops, chips, energized, mw, usd, installed, delivered, allocated, mwh, cap, headroom, facility, stranded, stranded_mw)"),
+        ("timeline metric=pflops", "timeline: every= is required (one of: day, week, month, quarter, year)"),
         ("timeline metric=chips every=day height=500", "timeline: height= shapes the SVG chart; give svg=FILE too"),
         ("timeline metric=chips every=day width=500 title=x", "timeline: title= shapes the SVG chart; give svg=FILE too"),
         ("append", "append: give an event type and its fields (one of: \(EventType.names.joined(separator: ", ")))"),
@@ -153,14 +155,14 @@ struct QueryParserTests {
 
     @Test(arguments: [
         // Each word in turn, before the number of operands and the required options.
-        ("fleet s1 colour=red", #"fleet: unexpected word "s1" (options are key=value: site, model, at, known)"#),
+        ("fleet s1 colour=red", #"fleet: unexpected word "s1" (options are key=value: by, site, model, at, known)"#),
         ("fleet at=yesterday at=now", "fleet: at=yesterday is not a point in time (a date 2025-10-29, a UTC date-time 2025-10-29T14:00:00Z, #SEQ, or now)"),
         ("diff yesterday", "diff: yesterday is not a point in time (a date 2025-10-29, a UTC date-time, #SEQ, or now)"),
         ("train mfu=2", "train: mfu=2 must be a number in (0, 1]"),
         ("timeline width=100", "timeline: width=100 must be a whole number of pixels from 320 to 4000"),
         // The required options in the table's order, then those that need another.
         ("train", "train: params= is required (usage: train params=1.8T tokens=15T [mfu=0.4] [precision=bf16], or train days=90 tokens_per_param=20)"),
-        ("timeline title=x", "timeline: metric= is required (one of: pflops, chips, energized, mw, usd, installed, delivered, allocated, mwh)"),
+        ("timeline title=x", "timeline: metric= is required (one of: pflops, chips, energized, mw, usd, installed, delivered, allocated, mwh, cap, headroom, facility, stranded, stranded_mw)"),
     ])
     func theFirstFaultOfAQueryIsTheOneRefused(_ line: String, _ message: String) {
         #expect(throws: LedgerError.data(message)) { try Query.parse(line) }
@@ -169,6 +171,14 @@ struct QueryParserTests {
     // MARK: every command of the table
 
     /// A value of each option that is not its default, which the example ledger answers.
+    /// An example value of `o` that its command takes (a choice the command narrows takes one
+    /// of its own values: `power by=region`).
+    static func example(_ o: CommandSpec.Option) -> String {
+        let e = example(o.key)
+        if let only = o.only, !only.values.contains(e) { return only.values.last! }
+        return e
+    }
+
     static func example(_ key: OptionKey) -> String {
         switch key {
         case .site: "site-c"
@@ -210,7 +220,7 @@ struct QueryParserTests {
         let others = spec.alternatives.indices.filter { $0 != set }.flatMap { spec.alternatives[$0] }
         for o in spec.options where !others.contains(o.key) {
             if let left, o.key == left || o.needs?.key == left { continue }
-            words.append("\(o.name)=\(example(o.key))")
+            words.append("\(o.name)=\(example(o))")
         }
         return words.joined(separator: " ")
     }

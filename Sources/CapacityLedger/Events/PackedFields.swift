@@ -22,9 +22,9 @@ package protocol PackedFields<Name> {
 extension PackedFields {
     /// The site of a `site.opened`, `chips.delivered`, `rack.installed`, `rack.retired`,
     /// `power.allocated` or `power.released`.
-    @inline(__always) var site: Name { a }
+    @inline(__always) package var site: Name { a }
     /// The rack of a `rack.installed` or `rack.retired`.
-    @inline(__always) var rack: Name { b }
+    @inline(__always) package var rack: Name { b }
     /// The chip model of a `chips.delivered`, `rack.installed` or `chip.model.defined`.
     @inline(__always) var model: Name {
         code == PackedEvent.rackInstalled ? c : code == PackedEvent.chipModelDefined ? a : b

@@ -55,6 +55,18 @@ struct Energizer: Sendable, Hashable {
     private(set) var byModel = SmallMap<String, ModelTotals>()
     /// Active racks without power.
     private(set) var stranded = 0
+
+    /// The watts the active racks without power would draw, of chip model `model` or of all
+    /// (nil). Zero while none is stranded (then the racks may not be kept); else one pass over
+    /// the racks.
+    func strandedWatts(model: String? = nil) -> Int64 {
+        guard stranded > 0 else { return 0 }
+        let place = model.map { m in byModel.index(of: m) }
+        if case .some(nil) = place { return 0 }
+        var watts: Int64 = 0
+        for r in racks where r.active && !r.energized && (place == nil || r.model == UInt32(place!!)) { watts += r.watts }
+        return watts
+    }
     private var inactive = 0
     /// Finds the numbered racks: each entry is a place in `racks`. Derived from the installs, so
     /// not part of the value.

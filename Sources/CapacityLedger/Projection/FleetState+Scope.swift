@@ -62,6 +62,25 @@ extension FleetState {
             return Double(delivered.entries.reduce(Int64(0)) { scope.keeps(site: $1.key.a) && scope.keeps(model: $1.key.b) ? $0 + $1.value : $0 })
         case .allocated:
             return Power(watts: allocated.reduce(Int64(0)) { scope.keeps(site: $1.key) ? $0 + $1.value : $0 }).megawatts
+        case .cap:
+            return Power(watts: sites.values.reduce(Int64(0)) { scope.keeps(site: $1.site) ? $0 + ($1.cap?.watts ?? 0) : $0 }).megawatts
+        case .headroom:
+            return figure(.allocated, in: scope) - figure(.mw, in: scope)
+        case .facility:
+            var mw = 0.0
+            forEachSite(in: scope) { site, e in
+                let watts = scope.model.map { m in e.byModel.with(m) { $0.energizedWatts } ?? 0 } ?? e.used
+                mw += Power(watts: watts).megawatts * pue(site: site)
+            }
+            return mw
+        case .stranded:
+            var n: Int64 = 0
+            forEachModel(in: scope) { _, _, t in n += t.installed - t.energized }
+            return Double(n)
+        case .strandedMW:
+            var watts: Int64 = 0
+            forEachSite(in: scope) { _, e in watts += e.strandedWatts(model: scope.model) }
+            return Power(watts: watts).megawatts
         case .usd:
             return Double(committedUSD)
         case .mwh:

@@ -10,10 +10,16 @@ public struct CommandSpec: Sendable {
         /// Another option it applies only with, and what the refusal says when that one is
         /// missing (after `KEY= `).
         public var needs: (key: OptionKey, why: String)?
+        /// For a choice, the values this command takes when it takes fewer than the key's, and
+        /// why the others are not (`power` has no chip model).
+        public var only: (values: [String], why: String)?
+        /// The kind of value this command takes, when not the key's (`timeline metric=` takes
+        /// several metrics; `when metric=` one).
+        public var kindHere: ValueKind?
 
         /// As written in a query, before its `=`.
         public var name: String { key.rawValue }
-        public var kind: ValueKind { key.kind }
+        public var kind: ValueKind { kindHere ?? only.map { .choice($0.values) } ?? key.kind }
     }
 
     /// What a command takes besides its `key=value` options.
@@ -77,20 +83,25 @@ public struct CommandSpec: Sendable {
 
     public func option(_ name: String) -> Option? { options.first { $0.name == name } }
 
-    static func o(_ key: OptionKey, _ help: String, required: Bool = false, needs: (key: OptionKey, why: String)? = nil) -> Option {
-        Option(key: key, help: help, required: required, needs: needs)
+    static func o(_ key: OptionKey, _ help: String, required: Bool = false, needs: (key: OptionKey, why: String)? = nil,
+                  only: (values: [String], why: String)? = nil, kind: ValueKind? = nil) -> Option {
+        Option(key: key, help: help, required: required, needs: needs, only: only, kindHere: kind)
     }
 
     public static let all: [CommandSpec] = [
-        CommandSpec(name: "fleet", usage: "fleet [site=] [model=]",
+        CommandSpec(name: "fleet", usage: "fleet [by=site|model|region|vendor] [site=] [model=]",
                     summary: "Chips per site and model: delivered, installed, energized, stranded, retired, undeployed.",
-                    options: [o(.site, "only this site"), o(.model, "only this chip model")]) { v in
-            .fleet(FleetQuery(site: v.word(.site), model: v.word(.model)))
+                    options: [o(.by, "one row per site, model, region or vendor (default: per site and model)",
+                                only: (Grouping.groupsOfChips.map(\.rawValue), "fleet's rows are per site and model unless grouped")),
+                              o(.site, "only this site"), o(.model, "only this chip model")]) { v in
+            .fleet(FleetQuery(site: v.word(.site), model: v.word(.model), grouping: v.choice(.by)))
         },
-        CommandSpec(name: "power", usage: "power [site=]",
+        CommandSpec(name: "power", usage: "power [by=site|region] [site=]",
                     summary: "Power per site: cap, allocated, drawn by energized racks, headroom (MW).",
-                    options: [o(.site, "only this site")]) { v in
-            .power(PowerQuery(site: v.word(.site)))
+                    options: [o(.by, "one row per site (default) or region",
+                                only: (Grouping.groupsOfPower.map(\.rawValue), "power is allocated to sites, not to chip models, so it has no model or vendor")),
+                              o(.site, "only this site")]) { v in
+            .power(PowerQuery(site: v.word(.site), grouping: v.choice(.by) ?? .site))
         },
         CommandSpec(name: "investments", usage: "investments [investor=] [recipient=]",
                     summary: "Committed dollars per investor and recipient, with the total.",
@@ -99,7 +110,7 @@ public struct CommandSpec: Sendable {
         },
         CommandSpec(name: "sites", usage: "sites", summary: "Opened sites with their name, region, power cap and area.") { _ in .sites },
         CommandSpec(name: "models", usage: "models", summary: "The chip catalog in force: specs as of the point in time.") { _ in .models },
-        CommandSpec(name: "capacity", usage: "capacity [by=site|model|fleet] [precision=bf16|fp8] [site=] [model=]",
+        CommandSpec(name: "capacity", usage: "capacity [by=site|model|region|vendor|fleet] [precision=bf16|fp8] [site=] [model=]",
                     summary: "Compute capacity of energized chips in PFLOPS, and PFLOPS per MW drawn.",
                     options: [o(.by, "group rows (default site)"), o(.precision, "bf16 (default) or fp8"),
                               o(.site, "only this site"), o(.model, "only this chip model")]) { v in
@@ -133,10 +144,11 @@ public struct CommandSpec: Sendable {
                               o(.limit, "the last N matching events")]) { v in
             .log(LogQuery(type: v.choice(.type), site: v.word(.site), since: v.time(.since), until: v.time(.until), limit: v.whole(.limit)))
         },
-        CommandSpec(name: "timeline", usage: "timeline metric=pflops|chips|energized|mw|usd|installed|delivered|allocated|mwh every=day|week|month|quarter [from=] [to=] [precision=] [svg=FILE] [title=] [width=] [height=]",
+        CommandSpec(name: "timeline", usage: "timeline metric=M[,M…] every=day|week|month|quarter|year [by=site|model|region|vendor] [from=] [to=] [precision=] [svg=FILE] [title=] [width=] [height=]",
                     summary: "A metric at regular points in effective time: a table and a chart; svg= also writes an SVG line chart.",
-                    options: [o(.metric, "what to plot", required: true),
+                    options: [o(.metric, "what to plot: one metric or several, comma-separated", required: true, kind: .choices(TimelineMetric.names)),
                               o(.every, "spacing of the points", required: true),
+                              o(.by, "one series per site, model, region or vendor", only: (Grouping.groupsOfChips.map(\.rawValue), "a timeline's series are per site, model, region or vendor")),
                               o(.from, "first point (default: the first event that moves the metric, at the start of its step)"),
                               o(.to, "last point (default: at)"),
                               o(.precision, "for pflops: bf16 (default) or fp8"),
@@ -148,8 +160,8 @@ public struct CommandSpec: Sendable {
                 TimelineQuery.ChartFile(path: $0, title: v.word(.title), width: v.whole(.width) ?? 800, height: v.whole(.height) ?? 450)
             }
             // metric= and every= are required: the parser has refused the query without them.
-            return .timeline(TimelineQuery(metric: v.choice(.metric)!, every: v.choice(.every)!, from: v.time(.from), to: v.time(.to),
-                                           precision: v.choice(.precision) ?? .bf16, chart: chart))
+            return .timeline(TimelineQuery(metrics: v.choices(.metric)!, every: v.choice(.every)!, grouping: v.choice(.by),
+                                           from: v.time(.from), to: v.time(.to), precision: v.choice(.precision) ?? .bf16, chart: chart))
         },
         CommandSpec(name: "replay", usage: "replay [from=] [to=] [site=]",
                     summary: "Events in effective order, each with the fleet's PFLOPS (bf16), energized chips and MW drawn after it.",
@@ -174,7 +186,7 @@ public struct CommandSpec: Sendable {
             .when(WhenQuery(metric: v.choice(.metric)!, value: v.number(.value)!, scope: ChipScope(site: v.word(.site), model: v.word(.model)),
                             precision: v.choice(.precision) ?? .bf16, window: v.whole(.window) ?? WhenQuery.defaultWindow))
         },
-        CommandSpec(name: "energy", usage: "energy from= [to=] [by=site|model|fleet] [site=] [model=]",
+        CommandSpec(name: "energy", usage: "energy from= [to=] [by=site|model|region|vendor|fleet] [site=] [model=]",
                     summary: "MWh drawn by energized racks from one effective time to another (the exact integral), and facility MWh (× PUE).",
                     example: "energy from=2025-01-01 to=2026-01-01 [by=site] [site=] [model=]",
                     options: [o(.from, "start of the period", required: true), o(.to, "end of the period (default: at)"),

@@ -47,6 +47,8 @@ public enum ValueKind: Sendable, Hashable {
     case name(NameKind)
     /// One of these words.
     case choice([String])
+    /// One or more of these words, separated by commas, none twice (`metric=allocated,mw`).
+    case choices([String])
     /// A positive number, with a K, M, B or T suffix (`1.8T`).
     case amount
     /// A number in (0, 1].

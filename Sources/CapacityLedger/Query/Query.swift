@@ -43,15 +43,19 @@ extension Query: Equatable {
     }
 }
 
-/// `fleet [site=] [model=]`.
+/// `fleet [by=] [site=] [model=]`.
 public struct FleetQuery: Sendable, Hashable {
     public var site: String?
     public var model: String?
+    /// nil: a row per (site, model).
+    public var grouping: Grouping?
 }
 
-/// `power [site=]`.
+/// `power [by=] [site=]`.
 public struct PowerQuery: Sendable, Hashable {
     public var site: String?
+    /// `.site` or `.region`.
+    public var grouping: Grouping = .site
 }
 
 /// `investments [investor=] [recipient=]`.
@@ -103,10 +107,13 @@ public struct LogQuery: Sendable, Hashable {
     public var limit: Int?
 }
 
-/// `timeline metric= every= [from=] [to=] [precision=] [svg= [title=] [width=] [height=]]`.
+/// `timeline metric=M[,M…] every= [by=] [from=] [to=] [precision=] [svg= [title=] [width=] [height=]]`.
 public struct TimelineQuery: Sendable, Hashable {
-    public var metric: TimelineMetric
+    /// What to plot, in the order written: one series per metric (and per group with `by=`).
+    public var metrics: [TimelineMetric]
     public var every: Period
+    /// nil: each metric over the whole fleet.
+    public var grouping: Grouping?
     public var from: TimePoint?
     public var to: TimePoint?
     public var precision: Precision = .bf16

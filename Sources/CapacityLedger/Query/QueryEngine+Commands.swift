@@ -1,6 +1,7 @@
 extension QueryEngine {
     func fleet(_ q: FleetQuery, _ p: PointInTime) throws -> QueryOutput {
         let s = try figures(p)
+        if let by = q.grouping { return groupedFleet(s.fleet(site: q.site, model: q.model), by: by, figures: s, p) }
         var out = QueryOutput(command: "fleet", point: p)
         out.columns = [Column("site"), Column("model"), Column("delivered", "delivered (chips)"), Column("installed", "installed (chips)"),
                        Column("energized", "energized (chips)"), Column("stranded", "stranded (chips)"),
@@ -16,7 +17,9 @@ extension QueryEngine {
     }
 
     func power(_ q: PowerQuery, _ p: PointInTime) throws -> QueryOutput {
-        let rows = try figures(p).power(site: q.site)
+        let s = try figures(p)
+        let rows = s.power(site: q.site)
+        if q.grouping != .site { return groupedPower(rows, by: q.grouping, figures: s, p) }
         var out = QueryOutput(command: "power", point: p)
         out.columns = [Column("site"), Column("cap_mw", "cap (MW)"), Column("allocated_mw", "allocated (MW)"),
                        Column("drawn_mw", "drawn (MW)"), Column("headroom_mw", "headroom (MW)")]
@@ -62,16 +65,12 @@ extension QueryEngine {
 
     func capacity(_ q: CapacityQuery, _ p: PointInTime) throws -> QueryOutput {
         let prec = q.precision
-        let cells = try figures(p).capacity(precision: prec, site: q.site, model: q.model)
+        let s = try figures(p)
+        let cells = s.capacity(precision: prec, site: q.site, model: q.model)
         let by = q.grouping
         var groups: [String: CapacityRow] = [:]
         for c in cells {
-            let key: String
-            switch by {
-            case .site: key = c.site!
-            case .model: key = c.model!
-            case .fleet: key = "fleet"
-            }
+            let key = s.group(site: c.site!, model: c.model, by: by)
             var g = groups[key] ?? CapacityRow(site: by == .site ? c.site : nil, model: by == .model ? c.model : nil, chips: 0, pflops: 0, drawn: .zero)
             g.chips += c.chips
             g.pflops += c.pflops

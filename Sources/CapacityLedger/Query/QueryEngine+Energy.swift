@@ -1,4 +1,4 @@
-/// `energy from= [to=] [by=site|model|fleet] [site=] [model=]`.
+/// `energy from= [to=] [by=site|model|region|vendor|fleet] [site=] [model=]`.
 public struct EnergyQuery: Sendable, Hashable {
     public var from: TimePoint
     /// nil: the point in time's `at=`.
@@ -84,10 +84,13 @@ extension QueryEngine {
         let from = q.from.resolved(now: now), to = time(q.to) ?? v.effectiveLimit
         guard from <= to else { throw LedgerError.data("energy: from=\(from.shortString) is after to=\(to.shortString)") }
         let by = q.grouping
-        let tally = try energyTallies(v, bounds: [from, to], scope: q.scope, byModel: by == .model) { c in
+        // A site's region and a model's vendor as the ledger has them at the point in time.
+        let labels: (any FleetFigures)? = by == .region || by == .vendor ? try figures(p) : nil
+        let tally = try energyTallies(v, bounds: [from, to], scope: q.scope, byModel: by == .model || by == .vendor) { c in
             switch by {
             case .site: c.site
             case .model: c.model!  // drawn per model when grouped by model
+            case .region, .vendor: labels!.group(site: c.site, model: c.model, by: by)
             case .fleet: "fleet"
             }
         }.first ?? [:]

@@ -38,8 +38,21 @@ extension QueryEngine {
         s.figure(m, precision: prec)
     }
 
+    /// At most this many series in one timeline: more is no chart or table anyone reads.
+    static let timelineSeriesLimit = 50
+
     func timeline(_ q: TimelineQuery, _ p: PointInTime) throws -> QueryOutput {
-        let (m, every, prec) = (q.metric, q.every, q.precision)
+        let (metrics, every, prec) = (q.metrics, q.every, q.precision)
+        let m = metrics[0]
+        if metrics.contains(.mwh), metrics.count > 1 || q.grouping != nil { throw LedgerError(.timelineEnergyAlone) }
+        if let by = q.grouping {
+            if metrics.contains(.usd) { throw LedgerError(.timelineNotGrouped(metric: "usd", by: by.rawValue)) }
+            if by == .model || by == .vendor, let perSite = metrics.first(where: \.isPerSite) {
+                throw LedgerError(.timelineNotGrouped(metric: perSite.rawValue, by: by.rawValue))
+            }
+        }
+        let units = metrics.map { $0.unit(prec) }
+        if q.chart != nil, Set(units.map(Self.unitOf)).count > 1 { throw LedgerError(.timelineChartUnits(units)) }
         var v = view(p)
         let end = time(q.to) ?? v.effectiveLimit
         if end != v.effectiveLimit {
@@ -53,8 +66,8 @@ extension QueryEngine {
         if let from = time(q.from) {
             // Points before the first counting event are zero, like those before any later event.
             start = from
-        } else if let first = firstCounting(v, of: m.movedBy) ?? firstCounting(v) {
-            // The first event that moves the metric: installs for chips, energized, PFLOPS and
+        } else if let first = firstCounting(v, of: metrics.reduce(into: Set<EventType>()) { $0.formUnion($1.movedBy) }) ?? firstCounting(v) {
+            // The first event that moves a metric: installs for chips, energized, PFLOPS and
             // MW, investments for dollars (not a catalog entry years before any delivery).
             start = Timestamp(micros: stored.effective[first])
         } else if q.to != nil {
@@ -63,9 +76,9 @@ extension QueryEngine {
             throw LedgerError(.timelineWithoutEvents(at: p.atText, known: p.knownText))
         }
         start = start.startOfDay
-        if q.from == nil, every == .month || every == .quarter {
+        if q.from == nil, every == .month || every == .quarter || every == .year {
             let (y, mo, _) = start.civil
-            start = Timestamp(year: y, month: every == .quarter ? (mo - 1) / 3 * 3 + 1 : mo, day: 1)
+            start = Timestamp(year: y, month: every == .year ? 1 : every == .quarter ? (mo - 1) / 3 * 3 + 1 : mo, day: 1)
         }
         guard start <= end else { throw LedgerError(.timelineBackwards(from: start.shortString, to: end.shortString)) }
         var points: [Timestamp] = []
@@ -85,50 +98,120 @@ extension QueryEngine {
             case .week: t = start.adding(days: 7 * k)
             case .month: t = start.adding(months: k)
             case .quarter: t = start.adding(months: 3 * k)
+            case .year: t = start.adding(months: 12 * k)
             }
         }
         if points.last != end, end.isMidnight || q.to != nil { points.append(end) }
-        // One fold up to the last point; each point takes the state before the first record
-        // effective after it.
-        var values: [(label: String, value: Double)] = []
+
+        // The series: one per metric, or per metric and group. One fold up to the last point;
+        // each point takes the state before the first record effective after it.
+        var series: [SeriesKey: [Double]] = [:]
+        var filled = 0
         func add(_ s: FleetState) throws {
             // Up to a million points: Ctrl-C is heard between them too.
-            if values.count & 0xFFF == 0, isCancelled() { throw LedgerError(.interrupted) }
-            values.append((points[values.count].shortString, metric(m, s, prec)))
+            if filled & 0xFFF == 0, isCancelled() { throw LedgerError(.interrupted) }
+            for (i, metric) in metrics.enumerated() {
+                if let by = q.grouping {
+                    for (group, value) in s.figures(metric, by: by, precision: prec) {
+                        // A group first seen here was zero at the points before.
+                        series[SeriesKey(metric: i, group: group), default: Array(repeating: 0, count: filled)].append(value)
+                    }
+                } else {
+                    series[SeriesKey(metric: i, group: nil), default: []].append(s.figure(metric, precision: prec))
+                }
+            }
+            filled += 1
+            for key in series.keys where series[key]!.count < filled { series[key]!.append(0) }
         }
         if m == .mwh {
             // The energy of each step, on the row of the point it starts at: the last point
             // closes the last step.
-            values = try energySteps(v, bounds: points).enumerated().map { (points[$0.offset].shortString, $0.element) }
+            series[SeriesKey(metric: 0, group: nil)] = try energySteps(v, bounds: points)
+            filled = points.count
         } else {
             let last = try foldCounting(v, upTo: end.micros) { i, s in
-                while values.count < points.count, points[values.count].micros < stored.effective[i] { try add(s) }
-                return values.count < points.count
+                while filled < points.count, points[filled].micros < stored.effective[i] { try add(s) }
+                return filled < points.count
             }
-            while values.count < points.count { try add(last) }
+            while filled < points.count { try add(last) }
         }
-        let (unit, places) = (m.unit(prec), m.places)
+        var keys = series.keys.sorted()
         var out = QueryOutput(command: "timeline", point: p)
-        out.columns = [Column("at"), Column("value", unit)]
-        out.rows = values.map { [.text($0.label), .number($0.value, places: places)] }
-        out.notes = [""] + Chart.bars(values, places: places)
-        if let file = q.chart {
-            var chart = SVGChart(title: file.title ?? "\(unit) every \(every.rawValue)", unit: unit,
-                                 series: [SVGChart.Series(name: unit, points: zip(points, values).map { ($0, $1.value) })])
-            chart.width = file.width
-            chart.height = file.height
-            chart.now = now
-            chart.footer = "ledger \(store.name) · at \(p.atText), known \(p.knownText) · head \(store.ledger.head.hex.prefix(12))"
-            out.files.append((file.path, chart.svg))
-            out.notes.append("wrote \(file.path)")
+        if keys.count > Self.timelineSeriesLimit {
+            out.warnings.append("showing \(Self.timelineSeriesLimit) of \(Format.grouped(keys.count)) series (the first by metric, then group); fewer metrics or a coarser by= show the rest")
+            keys = Array(keys.prefix(Self.timelineSeriesLimit))
         }
+        let labels = points.map(\.shortString)
+        if metrics.count == 1, q.grouping == nil {
+            // One series: the table of points with its bars, as it has always been.
+            let values = zip(labels, series[SeriesKey(metric: 0, group: nil)] ?? []).map { (label: $0, value: $1) }
+            let (unit, places) = (m.unit(prec), m.places)
+            out.columns = [Column("at"), Column("value", unit)]
+            out.rows = values.map { [.text($0.label), .number($0.value, places: places)] }
+            out.notes = [""] + Chart.bars(values, places: places)
+            try chart(q, p, unit: unit, series: [SVGChart.Series(name: unit, points: zip(points, values).map { ($0, $1.value) })], into: &out)
+            var w = JSONWriter()
+            w.string("at", p.atText); w.string("known", p.knownText)
+            w.string("metric", m.rawValue); w.string("every", every.rawValue)
+            if m == .pflops { w.string("precision", prec.rawValue) }
+            w.raw("points", "[" + values.map { #"{"at":"\#($0.label)","value":\#(Format.json($0.value))}"# }.joined(separator: ",") + "]")
+            out.json = w.finished()
+            return out
+        }
+        // Several series: a column each, named by metric and group.
+        func name(_ key: SeriesKey) -> String { [metrics[key.metric].rawValue, key.group].compactMap { $0 }.joined(separator: " ") }
+        func header(_ key: SeriesKey) -> String { [key.group, units[key.metric]].compactMap { $0 }.joined(separator: " ") }
+        out.columns = [Column("at")] + keys.map { Column(name($0), header($0)) }
+        out.rows = labels.indices.map { i in [.text(labels[i])] + keys.map { .number(series[$0]![i], places: metrics[$0.metric].places) } }
+        out.shapedBy = [("every", every.rawValue)] + (q.grouping.map { [("by", $0.rawValue)] } ?? [])
+        let chartSeries = keys.map { key in
+            SVGChart.Series(name: metrics.count == 1 ? key.group ?? units[0] : header(key), points: zip(points, series[key]!).map { ($0, $1) })
+        }
+        try chart(q, p, unit: metrics.count == 1 ? units[0] : Self.unitOf(units[0]), series: chartSeries, into: &out)
         var w = JSONWriter()
         w.string("at", p.atText); w.string("known", p.knownText)
-        w.string("metric", m.rawValue); w.string("every", every.rawValue)
-        if m == .pflops { w.string("precision", prec.rawValue) }
-        w.raw("points", "[" + values.map { #"{"at":"\#($0.label)","value":\#(Format.json($0.value))}"# }.joined(separator: ",") + "]")
+        w.string("every", every.rawValue)
+        if let by = q.grouping { w.string("by", by.rawValue) }
+        if metrics.contains(.pflops) { w.string("precision", prec.rawValue) }
+        let seriesJSON = keys.map { key -> String in
+            var s = JSONWriter()
+            s.string("metric", metrics[key.metric].rawValue)
+            if let group = key.group { s.string("group", group) } else { s.raw("group", "null") }
+            s.string("unit", units[key.metric])
+            s.raw("points", "[" + labels.indices.map { #"{"at":"\#(labels[$0])","value":\#(Format.json(series[key]![$0]))}"# }.joined(separator: ",") + "]")
+            return s.finished()
+        }
+        w.raw("series", "[" + seriesJSON.joined(separator: ",") + "]")
         out.json = w.finished()
         return out
+    }
+
+    /// A series of a timeline: the metric's place in `metric=` and the group (nil: the fleet).
+    struct SeriesKey: Hashable, Comparable {
+        var metric: Int
+        var group: String?
+        static func < (a: SeriesKey, b: SeriesKey) -> Bool {
+            a.metric != b.metric ? a.metric < b.metric : (a.group ?? "") < (b.group ?? "")
+        }
+    }
+
+    /// The unit in a metric's header: `MW` of `drawn (MW)`, `chips` of `stranded (chips)`.
+    static func unitOf(_ header: String) -> String {
+        guard let open = header.lastIndex(of: "("), header.hasSuffix(")") else { return header }
+        return String(header[header.index(after: open)..<header.index(before: header.endIndex)])
+    }
+
+    /// Writes the SVG chart `svg=` asks for, if it does.
+    func chart(_ q: TimelineQuery, _ p: PointInTime, unit: String, series: [SVGChart.Series], into out: inout QueryOutput) throws {
+        guard let file = q.chart else { return }
+        let what = q.metrics.count == 1 && q.grouping == nil ? unit : q.metrics.map(\.rawValue).joined(separator: ", ") + (q.grouping.map { " by \($0.rawValue)" } ?? "")
+        var chart = SVGChart(title: file.title ?? "\(what) every \(q.every.rawValue)", unit: unit, series: series)
+        chart.width = file.width
+        chart.height = file.height
+        chart.now = now
+        chart.footer = "ledger \(store.name) · at \(p.atText), known \(p.knownText) · head \(store.ledger.head.hex.prefix(12))"
+        out.files.append((file.path, chart.svg))
+        out.notes.append("wrote \(file.path)")
     }
 
     func replay(_ q: ReplayQuery, _ p: PointInTime) throws -> QueryOutput {

@@ -37,6 +37,10 @@ struct ParsedValues: Sendable, Hashable {
     }
 
     func choice<C: QueryChoice>(_ key: OptionKey) -> C? { word(key).flatMap(C.init(rawValue:)) }
+    /// The values of a `.choices` option, in the order written.
+    func choices<C: QueryChoice>(_ key: OptionKey) -> [C]? {
+        word(key).map { $0.split(separator: ",").compactMap { C(rawValue: String($0)) } }
+    }
 
     func time(_ key: OptionKey) -> TimePoint? {
         if case .time(let t)? = options[key] { t } else { nil }
@@ -78,6 +82,9 @@ extension CommandSpec {
             }
             guard values.options[option.key] == nil else { throw LedgerError(.optionGivenTwice(command: name, option: key)) }
             guard !value.isEmpty else { throw LedgerError(.optionWithoutValue(command: name, option: key)) }
+            if let only = option.only, !only.values.contains(value), option.key.kind.accepts(value) {
+                throw LedgerError(.badValue(written: "\(name): \(key)=\(value)", expected: .notHere(accepted: only.values, why: only.why)))
+            }
             values.options[option.key] = try option.kind.read(value, as: "\(name): \(key)=\(value)")
         }
         if case .points(let expected) = operands, values.points.count != expected {
@@ -85,7 +92,10 @@ extension CommandSpec {
         }
         for o in options where o.required && values.options[o.key] == nil {
             var accepted: [String]?
-            if case .choice(let values) = o.kind { accepted = values }
+            switch o.kind {
+            case .choice(let values), .choices(let values): accepted = values
+            default: break
+            }
             throw LedgerError(.missingOption(command: name, option: o.name, accepted: accepted, usage: example ?? usage))
         }
         try checkAlternatives(values)
@@ -136,6 +146,15 @@ extension CommandSpec {
 }
 
 extension ValueKind {
+    /// Whether `text` is one of a choice's values (false for any other kind).
+    func accepts(_ text: String) -> Bool {
+        switch self {
+        case .choice(let values): values.contains(text)
+        case .choices(let values): text.split(separator: ",").allSatisfy { values.contains(String($0)) }
+        default: false
+        }
+    }
+
     /// `text` as a value of this kind, or a refusal that shows the option as `written`
     /// (`train: params=abc`) and says what is accepted.
     func read(_ text: String, as written: @autoclosure () -> String) throws -> ParsedValues.Value {
@@ -151,6 +170,11 @@ extension ValueKind {
             return .time(t)
         case .choice(let accepted):
             guard accepted.contains(text) else { throw refused(.oneOf(accepted)) }
+            return .word(text)
+        case .choices(let accepted):
+            let words = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard words.allSatisfy(accepted.contains) else { throw refused(.oneOf(accepted)) }
+            guard Set(words).count == words.count else { throw refused(.eachOnce) }
             return .word(text)
         case .amount:
             guard let x = Self.amount(text) else { throw refused(.amount) }

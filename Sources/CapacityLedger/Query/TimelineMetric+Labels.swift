@@ -10,6 +10,11 @@ extension TimelineMetric {
         case .allocated: "allocated (MW)"
         case .usd: "committed (USD)"
         case .mwh: "drawn (MWh)"
+        case .cap: "cap (MW)"
+        case .headroom: "headroom (MW)"
+        case .facility: "facility (MW)"
+        case .stranded: "stranded (chips)"
+        case .strandedMW: "stranded (MW)"
         }
     }
 
@@ -17,8 +22,8 @@ extension TimelineMetric {
     var places: Int {
         switch self {
         case .pflops: 1
-        case .chips, .installed, .energized, .delivered, .usd: 0
-        case .mw, .allocated, .mwh: 3
+        case .chips, .installed, .energized, .delivered, .usd, .stranded: 0
+        case .mw, .allocated, .mwh, .cap, .headroom, .facility, .strandedMW: 3
         }
     }
 
@@ -28,8 +33,9 @@ extension TimelineMetric {
         switch self {
         case .usd: [.investmentCommitted]
         case .delivered: [.chipsDelivered]
-        case .allocated: [.powerAllocated]
-        case .pflops, .chips, .installed, .energized, .mw, .mwh: [.rackInstalled]
+        case .allocated, .headroom: [.powerAllocated]
+        case .cap: [.siteOpened]
+        case .pflops, .chips, .installed, .energized, .mw, .mwh, .facility, .stranded, .strandedMW: [.rackInstalled]
         }
     }
 }

@@ -66,6 +66,14 @@ extension LedgerError.Problem {
             "timeline: no events count at \(at) (known \(known))"
         case .timelineBackwards(let from, let to):
             "timeline: from=\(from) is after to=\(to)"
+        case .timelineEnergyAlone:
+            "timeline: metric=mwh is the energy drawn over each step and is plotted alone, without by= (energy by=site|model|region|vendor groups it)"
+        case .timelineNotGrouped(let metric, let by):
+            metric == "usd"
+                ? "timeline: metric=usd has no groups: dollars are committed by investors to recipients, not to sites or models (investments lists them)"
+                : "timeline: metric=\(metric) belongs to sites, not to chip models, so it has no by=\(by) (by=site or by=region)"
+        case .timelineChartUnits(let units):
+            "timeline: svg= draws one axis, and these metrics are in different units (\(units.joined(separator: ", "))); plot them in separate charts"
         case .timelineTooManyPoints(let from, let to, let every, let limit):
             "timeline: from=\(from) to=\(to) every=\(every) gives more than \(Format.grouped(limit)) points, the most a timeline shows; choose a coarser every= or a shorter range"
         case .trainWithoutCapacity(let at, let known):
@@ -320,12 +328,14 @@ extension LedgerError.ValueForm {
     var text: String {
         switch self {
         case .oneOf(let accepted): "is not accepted (one of: \(accepted.joined(separator: ", ")))"
+        case .notHere(let accepted, let why): "is not accepted: \(why) (one of: \(accepted.joined(separator: ", ")))"
         case .amount: "is not a positive number (suffixes K M B T, e.g. 1.8T)"
         case .amountTooLarge: "is too large (at most \(Format.scientific(.greatestFiniteMagnitude)))"
         case .fraction: "must be a number in (0, 1]"
         case .count: "must be a whole number ≥ 0"
         case .pixels: "must be a whole number of pixels from 320 to 4000"
         case .days: "must be a whole number of days from 1 to 36,500"
+        case .eachOnce: "names a value twice"
         }
     }
 }

@@ -152,6 +152,13 @@ extension LedgerError {
         case timelineWithoutEvents(at: String, known: String)
         case timelineBackwards(from: String, to: String)
         case timelineTooManyPoints(from: String, to: String, every: String, limit: Int)
+        /// `metric=mwh` with other metrics or `by=`: energy over each step plots alone.
+        case timelineEnergyAlone
+        /// A metric that has no groups of this kind (`usd` has none; allocated power, caps and
+        /// headroom belong to sites).
+        case timelineNotGrouped(metric: String, by: String)
+        /// `svg=` with metrics of different units: one chart has one axis.
+        case timelineChartUnits([String])
         /// `train` at a point in time with nothing energized.
         case trainWithoutCapacity(at: String, known: String)
         /// A `train` figure past the largest finite double.
@@ -324,12 +331,16 @@ extension LedgerError {
     /// What an option's value must be.
     public enum ValueForm: Sendable, Hashable {
         case oneOf([String])
+        /// A value the option takes elsewhere but not in this command, and why.
+        case notHere(accepted: [String], why: String)
         case amount
         case amountTooLarge
         case fraction
         case count
         case pixels
         case days
+        /// A list that names a value twice.
+        case eachOnce
     }
 
     public enum TrainFigure: Sendable, Hashable {

@@ -157,8 +157,8 @@ final class WriterBase: RuleBase {
         let e = try event(Int(seq))
         switch e.record.code {
         case PackedEvent.rackInstalled, PackedEvent.rackRetired:
-            guard e.record.b == rack else { throw NeedsFullLog(reason: "rack table names seq \(seq), not a mark of that rack") }
-            return e.record.a == site ? (Int(seq), e) : nil
+            guard e.record.rack == rack else { throw NeedsFullLog(reason: "rack table names seq \(seq), not a mark of that rack") }
+            return e.record.site == site ? (Int(seq), e) : nil
         default:
             throw NeedsFullLog(reason: "rack table names seq \(seq), not a rack event")
         }

@@ -296,6 +296,7 @@ final class QueryFixture: @unchecked Sendable {
         case .week: return days / 7
         case .month: return days / 28
         case .quarter: return days / 90
+        case .year: return days / 365
         }
     }
 }
