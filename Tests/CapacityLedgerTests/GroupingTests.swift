@@ -163,6 +163,20 @@ struct TimelineSeriesTests {
         #expect(out.warnings == ["showing 50 of 55 series (the first by metric, then group); fewer metrics or a coarser by= show the rest"])
     }
 
+    @Test func siteAndModelNarrowTheSeries() throws {
+        let rows = try csv("timeline metric=allocated,mw,headroom every=month from=2025-03-01 to=2025-03-01 site=w1")
+        #expect(rows[1] == ["2025-03-01", "0.05", "0.03", "0.02"])
+        let byModel = try csv("timeline metric=stranded,stranded_mw every=month from=2025-03-01 to=2025-03-01 site=w1 model=b1")
+        #expect(byModel[1] == ["2025-03-01", "16", "0.03"])
+        let grouped = try csv("timeline metric=energized every=month from=2025-03-01 to=2025-03-01 by=site model=a1")
+        #expect(grouped[0] == ["at", "energized e1", "energized w1"])
+        #expect(grouped[1] == ["2025-03-01", "64", "32"])
+        #expect(throws: LedgerError(.timelineNotScoped(metric: "allocated", option: "model="))) {
+            try engine.run("timeline metric=allocated every=month model=a1")
+        }
+        #expect(throws: LedgerError(.timelineNotScoped(metric: "usd", option: "site="))) { try engine.run("timeline metric=usd every=month site=e1") }
+    }
+
     @Test func everyYearStartsOnTheFirstOfJanuary() throws {
         let rows = try csv("timeline metric=delivered every=year to=2026-06-30")
         #expect(rows.dropFirst().map { $0[0] } == ["2025-01-01", "2026-01-01", "2026-06-30"])

@@ -14,9 +14,11 @@ extension FleetState {
     /// `timeline … by=`, each the figure `figure(_:in:precision:)` gives the chips, racks and power
     /// in it, summed. Groups with nothing are left out. `usd` and `mwh` have no groups (the
     /// engine refuses them with `by=`), nor have the per-site figures per model or vendor.
-    func figures(_ m: TimelineMetric, by: Grouping, precision: Precision) -> [String: Double] {
+    /// Only the sites and models `scope` keeps count.
+    func figures(_ m: TimelineMetric, by: Grouping, precision: Precision, in scope: ChipScope = ChipScope()) -> [String: Double] {
         var out: [String: Double] = [:]
         func add(_ site: String, _ model: String?, _ value: Double) {
+            guard scope.keeps(site: site), model.map(scope.keeps(model:)) ?? true else { return }
             out[group(site: site, model: model, by: by), default: 0] += value
         }
         let perModel = by == .model || by == .vendor
@@ -32,7 +34,7 @@ extension FleetState {
         case .mw, .facility:
             forEachSite(in: ChipScope()) { site, e in
                 let pue = m == .facility ? pue(site: site) : 1
-                if perModel {
+                if perModel || scope.model != nil {
                     for j in 0..<e.byModel.count { add(site, e.byModel.keys[j], Power(watts: e.byModel[place: j].energizedWatts).megawatts * pue) }
                 } else {
                     add(site, nil, Power(watts: e.used).megawatts * pue)
@@ -40,7 +42,7 @@ extension FleetState {
             }
         case .strandedMW:
             forEachSite(in: ChipScope()) { site, e in
-                if perModel {
+                if perModel || scope.model != nil {
                     for model in e.byModel.keys { add(site, model, Power(watts: e.strandedWatts(model: model)).megawatts) }
                 } else {
                     add(site, nil, Power(watts: e.strandedWatts()).megawatts)

@@ -144,11 +144,12 @@ public struct CommandSpec: Sendable {
                               o(.limit, "the last N matching events")]) { v in
             .log(LogQuery(type: v.choice(.type), site: v.word(.site), since: v.time(.since), until: v.time(.until), limit: v.whole(.limit)))
         },
-        CommandSpec(name: "timeline", usage: "timeline metric=M[,M…] every=day|week|month|quarter|year [by=site|model|region|vendor] [from=] [to=] [precision=] [svg=FILE] [title=] [width=] [height=]",
+        CommandSpec(name: "timeline", usage: "timeline metric=M[,M…] every=day|week|month|quarter|year [by=site|model|region|vendor] [site=] [model=] [from=] [to=] [precision=] [svg=FILE] [title=] [width=] [height=]",
                     summary: "A metric at regular points in effective time: a table and a chart; svg= also writes an SVG line chart.",
                     options: [o(.metric, "what to plot: one metric or several, comma-separated", required: true, kind: .choices(TimelineMetric.names)),
                               o(.every, "spacing of the points", required: true),
                               o(.by, "one series per site, model, region or vendor", only: (Grouping.groupsOfChips.map(\.rawValue), "a timeline's series are per site, model, region or vendor")),
+                              o(.site, "only this site"), o(.model, "only this chip model"),
                               o(.from, "first point (default: the first event that moves the metric, at the start of its step)"),
                               o(.to, "last point (default: at)"),
                               o(.precision, "for pflops: bf16 (default) or fp8"),
@@ -161,6 +162,7 @@ public struct CommandSpec: Sendable {
             }
             // metric= and every= are required: the parser has refused the query without them.
             return .timeline(TimelineQuery(metrics: v.choices(.metric)!, every: v.choice(.every)!, grouping: v.choice(.by),
+                                           scope: ChipScope(site: v.word(.site), model: v.word(.model)),
                                            from: v.time(.from), to: v.time(.to), precision: v.choice(.precision) ?? .bf16, chart: chart))
         },
         CommandSpec(name: "replay", usage: "replay [from=] [to=] [site=]",

@@ -114,6 +114,8 @@ public struct TimelineQuery: Sendable, Hashable {
     public var every: Period
     /// nil: each metric over the whole fleet.
     public var grouping: Grouping?
+    /// `site=`, `model=`: only these chips, racks and power.
+    public var scope = ChipScope()
     public var from: TimePoint?
     public var to: TimePoint?
     public var precision: Precision = .bf16

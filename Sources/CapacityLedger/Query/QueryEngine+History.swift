@@ -51,6 +51,13 @@ extension QueryEngine {
                 throw LedgerError(.timelineNotGrouped(metric: perSite.rawValue, by: by.rawValue))
             }
         }
+        let scope = q.scope
+        for metric in metrics {
+            if metric == .usd || metric == .mwh, let option = scope.site != nil ? "site=" : scope.model != nil ? "model=" : nil {
+                throw LedgerError(.timelineNotScoped(metric: metric.rawValue, option: option))
+            }
+            if metric.isPerSite, scope.model != nil { throw LedgerError(.timelineNotScoped(metric: metric.rawValue, option: "model=")) }
+        }
         let units = metrics.map { $0.unit(prec) }
         if q.chart != nil, Set(units.map(Self.unitOf)).count > 1 { throw LedgerError(.timelineChartUnits(units)) }
         var v = view(p)
@@ -112,12 +119,12 @@ extension QueryEngine {
             if filled & 0xFFF == 0, isCancelled() { throw LedgerError(.interrupted) }
             for (i, metric) in metrics.enumerated() {
                 if let by = q.grouping {
-                    for (group, value) in s.figures(metric, by: by, precision: prec) {
+                    for (group, value) in s.figures(metric, by: by, precision: prec, in: scope) {
                         // A group first seen here was zero at the points before.
                         series[SeriesKey(metric: i, group: group), default: Array(repeating: 0, count: filled)].append(value)
                     }
                 } else {
-                    series[SeriesKey(metric: i, group: nil), default: []].append(s.figure(metric, precision: prec))
+                    series[SeriesKey(metric: i, group: nil), default: []].append(s.figure(metric, in: scope, precision: prec))
                 }
             }
             filled += 1

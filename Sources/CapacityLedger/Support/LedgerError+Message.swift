@@ -72,6 +72,12 @@ extension LedgerError.Problem {
             metric == "usd"
                 ? "timeline: metric=usd has no groups: dollars are committed by investors to recipients, not to sites or models (investments lists them)"
                 : "timeline: metric=\(metric) belongs to sites, not to chip models, so it has no by=\(by) (by=site or by=region)"
+        case .timelineNotScoped(let metric, let option):
+            metric == "usd"
+                ? "timeline: metric=usd counts every committed dollar; it takes no \(option)"
+                : metric == "mwh"
+                ? "timeline: metric=mwh takes no \(option) (energy from= to= site= model= does)"
+                : "timeline: metric=\(metric) belongs to sites, not to chip models, so it takes no model= (site= only)"
         case .timelineChartUnits(let units):
             "timeline: svg= draws one axis, and these metrics are in different units (\(units.joined(separator: ", "))); plot them in separate charts"
         case .timelineTooManyPoints(let from, let to, let every, let limit):

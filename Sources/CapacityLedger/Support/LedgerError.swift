@@ -159,6 +159,8 @@ extension LedgerError {
         case timelineNotGrouped(metric: String, by: String)
         /// `svg=` with metrics of different units: one chart has one axis.
         case timelineChartUnits([String])
+        /// `model=` with a metric that belongs to sites, or `site=`/`model=` with dollars or energy.
+        case timelineNotScoped(metric: String, option: String)
         /// `train` at a point in time with nothing energized.
         case trainWithoutCapacity(at: String, known: String)
         /// A `train` figure past the largest finite double.
