@@ -61,10 +61,9 @@ public final class FileOutput: TextOutput, @unchecked Sendable {
     public func flush() {
         var done = 0
         while done < buffer.count, failure == nil, !isCancelled() {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = errno
+            let (n, error) = buffer.withUnsafeBytes { b in SystemCall.attempt { Glibc.write(fd, b.baseAddress! + done, b.count - done) } }
+            if error != 0 {
+                failure = error
                 break
             }
             done += n

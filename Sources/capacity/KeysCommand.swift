@@ -154,13 +154,12 @@ enum KeyFile {
             throw LedgerError(.keyFileReadable(path: path, mode: UInt32(st.st_mode)))
         }
         var bytes = [UInt8](repeating: 0, count: 512)
-        var n = 0
-        while n < bytes.count {
-            let r = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + n, $0.count - n, off_t(n)) }
-            if r < 0, errno == EINTR { continue }
-            guard r >= 0 else { throw LedgerError.io(.readSigningKey, path) }
-            if r == 0 { break }
-            n += r
+        let n: Int
+        do {
+            n = try bytes.withUnsafeMutableBytes { try SystemCall.readFully(fd, into: $0, at: 0, path: path) }
+        } catch let e as LedgerError {
+            guard case .ioFailed(_, _, let error) = e.problem else { throw e }
+            throw LedgerError.io(.readSigningKey, path, errno: error)
         }
         return try SigningKey(fileText: String(decoding: bytes[..<n], as: UTF8.self), path: path)
     }
@@ -171,16 +170,15 @@ enum KeyFile {
             throw errno == EEXIST ? LedgerError(.keyFileExists(path: path)) : LedgerError.io(.writeKeyFile, path)
         }
         let bytes = Array(key.fileText.utf8)
-        var written = 0
         var failure: Int32?
-        while written < bytes.count {
-            let w = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if w < 0, errno == EINTR { continue }
-            guard w > 0 else { failure = errno; break }
-            written += w
+        do {
+            try SystemCall.writeAll(fd, bytes, at: 0, path: path)
+        } catch let e as LedgerError {
+            if case .ioFailed(_, _, let error) = e.problem { failure = error } else { failure = EIO }
         }
-        if failure == nil, fsync(fd) != 0 { failure = errno }
-        if close(fd) != 0, failure == nil { failure = errno }
+        if failure == nil { let (_, error) = SystemCall.attempt { fsync(fd) }; if error != 0 { failure = error } }
+        let (_, closeError) = SystemCall.attempt { close(fd) }
+        if closeError != 0, failure == nil { failure = closeError }
         if let failure {
             unlink(path)
             throw LedgerError.io(.writeKeyFile, path, errno: failure)
