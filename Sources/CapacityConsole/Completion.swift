@@ -50,7 +50,7 @@ public struct CompletionData: Sendable {
         var sites = Set<String>(), models = Set<String>(), racks = Set<String>(), investors = Set<String>(), recipients = Set<String>()
         for e in ledger.events {
             switch e.body {
-            case .siteOpened(let s, _, _, _, _): sites.insert(s)
+            case .siteOpened(let s, _, _, _, _, _): sites.insert(s)
             case .chipModelDefined(let m, _, _, _, _, _): models.insert(m)
             case .rackInstalled(_, let r, _, _, _): racks.insert(r)
             case .investmentCommitted(let i, let r, _, _): investors.insert(i); recipients.insert(r)

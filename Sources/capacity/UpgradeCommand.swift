@@ -3,15 +3,15 @@ import CapacityConsole
 import CapacityLedger
 import LedgerStorage
 
-/// `capacity upgrade`: a ledger file of format version 1 rewritten as version 2 (the header only).
+/// `capacity upgrade`: a ledger file of format version 1 or 2 rewritten as the current version (the header only).
 struct Upgrade: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upgrade",
-        abstract: "Rewrite a version 1 ledger file's header as format version 2, so that it can hold keys and signatures.",
+        abstract: "Rewrite an older ledger file's header as format version 3, so that it can hold keys, signatures, site changes and closures.",
         discussion: """
             Only the 32-byte header changes (its version field and CRC), under the writers' lock. Every
             event, every record's bytes and so every hash, the head included, stay the same: digests
-            taken before the upgrade still verify. A version 1 file is read as before without it.
+            taken before the upgrade still verify. An older file is read as before without it.
             """
     )
     @OptionGroup var options: LedgerOptions

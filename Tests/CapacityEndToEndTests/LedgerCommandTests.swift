@@ -223,7 +223,7 @@ struct LedgerCommandTests {
         #expect(again.status == 65)
         #expect(again.err.hasPrefix("capacity: line 1: seq 1 does not follow this ledger, whose next seq is 5"))
         let csv = try cli.run(["export", "--format", "csv"]).out.split(separator: "\n")
-        #expect(csv.first?.hasPrefix("seq,type,effective,recorded,site,name,region,power_cap_mw,acres,model,vendor") == true)
+        #expect(csv.first?.hasPrefix("seq,type,effective,recorded,site,name,region,power_cap_mw,acres,pue,model,vendor") == true)
         #expect(csv.count == 5)
     }
 }

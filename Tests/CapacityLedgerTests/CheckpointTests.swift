@@ -25,6 +25,10 @@ struct CheckpointTests {
         // Plenty of power from early on, so that first fit energizes every rack (a site short of
         // power sends the question to the log, which the index tests cover).
         try store.append(["site-a", "site-b", "site-c", "site-d"].map { try d("power.allocated site=\($0) mw=100000 effective=2023-01-20") })
+        // Sites that change: an update of every field, and a spare site opened and closed.
+        try store.append([try d("site.updated site=site-b name=Bee region=North power_cap_mw=2000000 pue=1.3 effective=2024-06-01"),
+                          try d("site.opened site=spare name=Spare pue=1.5 effective=2023-02-01"),
+                          try d("site.closed site=spare effective=2024-02-01")])
         try store.writeCheckpoint(blockSize: blockSize)
         // A tail after the checkpoint: late (backdated) facts, a plan, a void of a tail event.
         clock.advance(seconds: 86_400)
@@ -34,6 +38,8 @@ struct CheckpointTests {
             try d("investment.committed investor=tail recipient=anthropic usd=7 effective=2024-01-01"),
             try d("power.allocated site=site-b mw=5 effective=2025-06-01"),
             try d("chip.model.defined model=b200 vendor=NVIDIA bf16_tflops=2600 fp8_tflops=5200 effective=2025-01-01"),
+            // Backdated before the checkpoint's update of the same site: applied before it.
+            try d("site.updated site=site-b name=Early pue=1.1 effective=2024-01-01"),
         ])
         try store.append([try d("event.voided target=\(store.ledger.count - 2) reason=typo")])
         return (store, clock, path)
@@ -164,7 +170,7 @@ struct CheckpointTests {
         let engine = QueryEngine(store: store, clock: clock)
         engine.useIndex = false
         let point = PointInTime(at: .time(Timestamp.parse("2025-06-01")!))
-        #expect(try FleetCheckpoint.audit(ledgerPath: path, replace: false) == .matches(seq: store.ledger.count - 6))
+        #expect(try FleetCheckpoint.audit(ledgerPath: path, replace: false) == .matches(seq: store.ledger.count - 7))
 
         // Raise the first chip model's bf16 TFLOPS in the metadata, then fix both CRCs.
         var bytes = fileBytes(ckpt)
@@ -185,8 +191,8 @@ struct CheckpointTests {
 
         let forged = try FleetCheckpoint.figures(ledgerPath: path, point: point, now: clock.now())
         #expect(!Self.same(forged, try engine.figures(point)))
-        #expect(try FleetCheckpoint.audit(ledgerPath: path, replace: true) == .differs(seq: store.ledger.count - 6))
-        #expect(try FleetCheckpoint.audit(ledgerPath: path, replace: false) == .matches(seq: store.ledger.count - 6))
+        #expect(try FleetCheckpoint.audit(ledgerPath: path, replace: true) == .differs(seq: store.ledger.count - 7))
+        #expect(try FleetCheckpoint.audit(ledgerPath: path, replace: false) == .matches(seq: store.ledger.count - 7))
         #expect(Self.same(try FleetCheckpoint.figures(ledgerPath: path, point: point, now: clock.now()), try engine.figures(point)))
     }
 

@@ -92,7 +92,7 @@ struct ConsoleHabitsTests {
         try s.run(".mode csv")
         try s.run("sites")
         try s.run("models")
-        #expect(String(decoding: fileBytes(dir + "/one.csv"), as: UTF8.self).hasPrefix("site,name,region,cap_mw,acres,opened\ns1,"))
+        #expect(String(decoding: fileBytes(dir + "/one.csv"), as: UTF8.self).hasPrefix("site,name,region,cap_mw,pue,acres,opened\ns1,"))
         #expect(out.text.hasPrefix("model,vendor"))
         try s.run(".show")
         #expect(out.text.hasSuffix("mode csv\nheaders on\nexpanded off\npager on\ntiming off\ntotals off\noutput stdout\nat now\nknown now\ntransaction none\nsigning off\n"))

@@ -16,6 +16,8 @@ struct EventDraftDecoderTests {
             #"{"type":"event.voided","target":3,"reason":"keyed twice","note":"é ☃","source":"https://example.com/x"}"#,
             #"{"type":"key.added","key":"alice","public_key":"C842CE2CA77CA049830473C0C0A8D397A8C1411F2640C4803C7D41B2AFF7E36A"}"#,
             #"{"type":"key.revoked","key":"alice","note":"rotated"}"#,
+            #"{"type":"site.updated","site":"rainier-in","power_cap_mw":2500,"pue":1.15}"#,
+            #"{"type":"site.closed","site":"rainier-in","effective":"2030-01-01"}"#,
         ]
         let drafts = try lines.map { try EventDraftDecoder.decode(try JSONLine.parse($0)) }
         #expect(drafts.map(\.body.type) == EventType.allCases)
@@ -24,6 +26,29 @@ struct EventDraftDecoderTests {
         #expect(drafts[5].body == .powerAllocated(site: "rainier-in", power: Power(watts: 73_000_001)))
         #expect(drafts[4].effective == Timestamp(year: 2025, month: 10, day: 29, hour: 14))
         #expect(drafts[8].note == "é ☃")
+        #expect(drafts[11].body == .siteUpdated(site: "rainier-in", name: nil, region: nil, powerCap: Power(watts: 2_500_000_000), pue: 1.15))
+        #expect(drafts[12].body == .siteClosed(site: "rainier-in"))
+    }
+
+    /// `pue` is a decimal from 1 to 100, on `site.opened` and `site.updated`; an update gives
+    /// at least one thing to change.
+    @Test(arguments: [
+        ("site.opened site=s1 name=S pue=0.9", #"site.opened: field "pue" must be from 1 to 100, got 0.9"#),
+        ("site.updated site=s1 pue=0", #"site.updated: field "pue" must be from 1 to 100, got 0"#),
+        ("site.updated site=s1 pue=101", #"site.updated: field "pue" must be from 1 to 100, got 101"#),
+        ("site.updated site=s1 pue=inf", #"site.updated: field "pue" must be finite, got inf"#),
+        ("site.updated site=s1 pue=1.2x", #"site.updated: field "pue" must be a number, got "1.2x""#),
+        ("site.updated site=s1 effective=2025-01-01", "site.updated: give at least one of the fields name, region, power_cap_mw, pue (nothing would change)"),
+        ("site.updated site=s1 power_cap_mw=0", #"site.updated: field "power_cap_mw" must be greater than 0, got 0"#),
+        ("site.closed site=s1 name=S", #"site.closed: unknown field "name" (accepted: site, effective, note, source)"#),
+    ])
+    func pueAndSiteChangesAreChecked(_ words: String, _ message: String) {
+        #expect(errorMessage { try d(words) } == message)
+    }
+
+    @Test func aPUEOfOneAndAnUpdateOfOneFieldAreAccepted() throws {
+        #expect(try d("site.opened site=s1 name=S pue=1").body == .siteOpened(site: "s1", name: "S", region: nil, powerCap: nil, acres: nil, pue: 1))
+        #expect(try d("site.updated site=s1 region=Ohio").body == .siteUpdated(site: "s1", name: nil, region: "Ohio", powerCap: nil, pue: nil))
     }
 
     @Test(arguments: [
@@ -56,8 +81,8 @@ struct EventDraftDecoderTests {
         (#"{"type":"chips.delivered","site":"s","quantity":1}"#,
          #"chips.delivered: field "model" is missing"#),
         (#"{"type":"chips.moved","site":"s"}"#,
-         #"unknown event type "chips.moved" (one of: site.opened, chip.model.defined, chips.delivered, rack.installed, rack.retired, power.allocated, power.released, investment.committed, event.voided, key.added, key.revoked)"#),
-        (#"{"site":"s"}"#, #"field "type" is missing (one of: site.opened, chip.model.defined, chips.delivered, rack.installed, rack.retired, power.allocated, power.released, investment.committed, event.voided, key.added, key.revoked)"#),
+         #"unknown event type "chips.moved" (one of: site.opened, chip.model.defined, chips.delivered, rack.installed, rack.retired, power.allocated, power.released, investment.committed, event.voided, key.added, key.revoked, site.updated, site.closed)"#),
+        (#"{"site":"s"}"#, #"field "type" is missing (one of: site.opened, chip.model.defined, chips.delivered, rack.installed, rack.retired, power.allocated, power.released, investment.committed, event.voided, key.added, key.revoked, site.updated, site.closed)"#),
         (#"{"type":"chips.delivered","site":"s","model":"m","quantity":1,"quantity":2}"#,
          #"field "quantity" is given twice"#),
         (#"{"type":"chips.delivered","site":["s"],"model":"m","quantity":1}"#,

@@ -48,6 +48,10 @@ struct FleetEffectTests {
         case .keyRevoked:
             return ([(["key.added key=alice public_key=\(alice.publicKeyHex)"], nil), (["key.added key=bob public_key=\(bob.publicKeyHex)"], alice),
                      (["key.revoked key=alice"], bob)], [])
+        case .siteUpdated:
+            return (one("site.updated site=s1 name=Renamed region=North power_cap_mw=80 pue=1.25 effective=2025-03-01"), [])
+        case .siteClosed:
+            return (one("site.opened site=s3 name=Three pue=1.4 effective=2025-02-01", "site.closed site=s3 effective=2025-03-01"), [])
         }
     }
 
@@ -149,6 +153,9 @@ struct FleetEffectTests {
         ]
         for (name, figures) in consumers {
             #expect(Self.totals(figures) == expected, "\(type): \(name)")
+            // The sites as they stand (opened, updated, closed) and the power rows they give.
+            #expect(figures.sites == events.sites, "\(type): \(name)'s sites")
+            #expect(figures.power(site: nil) == events.power(site: nil), "\(type): \(name)'s power")
         }
     }
 }

@@ -54,7 +54,7 @@ struct LargeNumberFormatTests {
         ])
         let engine = QueryEngine(store: store)
         #expect(Renderer.render(try engine.run("sites"), as: .json)
-            == #"{"at":"now","known":"now","rows":[{"site":"s1","name":"Site-one","region":null,"cap_mw":null,"acres":1e+300,"opened":"2025-01-01"}]}"#)
+            == #"{"at":"now","known":"now","rows":[{"site":"s1","name":"Site-one","region":null,"cap_mw":null,"pue":1,"acres":1e+300,"opened":"2025-01-01"}]}"#)
         #expect(Renderer.render(try engine.run("models"), as: .json)
             == #"{"at":"now","known":"now","rows":[{"model":"m1","vendor":"V","bf16_tflops":100,"fp8_tflops":200,"hbm_gb":1e+300,"watts":1.7976931348623157e+308,"since":"2025-01-01"}]}"#)
         let models = try engine.run("models")

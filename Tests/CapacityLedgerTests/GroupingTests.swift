@@ -182,3 +182,30 @@ struct TimelineSeriesTests {
         #expect(rows.dropFirst().map { $0[0] } == ["2025-01-01", "2026-01-01", "2026-06-30"])
     }
 }
+
+/// Facility power and energy follow the PUE in force at each site, piece by piece.
+struct FacilityPowerTests {
+    @Test func facilityIsITTimesThePUEInForce() throws {
+        let store = InMemoryEventStore(clock: ManualClock(Timestamp.parse("2026-01-01")!))
+        try store.append([
+            try d("site.opened site=s1 name=One pue=1.5 effective=2025-01-01"),
+            try d("site.opened site=s2 name=Two effective=2025-01-01"),
+            try d("chip.model.defined model=m1 vendor=V bf16_tflops=100 fp8_tflops=200 effective=2025-01-01"),
+            try d("chips.delivered site=s1 model=m1 quantity=64 effective=2025-01-01"),
+            try d("chips.delivered site=s2 model=m1 quantity=64 effective=2025-01-01"),
+            try d("power.allocated site=s1 mw=1 effective=2025-01-01"),
+            try d("power.allocated site=s2 mw=1 effective=2025-01-01"),
+            try d("rack.installed site=s1 rack=r1 model=m1 chips=64 kw=1000 effective=2025-01-01"),
+            try d("rack.installed site=s2 rack=r2 model=m1 chips=64 kw=500 effective=2025-01-01"),
+            try d("site.updated site=s1 pue=2 effective=2025-01-02"),
+        ])
+        let engine = QueryEngine(store: store, clock: ManualClock(Timestamp.parse("2026-01-01")!))
+        // s1: 1 MW for 24 h at PUE 1.5, then 24 h at 2: IT 48 MWh, facility 36 + 48 = 84 MWh.
+        // s2: 0.5 MW for 48 h, no PUE recorded (1.0): 24 MWh both.
+        let energy = Renderer.render(try engine.run("energy from=2025-01-01 to=2025-01-03"), as: .csv)
+        #expect(energy.contains("s1,48,84"), "\(energy)")
+        #expect(energy.contains("s2,24,24"), "\(energy)")
+        let csv = Renderer.render(try engine.run("timeline metric=mw,facility every=day from=2025-01-01 to=2025-01-02"), as: .csv)
+        #expect(csv.split(separator: "\n").map(String.init) == ["at,mw,facility", "2025-01-01,1.5,2", "2025-01-02,1.5,2.5"])
+    }
+}

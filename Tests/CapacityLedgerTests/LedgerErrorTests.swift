@@ -88,6 +88,8 @@ struct RenderedError: Sendable, CustomTestStringConvertible {
         .init(.missingType, "field \"type\" is missing (one of: \(types))", 65),
         .init(.typeNotText(got: "a number"), "field \"type\" must be a string, got a number", 65),
         .init(.unknownEventType("rack.install\u{7}"), "unknown event type \"rack.install\\u0007\" (one of: \(types))", 65),
+        .init(.nothingGiven(type: .siteUpdated, fields: ["name", "region", "power_cap_mw", "pue"]),
+              "site.updated: give at least one of the fields name, region, power_cap_mw, pue (nothing would change)", 65),
         .init(.unknownField(type: .powerReleased, field: "kw"),
               "power.released: unknown field \"kw\" (accepted: site, mw, effective, note, source)", 65),
         .init(.duplicateField("site"), "field \"site\" is given twice", 65),
@@ -121,6 +123,7 @@ struct RenderedError: Sendable, CustomTestStringConvertible {
         field(.notPositive(got: "0"), "must be greater than 0, got 0"),
         field(.tooLarge(got: "1e19"), "is too large, got 1e19"),
         field(.tooLargeAtMost(limit: 1e9, unit: "TFLOPS per chip", got: "2e9"), "is too large (at most 1,000,000,000 TFLOPS per chip), got 2e9"),
+        field(.outOfRange(low: 1, high: 100, got: "0.9"), "must be from 1 to 100, got 0.9"),
         field(.wholeWithFraction(got: "4.0"), "must be written as a whole number without a fraction or exponent, got 4.0"),
         field(.notWhole(got: "4.5"), "must be a whole number, got 4.5"),
         field(.notCount(got: "many"), "must be a whole number greater than 0, got many"),
@@ -230,8 +233,10 @@ struct RenderedError: Sendable, CustomTestStringConvertible {
         .init(.signerMismatch(name: "ops", added: 3, fingerprint: "abcd1234"),
               "signing key ops does not match the public key recorded for it at #3 (abcd1234…); nothing was appended", 65),
         .init(.signerRevoked(name: "ops", at: 9), "signing key ops was revoked at #9 and can no longer sign; nothing was appended", 65),
-        .init(.needsUpgrade,
+        .init(.needsUpgrade(version: 1, what: "keys or signatures"),
               "this ledger file is format version 1, which holds no keys or signatures: run capacity upgrade first (it rewrites the header only; every event and the head hash stay the same)", 65),
+        .init(.needsUpgrade(version: 2, what: "site.updated or site.closed events or PUE figures"),
+              "this ledger file is format version 2, which holds no site.updated or site.closed events or PUE figures: run capacity upgrade first (it rewrites the header only; every event and the head hash stay the same)", 65),
     ]
 
     static let restore: [RenderedError] = [

@@ -35,10 +35,12 @@ struct PackedEventTests {
             for (i, e) in ledger.events.enumerated() {
                 let p = ledger.stored[i]
                 #expect(p.code == e.type.code && p.effective == e.effective.micros, "#\(e.seq)")
-                #expect(p.hasExtra == (e.note != nil || e.source != nil || e.type == .siteOpened || e.type == .chipModelDefined), "#\(e.seq)")
+                #expect(p.hasExtra == (e.note != nil || e.source != nil || e.type == .siteOpened || e.type == .chipModelDefined
+                                       || e.type == .siteUpdated), "#\(e.seq)")
                 // Each field by the name of what it holds (`PackedFields`).
                 switch e.body {
-                case .siteOpened(let site, _, _, _, _): #expect(name(p.site) == site)
+                case .siteOpened(let site, _, _, _, _, _), .siteClosed(let site): #expect(name(p.site) == site)
+                case .siteUpdated(let site, _, _, let cap, _): #expect(name(p.site) == site && p.cap == cap?.watts ?? 0)
                 case .chipModelDefined(let model, _, _, _, _, _): #expect(name(p.model) == model)
                 case .chipsDelivered(let site, let model, let q): #expect([name(p.site), name(p.model)] == [site, model] && p.quantity == q)
                 case .rackInstalled(let site, let rack, let model, let chips, let power):

@@ -8,8 +8,9 @@ import Testing
 /// exactly the events that count there, and energization never exceeds what is installed or
 /// allocated.
 struct ProjectionPropertyTests {
-    /// A ledger built from a generated history, appended in batches recorded a day apart.
-    static func history(seed: UInt64, count: Int, rackKW: Int = 40_000) throws -> (InMemoryEventStore, ManualClock) {
+    /// A ledger built from a generated history, appended in batches recorded a day apart, then
+    /// site changes (`addSiteChanges`) unless told otherwise.
+    static func history(seed: UInt64, count: Int, rackKW: Int = 40_000, siteChanges: Bool = true) throws -> (InMemoryEventStore, ManualClock) {
         var gen = HistoryGenerator(count: count, seed: seed)
         gen.rackKW = rackKW  // 40 MW racks: allocations of 50–250 MW strand some of them
         var lines: [String] = []
@@ -25,7 +26,51 @@ struct ProjectionPropertyTests {
             clock.advance(seconds: 86_400)
             i += n
         }
+        if siteChanges { addSiteChanges(store, clock: clock, seed: seed) }
         return (store, clock)
+    }
+
+    /// Site changes and closures, appended after a generated history and backdated among its
+    /// events (so that cuts in effective and recorded time fall before and after them): updates
+    /// of the generator's sites (name, region, PUE, caps cut or raised), spare sites opened with
+    /// a little power and a rack, wound down and closed, and voids of updates and closures.
+    /// What the rules refuse (a cap below what is allocated, a void an allocation relies on) is
+    /// left out; the rest is kept.
+    static func addSiteChanges(_ store: InMemoryEventStore, clock: ManualClock, seed: UInt64) {
+        var rng = SplitMix64(seed: seed ^ 0x5173_0C10)
+        let first = Timestamp.parse("2023-01-02")!.seconds, span: UInt64 = 3 * 365 * 86_400
+        func time(after t: Int64? = nil) -> Int64 { (t ?? first) + Int64(rng.next() % (t == nil ? span : 30 * 86_400)) + (t == nil ? 0 : 3_600) }
+        func text(_ t: Int64) -> String { Timestamp(seconds: t).shortString }
+        let sites = HistoryGenerator.sites
+        for i in 0..<14 {
+            var lines: [String] = []
+            switch rng.next() % 5 {
+            case 0, 1:
+                var words = ["site.updated site=\(sites[Int(rng.next() % UInt64(sites.count))])"]
+                if rng.next() % 2 == 0 { words.append("name=Renamed-\(i)") }
+                if rng.next() % 3 == 0 { words.append("region=Region-\(i)") }
+                if rng.next() % 2 == 0 { words.append("power_cap_mw=\(20 + rng.next() % 3_000)") }
+                if words.count == 1 || rng.next() % 2 == 0 { words.append("pue=1.\(10 + rng.next() % 90)") }
+                lines = [(words + ["effective=\(text(time()))"]).joined(separator: " ")]
+            case 2, 3:
+                let s = "spare-\(i)"
+                let t0 = time(), t1 = time(after: t0), t2 = time(after: t1), t3 = time(after: t2), t4 = time(after: t3)
+                lines = ["site.opened site=\(s) name=Spare-\(i) pue=1.\(20 + rng.next() % 50) power_cap_mw=5 effective=\(text(t0))",
+                         "power.allocated site=\(s) mw=0.2 effective=\(text(t1))",
+                         "chips.delivered site=\(s) model=trainium2 quantity=64 effective=\(text(t1))",
+                         "rack.installed site=\(s) rack=x-\(i) model=trainium2 chips=64 kw=40 effective=\(text(t2))",
+                         "site.updated site=\(s) power_cap_mw=0.5 effective=\(text(t2))",
+                         "rack.retired site=\(s) rack=x-\(i) effective=\(text(t3))",
+                         "power.released site=\(s) mw=0.2 effective=\(text(t3))"]
+                if rng.next() % 4 != 0 { lines.append("site.closed site=\(s) effective=\(text(t4))") }
+            default:
+                let changes = store.ledger.events.filter { ($0.type == .siteUpdated || $0.type == .siteClosed) && store.ledger.voidedBy[$0.seq] == nil }
+                guard !changes.isEmpty else { continue }
+                lines = ["event.voided target=\(changes[Int(rng.next() % UInt64(changes.count))].seq) reason=undone"]
+            }
+            clock.advance(seconds: 86_400)
+            _ = try? store.append(lines.map { try d($0) })
+        }
     }
 
     struct Reference {
@@ -33,6 +78,8 @@ struct ProjectionPropertyTests {
         var allocated: [String: Int64] = [:]
         var drawn: [String: Int64] = [:]
         var usd: Int64 = 0
+        /// Each site as its opening, the updates after it and its closure leave it.
+        var sites: [String: SiteInfo] = [:]
     }
 
     /// The naive fold: filter, sort, replay, then first fit from scratch per site.
@@ -61,6 +108,14 @@ struct ProjectionPropertyTests {
             case .powerAllocated(let s, let p): r.allocated[s, default: 0] += p.watts
             case .powerReleased(let s, let p): r.allocated[s, default: 0] -= p.watts
             case .investmentCommitted(_, _, let usd, _): r.usd += usd
+            case .siteOpened(let s, let name, let region, let cap, let acres, let pue):
+                r.sites[s] = SiteInfo(site: s, name: name, region: region, cap: cap, acres: acres, opened: e.effective, pue: pue)
+            case .siteUpdated(let s, let name, let region, let cap, let pue):
+                r.sites[s]!.name = name ?? r.sites[s]!.name
+                r.sites[s]!.region = region ?? r.sites[s]!.region
+                r.sites[s]!.cap = cap ?? r.sites[s]!.cap
+                r.sites[s]!.pue = pue ?? r.sites[s]!.pue
+            case .siteClosed(let s): r.sites[s]!.closed = e.effective
             default: break
             }
         }
@@ -97,7 +152,11 @@ struct ProjectionPropertyTests {
                 let want = ref.fleet.filter { $0.value != (0, 0, 0, 0) }
                 #expect(got.count == want.count, "\(p)")
                 for (k, v) in want { #expect(got[k].map { $0 == v } == true, "\(k) at \(p)") }
+                #expect(s.sites == ref.sites, "\(p)")
+                // Every open site has a row of power, with the cap in force; a closed one none.
+                #expect(s.power().map(\.site) == ref.sites.values.filter { $0.closed == nil }.map(\.site).sorted(), "\(p)")
                 for row in s.power() {
+                    #expect(row.cap == ref.sites[row.site]?.cap, "\(p)")
                     #expect(row.allocated.watts == ref.allocated[row.site] ?? 0)
                     #expect(row.drawn.watts == ref.drawn[row.site] ?? 0)
                     #expect(row.drawn <= row.allocated, "drawn never exceeds allocated")
@@ -242,8 +301,11 @@ struct ProjectionPropertyTests {
     @Test func generatedHistoriesAreValidAndVerify() throws {
         let (store, _) = try Self.history(seed: 7, count: 2000)
         let report = try store.verify()
-        #expect(report.events == 2000)
+        #expect(report.events > 2000)
         #expect(store.ledger.voidedBy.count > 0, "the generator writes voids")
+        // The site changes after it: updates and closures, some of them voided.
+        let types = store.ledger.events.dropFirst(2000).map(\.type)
+        #expect(types.contains(.siteUpdated) && types.contains(.siteClosed), "\(types)")
         let s = try QueryEngine(store: store).state(PointInTime())
         #expect(s.fleet().contains { $0.stranded > 0 }, "scarce power strands racks")
     }

@@ -27,12 +27,24 @@ struct WriterBaseTests {
             let site = rng.next() % 10 == 0 ? pick(sites) : pick(Array(sites.dropLast()))
             let model = rng.next() % 10 == 0 ? pick(models) : pick(Array(models.dropLast()))
             let rack = rng.next() % 3 == 0 ? "w-\(rng.next() % 50)" : pick(racks)
-            switch rng.next() % 9 {
+            switch rng.next() % 11 {
             case 0, 1: out.append("chips.delivered site=\(site) model=\(model) quantity=\(64 * (1 + rng.next() % 20)) effective=\(when())")
             case 2, 3: out.append("rack.installed site=\(site) rack=\(rack) model=\(model) chips=\(rng.next() % 5 == 0 ? 640_000 : 64) kw=45 effective=\(when())")
             case 4: out.append("rack.retired site=\(site) rack=\(rack) effective=\(when())")
             case 5: out.append("power.\(rng.next() % 2 == 0 ? "allocated" : "released") site=\(site) mw=\(1 + rng.next() % 400_000) effective=\(when())")
             case 6: out.append("investment.committed investor=amazon recipient=anthropic usd=\(1 + rng.next() % 100) effective=\(when())")
+            case 7:
+                // A cap cut or raised (often refused: allocations must fit it), a new PUE or name.
+                switch rng.next() % 3 {
+                case 0: out.append("site.updated site=\(site) power_cap_mw=\(1 + rng.next() % 2_000_000) effective=\(when())")
+                case 1: out.append("site.updated site=\(site) pue=1.\(10 + rng.next() % 90) effective=\(when())")
+                default: out.append("site.updated site=\(site) name=Renamed-\(rng.next() % 10) effective=\(when())")
+                }
+            case 8:
+                // A spare site opened and closed (a busy one is refused), or a busy one closed.
+                let spare = "spare-\(rng.next() % 8)"
+                out.append("site.opened site=\(spare) name=Spare effective=\(when())")
+                out.append("site.closed site=\(rng.next() % 4 == 0 ? site : spare) effective=\(when())")
             default: out.append("event.voided target=\(1 + Int(rng.next() % UInt64(count + 2))) reason=test")
             }
         }
@@ -57,7 +69,7 @@ struct WriterBaseTests {
             }
             let racks = lines.compactMap { l in l.range(of: #""rack":"r-\d+""#, options: .regularExpression).map { String(l[$0].dropFirst(8).dropLast()) } }
             var rng = SplitMix64(seed: UInt64(seed))
-            var used = 0, behind = 0, accepted = 0
+            var used = 0, behind = 0, accepted = 0, siteChanges = 0
             for round in 0..<60 {
                 clock.advance(seconds: 60)
                 let words = Self.batch(&rng, count: first.ledger.count + accepted, racks: racks)
@@ -69,6 +81,7 @@ struct WriterBaseTests {
                 do { _ = try whole.append(drafts); r2 = "ok" } catch { r2 = "\(error)" }
                 #expect(r1 == r2, "seed \(seed) round \(round): \(words)")
                 if r1 == "ok" { accepted += 1 }
+                if r1 == "ok", words.contains(where: { $0.hasPrefix("site.updated") || $0.hasPrefix("site.closed") }) { siteChanges += 1 }
                 switch fromCheckpoint.checkpointUse {
                 case .used: used += 1
                 case .reachedBehind:
@@ -79,6 +92,7 @@ struct WriterBaseTests {
                 #expect(fileBytes(a) == fileBytes(b), "seed \(seed) round \(round): \(words)")
             }
             #expect(used > 10 && behind > 3 && accepted > 5, "used \(used), behind \(behind), accepted \(accepted)")
+            #expect(siteChanges > 0, "site changes accepted: \(siteChanges) of \(accepted)")
             #expect(throws: Never.self) { try FileEventStore(path: a, create: false).verify() }
         }
     }

@@ -36,7 +36,8 @@ enum Decimal6 {
 public enum EventBody: Hashable, Sendable {
     // The rare cases with the largest payloads are boxed (`indirect`), so that the common ones
     // set the size of every event a ledger holds in memory.
-    indirect case siteOpened(site: String, name: String, region: String?, powerCap: Power?, acres: Double?)
+    /// `pue` nil: not given, which counts as 1.0 (the site's power figures are IT power only).
+    indirect case siteOpened(site: String, name: String, region: String?, powerCap: Power?, acres: Double?, pue: Double? = nil)
     indirect case chipModelDefined(model: String, vendor: String, bf16TFLOPS: Double, fp8TFLOPS: Double, hbmGB: Double?, watts: Double?)
     case chipsDelivered(site: String, model: String, quantity: Int64)
     case rackInstalled(site: String, rack: String, model: String, chips: Int64, power: Power)
@@ -48,6 +49,9 @@ public enum EventBody: Hashable, Sendable {
     /// `publicKey` is 64 lower-case hexadecimal digits.
     case keyAdded(key: String, publicKey: String)
     case keyRevoked(key: String)
+    /// What changes from the event's effective time on: the fields given (at least one).
+    indirect case siteUpdated(site: String, name: String?, region: String?, powerCap: Power?, pue: Double?)
+    case siteClosed(site: String)
 
     public var type: EventType {
         switch self {
@@ -62,14 +66,17 @@ public enum EventBody: Hashable, Sendable {
         case .eventVoided: .eventVoided
         case .keyAdded: .keyAdded
         case .keyRevoked: .keyRevoked
+        case .siteUpdated: .siteUpdated
+        case .siteClosed: .siteClosed
         }
     }
 
     /// The site an event is about, if any.
     public var site: String? {
         switch self {
-        case .siteOpened(let s, _, _, _, _), .chipsDelivered(let s, _, _), .rackInstalled(let s, _, _, _, _),
-             .rackRetired(let s, _), .powerAllocated(let s, _), .powerReleased(let s, _):
+        case .siteOpened(let s, _, _, _, _, _), .chipsDelivered(let s, _, _), .rackInstalled(let s, _, _, _, _),
+             .rackRetired(let s, _), .powerAllocated(let s, _), .powerReleased(let s, _), .siteUpdated(let s, _, _, _, _),
+             .siteClosed(let s):
             s
         case .investmentCommitted(_, let recipient, _, _): recipient
         case .chipModelDefined, .eventVoided, .keyAdded, .keyRevoked: nil
@@ -95,7 +102,7 @@ public enum EventBody: Hashable, Sendable {
     /// A short human label: `rack.installed r-0017`, `chips.delivered 50,000 trainium2`.
     public var label: String {
         switch self {
-        case .siteOpened(let site, _, _, _, _): "site.opened \(site)"
+        case .siteOpened(let site, _, _, _, _, _): "site.opened \(site)"
         case .chipModelDefined(let model, _, _, _, _, _): "chip.model.defined \(model)"
         case .chipsDelivered(let site, let model, let q): "chips.delivered \(Format.grouped(q)) \(model) at \(site)"
         case .rackInstalled(let site, let rack, _, _, _): "rack.installed \(rack) at \(site)"
@@ -106,6 +113,8 @@ public enum EventBody: Hashable, Sendable {
         case .eventVoided(let target, _): "event.voided #\(target)"
         case .keyAdded(let key, _): "key.added \(key)"
         case .keyRevoked(let key): "key.revoked \(key)"
+        case .siteUpdated(let site, _, _, _, _): "site.updated \(site)"
+        case .siteClosed(let site): "site.closed \(site)"
         }
     }
 }

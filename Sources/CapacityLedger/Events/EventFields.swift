@@ -12,7 +12,8 @@ struct EventFields: PackedFields {
     init(_ body: EventBody) {
         code = body.type.code
         switch body {
-        case .siteOpened(let site, _, _, _, _): a = site
+        case .siteOpened(let site, _, _, _, _, _), .siteClosed(let site): a = site
+        case .siteUpdated(let site, _, _, let cap, _): (a, amount) = (site, cap?.watts ?? 0)
         case .chipModelDefined(let model, _, _, _, _, _): a = model
         case .chipsDelivered(let site, let model, let quantity): (a, b, amount) = (site, model, quantity)
         case .rackInstalled(let site, let rack, let model, let chips, let power):

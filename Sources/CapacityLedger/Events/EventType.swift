@@ -13,8 +13,12 @@ public enum EventType: String, CaseIterable, Sendable, Hashable {
     case keyAdded = "key.added"
     /// A key ends: batches after this one may not be signed with it.
     case keyRevoked = "key.revoked"
+    /// A site's name, region, power cap or PUE changes from this time on.
+    case siteUpdated = "site.updated"
+    /// A site closes: no event at it from this time on.
+    case siteClosed = "site.closed"
 
-    /// The code of this type in the binary log (1…11). Never renumber.
+    /// The code of this type in the binary log (1…13). Never renumber.
     public var code: UInt8 {
         switch self {
         case .siteOpened: 1
@@ -28,11 +32,13 @@ public enum EventType: String, CaseIterable, Sendable, Hashable {
         case .eventVoided: 9
         case .keyAdded: 10
         case .keyRevoked: 11
+        case .siteUpdated: 12
+        case .siteClosed: 13
         }
     }
 
     public init?(code: UInt8) {
-        guard code >= 1, code <= 11 else { return nil }
+        guard code >= 1, code <= 13 else { return nil }
         self = Self.allCases[Int(code) - 1]
     }
 
@@ -41,7 +47,8 @@ public enum EventType: String, CaseIterable, Sendable, Hashable {
         switch self {
         case .siteOpened:
             [.init("site", .id), .init("name", .text), .init("region", .text, optional: true),
-             .init("power_cap_mw", .megawatts, optional: true), .init("acres", .decimal, optional: true)]
+             .init("power_cap_mw", .megawatts, optional: true), .init("acres", .decimal, optional: true),
+             .init("pue", .pue, optional: true)]
         case .chipModelDefined:
             [.init("model", .id), .init("vendor", .text), .init("bf16_tflops", .positiveDecimal),
              .init("fp8_tflops", .positiveDecimal), .init("hbm_gb", .decimal, optional: true),
@@ -64,6 +71,12 @@ public enum EventType: String, CaseIterable, Sendable, Hashable {
             [.init("key", .id), .init("public_key", .publicKey)]
         case .keyRevoked:
             [.init("key", .id)]
+        case .siteUpdated:
+            // At least one of the optional fields is required (`EventDraftDecoder`).
+            [.init("site", .id), .init("name", .text, optional: true), .init("region", .text, optional: true),
+             .init("power_cap_mw", .megawatts, optional: true), .init("pue", .pue, optional: true)]
+        case .siteClosed:
+            [.init("site", .id)]
         }
     }
 
@@ -105,6 +118,9 @@ public struct FieldSpec: Sendable, Hashable {
         case time
         /// An Ed25519 public key: 64 hexadecimal digits (32 bytes), kept in lower case.
         case publicKey
+        /// Power usage effectiveness: facility power over IT power, a finite decimal from 1 to
+        /// `EventDraftDecoder.maxPUE`.
+        case pue
     }
     public var name: String
     public var kind: Kind

@@ -17,12 +17,14 @@
 /// | `event.voided`         |          | reason    |                  | target   |           |
 /// | `key.added`            | key      | public key (hex) |           |          |           |
 /// | `key.revoked`          | key      |           |                  |          |           |
+/// | `site.updated`         | site     |           |                  | cap watts, or 0 |    |
+/// | `site.closed`          | site     |           |                  |          |           |
 ///
 /// Read the fields by the names of what they hold (`site`, `rack`, `model`, `quantity`, `chips`,
 /// `watts`, `investor`, `recipient`, `instrument`, `usd`, `target`, `reason`, `signingKey`,
 /// `publicKey`: `PackedFields`) rather than as `a`, `b`, `c`, `amount` and `amount2`.
 ///
-/// The rest of a `site.opened` or `chip.model.defined`, and any note or source, are kept beside
+/// The rest of a `site.opened`, `site.updated` or `chip.model.defined`, and any note or source, are kept beside
 /// the records (`EventStorage.Extra`); `hasExtra` says so. The seq is the record's place and the
 /// recorded time is kept per batch (`EventStorage`).
 package struct PackedEvent: Sendable, Equatable {
@@ -68,6 +70,22 @@ package struct PackedEvent: Sendable, Equatable {
     package static let eventVoided = EventType.eventVoided.code
     static let keyAdded = EventType.keyAdded.code
     static let keyRevoked = EventType.keyRevoked.code
+    package static let siteUpdated = EventType.siteUpdated.code
+    package static let siteClosed = EventType.siteClosed.code
+
+    /// The events a fold reads whole rather than through the effects table: a site's opening,
+    /// changes and closure, and a chip model's definition. They are few, change no total, and
+    /// ride with the checkpoint's definitions.
+    @inline(__always)
+    package static func isDefinition(_ code: UInt8) -> Bool {
+        code == siteOpened || code == chipModelDefined || code == siteUpdated || code == siteClosed
+    }
+
+    /// The events whose whole body a packed record leaves out (kept in `EventStorage.Extra`).
+    @inline(__always)
+    static func keepsWholeBody(_ code: UInt8) -> Bool {
+        code == siteOpened || code == chipModelDefined || code == siteUpdated
+    }
 
     /// `key.added` or `key.revoked`: events of the log's keys, checked by `SigningKeys`.
     @inline(__always)
@@ -88,7 +106,7 @@ package struct PackedEvent: Sendable, Equatable {
 ///   (one per batch appended).
 package struct EventStorage: Sendable {
     /// What a packed record leaves out: a note, a source, and the whole body of the types whose
-    /// fields do not fit (`site.opened`, `chip.model.defined`).
+    /// fields do not fit (`site.opened`, `site.updated`, `chip.model.defined`).
     package struct Extra: Sendable, Equatable {
         var note: String?
         var source: String?
@@ -292,6 +310,7 @@ package struct EventStorage: Sendable {
             case PackedEvent.eventVoided: body = .eventVoided(target: r.target, reason: name(r.reason))
             case PackedEvent.keyAdded: body = .keyAdded(key: name(r.signingKey), publicKey: name(r.publicKey))
             case PackedEvent.keyRevoked: body = .keyRevoked(key: name(r.signingKey))
+            case PackedEvent.siteClosed: body = .siteClosed(site: name(r.site))
             default: preconditionFailure("seq \(seq): a record of type \(r.code) without its body")
             }
         }
@@ -311,7 +330,7 @@ extension EventStorage.Extra {
     static func of(body: EventBody, note: String?, source: String?) -> Self? {
         let whole: EventBody?
         switch body {
-        case .siteOpened, .chipModelDefined: whole = body
+        case .siteOpened, .chipModelDefined, .siteUpdated: whole = body
         default: whole = nil
         }
         guard whole != nil || note != nil || source != nil else { return nil }

@@ -20,8 +20,8 @@ package protocol PackedFields<Name> {
 }
 
 extension PackedFields {
-    /// The site of a `site.opened`, `chips.delivered`, `rack.installed`, `rack.retired`,
-    /// `power.allocated` or `power.released`.
+    /// The site of a `site.opened`, `site.updated`, `site.closed`, `chips.delivered`,
+    /// `rack.installed`, `rack.retired`, `power.allocated` or `power.released`.
     @inline(__always) package var site: Name { a }
     /// The rack of a `rack.installed` or `rack.retired`.
     @inline(__always) package var rack: Name { b }
@@ -41,6 +41,8 @@ extension PackedFields {
     @inline(__always) var recipient: Name { b }
     /// The whole dollars of an `investment.committed`.
     @inline(__always) var usd: Int64 { amount }
+    /// The power cap a `site.updated` sets, in watts (0: it sets none).
+    @inline(__always) var cap: Int64 { amount }
     /// The seq an `event.voided` voids.
     @inline(__always) package var target: Int { Int(amount) }
     /// The reason an `event.voided` gives.

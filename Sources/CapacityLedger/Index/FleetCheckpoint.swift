@@ -209,8 +209,10 @@ public enum FleetCheckpoint {
             amounts.absorb(p)  // voided or not
             if !voided[seq] {
                 switch p.code {
-                // Key events ride with the definitions: a writer from the checkpoint needs the keys.
-                case PackedEvent.siteOpened, PackedEvent.chipModelDefined, PackedEvent.keyAdded, PackedEvent.keyRevoked:
+                // Sites' changes and closures ride with the definitions (the figures and a writer's
+                // rules need the caps and closures in force at any time), and so do key events (a
+                // writer from the checkpoint needs the keys).
+                case _ where PackedEvent.isDefinition(p.code) || PackedEvent.isKeyEvent(p.code):
                     definitions.append(events[seq - 1])
                 case PackedEvent.rackInstalled, PackedEvent.rackRetired: markRack(p.site, Int(p.rack), seq)
                 default: break

@@ -79,7 +79,8 @@ public struct FleetIndex: Sendable {
     var retiredRacks: [Int: RetiredRack<UInt32>] = [:]
     /// Events the index covers (seqs 1…count).
     public private(set) var count = 0
-    /// Seqs of the few events that define sites and chip models.
+    /// Seqs of the few events that define sites and chip models (`PackedEvent.isDefinition`), in
+    /// effective order.
     var definitions: [Int] = []
     /// Per site, the seqs of its rack installs and retirements in effective order (for first fit).
     var rackEvents: [String: [Int]] = [:]
@@ -107,7 +108,7 @@ public struct FleetIndex: Sendable {
                 let p = records.row(seq - 1)
                 // What the definitions and first fit read, voided or not.
                 switch p.code {
-                case PackedEvent.siteOpened, PackedEvent.chipModelDefined: definitions.append(seq)
+                case _ where PackedEvent.isDefinition(p.code): definitions.append(seq)
                 case PackedEvent.rackInstalled, PackedEvent.rackRetired: racksBySite[UInt64(p.site), default: []].append(seq)
                 default: break
                 }
@@ -175,7 +176,7 @@ public struct FleetIndex: Sendable {
             case PackedEvent.rackRetired:
                 retiredRacks[seq] = retiring[seq]!
                 rackEvents[names.name(p.site), default: []].withinPlace { Self.insert(seq, into: &$0, records: records) }
-            case PackedEvent.siteOpened, PackedEvent.chipModelDefined:
+            case _ where PackedEvent.isDefinition(p.code):
                 Self.insert(seq, into: &definitions, records: records)
             case PackedEvent.eventVoided:
                 // A target the index counted stops counting; a new one was never added.
@@ -281,13 +282,24 @@ public protocol FleetFigures {
     func capacity(precision: Precision, site: String?, model: String?) -> [CapacityRow]
     func pflops(_ p: Precision) -> Double
     func investments(investor: String?, recipient: String?) -> [(investor: String, recipient: String, usd: Int64)]
-    /// The sites opened by then, by site id.
+    /// The sites opened by then, by site id, as they stand then (closed ones included).
     var sites: [String: SiteInfo] { get }
     /// The chip models defined by then, each with the definition in force, by model.
     var catalog: [String: ChipSpec] { get }
 }
 
 extension FleetState: FleetFigures {}
+
+extension FleetFigures {
+    /// The power usage effectiveness in force at `site` at these figures' point in time
+    /// (facility power over IT power: 1.0 for a site never given one), or nil when the site is
+    /// not open then. Facility power is drawn power times this; figures at another time
+    /// (`QueryEngine.figures`) give the PUE in force then.
+    public func powerUsageEffectiveness(site: String) -> Double? {
+        guard let info = sites[site], info.closed == nil else { return nil }
+        return info.pueInForce
+    }
+}
 
 /// Fleet figures at one point in time, as `FleetIndex` computes them. Answers the same questions
 /// as `FleetState` (and the tests hold the two to the same answers).
@@ -342,12 +354,13 @@ public struct FleetSnapshot: Sendable, FleetFigures {
         }
     }
 
-    /// Takes a `site.opened` or `chip.model.defined` into account; of several definitions of a
-    /// model, the latest in effective order (then seq) is in force.
+    /// Takes a site's opening, update or closure, or a `chip.model.defined`, into account. Sites
+    /// are changed in the order they come, which must be effective order (then seq); of several
+    /// definitions of a model, the latest in effective order is in force whatever the order.
     package mutating func define(_ e: Event) {
         switch e.body {
-        case .siteOpened(let s, let name, let region, let cap, let acres):
-            sites[s] = SiteInfo(site: s, name: name, region: region, cap: cap, acres: acres, opened: e.effective)
+        case .siteOpened, .siteUpdated, .siteClosed:
+            SiteInfo.apply(e, to: &sites)
         case .chipModelDefined(let m, let v, let bf, let fp, let hbm, let w):
             let spec = ChipSpec(model: m, vendor: v, bf16TFLOPS: bf, fp8TFLOPS: fp, hbmGB: hbm, watts: w, since: e.effective, seq: e.seq)
             if let old = catalog[m], TimeKey(old.since, old.seq) > TimeKey(spec.since, spec.seq) { return }
@@ -399,7 +412,7 @@ public struct FleetSnapshot: Sendable, FleetFigures {
     public func power(site: String? = nil) -> [PowerRow] {
         var drawn: [String: Int64] = [:]
         for (k, c) in cells { drawn[k.a, default: 0] += c.energizedWatts ?? c.activeWatts }
-        return sites.keys.filter { site == nil || $0 == site }.sorted().map { s in
+        return sites.keys.filter { (site == nil || $0 == site) && sites[$0]?.closed == nil }.sorted().map { s in
             PowerRow(site: s, cap: sites[s]?.cap, allocated: Power(watts: allocated[s] ?? 0), drawn: Power(watts: drawn[s] ?? 0))
         }
     }

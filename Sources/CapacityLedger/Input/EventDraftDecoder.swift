@@ -12,6 +12,11 @@ public enum EventDraftDecoder {
     /// PFLOPS summed over any number of chips a ledger can hold (below 2^63), per MW and in
     /// `train`, stays a finite 64-bit float.
     public static let maxTFLOPS = 1e9
+    /// `pue` (power usage effectiveness: facility power over IT power) is from 1 (no overhead)
+    /// to 100. Real sites run from about 1.1 to 2; the bound keeps facility power (drawn × PUE)
+    /// finite for any power a ledger can hold.
+    public static let minPUE = 1.0
+    public static let maxPUE = 100.0
 
     public static func decode(_ fields: RawFields, line: Int? = nil) throws -> EventDraft {
         do {
@@ -43,7 +48,7 @@ public enum EventDraftDecoder {
         case .siteOpened:
             body = .siteOpened(site: try r.id("site"), name: try r.text("name"), region: try r.optText("region"),
                                powerCap: try r.optPower("power_cap_mw", scale: 1_000_000, places: 6),
-                               acres: try r.optDecimal("acres", positive: false))
+                               acres: try r.optDecimal("acres", positive: false), pue: try r.optPUE("pue"))
         case .chipModelDefined:
             body = .chipModelDefined(model: try r.id("model"), vendor: try r.text("vendor"),
                                      bf16TFLOPS: try r.decimal("bf16_tflops", positive: true, atMost: (maxTFLOPS, "TFLOPS per chip")),
@@ -70,6 +75,14 @@ public enum EventDraftDecoder {
             body = .keyAdded(key: try r.id("key"), publicKey: try r.publicKey("public_key"))
         case .keyRevoked:
             body = .keyRevoked(key: try r.id("key"))
+        case .siteUpdated:
+            let site = try r.id("site")
+            let changes = type.fields.dropFirst().map(\.name)
+            guard changes.contains(where: { fields[$0] != nil }) else { throw LedgerError(.nothingGiven(type: type, fields: changes)) }
+            body = .siteUpdated(site: site, name: try r.optText("name"), region: try r.optText("region"),
+                                powerCap: try r.optPower("power_cap_mw", scale: 1_000_000, places: 6), pue: try r.optPUE("pue"))
+        case .siteClosed:
+            body = .siteClosed(site: try r.id("site"))
         }
         var draft = EventDraft(body: body, line: line)
         draft.effective = try r.optTime("effective", wholeSeconds: true)
@@ -262,6 +275,18 @@ struct FieldReader {
     func optDecimal(_ name: String, positive: Bool) throws -> Double? {
         guard fields[name] != nil else { return nil }
         return try decimal(name, positive: positive)
+    }
+
+    /// A power usage effectiveness: a finite decimal from `minPUE` to `maxPUE`.
+    func optPUE(_ name: String) throws -> Double? {
+        guard let v = fields[name] else { return nil }
+        let t = try numberText(name, v)
+        guard let d = Double(t) else { throw err(name, .wrongType(expected: "a number", got: v.display)) }
+        guard d.isFinite, !t.lowercased().contains("n") else { throw err(name, .notFinite(got: Format.clipped(t))) }
+        guard d >= EventDraftDecoder.minPUE, d <= EventDraftDecoder.maxPUE else {
+            throw err(name, .outOfRange(low: EventDraftDecoder.minPUE, high: EventDraftDecoder.maxPUE, got: Format.clipped(t)))
+        }
+        return d
     }
 
     /// A power value given in kW or MW, converted exactly to watts.

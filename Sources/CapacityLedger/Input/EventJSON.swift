@@ -19,10 +19,10 @@ public enum EventJSON {
     /// Only the type's own fields, for embedding in query output.
     public static func fields(_ body: EventBody, into w: inout JSONWriter) {
         switch body {
-        case .siteOpened(let site, let name, let region, let cap, let acres):
+        case .siteOpened(let site, let name, let region, let cap, let acres, let pue):
             w.string("site", site); w.string("name", name); w.string("region", region)
             if let cap { w.raw("power_cap_mw", cap.megawattsText) }
-            w.double("acres", acres)
+            w.double("acres", acres); w.double("pue", pue)
         case .chipModelDefined(let model, let vendor, let bf16, let fp8, let hbm, let watts):
             w.string("model", model); w.string("vendor", vendor)
             w.double("bf16_tflops", bf16); w.double("fp8_tflops", fp8)
@@ -45,6 +45,12 @@ public enum EventJSON {
             w.string("key", key); w.string("public_key", publicKey)
         case .keyRevoked(let key):
             w.string("key", key)
+        case .siteUpdated(let site, let name, let region, let cap, let pue):
+            w.string("site", site); w.string("name", name); w.string("region", region)
+            if let cap { w.raw("power_cap_mw", cap.megawattsText) }
+            w.double("pue", pue)
+        case .siteClosed(let site):
+            w.string("site", site)
         }
     }
 

@@ -9,11 +9,29 @@ public enum LogHeader {
     public static let size = 32
     public static let magic: [UInt8] = Array("CAPLEDGR".utf8)
     /// The version new files are written with. Version 2 adds the key events (`key.added`,
-    /// `key.revoked`) and signature records; a version 1 file reads as before and takes them
+    /// `key.revoked`) and signature records; version 3 the site changes (`site.updated`,
+    /// `site.closed`) and a `site.opened`'s PUE. An older file reads as before and takes them
     /// once `capacity upgrade` has rewritten its header.
-    public static let version: UInt16 = 2
+    public static let version: UInt16 = 3
     /// The versions this build reads.
-    public static let readable: ClosedRange<UInt16> = 1...2
+    public static let readable: ClosedRange<UInt16> = 1...3
+    /// The version from which a file holds signature records.
+    static let signaturesSince: UInt16 = 2
+
+    /// The format version a record of `body` needs: 1 for the types every file holds.
+    static func versionNeeded(by body: EventBody) -> UInt16 {
+        switch body {
+        case .keyAdded, .keyRevoked: 2
+        case .siteUpdated, .siteClosed: 3
+        case .siteOpened(_, _, _, _, _, let pue): pue == nil ? 1 : 3
+        default: 1
+        }
+    }
+
+    /// What format `version` (2 or 3) added, as `needsUpgrade` names it.
+    static func records(since version: UInt16) -> String {
+        version <= 2 ? "keys or signatures" : "site.updated or site.closed events or PUE figures"
+    }
 
     package static func make(created: Timestamp, version: UInt16 = version) -> [UInt8] {
         var w = ByteWriter()

@@ -191,10 +191,13 @@ package enum RecordCodec {
         str(note, &state, &w)
         str(source, &state, &w)
         switch body {
-        case .siteOpened(let site, let name, let region, let cap, let acres):
+        case .siteOpened(let site, let name, let region, let cap, let acres, let pue):
             p.a = str(site, &state, &w)!; str(name, &state, &w); str(region, &state, &w)
             w.varint(cap.map { UInt64($0.watts) + 1 } ?? 0)
             optDouble(acres, &w)
+            // Format 3's one addition to this record, at its end and only when given: a
+            // site.opened without it is byte for byte what formats 1 and 2 wrote.
+            if let pue { w.u64(pue.bitPattern) }
         case .chipModelDefined(let model, let vendor, let bf16, let fp8, let hbm, let watts):
             p.a = str(model, &state, &w)!; str(vendor, &state, &w)
             w.u64(bf16.bitPattern); w.u64(fp8.bitPattern)
@@ -222,6 +225,13 @@ package enum RecordCodec {
             p.a = str(key, &state, &w)!; p.b = str(publicKey, &state, &w)!
         case .keyRevoked(let key):
             p.a = str(key, &state, &w)!
+        case .siteUpdated(let site, let name, let region, let cap, let pue):
+            p.a = str(site, &state, &w)!; str(name, &state, &w); str(region, &state, &w)
+            w.varint(cap.map { UInt64($0.watts) + 1 } ?? 0)
+            optDouble(pue, &w)
+            p.amount = cap?.watts ?? 0
+        case .siteClosed(let site):
+            p.a = str(site, &state, &w)!
         }
         return p
     }
@@ -285,14 +295,32 @@ package enum RecordCodec {
         switch type {
         case .siteOpened:
             let site = try reqNum(&r, &state), name = try reqNum(&r, &state), region = try optNum(&r, &state)
-            guard let cap = r.varint() else { throw Malformed(what: "truncated power cap") }
-            // Stored plus one (0: none): a watt count, at most Int64.max.
-            guard cap <= UInt64(Int64.max) + 1 else { throw Malformed(what: "bad power cap") }
+            let cap = try powerCap(&r)
             let acres = try optDouble(&r)
+            // The PUE, when the record goes on (format 3): exactly one f64.
+            var pue: Double?
+            if r.remaining > 0 {
+                guard r.remaining == 8, let bits = r.u64() else { throw Malformed(what: "\(r.remaining) unexpected bytes at the end of the record") }
+                pue = try checkedPUE(Double(bitPattern: bits))
+            }
             p.a = site
             extra = EventStorage.Extra(note: extra?.note, source: extra?.source,
                                        body: .siteOpened(site: state.name(site), name: state.name(name), region: region.map(state.name),
-                                                         powerCap: cap == 0 ? nil : Power(watts: Int64(cap - 1)), acres: acres))
+                                                         powerCap: cap, acres: acres, pue: pue))
+        case .siteUpdated:
+            let site = try reqNum(&r, &state), name = try optNum(&r, &state), region = try optNum(&r, &state)
+            let cap = try powerCap(&r)
+            var pue: Double?
+            if let v = try optDouble(&r) { pue = try checkedPUE(v) }
+            // The input refuses an update that changes nothing.
+            guard name != nil || region != nil || cap != nil || pue != nil else { throw Malformed(what: "a site.updated that changes nothing") }
+            p.a = site
+            p.amount = cap?.watts ?? 0
+            extra = EventStorage.Extra(note: extra?.note, source: extra?.source,
+                                       body: .siteUpdated(site: state.name(site), name: name.map(state.name), region: region.map(state.name),
+                                                          powerCap: cap, pue: pue))
+        case .siteClosed:
+            p.a = try reqNum(&r, &state)
         case .chipModelDefined:
             let model = try reqNum(&r, &state), vendor = try reqNum(&r, &state)
             guard let bf = r.u64(), let fp = r.u64() else { throw Malformed(what: "truncated specs") }
@@ -330,6 +358,19 @@ package enum RecordCodec {
         guard r.remaining == 0 else { throw Malformed(what: "\(r.remaining) unexpected bytes at the end of the record") }
         if extra != nil { p.flags |= PackedEvent.extraFlag }
         return (p, extra)
+    }
+
+    /// A power cap: a watt count stored plus one, 0 for none (at most Int64.max watts).
+    static func powerCap(_ r: inout ByteReader) throws(Malformed) -> Power? {
+        guard let cap = r.varint() else { throw Malformed(what: "truncated power cap") }
+        guard cap <= UInt64(Int64.max) + 1 else { throw Malformed(what: "bad power cap") }
+        return cap == 0 ? nil : Power(watts: Int64(cap - 1))
+    }
+
+    /// A stored PUE, which the input held to `EventDraftDecoder.minPUE`…`maxPUE`.
+    static func checkedPUE(_ v: Double) throws(Malformed) -> Double {
+        guard v >= EventDraftDecoder.minPUE, v <= EventDraftDecoder.maxPUE else { throw Malformed(what: "bad PUE") }
+        return v
     }
 
     @inline(__always)

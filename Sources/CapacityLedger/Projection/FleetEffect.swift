@@ -9,12 +9,12 @@
 /// | `power.allocated`      | `allocated`  | allocated(site) + watts                                                |
 /// | `power.released`       | `allocated`  | allocated(site) − watts                                                |
 /// | `investment.committed` | `usd`        | usd(investor, recipient) + usd                                         |
-/// | `site.opened`, `chip.model.defined`, `event.voided`, `key.added`, `key.revoked` | none | — |
+/// | `site.opened`, `site.updated`, `site.closed`, `chip.model.defined`, `event.voided`, `key.added`, `key.revoked` | none | — |
 ///
 /// An event's effects: `forEachEffect` (on a packed record, `PackedFields`, or an event's
 /// `EventFields`); an effect's changes to the totals as (total, delta) pairs: `forEachDelta`. A
-/// void takes its target's effects away by the target not counting; sites and chip models are
-/// read from their events. A new event type adds its row here, once: the consumers apply
+/// void takes its target's effects away by the target not counting; sites (their openings,
+/// changes and closures) and chip models are read from their events (`PackedEvent.isDefinition`). A new event type adds its row here, once: the consumers apply
 /// effects, not event types (`FleetEffectTests` holds every consumer to this table for every
 /// type).
 ///
@@ -125,7 +125,8 @@ extension PackedFields {
             effect = .allocated(site: site, watts: -watts)
         case PackedEvent.investmentCommitted:
             effect = .usd(investor: investor, recipient: recipient, usd: usd)
-        case PackedEvent.siteOpened, PackedEvent.chipModelDefined, PackedEvent.eventVoided, PackedEvent.keyAdded, PackedEvent.keyRevoked:
+        case PackedEvent.siteOpened, PackedEvent.chipModelDefined, PackedEvent.eventVoided, PackedEvent.keyAdded, PackedEvent.keyRevoked,
+             PackedEvent.siteUpdated, PackedEvent.siteClosed:
             return
         default:
             preconditionFailure("event type \(code) has no row in the effects table (FleetEffect)")

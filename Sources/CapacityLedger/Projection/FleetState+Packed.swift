@@ -57,7 +57,7 @@ extension FleetState {
         static func hasSite(_ code: UInt8) -> Bool {
             switch code {
             case PackedEvent.siteOpened, PackedEvent.chipsDelivered, PackedEvent.rackInstalled, PackedEvent.rackRetired,
-                 PackedEvent.powerAllocated, PackedEvent.powerReleased:
+                 PackedEvent.powerAllocated, PackedEvent.powerReleased, PackedEvent.siteUpdated, PackedEvent.siteClosed:
                 return true
             default:
                 return false
@@ -120,7 +120,7 @@ extension FleetState {
     @inline(__always)
     mutating func apply(_ i: Int, of events: EventList, names: inout PackedFoldNames, fold: borrowing PackedFold, at position: Int) {
         let p = fold.records.row(i)
-        guard p.code != PackedEvent.siteOpened, p.code != PackedEvent.chipModelDefined else { return apply(events[i]) }
+        guard !PackedEvent.isDefinition(p.code) else { return apply(events[i]) }
         applied += 1
         let key = TimeKey(effective: p.effective, seq: events.firstSeq + i)
         last = key

@@ -116,11 +116,11 @@ extension FleetState {
         return out
     }
 
-    /// The power usage effectiveness of `site` in this state: facility power / IT power. 1.0
-    /// for every site until sites carry a PUE, so that facility energy is IT energy ("IT power
-    /// only"); a PUE in force at the site at this point in time is read here, and `energy` and
-    /// `timeline metric=mwh` follow it from the events that set it.
-    func pue(site: String) -> Double { 1.0 }
+    /// The power usage effectiveness of `site` in this state: facility power / IT power, the
+    /// `pue` of its `site.opened` or latest `site.updated` in force (`powerUsageEffectiveness`),
+    /// 1.0 ("IT power only") where none was recorded. `energy`, `timeline metric=mwh` and
+    /// `metric=facility` follow it from the events that set it.
+    func pue(site: String) -> Double { powerUsageEffectiveness(site: site) ?? 1.0 }
 }
 
 extension FleetFigures {

@@ -51,10 +51,11 @@ extension FleetState {
             .sorted { ($0.site, $0.model) < ($1.site, $1.model) }
     }
 
+    /// Per open site (a closed one holds no power: the rules see to it), sorted by site.
     public func power(site: String? = nil) -> [PowerRow] {
         var ids = Set(sites.keys)
         ids.formUnion(allocated.keys)
-        return ids.filter { site == nil || $0 == site }.sorted().map { s in
+        return ids.filter { (site == nil || $0 == site) && sites[$0]?.closed == nil }.sorted().map { s in
             PowerRow(site: s, cap: sites[s]?.cap, allocated: Power(watts: allocated[s] ?? 0),
                      drawn: Power(watts: energizers[s]?.used ?? 0))
         }

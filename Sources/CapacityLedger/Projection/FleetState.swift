@@ -1,4 +1,5 @@
-/// A site as the `site.opened` event described it.
+/// A site as it stands at a point in time: as its `site.opened` described it, with the
+/// `site.updated` events in force by then applied in effective order, and its closure, if any.
 public struct SiteInfo: Sendable, Hashable {
     public var site: String
     public var name: String
@@ -6,6 +7,37 @@ public struct SiteInfo: Sendable, Hashable {
     public var cap: Power?
     public var acres: Double?
     public var opened: Timestamp
+    /// The power usage effectiveness given (by the opening or the latest update that gives
+    /// one); nil when none was: see `pueInForce`.
+    public var pue: Double?
+    /// When the site closed (`site.closed`), if it had by then.
+    public var closed: Timestamp?
+
+    /// The power usage effectiveness in force: facility power over IT power. A site that was
+    /// never given one counts 1.0, so its figures are IT power only (what racks draw).
+    public var pueInForce: Double { pue ?? 1 }
+
+    /// Takes a site's event into `sites`, applied in effective order: an opening describes the
+    /// site, an update changes the fields it gives, a closure marks it closed. The fold, the
+    /// index and the checkpoint all read sites through this one function.
+    static func apply(_ e: Event, to sites: inout [String: SiteInfo]) {
+        switch e.body {
+        case .siteOpened(let site, let name, let region, let cap, let acres, let pue):
+            sites[site] = SiteInfo(site: site, name: name, region: region, cap: cap, acres: acres, opened: e.effective, pue: pue)
+        case .siteUpdated(let site, let name, let region, let cap, let pue):
+            // The rules keep every update after its site's opening.
+            guard var info = sites[site] else { return }
+            if let name { info.name = name }
+            if let region { info.region = region }
+            if let cap { info.cap = cap }
+            if let pue { info.pue = pue }
+            sites[site] = info
+        case .siteClosed(let site):
+            sites[site]?.closed = e.effective
+        default:
+            break
+        }
+    }
 }
 
 /// A chip model's specs in force.
@@ -80,8 +112,8 @@ public struct FleetState: Sendable, Hashable {
         let key = TimeKey(e.effective, e.seq)
         last = key
         switch e.body {
-        case .siteOpened(let site, let name, let region, let cap, let acres):
-            sites[site] = SiteInfo(site: site, name: name, region: region, cap: cap, acres: acres, opened: e.effective)
+        case .siteOpened, .siteUpdated, .siteClosed:
+            SiteInfo.apply(e, to: &sites)
         case .chipModelDefined(let model, let vendor, let bf16, let fp8, let hbm, let watts):
             catalog[model] = ChipSpec(model: model, vendor: vendor, bf16TFLOPS: bf16, fp8TFLOPS: fp8, hbmGB: hbm,
                                       watts: watts, since: e.effective, seq: e.seq)

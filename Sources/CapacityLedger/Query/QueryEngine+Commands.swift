@@ -43,10 +43,14 @@ extension QueryEngine {
     func sites(_ p: PointInTime) throws -> QueryOutput {
         let s = try figures(p)
         var out = QueryOutput(command: "sites", point: p)
-        out.columns = [Column("site"), Column("name"), Column("region"), Column("cap_mw", "cap (MW)"), Column("acres"), Column("opened")]
-        out.rows = s.sites.values.sorted { $0.site < $1.site }.map { i in
+        // Each site open at the point, as it stands then: its name, region, cap and PUE in force
+        // (a PUE never given counts 1: IT power only). A closed site is left out from its
+        // closure on, as `power` leaves it out.
+        out.columns = [Column("site"), Column("name"), Column("region"), Column("cap_mw", "cap (MW)"), Column("pue"), Column("acres"),
+                       Column("opened")]
+        out.rows = s.sites.values.filter { $0.closed == nil }.sorted { $0.site < $1.site }.map { i in
             [.text(i.site), .text(i.name), i.region.map { .text($0) } ?? .null, i.cap.map { .megawatts($0) } ?? .null,
-             i.acres.map { .number($0, places: -1) } ?? .null, .text(i.opened.shortString)]
+             .number(i.pueInForce, places: 2), i.acres.map { .number($0, places: -1) } ?? .null, .text(i.opened.shortString)]
         }
         return out
     }

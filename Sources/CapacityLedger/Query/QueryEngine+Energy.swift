@@ -107,7 +107,7 @@ extension QueryEngine {
         } else {
             out.total = ["it_mwh": .number(all.itMWh, places: 3), "facility_mwh": .number(all.facilityMWh, places: 3)]
         }
-        out.notes = ["from \(from.shortString) to \(to.shortString); facility = IT × PUE, 1.0 at every site (IT power only until sites carry a PUE)"]
+        out.notes = ["from \(from.shortString) to \(to.shortString); facility = IT × the PUE in force at each site (1.0, IT power only, where none is recorded)"]
         if tally.isEmpty, !q.scope.isWholeFleet {
             // A filter that matched nothing says so, as `fleet` and `capacity` do.
             out.warnings.append("nothing was drawn \(q.scope.phrase) from \(from.shortString) to \(to.shortString) (known \(p.knownText))")

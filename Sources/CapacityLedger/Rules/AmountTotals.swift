@@ -95,7 +95,7 @@ package struct AmountTotals: Sendable, Equatable {
         case .rackInstalled(_, _, _, let c, let p): return (twice(c.magnitude), twice(p.watts.magnitude), 0)
         case .powerAllocated(_, let p), .powerReleased(_, let p): return (0, p.watts.magnitude, 0)
         case .investmentCommitted(_, _, let u, _): return (0, 0, u.magnitude)
-        case .siteOpened, .chipModelDefined, .rackRetired, .eventVoided, .keyAdded, .keyRevoked: return (0, 0, 0)
+        case .siteOpened, .chipModelDefined, .rackRetired, .eventVoided, .keyAdded, .keyRevoked, .siteUpdated, .siteClosed: return (0, 0, 0)
         }
     }
 

@@ -38,7 +38,8 @@ extension RuleState {
             try loadRack(p.a, p.b, from: base, covering: key, events: &events, names)
         case PackedEvent.rackRetired:
             try loadRack(p.a, p.b, from: base, covering: key, events: &events, names)
-        case PackedEvent.powerAllocated, PackedEvent.powerReleased:
+        case PackedEvent.powerAllocated, PackedEvent.powerReleased, PackedEvent.siteUpdated, PackedEvent.siteClosed:
+            // A change of a site's cap, or its closure, is checked against its allocated power too.
             let site = UInt64(p.a)
             if let t = allocated[site], t.covers(key) { return }
             allocated[site] = try base.timeline(.allocated(site: names.name(p.a)), covering: key, extending: allocated[site])

@@ -40,7 +40,7 @@ extension RuleState {
             let deps = live { e, _ in
                 switch e.code {
                 case PackedEvent.siteOpened, PackedEvent.chipsDelivered, PackedEvent.rackInstalled, PackedEvent.rackRetired,
-                     PackedEvent.powerAllocated, PackedEvent.powerReleased: e.a == t.a
+                     PackedEvent.powerAllocated, PackedEvent.powerReleased, PackedEvent.siteUpdated, PackedEvent.siteClosed: e.a == t.a
                 default: false
                 }
             }
@@ -79,6 +79,10 @@ extension RuleState {
             if let i = marks.firstIndex(where: { $0.key == key }), i + 1 < marks.count, marks[i + 1].install {
                 throw reject([marks[i + 1].key.seq]) { "rack \($0.name(t.b)) would be installed twice without a retirement" }
             }
+            // Without the retirement the rack stays active, past the site's closure.
+            if let closed = sites[UInt64(t.a)]?.closed, key < closed, marks.last?.key == key {
+                throw reject([closed.seq]) { "rack \($0.name(t.b)) would still be active when site \($0.name(t.a)) closes at \(closed.time.shortString)" }
+            }
         case PackedEvent.powerAllocated:
             let timeline = allocated[UInt64(t.a)] ?? DeltaTimeline()
             let x = timeline.extremes(fromExisting: key)
@@ -88,15 +92,33 @@ extension RuleState {
                 throw reject(releases) { "site \($0.name(t.a)) would have \(Power(watts: low - t.amount).megawattsText) MW allocated at \(at.time.shortString)" }
             }
         case PackedEvent.powerReleased:
-            if let cap = sites[UInt64(t.a)]?.cap {
-                let timeline = allocated[UInt64(t.a)] ?? DeltaTimeline()
-                let x = timeline.extremes(fromExisting: key)
-                let (high, at) = (x.high, x.highAt)
-                if high + t.amount > cap.watts {
-                    let allocs = timeline.keys(after: key, through: at, negative: false).map(\.seq)
-                    throw reject(allocs) { "site \($0.name(t.a)) would have \(Power(watts: high + t.amount).megawattsText) MW allocated at \(at.time.shortString), over its cap of \(cap.megawattsText) MW" }
+            // Without the release, the levels from it on rise: each must stay within the cap in
+            // force then, and at zero once the site is closed.
+            let timeline = allocated[UInt64(t.a)] ?? DeltaTimeline()
+            if let breach = capBreach(site: t.a, timeline, from: key, adding: t.amount, existing: true), let s = sites[UInt64(t.a)] {
+                let (level, at) = (breach.level, breach.at)
+                guard let step = breach.step else {
+                    throw reject([at.seq]) { "site \($0.name(t.a)) would still have \(Power(watts: level).megawattsText) MW allocated when it closes at \(at.time.shortString)" }
                 }
+                let allocs = timeline.keys(after: key, through: at, negative: false).map(\.seq)
+                let cap = Self.capText(step, s)
+                throw reject(allocs.isEmpty ? [step.key.seq] : allocs) { "site \($0.name(t.a)) would have \(Power(watts: level).megawattsText) MW allocated at \(at.time.shortString), over \(cap)" }
             }
+        case PackedEvent.siteUpdated:
+            // Without the update, the cap before it holds until the next change: what is
+            // allocated there must fit under it.
+            guard t.cap > 0, let s = sites[UInt64(t.a)] else { return }
+            var without = s
+            without.caps.removeAll { $0.key == key }
+            guard let cap = without.step(at: key).cap else { return }
+            let timeline = allocated[UInt64(t.a)] ?? DeltaTimeline()
+            if let (high, at) = timeline.maximum(from: key, before: without.end(after: key), inForce: true), high > cap.watts {
+                let allocs = timeline.keys(after: key, through: at, negative: false).map(\.seq)
+                let capText = Self.capText(without.step(at: key), without)
+                throw reject(allocs.isEmpty ? [at.seq] : allocs) { "site \($0.name(t.a)) would have \(Power(watts: high).megawattsText) MW allocated at \(at.time.shortString), over \(capText)" }
+            }
+        case PackedEvent.siteClosed:
+            break  // nothing depends on a closure: every event at the site comes before it
         default:
             break
         }

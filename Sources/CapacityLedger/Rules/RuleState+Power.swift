@@ -1,13 +1,20 @@
 extension RuleState {
-    /// `power.allocated`: allocated power never exceeds the site's `power_cap_mw`, at any time.
+    /// `power.allocated`: allocated power never exceeds the site's cap in force (the opening's
+    /// `power_cap_mw`, or a later `site.updated`'s), at any time; and none is allocated once the
+    /// site is closed.
     func checkPowerAllocated(site: UInt32, watts: Int64, _ key: TimeKey) throws {
-        guard let cap = sites[UInt64(site)]?.cap else { return }
         let timeline = allocated[UInt64(site)] ?? DeltaTimeline()
-        let (high, at) = timeline.maximum(from: key)
-        guard high + watts > cap.watts else { return }
+        guard let breach = capBreach(site: site, timeline, from: key, adding: watts), let s = sites[UInt64(site)] else { return }
+        let (level, at) = (breach.level, breach.at)
+        guard let step = breach.step else {
+            throw RuleViolation { names in
+                "power.allocated: site \(names.name(site)) closes at \(at.time.shortString) (#\(at.seq)), and would still have \(Power(watts: level).megawattsText) MW allocated then (it allocates from \(key.time.shortString))"
+            }
+        }
         let when = at.effective == key.effective ? "at \(key.time.shortString)" : "at \(at.time.shortString) (it allocates from \(key.time.shortString))"
+        let cap = Self.capText(step, s)
         throw RuleViolation { names in
-            "power.allocated: site \(names.name(site)) would have \(Power(watts: high + watts).megawattsText) MW allocated \(when), over its cap of \(cap.megawattsText) MW (\(Power(watts: high).megawattsText) MW already allocated then)"
+            "power.allocated: site \(names.name(site)) would have \(Power(watts: level).megawattsText) MW allocated \(when), over \(cap) (\(Power(watts: level - watts).megawattsText) MW already allocated then)"
         }
     }
 

@@ -1,8 +1,16 @@
 extension RuleState {
-    /// `rack.installed`: the rack id is not active at the site, and the site has enough
-    /// undeployed chips of the model at the effective time and at every later effective time.
+    /// `rack.installed`: the rack id is not active at the site, the site has enough undeployed
+    /// chips of the model at the effective time and at every later effective time, and the site
+    /// does not close after it.
     func checkRackInstalled(site: UInt32, rack: UInt32, model: UInt32, chips: Int64, _ key: TimeKey, _ events: EventLookup) throws {
         @Sendable func subject(_ names: LogStrings) -> String { "rack.installed \(names.name(rack))" }
+        // An install is always its rack's last mark (an earlier one would overlap the marks
+        // after it), so a rack installed before its site's closure would be active past it.
+        if let closed = sites[UInt64(site)]?.closed, key < closed {
+            throw RuleViolation { names in
+                "\(subject(names)): rack \(names.name(rack)) would still be active at \(names.name(site)) when the site closes at \(closed.time.shortString) (#\(closed.seq))"
+            }
+        }
         if !racks.isEmpty(rack: rack) {
             let marks = racks.marks(site: site, rack: rack, in: events)
             if let idx = marks.lastIndex(where: { $0.key < key }) ?? (marks.isEmpty ? nil : -1) {

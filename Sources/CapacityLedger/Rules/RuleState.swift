@@ -38,8 +38,8 @@ struct RuleViolation: Error {
 /// which makes a rejected batch easy to undo and a void easy to check ("the ledger without it
 /// still obeys every rule").
 struct RuleState: Sendable {
-    /// By site number: when it opened, and its power cap.
-    var sites = NumberMap<(opened: TimeKey, cap: Power?)>()
+    /// By site number: when it opened, its power cap over time, its closure (`SiteRules`).
+    var sites = NumberMap<SiteRules>()
     /// By model number: the keys of its definitions, in effective order.
     var modelDefinitions = NumberMap<[TimeKey]>()
     /// By (site, model) numbers (`NumberMap.pair`).
@@ -87,6 +87,11 @@ struct RuleState: Sendable {
             try checkPowerReleased(site: p.a, watts: p.amount, key)
         case PackedEvent.eventVoided:
             try checkVoid(target: Int(p.amount), voidSeq: seq, events: events)
+        case PackedEvent.siteUpdated:
+            try checkSiteOpen(p.a, at: key, subject)
+            try checkSiteUpdated(site: p.a, cap: p.cap, key)
+        case PackedEvent.siteClosed:
+            try checkSiteClosed(site: p.a, key, subject, events)
         default:
             break
         }
@@ -99,8 +104,12 @@ struct RuleState: Sendable {
         let key = TimeKey(effective: p.effective, seq: seq)
         switch p.code {
         case PackedEvent.siteOpened:
-            guard case .siteOpened(_, _, _, let cap, _) = events.extra(seq)?.body else { preconditionFailure("#\(seq) without its site") }
-            sites[UInt64(p.a), default: (key, cap)] = (key, cap)
+            guard case .siteOpened(_, _, _, let cap, _, _) = events.extra(seq)?.body else { preconditionFailure("#\(seq) without its site") }
+            sites[UInt64(p.a)] = SiteRules(opened: key, cap: cap)
+        case PackedEvent.siteUpdated:
+            if p.cap > 0 { sites.update(UInt64(p.a)) { $0.insert(SiteRules.CapStep(key: key, cap: Power(watts: p.cap))) } }
+        case PackedEvent.siteClosed:
+            sites.update(UInt64(p.a)) { $0.closed = key }
         case PackedEvent.chipModelDefined:
             modelDefinitions[UInt64(p.a), default: []].withinPlace { defs in
                 defs.insert(key, at: defs.firstIndex { key < $0 } ?? defs.count)
@@ -133,6 +142,10 @@ struct RuleState: Sendable {
         switch p.code {
         case PackedEvent.siteOpened:
             sites.remove(UInt64(p.a))
+        case PackedEvent.siteUpdated:
+            sites.update(UInt64(p.a)) { $0.caps.removeAll { $0.key == key } }
+        case PackedEvent.siteClosed:
+            sites.update(UInt64(p.a)) { if $0.closed == key { $0.closed = nil } }
         case PackedEvent.chipModelDefined:
             let model = UInt64(p.a)
             modelDefinitions.update(model) { $0.removeAll { $0 == key } }
@@ -166,6 +179,11 @@ struct RuleState: Sendable {
                 "\(subject.text(names)): site \(names.name(site)) is not open at \(key.time.shortString); it opens \(s.opened.time.shortString) (#\(s.opened.seq))"
             }
         }
+        if let closed = s.closed, closed < key {
+            throw RuleViolation { names in
+                "\(subject.text(names)): site \(names.name(site)) is closed at \(key.time.shortString) (closed \(closed.time.shortString), #\(closed.seq))"
+            }
+        }
     }
 
     func checkModelDefined(_ model: UInt32, at key: TimeKey, _ subject: Subject) throws {
@@ -188,7 +206,8 @@ struct RuleState: Sendable {
             let type = record.type.rawValue
             switch record.code {
             case PackedEvent.rackInstalled, PackedEvent.rackRetired: return "\(type) \(names.name(record.b))"
-            case PackedEvent.siteOpened, PackedEvent.chipModelDefined: return "\(type) \(names.name(record.a))"
+            case PackedEvent.siteOpened, PackedEvent.chipModelDefined, PackedEvent.siteUpdated, PackedEvent.siteClosed:
+                return "\(type) \(names.name(record.a))"
             default: return type
             }
         }

@@ -221,6 +221,31 @@ package struct DeltaTimeline: Sendable {
         return (best, at)
     }
 
+    /// The highest level over the stretch from `key` to just before `end` (nil: to the last
+    /// point), and where: the level in force at `key` counts when `inForce` (a key that is not a
+    /// point, such as an event about to be added), else only the points from `key` on; nil when
+    /// nothing counts. A site's power cap changes over time, and each cap holds over its stretch.
+    func maximum(from key: TimeKey, before end: TimeKey?, inForce: Bool) -> (level: Int64, at: TimeKey)? {
+        let p = place(of: key)
+        var best: (level: Int64, at: TimeKey)? = inForce ? (level(before: p), key) : nil
+        forEach(from: p) { k, _, l in
+            if let end, !(k < end) { return false }
+            if best.map({ l > $0.level }) ?? true { best = (l, k) }
+            return true
+        }
+        return best
+    }
+
+    /// The key of the last point before `key`, or nil when there is none here (none at all, or
+    /// only before the floor).
+    func lastKey(before key: TimeKey) -> TimeKey? {
+        let p = place(of: key)
+        if p.index > 0 { return blocks[p.block].key(p.index - 1) }
+        guard p.block > 0 else { return nil }
+        let b = blocks[p.block - 1]
+        return b.key(b.count - 1)
+    }
+
     /// The lowest and highest level over the points from `key` (a point that exists) on.
     func extremes(fromExisting key: TimeKey) -> (low: Int64, lowAt: TimeKey, high: Int64, highAt: TimeKey) {
         let p = place(of: key)

@@ -17,9 +17,10 @@ public struct Ledger: Sendable {
     public private(set) var voidedBy: [Int: Int] = [:]
     /// The operators' keys the ledger holds (`key.added`, `key.revoked`).
     public private(set) var keys = SigningKeys()
-    /// Whether the file may hold keys and signatures (format version 2 on); a store of a
-    /// version 1 file clears it until the file is upgraded.
-    public var allowsKeys = true
+    /// The format version of the file the ledger is written to: a store of an older file
+    /// (`LogHeader.readable`) sets it, and records only a later format holds
+    /// (`LogHeader.versionNeeded(by:)`) are refused until the file is upgraded.
+    public var formatVersion = LogHeader.version
     /// Records between chain marks inside one large batch.
     public static let markInterval = 1024
 
@@ -67,7 +68,7 @@ public struct Ledger: Sendable {
         where !PackedEvent.isKeyEvent(e.type.code) {
             let name: String
             switch e.body {
-            case .siteOpened(let site, _, _, _, _): name = site
+            case .siteOpened(let site, _, _, _, _, _), .siteUpdated(let site, _, _, _, _), .siteClosed(let site): name = site
             case .chipModelDefined(let model, _, _, _, _, _): name = model
             default: throw FleetCheckpoint.Unusable(reason: "checkpoint definition #\(e.seq) is not a definition")
             }
@@ -76,7 +77,8 @@ public struct Ledger: Sendable {
             }
             var p = PackedEvent(code: e.type.code, effective: e.effective.micros)
             p.a = number
-            p.flags = PackedEvent.extraFlag
+            p.amount = EventFields(e.body).amount
+            p.flags = EventStorage.Extra(of: e) == nil ? 0 : PackedEvent.extraFlag
             past.fetched[e.seq] = EventLookup.Fetched(record: p, extra: EventStorage.Extra(of: e), recorded: e.recorded.micros)
             rules.applyEffects(e.seq, events: past)
         }
@@ -143,8 +145,11 @@ public struct Ledger: Sendable {
         return signer
     }
 
-    /// Why a version 1 file takes no keys or signatures.
-    static let needsUpgrade = LedgerError(.needsUpgrade)
+    /// Why this ledger's file cannot hold a record that needs format `version`, or nil when it can.
+    func refusal(needing version: UInt16) -> LedgerError? {
+        guard version > formatVersion else { return nil }
+        return LedgerError(.needsUpgrade(version: Int(formatVersion), what: LogHeader.records(since: version)))
+    }
 
     /// Builds the rule state from the events (once, on the first append).
     mutating func prepareRules() {
@@ -253,6 +258,7 @@ public struct Ledger: Sendable {
         if let given = d.pointee.seq, given != seq {
             throw LedgerError(.seqDoesNotFollow(given: given, next: seq)).atLine(d.pointee.line)
         }
+        if let refused = refusal(needing: LogHeader.versionNeeded(by: d.pointee.body)) { throw refused.atLine(d.pointee.line) }
         let recorded: Timestamp
         if let r = d.pointee.recorded {
             guard r >= lastRecorded else {
@@ -288,14 +294,13 @@ public struct Ledger: Sendable {
             throw o.error(d.pointee.body.type).atLine(d.pointee.line)
         }
         if PackedEvent.isKeyEvent(p.code) {
-            guard allowsKeys else { throw Self.needsUpgrade.atLine(d.pointee.line) }
             do { try keys.check(d.pointee.body, seq: seq) } catch let error as LedgerError { throw error.atLine(d.pointee.line) }
             keys.apply(d.pointee.body, seq: seq)
         }
         totals = newTotals
         // Most drafts carry nothing a packed record leaves out: told by the type code and the
         // draft's rare fields, without a copy of the body for `Extra.of`.
-        let whole = p.code == PackedEvent.siteOpened || p.code == PackedEvent.chipModelDefined
+        let whole = PackedEvent.keepsWholeBody(p.code)
         let extra: EventStorage.Extra? = whole || d.pointee.hasRareFields
             ? .of(body: d.pointee.body, note: d.pointee.note, source: d.pointee.source) : nil
         past.stored.append(p, recorded: recorded.micros, extra: extra)
@@ -323,7 +328,7 @@ public struct Ledger: Sendable {
         guard let hash, let head = ChainHash(hex: hash), let signatures = BatchSignature.carried(text, last: seq) else {
             throw LedgerError(.signatureDoesNotFit(seq: seq)).atLine(line)
         }
-        guard allowsKeys else { throw Self.needsUpgrade.atLine(line) }
+        if let refused = refusal(needing: LogHeader.signaturesSince) { throw refused.atLine(line) }
         for s in signatures {
             guard let key = keys.named(s.key), key.inForce(forBatchFrom: s.first) else {
                 throw LedgerError(.signatureKeyNotInForce(first: s.first, last: seq, key: s.key)).atLine(line)

@@ -16,6 +16,8 @@ extension LedgerError.Problem {
             "unknown event type \"\(Format.visible(Format.clipped(name)))\" (one of: \(EventType.names.joined(separator: ", ")))"
         case .unknownField(let type, let field):
             "\(type.rawValue): unknown field \"\(Format.visible(Format.clipped(field)))\" (accepted: \((type.fields + EventType.commonFields.dropFirst()).map(\.name).joined(separator: ", ")))"
+        case .nothingGiven(let type, let fields):
+            "\(type.rawValue): give at least one of the fields \(fields.joined(separator: ", ")) (nothing would change)"
         case .badField(let type, let field, let fault):
             "\(type.rawValue): field \"\(field)\" \(fault.text)"
         case .duplicateField(let key):
@@ -116,8 +118,8 @@ extension LedgerError.Problem {
             "signing key \(name) does not match the public key recorded for it at #\(added) (\(fingerprint)…); nothing was appended"
         case .signerRevoked(let name, let at):
             "signing key \(name) was revoked at #\(at) and can no longer sign; nothing was appended"
-        case .needsUpgrade:
-            "this ledger file is format version 1, which holds no keys or signatures: run capacity upgrade first (it rewrites the header only; every event and the head hash stay the same)"
+        case .needsUpgrade(let version, let what):
+            "this ledger file is format version \(version), which holds no \(what): run capacity upgrade first (it rewrites the header only; every event and the head hash stay the same)"
 
         // restoring exported lines
         case .seqDoesNotFollow(let given, let next):
@@ -256,6 +258,7 @@ extension LedgerError.FieldFault {
         case .notPositive(let got): "must be greater than 0, got \(got)"
         case .tooLarge(let got): "is too large, got \(got)"
         case .tooLargeAtMost(let limit, let unit, let got): "is too large (at most \(Format.grouped(limit, places: 0)) \(unit)), got \(got)"
+        case .outOfRange(let low, let high, let got): "must be from \(Format.json(low)) to \(Format.json(high)), got \(got)"
         case .wholeWithFraction(let got): "must be written as a whole number without a fraction or exponent, got \(got)"
         case .notWhole(let got): "must be a whole number, got \(got)"
         case .notCount(let got): "must be a whole number greater than 0, got \(got)"

@@ -101,6 +101,9 @@ extension LedgerError {
         case unknownEventType(String)
         /// A field the event type does not take.
         case unknownField(type: EventType, field: String)
+        /// An event whose optional fields are all left out, though it needs one of them
+        /// (`site.updated` changes something).
+        case nothingGiven(type: EventType, fields: [String])
         /// A field of an event with a value that is not accepted.
         case badField(type: EventType, field: String, FieldFault)
         /// A field (JSON) or `key=value` word given twice.
@@ -185,8 +188,10 @@ extension LedgerError {
         case signerNotRecorded(name: String, keys: [String])
         case signerMismatch(name: String, added: Int, fingerprint: String)
         case signerRevoked(name: String, at: Int)
-        /// A format-1 ledger asked to hold keys or signatures.
-        case needsUpgrade
+        /// A ledger file of format `version` asked to hold what only a later format holds
+        /// (`what`: keys and signatures in a version 1 file; site changes, closures and PUE
+        /// before version 3).
+        case needsUpgrade(version: Int, what: String)
 
         // MARK: restoring exported lines
 
@@ -278,6 +283,8 @@ extension LedgerError {
         case notPositive(got: String)
         case tooLarge(got: String)
         case tooLargeAtMost(limit: Double, unit: String, got: String)
+        /// Outside `low`…`high` (both allowed).
+        case outOfRange(low: Double, high: Double, got: String)
         case wholeWithFraction(got: String)
         case notWhole(got: String)
         case notCount(got: String)

@@ -387,7 +387,7 @@ extension FleetCheckpoint {
             // Every install, voided or not: `RackInstalls` knows which stood for a retirement.
             if p.code == PackedEvent.rackInstalled { installs.note(install: p, seq: seq, voided: voidedBy[seq] != nil) }
             guard voidedBy[seq] == nil, p.effective <= t.micros else { continue }
-            if p.code == PackedEvent.siteOpened || p.code == PackedEvent.chipModelDefined { definitions.append(events[i]) }
+            if PackedEvent.isDefinition(p.code) { definitions.append(events[i]) }
             try p.forEachEffect(retiring: {
                 // A rack installed before the checkpoint: its install is in the log.
                 guard let rack = installs.retired(by: p, seq: seq, voidedBy: { voidedBy[$0] }) else {
@@ -400,6 +400,9 @@ extension FleetCheckpoint {
                 }
             }
         }
+        // In effective order: a site's changes apply one after another (the tail's may fall
+        // before the checkpoint's).
+        definitions.sort { TimeKey($0.effective, $0.seq) < TimeKey($1.effective, $1.seq) }
         for e in definitions where e.effective <= t && voidedBy[e.seq] == nil { snap.define(e) }
         guard Self.withinLimits(snap) else { throw Unusable(reason: "checkpoint totals out of range") }
         var watts: [String: Int64] = [:]

@@ -126,7 +126,7 @@ public final class FileEventStore: EventStore {
     private func setVersion(_ header: [UInt8]) {
         let version = header.withUnsafeBytes { LogHeader.version(of: $0) }
         formatVersion = version
-        ledger.allowsKeys = version >= 2
+        ledger.formatVersion = version
     }
 
     /// How long a writer waits for another writer's lock before it gives up (exit 75).
@@ -322,7 +322,7 @@ public final class FileEventStore: EventStore {
         let start = fresh ? 0 : committedEnd
         var offset = start
         let now = clock.now()
-        if fresh { ledger.allowsKeys = true }
+        if fresh { ledger.formatVersion = LogHeader.version }
         let signer = try ledger.batchSigner(self.signer)
         if self.signer != nil, signer == nil, !warnedUnsigned {
             warnedUnsigned = true
@@ -459,7 +459,7 @@ public final class FileEventStore: EventStore {
         case current(UInt16)
     }
 
-    /// Rewrites a version 1 file's header as the current version, under the writers' lock: the
+    /// Rewrites an older file's header (version 1 or 2) as the current version, under the writers' lock: the
     /// version field and the header's CRC change, nothing else (the records, and so every hash,
     /// stay as they are). The 32 bytes are one write within the file's first sector, then
     /// `fsync`; the log is checked first, so a damaged file is not touched.
@@ -478,7 +478,7 @@ public final class FileEventStore: EventStore {
         try writeAll(fd, LogHeader.make(created: created), at: 0)
         try SystemCall.check(.sync, path) { fsync(fd) }
         formatVersion = LogHeader.version
-        ledger.allowsKeys = true
+        ledger.formatVersion = LogHeader.version
         return .upgraded(from: version, to: LogHeader.version)
     }
 
