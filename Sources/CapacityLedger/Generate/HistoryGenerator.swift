@@ -26,8 +26,9 @@ public struct HistoryGenerator {
         /// Real fleets are short of power: each site's cap is 75–90% of the power its racks will
         /// need at the end, allocations follow demand up to the cap (with releases), so the cap
         /// binds in the last part of the history and racks strand from then on; racks come in
-        /// three sizes per site (30, 45 and 60 kW); the history runs three years from
-        /// 2024-07-01, so its last part is future-dated: plans.
+        /// three sizes per site (30, 45 and 60 kW); a site whose cap binds gets it raised once,
+        /// by a fiftieth (`site.updated`), and stays short; the history runs three
+        /// years from 2024-07-01, so its last part is future-dated: plans.
         case constrained
         /// Half the sites as in `ample`, half as in `constrained`.
         case mixed
@@ -76,6 +77,7 @@ public struct HistoryGenerator {
         let sitesCount = sites.count, modelsCount = Self.models.count
         var undeployed = [Int64](repeating: 0, count: sitesCount * modelsCount)
         var allocatedKW = [Int64](repeating: 0, count: sitesCount)
+        var capRaises = [Int](repeating: 0, count: sitesCount)
         var activeKW = [Int64](repeating: 0, count: sitesCount)
         var active: [(site: Int, rack: Int, kw: Int)] = []
         var nextRack = 1
@@ -120,7 +122,12 @@ public struct HistoryGenerator {
                 // Short of power: allocate what the racks draw and a little ahead, up to the
                 // cap; give back what runs far ahead of them, and a little now and then.
                 let wanted = min(capKW[site], activeKW[site] + activeKW[site] / 8 + 120)
-                if allocatedKW[site] + 1_000 <= wanted {
+                if wanted == capKW[site], allocatedKW[site] + 1_000 > wanted, capRaises[site] < 1, rng.next() % 32 == 0 {
+                    // The cap binds: the site gets a little more (a new transformer, say).
+                    capRaises[site] += 1
+                    capKW[site] += max(1_000, capKW[site] / 50 / 1_000 * 1_000)
+                    line("site.updated", now, #""site":"\#(sites[site])","power_cap_mw":\#(capKW[site] / 1_000)"#)
+                } else if allocatedKW[site] + 1_000 <= wanted {
                     let mw = (wanted - allocatedKW[site]) / 1_000
                     allocatedKW[site] += mw * 1_000
                     line("power.allocated", now, #""site":"\#(sites[site])","mw":\#(mw)"#)

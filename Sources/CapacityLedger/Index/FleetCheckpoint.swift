@@ -49,6 +49,23 @@ public enum FleetCheckpoint {
     /// A record's kind: the effect it holds (`FleetEffect`), by the number the file keeps.
     package enum Kind: UInt8 { case delivered = 0, installed, retired, allocated, usd }
 
+    /// Adds what `effect` changes to the totals of the key whose four start at `i`, as the
+    /// writer added them, with every sum checked: false when one overflows (only a damaged
+    /// record's amounts can). The checkpoint reader (in the storage target) calls it for every
+    /// record of a block; it lives here, compiled for packed names, because a generic
+    /// `forEachDelta` called across modules is not specialized and looked up its pairs' tuple
+    /// type each time (a new process's `fleet` took three times as long).
+    package static func add(_ effect: FleetEffect<UInt32>, into t: inout [Int64], at i: Int) -> Bool {
+        var inRange = true
+        effect.forEachDelta { total, delta in
+            let k = i + slot(total)
+            let (sum, overflow) = t[k].addingReportingOverflow(delta)
+            t[k] = sum
+            inRange = inRange && !overflow
+        }
+        return inRange
+    }
+
     /// Where a key keeps a total among its four (the file's layout): delivered chips, allocated
     /// watts or dollars (by the key's kind); installed chips; retired chips; active watts.
     @inline(__always)

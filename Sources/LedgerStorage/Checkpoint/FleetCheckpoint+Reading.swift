@@ -318,18 +318,9 @@ final class CheckpointReader: @unchecked Sendable {
         return totals
     }
 
-    /// Adds what `effect` changes to the totals of the key whose four start at `i`, as the
-    /// writer added it, with every sum checked: false when one overflows (only a damaged
-    /// record's amounts can).
+    /// `FleetCheckpoint.add(_:into:at:)`, in the core.
     private static func apply(_ effect: FleetEffect<UInt32>, into t: inout [Int64], at i: Int) -> Bool {
-        var inRange = true
-        effect.forEachDelta { total, delta in
-            let k = i + FleetCheckpoint.slot(total)
-            let (sum, overflow) = t[k].addingReportingOverflow(delta)
-            t[k] = sum
-            inRange = inRange && !overflow
-        }
-        return inRange
+        FleetCheckpoint.add(effect, into: &t, at: i)
     }
 }
 
