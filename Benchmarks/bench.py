@@ -277,6 +277,25 @@ def bench_size(binary: str, n: int, profile: str = "ample") -> dict:
                       for row in ours_fleet["rows"] if row["delivered"] or row["installed"] or row["retired"]},
             "allocated_mw": {row["site"]: round(float(row["allocated_mw"]), 6) for row in ours_power["rows"]}}
 
+    # 5b. The history commands of a capacity review, each once from a new process, over the
+    # whole history: they read every event between the points they need (issue 25 is about
+    # making them incremental). A build without a command reports n/a.
+    half = sum(row["energized"] for row in ours_fleet["rows"]) // 2
+    span = f"from={points[0][:10]} to={points[-1][:10]}"
+    history = {}
+    for key, q in (("timeline_s", f"timeline metric=energized every=month {span}"),
+                   ("timeline_series_s", f"timeline metric=allocated,mw,headroom every=month by=site {span}"),
+                   ("when_s", f"when metric=energized value={max(1, half)}"),
+                   ("energy_s", f"energy {span}")):
+        try:
+            history[key], _ = run_measured(base + [q])
+        except BenchError as e:
+            log(f"  {q.split()[0]}: not measured ({str(e).strip().splitlines()[-1][:100]})")
+            history[key] = None
+    r["history"] = history
+    log("  history commands (new process): " + ", ".join(
+        f"{k[:-2]} {v:.2f} s" for k, v in history.items() if v is not None))
+
     # 6. Durable single appends, each from a new process.
     append_ms, started = [], time.perf_counter()
     for i in range(APPENDS):
@@ -380,6 +399,10 @@ def f_ms(x):
     return f"{x:.3f}" if x < 1 else f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 1000 else f"{x:,.0f}"
 
 
+def f_s(x):
+    return "n/a" if x is None else f"{x:.2f}" if x < 100 else f"{x:,.0f}"
+
+
 def f_ratio(x):
     if x is None:
         return "n/a"
@@ -431,6 +454,11 @@ def table_rows(results: list[dict]) -> list[tuple[str, list[str]]]:
     row("capacity by=site p50 / p99, ms (new process)",
         pair(lambda r: get(r, "new_process", "capacity_p50_ms"), lambda r: get(r, "new_process", "capacity_p99_ms"), f_ms), ident)
     row("first fleet query after import, ms (new process)", lambda r: get(r, "new_process", "first_fleet_ms"), f_ms)
+    row("timeline metric=energized every=month over the history, s (new process)", lambda r: get(r, "history", "timeline_s"), f_s)
+    row("timeline metric=allocated,mw,headroom every=month by=site, s (new process)",
+        lambda r: get(r, "history", "timeline_series_s"), f_s)
+    row("when metric=energized value=(half the end), s (new process)", lambda r: get(r, "history", "when_s"), f_s)
+    row("energy over the history, s (new process)", lambda r: get(r, "history", "energy_s"), f_s)
     row("durable append p50 / p99, ms (new process)",
         pair(lambda r: get(r, "append", "p50_ms"), lambda r: get(r, "append", "p99_ms"), f_ms), ident)
     row("durable append of a rack install p50 / p99, ms (new process)",
