@@ -61,10 +61,13 @@ struct Energizer: Sendable, Hashable {
     /// the racks.
     func strandedWatts(model: String? = nil) -> Int64 {
         guard stranded > 0 else { return 0 }
-        let place = model.map { m in byModel.index(of: m) }
-        if case .some(nil) = place { return 0 }
+        var only: UInt32?  // the model's place, when one is asked for
+        if let model {
+            guard let place = byModel.index(of: model) else { return 0 }
+            only = UInt32(place)
+        }
         var watts: Int64 = 0
-        for r in racks where r.active && !r.energized && (place == nil || r.model == UInt32(place!!)) { watts += r.watts }
+        for r in racks where r.active && !r.energized && (only == nil || r.model == only) { watts += r.watts }
         return watts
     }
     private var inactive = 0

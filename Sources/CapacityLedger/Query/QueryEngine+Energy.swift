@@ -82,7 +82,7 @@ extension QueryEngine {
         // Like timeline's to=, the end decides how far the events reach, even past at= (planned,
         // future-dated ones); known= and at=#N still cut what was recorded.
         let from = q.from.resolved(now: now), to = time(q.to) ?? v.effectiveLimit
-        guard from <= to else { throw LedgerError.data("energy: from=\(from.shortString) is after to=\(to.shortString)") }
+        guard from <= to else { throw LedgerError(.energyBackwards(from: from.shortString, to: to.shortString)) }
         let by = q.grouping
         // A site's region and a model's vendor as the ledger has them at the point in time.
         let labels: (any FleetFigures)? = by == .region || by == .vendor ? try figures(p) : nil

@@ -9,7 +9,7 @@ extension QueryEngine {
             if q.scope.isWholeFleet {
                 throw LedgerError(.trainWithoutCapacity(at: p.atText, known: p.knownText))
             }
-            throw LedgerError.data("train: no chips \(q.scope.phrase) are energized at \(p.atText) (known \(p.knownText)); pick a later at=, or another site= or model=")
+            throw LedgerError(.trainScopeWithoutCapacity(scope: q.scope.phrase, at: p.atText, known: p.knownText))
         }
         guard pflops.isFinite else { throw LedgerError(.trainTooLarge(.pflops, at: p.atText)) }
         return pflops
@@ -41,12 +41,12 @@ extension QueryEngine {
         let pflops = try trainingPFLOPS(q, p)
         let flops = pflops * 1e15 * mfu * 86_400 * days
         guard flops.isFinite else {
-            throw LedgerError.data("train: the FLOPs figure PFLOPS·10^15·mfu·86400·days is too large (above \(Format.scientific(.greatestFiniteMagnitude))); lower days=")
+            throw LedgerError(.trainTooLarge(.daysFLOPs, at: p.atText))
         }
         let params = (flops / (6 * ratio)).squareRoot()
         let tokens = ratio * params
         guard tokens.isFinite else {
-            throw LedgerError.data("train: the tokens figure tokens_per_param·params is too large (above \(Format.scientific(.greatestFiniteMagnitude))); lower tokens_per_param= or days=")
+            throw LedgerError(.trainTooLarge(.largestTokens, at: p.atText))
         }
         var out = QueryOutput(command: "train", point: p)
         out.columns = [Column("quantity"), Column("value")]

@@ -79,11 +79,11 @@ extension QueryEngine {
         let (m, target, scope) = (q.metric, q.value, q.scope)
         switch m {
         case .mwh:
-            throw LedgerError.data("when: metric=mwh is energy over a period, not a level the fleet reaches; ask energy from= to= or timeline metric=mwh")
+            throw LedgerError(.whenNotALevel(.energy))
         case .usd where !scope.isWholeFleet:
-            throw LedgerError.data("when: metric=usd counts every committed dollar; it takes no site= or model=")
+            throw LedgerError(.whenNotALevel(.scopedDollars))
         case .allocated where scope.model != nil:
-            throw LedgerError.data("when: metric=allocated is power allocated to sites, not to chip models; give site= only")
+            throw LedgerError(.whenNotALevel(.allocatedByModel))
         default: break
         }
         let v = view(p)
@@ -128,7 +128,7 @@ extension QueryEngine {
         // At most 36,500 days back from a time a ledger holds: no overflow, but maybe before year 1.
         let start = end - Int64(q.window) * Timestamp.microsPerDay
         guard start >= Self.earliestWindow.micros else {
-            throw LedgerError.data("when: the window of \(Format.counted(q.window, "day")) to \(Timestamp(micros: end).shortString) starts before \(Self.earliestWindow.shortString), the earliest time a ledger holds; give a shorter window=")
+            throw LedgerError(.whenWindowTooEarly(days: q.window, end: Timestamp(micros: end).shortString, earliest: Self.earliestWindow.shortString))
         }
         let line = TrendLine.fit(steps, from: start, to: end)
         let last = steps.last?.value ?? 0

@@ -113,10 +113,10 @@ extension CommandSpec {
         if given.count > 1 {
             let (a, b) = (given[0].first { values.options[$0] != nil }!, given[1].first { values.options[$0] != nil }!)
             let sets = alternatives.map { $0.map { $0.rawValue + "=" }.joined(separator: " ") }.joined(separator: ", or ")
-            throw LedgerError.data("\(name): \(a.rawValue)= and \(b.rawValue)= do not go together (give \(sets))")
+            throw LedgerError(.optionSetsMixed(command: name, first: a.rawValue, second: b.rawValue, sets: sets))
         }
         for key in given.first ?? alternatives[0] where values.options[key] == nil {
-            throw LedgerError.data("\(name): \(key.rawValue)= is required (usage: \(example ?? usage))")
+            throw LedgerError(.optionOfSetMissing(command: name, option: key.rawValue, usage: example ?? usage))
         }
     }
 

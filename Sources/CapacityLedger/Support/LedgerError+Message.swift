@@ -92,6 +92,26 @@ extension LedgerError.Problem {
             "train: the FLOPs figure 6·params·tokens is too large (above \(Format.scientific(.greatestFiniteMagnitude))); lower params= or tokens="
         case .trainTooLarge(.days, _):
             "train: the days figure FLOPs / (PFLOPS·10^15·mfu) is too large (above \(Format.scientific(.greatestFiniteMagnitude))); lower params= or tokens=, or raise mfu="
+        case .trainTooLarge(.daysFLOPs, _):
+            "train: the FLOPs figure PFLOPS·10^15·mfu·86400·days is too large (above \(Format.scientific(.greatestFiniteMagnitude))); lower days="
+        case .trainTooLarge(.largestTokens, _):
+            "train: the tokens figure tokens_per_param·params is too large (above \(Format.scientific(.greatestFiniteMagnitude))); lower tokens_per_param= or days="
+        case .trainScopeWithoutCapacity(let scope, let at, let known):
+            "train: no chips \(scope) are energized at \(at) (known \(known)); pick a later at=, or another site= or model="
+        case .whenNotALevel(.energy):
+            "when: metric=mwh is energy over a period, not a level the fleet reaches; ask energy from= to= or timeline metric=mwh"
+        case .whenNotALevel(.scopedDollars):
+            "when: metric=usd counts every committed dollar; it takes no site= or model="
+        case .whenNotALevel(.allocatedByModel):
+            "when: metric=allocated is power allocated to sites, not to chip models; give site= only"
+        case .whenWindowTooEarly(let days, let end, let earliest):
+            "when: the window of \(Format.counted(days, "day")) to \(end) starts before \(earliest), the earliest time a ledger holds; give a shorter window="
+        case .energyBackwards(let from, let to):
+            "energy: from=\(from) is after to=\(to)"
+        case .optionSetsMixed(let command, let first, let second, let sets):
+            "\(command): \(first)= and \(second)= do not go together (give \(sets))"
+        case .optionOfSetMissing(let command, let option, let usage):
+            "\(command): \(option)= is required (usage: \(usage))"
         case .interrupted:
             "interrupted"
 

@@ -168,6 +168,18 @@ extension LedgerError {
         case trainWithoutCapacity(at: String, known: String)
         /// A `train` figure past the largest finite double.
         case trainTooLarge(TrainFigure, at: String)
+        /// `train site= model=` with nothing energized in that part of the fleet.
+        case trainScopeWithoutCapacity(scope: String, at: String, known: String)
+        /// `when metric=mwh`, `when metric=usd site=`, `when metric=allocated model=`.
+        case whenNotALevel(WhenRefusal)
+        /// `when window=` reaching back before the earliest time a ledger holds.
+        case whenWindowTooEarly(days: Int, end: String, earliest: String)
+        /// `energy from=` after `to=`.
+        case energyBackwards(from: String, to: String)
+        /// Options of two of a command's sets (`train params=` with `days=`).
+        case optionSetsMixed(command: String, first: String, second: String, sets: String)
+        /// An option of the set given that is missing.
+        case optionOfSetMissing(command: String, option: String, usage: String)
         /// A long command the user interrupted.
         case interrupted
 
@@ -352,8 +364,15 @@ extension LedgerError {
         case eachOnce
     }
 
+    /// Why `when` does not take a metric as asked.
+    public enum WhenRefusal: Sendable, Hashable {
+        case energy, scopedDollars, allocatedByModel
+    }
+
     public enum TrainFigure: Sendable, Hashable {
         case pflops, flops, days
+        /// The FLOPs of `train days=` and the tokens of its largest model.
+        case daysFLOPs, largestTokens
     }
 
     /// What a console command's argument must be.
