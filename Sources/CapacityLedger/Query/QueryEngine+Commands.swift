@@ -3,17 +3,27 @@ extension QueryEngine {
         let s = try figures(p)
         if let by = q.grouping { return groupedFleet(s.fleet(site: q.site, model: q.model), by: by, figures: s, p) }
         var out = QueryOutput(command: "fleet", point: p)
-        out.columns = [Column("site"), Column("model"), Column("delivered", "delivered (chips)"), Column("installed", "installed (chips)"),
-                       Column("energized", "energized (chips)"), Column("stranded", "stranded (chips)"),
-                       Column("retired", "retired (chips)"), Column("undeployed", "undeployed (chips)")]
+        out.columns = [Column("site"), Column("model")] + Self.chipColumns
         let rows = s.fleet(site: q.site, model: q.model)
-        out.rows = rows.map { r in
-            [.text(r.site), .text(r.model), .int(r.delivered), .int(r.installed), .int(r.energized), .int(r.stranded), .int(r.retired), .int(r.undeployed)]
-        }
-        func sum(_ f: (FleetRow) -> Int64) -> Cell { .int(rows.reduce(0) { $0 + f($1) }) }
-        out.total = ["delivered": sum(\.delivered), "installed": sum(\.installed), "energized": sum(\.energized),
-                     "stranded": sum(\.stranded), "retired": sum(\.retired), "undeployed": sum(\.undeployed)]
+        out.rows = rows.map { r in [.text(r.site), .text(r.model)] + Self.chipCells(r) }
+        out.total = Self.chipTotals(rows)
         return out
+    }
+
+    /// The chip columns of `fleet`, per (site, model) or per group.
+    static let chipColumns = [Column("delivered", "delivered (chips)"), Column("installed", "installed (chips)"),
+                              Column("energized", "energized (chips)"), Column("stranded", "stranded (chips)"),
+                              Column("retired", "retired (chips)"), Column("undeployed", "undeployed (chips)")]
+
+    static func chipCells(_ r: FleetRow) -> [Cell] {
+        [.int(r.delivered), .int(r.installed), .int(r.energized), .int(r.stranded), .int(r.retired), .int(r.undeployed)]
+    }
+
+    /// The total row of `fleet`: each chip column summed.
+    static func chipTotals(_ rows: [FleetRow]) -> [String: Cell] {
+        func sum(_ f: (FleetRow) -> Int64) -> Cell { .int(rows.reduce(0) { $0 + f($1) }) }
+        return ["delivered": sum(\.delivered), "installed": sum(\.installed), "energized": sum(\.energized),
+                "stranded": sum(\.stranded), "retired": sum(\.retired), "undeployed": sum(\.undeployed)]
     }
 
     func power(_ q: PowerQuery, _ p: PointInTime) throws -> QueryOutput {
@@ -21,14 +31,25 @@ extension QueryEngine {
         let rows = s.power(site: q.site)
         if q.grouping != .site { return groupedPower(rows, by: q.grouping, figures: s, p) }
         var out = QueryOutput(command: "power", point: p)
-        out.columns = [Column("site"), Column("cap_mw", "cap (MW)"), Column("allocated_mw", "allocated (MW)"),
-                       Column("drawn_mw", "drawn (MW)"), Column("headroom_mw", "headroom (MW)")]
-        out.rows = rows.map { r in
-            [.text(r.site), r.cap.map { .megawatts($0) } ?? .null, .megawatts(r.allocated), .megawatts(r.drawn), .megawatts(r.headroom)]
-        }
-        func sum(_ f: (PowerRow) -> Power) -> Cell { .megawatts(rows.reduce(.zero) { $0 + f($1) }) }
-        out.total = ["allocated_mw": sum(\.allocated), "drawn_mw": sum(\.drawn), "headroom_mw": sum(\.headroom)]
+        out.columns = [Column("site")] + Self.powerColumns
+        out.rows = rows.map { r in [.text(r.site)] + Self.powerCells(cap: r.cap, allocated: r.allocated, drawn: r.drawn) }
+        out.total = Self.powerTotals(rows)
         return out
+    }
+
+    /// The power columns of `power`, per site or per region.
+    static let powerColumns = [Column("cap_mw", "cap (MW)"), Column("allocated_mw", "allocated (MW)"),
+                               Column("drawn_mw", "drawn (MW)"), Column("headroom_mw", "headroom (MW)")]
+
+    /// Headroom is allocated − drawn.
+    static func powerCells(cap: Power?, allocated: Power, drawn: Power) -> [Cell] {
+        [cap.map { .megawatts($0) } ?? .null, .megawatts(allocated), .megawatts(drawn), .megawatts(allocated - drawn)]
+    }
+
+    /// The total row of `power`: allocated, drawn and headroom summed (caps are not).
+    static func powerTotals(_ rows: [PowerRow]) -> [String: Cell] {
+        func sum(_ f: (PowerRow) -> Power) -> Cell { .megawatts(rows.reduce(.zero) { $0 + f($1) }) }
+        return ["allocated_mw": sum(\.allocated), "drawn_mw": sum(\.drawn), "headroom_mw": sum(\.headroom)]
     }
 
     func investments(_ q: InvestmentsQuery, _ p: PointInTime) throws -> QueryOutput {

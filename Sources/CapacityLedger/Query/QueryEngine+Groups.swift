@@ -32,17 +32,10 @@ extension QueryEngine {
             groups[key] = g
         }
         var out = QueryOutput(command: "fleet", point: p)
-        out.columns = [Column(by.rawValue), Column("delivered", "delivered (chips)"), Column("installed", "installed (chips)"),
-                       Column("energized", "energized (chips)"), Column("stranded", "stranded (chips)"),
-                       Column("retired", "retired (chips)"), Column("undeployed", "undeployed (chips)")]
+        out.columns = [Column(by.rawValue)] + Self.chipColumns
         out.shapedBy = [("by", by.rawValue)]
-        out.rows = groups.keys.sorted().map { key in
-            let r = groups[key]!
-            return [.text(key), .int(r.delivered), .int(r.installed), .int(r.energized), .int(r.stranded), .int(r.retired), .int(r.undeployed)]
-        }
-        func sum(_ f: (FleetRow) -> Int64) -> Cell { .int(rows.reduce(0) { $0 + f($1) }) }
-        out.total = ["delivered": sum(\.delivered), "installed": sum(\.installed), "energized": sum(\.energized),
-                     "stranded": sum(\.stranded), "retired": sum(\.retired), "undeployed": sum(\.undeployed)]
+        out.rows = groups.keys.sorted().map { [.text($0)] + Self.chipCells(groups[$0]!) }
+        out.total = Self.chipTotals(rows)
         return out
     }
 
@@ -56,15 +49,13 @@ extension QueryEngine {
             groups[key] = (cap: g.cap.flatMap { c in r.cap.map { c + $0 } }, allocated: g.allocated + r.allocated, drawn: g.drawn + r.drawn)
         }
         var out = QueryOutput(command: "power", point: p)
-        out.columns = [Column(by.rawValue), Column("cap_mw", "cap (MW)"), Column("allocated_mw", "allocated (MW)"),
-                       Column("drawn_mw", "drawn (MW)"), Column("headroom_mw", "headroom (MW)")]
+        out.columns = [Column(by.rawValue)] + Self.powerColumns
         out.shapedBy = [("by", by.rawValue)]
         out.rows = groups.keys.sorted().map { key in
             let g = groups[key]!
-            return [.text(key), g.cap.map { .megawatts($0) } ?? .null, .megawatts(g.allocated), .megawatts(g.drawn), .megawatts(g.allocated - g.drawn)]
+            return [.text(key)] + Self.powerCells(cap: g.cap, allocated: g.allocated, drawn: g.drawn)
         }
-        func sum(_ f: (PowerRow) -> Power) -> Cell { .megawatts(rows.reduce(.zero) { $0 + f($1) }) }
-        out.total = ["allocated_mw": sum(\.allocated), "drawn_mw": sum(\.drawn), "headroom_mw": sum(\.headroom)]
+        out.total = Self.powerTotals(rows)
         return out
     }
 }

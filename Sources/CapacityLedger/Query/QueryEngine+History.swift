@@ -34,10 +34,6 @@ extension QueryEngine {
     /// The most points one timeline computes: every day for 270 years.
     static let timelinePointLimit = 100_000
 
-    func metric(_ m: TimelineMetric, _ s: FleetState, _ prec: Precision) -> Double {
-        s.figure(m, precision: prec)
-    }
-
     /// At most this many series in one timeline: more is no chart or table anyone reads.
     static let timelineSeriesLimit = 50
 

@@ -311,16 +311,11 @@ final class CheckpointReader: @unchecked Sendable {
             let bb = Int64(bitPattern: p.loadUnaligned(fromByteOffset: at + 24, as: UInt64.self))
             guard let kind = FleetCheckpoint.Kind(rawValue: UInt8(kk >> 28)), Int(kk & 0x0FFF_FFFF) < keys.count,
                   let effect = FleetCheckpoint.Record.effect(kind: kind, a: a, b: bb),
-                  Self.apply(effect, into: &totals, at: Int(kk & 0x0FFF_FFFF) * 4) else {
+                  FleetCheckpoint.add(effect, into: &totals, at: Int(kk & 0x0FFF_FFFF) * 4) else {
                 throw Unusable(reason: "checkpoint block \(b) malformed")
             }
         }
         return totals
-    }
-
-    /// `FleetCheckpoint.add(_:into:at:)`, in the core.
-    private static func apply(_ effect: FleetEffect<UInt32>, into t: inout [Int64], at i: Int) -> Bool {
-        FleetCheckpoint.add(effect, into: &t, at: i)
     }
 }
 
